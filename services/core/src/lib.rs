@@ -1,0 +1,9 @@
+//! anpi-core: the pure domain of anpi.
+//!
+//! Invariant: this crate does no I/O (no tokio, no database, no network, no clock
+//! reads — callers pass `now`). Everything here is unit-tested without servers.
+
+pub mod canon;
+pub mod era;
+pub mod jurisdiction;
+pub mod prefecture;
