@@ -13,7 +13,9 @@ pub enum DateError {
     Empty,
     /// Only part of the date is known (e.g. year unknown). `suggestion` is the text to
     /// put into other identifying information instead (E-03), e.g. `西暦1980年生`.
-    #[error("日付の一部しかわかりません。「その他個人を識別するための情報」に「{suggestion}」のように入力してください")]
+    #[error(
+        "日付の一部しかわかりません。「その他個人を識別するための情報」に「{suggestion}」のように入力してください"
+    )]
     Partial { suggestion: String },
     /// The text names a date that does not exist (平成32年, 2月30日 ...).
     #[error("存在しない日付です: {reason}")]

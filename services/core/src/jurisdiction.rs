@@ -185,7 +185,9 @@ mod tests {
     fn known_codes_have_valid_check_digits() {
         // Published codes: 北海道 010006, 東京都 130001, 千代田区 131016,
         // 札幌市 011002, 大阪府 270008, 沖縄県 470007, 那覇市 472018.
-        for code in ["010006", "130001", "131016", "011002", "270008", "470007", "472018"] {
+        for code in [
+            "010006", "130001", "131016", "011002", "270008", "470007", "472018",
+        ] {
             assert!(JurisdictionCode::parse(code).is_ok(), "{code}");
         }
     }
@@ -200,17 +202,29 @@ mod tests {
 
     #[test]
     fn shape_and_prefecture_are_checked() {
-        assert!(matches!(JurisdictionCode::parse("13101"), Err(CodeError::Shape(_))));
-        assert!(matches!(JurisdictionCode::parse("13a016"), Err(CodeError::Shape(_))));
+        assert!(matches!(
+            JurisdictionCode::parse("13101"),
+            Err(CodeError::Shape(_))
+        ));
+        assert!(matches!(
+            JurisdictionCode::parse("13a016"),
+            Err(CodeError::Shape(_))
+        ));
         // 48 is no prefecture; 480005 has a valid check digit.
         let first = [4, 8, 0, 0, 0];
         let code = format!("48000{}", check_digit(&first));
-        assert!(matches!(JurisdictionCode::parse(&code), Err(CodeError::Prefecture(_, 48))));
+        assert!(matches!(
+            JurisdictionCode::parse(&code),
+            Err(CodeError::Prefecture(_, 48))
+        ));
     }
 
     #[test]
     fn full_width_digits_are_accepted() {
-        assert_eq!(JurisdictionCode::parse("１３１０１６").unwrap().as_str(), "131016");
+        assert_eq!(
+            JurisdictionCode::parse("１３１０１６").unwrap().as_str(),
+            "131016"
+        );
     }
 
     #[test]
@@ -220,9 +234,16 @@ mod tests {
         let tokyo = chiyoda.natural_parent().unwrap();
         assert_eq!(tokyo.as_str(), "130001");
         assert_eq!(tokyo.tier(), Tier::Prefecture);
-        assert_eq!(tokyo.natural_parent().unwrap(), JurisdictionCode::national());
+        assert_eq!(
+            tokyo.natural_parent().unwrap(),
+            JurisdictionCode::national()
+        );
         assert_eq!(JurisdictionCode::national().natural_parent(), None);
-        assert!(JurisdictionCode::parse(NATIONAL_CODE).unwrap().is_national());
+        assert!(
+            JurisdictionCode::parse(NATIONAL_CODE)
+                .unwrap()
+                .is_national()
+        );
     }
 
     #[test]

@@ -4,6 +4,13 @@
 //! reads — callers pass `now`). Everything here is unit-tested without servers.
 
 pub mod canon;
+pub mod consent;
+pub mod entry;
 pub mod era;
+pub mod event;
+pub mod ids;
+pub mod incident;
 pub mod jurisdiction;
 pub mod prefecture;
+pub mod private_area;
+pub mod validation;
