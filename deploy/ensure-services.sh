@@ -223,7 +223,7 @@ pg_trust_loopback() {
     tmp="$(mktemp)"
     {
         printf '# %s: passwordless (trust) loopback TCP logins,\n' "$HBA_MARKER"
-        printf '# added by anpi deploy/ensure-services.sh. Remove these 3 lines to undo.\n'
+        printf '# added by anpi deploy/ensure-services.sh. Remove these 4 lines to undo.\n'
         printf 'host    all    all    127.0.0.1/32    trust\n'
         printf 'host    all    all    ::1/128         trust\n'
         as_root cat "$hba"
