@@ -1,0 +1,191 @@
+//! Node configuration, layered: defaults → TOML file → environment → flags. R: T-01,
+//! T-02, T-03.
+//!
+//! Environment variables (also shown by `anpi-node serve --help`):
+//! `ANPI_CONFIG`, `ANPI_TIER`, `ANPI_JURISDICTION`, `ANPI_PARENT`, `ANPI_DATABASE_URL`,
+//! `ANPI_NATS_URL`, `ANPI_LISTEN`, `ANPI_LOG` (tracing filter).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anpi_core::jurisdiction::{JurisdictionCode, Tier};
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// Flags and environment (each overrides the file).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct NodeArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "ANPI_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// municipality | prefecture | national
+    #[arg(long, env = "ANPI_TIER")]
+    pub tier: Option<String>,
+    /// 6-digit local-government code of this node's jurisdiction.
+    #[arg(long, env = "ANPI_JURISDICTION")]
+    pub jurisdiction: Option<String>,
+    /// Code of the jurisdiction this node reports to (none for national).
+    #[arg(long, env = "ANPI_PARENT")]
+    pub parent: Option<String>,
+    /// PostgreSQL URL of this node's own database.
+    #[arg(long, env = "ANPI_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// NATS server URL.
+    #[arg(long, env = "ANPI_NATS_URL")]
+    pub nats_url: Option<String>,
+    /// gRPC listen address.
+    #[arg(long, env = "ANPI_LISTEN")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    tier: Option<String>,
+    jurisdiction: Option<String>,
+    parent: Option<String>,
+    database_url: Option<String>,
+    nats_url: Option<String>,
+    listen: Option<String>,
+}
+
+/// A secret that never prints (database URLs may hold passwords).
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The validated configuration of a node.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub tier: Tier,
+    pub jurisdiction: JurisdictionCode,
+    pub parent: Option<JurisdictionCode>,
+    pub database_url: Secret,
+    pub nats_url: String,
+    pub listen: SocketAddr,
+}
+
+impl Config {
+    /// Database URL with any password masked, for logs.
+    pub fn database_url_redacted(&self) -> String {
+        let url = self.database_url.expose();
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                let credentials = &url[scheme + 3..at];
+                match credentials.split_once(':') {
+                    Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                    None => url.to_string(),
+                }
+            }
+            _ => url.to_string(),
+        }
+    }
+}
+
+pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
+
+/// Loads and validates the configuration.
+pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
+    let file = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the configuration file {}", path.display()))?;
+            toml::from_str::<FileConfig>(&text)
+                .with_context(|| format!("parsing the configuration file {}", path.display()))?
+        }
+        None => FileConfig::default(),
+    };
+    let pick = |flag: &Option<String>, from_file: Option<String>| flag.clone().or(from_file);
+
+    let jurisdiction_text = pick(&args.jurisdiction, file.jurisdiction)
+        .context("the jurisdiction code is not set (--jurisdiction, ANPI_JURISDICTION or `jurisdiction` in the file)")?;
+    let jurisdiction = JurisdictionCode::parse(&jurisdiction_text).context("invalid jurisdiction code")?;
+    let tier = match pick(&args.tier, file.tier) {
+        Some(text) => Tier::parse(&text).with_context(|| format!("unknown tier `{text}` (municipality, prefecture or national)"))?,
+        None => jurisdiction.tier(),
+    };
+    if tier != jurisdiction.tier() {
+        bail!(
+            "jurisdiction {jurisdiction} is a {} code but the tier is set to {}",
+            jurisdiction.tier().as_str(),
+            tier.as_str()
+        );
+    }
+    let parent = match pick(&args.parent, file.parent) {
+        Some(text) if !text.trim().is_empty() => Some(JurisdictionCode::parse(&text).context("invalid parent code")?),
+        _ => None,
+    };
+    let expected_parent = jurisdiction.natural_parent();
+    let parent = match (parent, expected_parent) {
+        (None, expected) => expected,
+        (Some(given), Some(expected)) if given == expected => Some(given),
+        (Some(given), None) => bail!("the national node has no parent (given {given})"),
+        (Some(given), Some(expected)) => bail!("{jurisdiction} reports to {expected}, not to {given} (T-03)"),
+    };
+    let database_url = pick(&args.database_url, file.database_url)
+        .context("the database URL is not set (--database-url, ANPI_DATABASE_URL or `database_url` in the file)")?;
+    crate::store::pg_config(&database_url).context("invalid database URL")?;
+    let nats_url = pick(&args.nats_url, file.nats_url).unwrap_or_else(|| DEFAULT_NATS_URL.to_string());
+    let listen_text = pick(&args.listen, file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    let listen = listen_text
+        .parse()
+        .with_context(|| format!("invalid listen address `{listen_text}` (e.g. 127.0.0.1:50051)"))?;
+    Ok(Config { tier, jurisdiction, parent, database_url: Secret(database_url), nats_url, listen })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> NodeArgs {
+        NodeArgs {
+            jurisdiction: Some("131016".into()),
+            database_url: Some("postgres://postgres:pw@127.0.0.1/anpi".into()),
+            ..NodeArgs::default()
+        }
+    }
+
+    #[test]
+    fn defaults_and_derivations() {
+        let config = load(&args()).unwrap();
+        assert_eq!(config.tier, Tier::Municipality);
+        assert_eq!(config.parent.unwrap().as_str(), "130001");
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(config.database_url_redacted(), "postgres://postgres:***@127.0.0.1/anpi");
+        assert!(!format!("{config:?}").contains("pw@"));
+    }
+
+    #[test]
+    fn file_is_overridden_by_flags() {
+        let dir = std::env::temp_dir().join(format!("anpi-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("node.toml");
+        std::fs::write(&path, "jurisdiction = \"131016\"\nlisten = \"127.0.0.1:6000\"\ndatabase_url = \"postgres://x@h/db\"\n").unwrap();
+        let config = load(&NodeArgs { config: Some(path.clone()), listen: Some("127.0.0.1:7000".into()), ..NodeArgs::default() }).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
+        std::fs::write(&path, "jurisdiction = \"131016\"\nlisten_addr = \"x\"\n").unwrap();
+        let error = load(&NodeArgs { config: Some(path), ..NodeArgs::default() }).unwrap_err();
+        assert!(format!("{error:#}").contains("listen_addr"));
+    }
+
+    #[test]
+    fn inconsistent_tier_and_parent_are_refused() {
+        let error = load(&NodeArgs { tier: Some("national".into()), ..args() }).unwrap_err();
+        assert!(error.to_string().contains("tier"));
+        let error = load(&NodeArgs { parent: Some("270008".into()), ..args() }).unwrap_err();
+        assert!(error.to_string().contains("T-03"));
+    }
+}

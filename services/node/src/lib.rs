@@ -1,0 +1,10 @@
+//! anpi-node: one jurisdiction's node. R: T-02.
+//!
+//! `config` (layered settings) → `store` (PostgreSQL: event log with a single writer,
+//! projections, accounts) → `api` (tonic services). `server` wires them together; the
+//! binary (`main.rs`) only parses the command line.
+
+pub mod api;
+pub mod config;
+pub mod server;
+pub mod store;

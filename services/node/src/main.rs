@@ -1,0 +1,113 @@
+//! `anpi-node`: run a jurisdiction's node. Thin: parse, configure, call the library.
+
+use std::path::PathBuf;
+
+use anpi_core::ids::AccountId;
+use anpi_node::config::{self, NodeArgs};
+use anpi_node::server;
+use anpi_node::store;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "anpi-node", version, about = "anpi node: a jurisdiction's safety-information server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Create the database, apply migrations and create the administrator (idempotent).
+    Init {
+        #[command(flatten)]
+        node: NodeArgs,
+        /// Login ID of the first administrator.
+        #[arg(long, default_value = "admin")]
+        admin_id: String,
+        /// File holding the administrator's password (first line).
+        #[arg(long, conflicts_with = "admin_password")]
+        admin_password_file: Option<PathBuf>,
+        /// The administrator's password (prefer --admin-password-file).
+        #[arg(long, env = "ANPI_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: Option<String>,
+    },
+    /// Serve gRPC (health, reflection, Auth, Node).
+    Serve {
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Rebuild the private-area projection from position 0 of the log.
+    Rebuild {
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ANPI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutdown requested");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    init_tracing();
+    match Cli::parse().command {
+        Cmd::Init { node, admin_id, admin_password_file, admin_password } => {
+            let config = config::load(&node)?;
+            let admin = AccountId::parse(&admin_id).map_err(anyhow::Error::msg)?;
+            let password = match (admin_password_file, admin_password) {
+                (Some(path), _) => std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                (None, Some(password)) => password,
+                (None, None) => anyhow::bail!("give the administrator's password with --admin-password-file or ANPI_ADMIN_PASSWORD"),
+            };
+            let created = server::init(&config, &admin, &password).await?;
+            if created {
+                println!("initialised node {} ({}); administrator `{admin}` created", config.jurisdiction, config.tier.as_str());
+            } else {
+                println!("node {} ({}) already initialised; accounts unchanged", config.jurisdiction, config.tier.as_str());
+            }
+            Ok(())
+        }
+        Cmd::Serve { node } => {
+            let config = config::load(&node)?;
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("binding {}", config.listen))?;
+            server::serve(config, listener, shutdown_signal()).await
+        }
+        Cmd::Rebuild { node } => {
+            let config = config::load(&node)?;
+            server::prepare_database(&config).await?;
+            let mut client = store::connect(config.database_url.expose()).await?;
+            let folded = store::projection::rebuild(&mut client, |at, head| {
+                eprintln!("rebuilding: {at}/{head}");
+            })
+            .await?;
+            println!("rebuilt the private area from {folded} events");
+            Ok(())
+        }
+    }
+}

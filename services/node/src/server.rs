@@ -1,0 +1,107 @@
+//! Wiring: open the store, start the writer, serve gRPC with health and reflection,
+//! shut down in order (stop intake, then the writer).
+
+use std::sync::Arc;
+
+use anpi_core::event::Actor;
+use anpi_core::ids::AccountId;
+use anpi_proto::v1;
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+use crate::api::{AuthService, NodeService, NodeState};
+use crate::config::Config;
+use crate::store::accounts::{self, Accounts};
+use crate::store::writer::{Command, Writer};
+use crate::store::{self};
+
+/// Creates the database if needed, applies migrations and claims it for this node.
+pub async fn prepare_database(config: &Config) -> anyhow::Result<()> {
+    let url = config.database_url.expose();
+    if store::create_database_if_missing(url).await.context("creating the node database")? {
+        tracing::info!(database = %config.database_url_redacted(), "database created");
+    }
+    let mut client = store::connect(url).await.context("connecting to the node database")?;
+    let applied = store::migrate(&mut client).await.context("applying migrations")?;
+    for name in applied {
+        tracing::info!(migration = name, "migration applied");
+    }
+    store::claim_identity(&client, &config.jurisdiction, config.tier).await?;
+    Ok(())
+}
+
+/// `anpi-node init`: prepares the database and creates the administrator when the
+/// node has no account yet. Returns whether an administrator was created.
+pub async fn init(config: &Config, admin: &AccountId, password: &str) -> anyhow::Result<bool> {
+    prepare_database(config).await?;
+    let pool = store::pool(config.database_url.expose(), 2)?;
+    let accounts = Accounts::new(pool);
+    if accounts.count().await? > 0 {
+        return Ok(false);
+    }
+    accounts::check_password(password).map_err(anyhow::Error::msg)?;
+    let password = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
+        .await?
+        .map_err(anyhow::Error::msg)?;
+    let (writer, task) = Writer::start(config.database_url.expose(), config.jurisdiction.clone()).await?;
+    let actor = Actor { jurisdiction: config.jurisdiction.clone(), account: admin.clone() };
+    writer
+        .submit(
+            actor,
+            Command::CreateAccount {
+                account: admin.clone(),
+                display_name: "管理者".into(),
+                role: "administrator".into(),
+                password_hash: hash,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the administrator: {e}"))?;
+    drop(writer);
+    task.await?;
+    Ok(true)
+}
+
+/// Serves the node on `listener` until `shutdown` resolves.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    prepare_database(&config).await?;
+    let url = config.database_url.expose().to_string();
+    let (writer, writer_task) = Writer::start(&url, config.jurisdiction.clone()).await?;
+    let pool = store::pool(&url, 8)?;
+    let state = Arc::new(NodeState { config: config.clone(), writer, pool: pool.clone(), accounts: Accounts::new(pool) });
+
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter.set_serving::<v1::node_server::NodeServer<NodeService>>().await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("building the reflection service")?;
+
+    tracing::info!(
+        jurisdiction = %config.jurisdiction,
+        tier = config.tier.as_str(),
+        listen = %listener.local_addr()?,
+        database = %config.database_url_redacted(),
+        "node serving"
+    );
+    tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(v1::auth_server::AuthServer::new(AuthService(state.clone())))
+        .add_service(v1::node_server::NodeServer::new(NodeService(state.clone())))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await
+        .context("serving gRPC")?;
+    // gRPC intake has stopped; let the writer finish what it holds.
+    drop(state);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), writer_task).await;
+    tracing::info!("node stopped");
+    Ok(())
+}

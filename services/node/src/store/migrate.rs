@@ -1,0 +1,39 @@
+//! Applies the migrations of `schemas/postgres/` in order, once each.
+
+use super::Result;
+
+/// The migrations, in order. Never edit one that has shipped: add a new file.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_event_log",
+    include_str!("../../../../schemas/postgres/0001_event_log.sql"),
+)];
+
+/// Applies every pending migration in one transaction, serialised across processes
+/// by an advisory lock. Returns the names applied.
+pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<Vec<&'static str>> {
+    let tx = client.transaction().await?;
+    tx.batch_execute(
+        "SELECT pg_advisory_xact_lock(7263001);
+         CREATE TABLE IF NOT EXISTS schema_migrations (
+             name text PRIMARY KEY,
+             applied_at timestamptz NOT NULL DEFAULT now()
+         );",
+    )
+    .await?;
+    let mut applied = Vec::new();
+    for (name, sql) in MIGRATIONS {
+        let done = tx
+            .query_opt("SELECT 1 FROM schema_migrations WHERE name = $1", &[name])
+            .await?
+            .is_some();
+        if done {
+            continue;
+        }
+        tx.batch_execute(sql).await?;
+        tx.execute("INSERT INTO schema_migrations (name) VALUES ($1)", &[name])
+            .await?;
+        applied.push(*name);
+    }
+    tx.commit().await?;
+    Ok(applied)
+}

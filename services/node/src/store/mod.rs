@@ -1,0 +1,116 @@
+//! PostgreSQL adapter: migrations, the event log (single writer), projections, accounts.
+//! R: L-01, L-02, L-04, T-02.
+//!
+//! Business rules live in `anpi-core`; this module only stores and loads.
+
+pub mod accounts;
+mod migrate;
+pub mod projection;
+pub mod reader;
+pub mod writer;
+
+use anpi_core::jurisdiction::{JurisdictionCode, Tier};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+pub use migrate::migrate;
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database error: {0}")]
+    Db(#[from] tokio_postgres::Error),
+    #[error("database pool error: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("stored data could not be decoded: {0}")]
+    Decode(#[from] serde_json::Error),
+    #[error("{0}")]
+    Identity(String),
+    #[error("the event writer has stopped")]
+    WriterGone,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Parses a database URL into a tokio-postgres configuration.
+pub fn pg_config(url: &str) -> Result<tokio_postgres::Config> {
+    Ok(url.parse::<tokio_postgres::Config>()?)
+}
+
+/// A connection pool for readers.
+pub fn pool(url: &str, size: usize) -> Result<Pool> {
+    let config = pg_config(url)?;
+    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(manager)
+        .max_size(size)
+        .build()
+        .map_err(|e| Error::Identity(format!("cannot build the database pool: {e}")))
+}
+
+/// Opens one dedicated connection, driving it on a background task.
+pub async fn connect(url: &str) -> Result<tokio_postgres::Client> {
+    let (client, connection) = pg_config(url)?.connect(NoTls).await?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::warn!(%error, "database connection closed");
+        }
+    });
+    Ok(client)
+}
+
+/// Creates the database named in `url` when it does not exist (connecting to the
+/// server's `postgres` database to do so).
+pub async fn create_database_if_missing(url: &str) -> Result<bool> {
+    let config = pg_config(url)?;
+    let name = config
+        .get_dbname()
+        .ok_or_else(|| Error::Identity("the database URL names no database".into()))?
+        .to_string();
+    let mut admin = config.clone();
+    admin.dbname("postgres");
+    let (client, connection) = admin.connect(NoTls).await?;
+    tokio::spawn(connection);
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .await?
+        .is_some();
+    if exists {
+        return Ok(false);
+    }
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    client
+        .batch_execute(&format!("CREATE DATABASE {quoted} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
+        .await?;
+    Ok(true)
+}
+
+/// Records which jurisdiction owns this database, or checks it is the same one: a
+/// node must never write into another jurisdiction's log.
+pub async fn claim_identity(client: &tokio_postgres::Client, code: &JurisdictionCode, tier: Tier) -> Result<()> {
+    let row = client
+        .query_opt("SELECT jurisdiction, tier FROM node_identity", &[])
+        .await?;
+    match row {
+        None => {
+            client
+                .execute(
+                    "INSERT INTO node_identity (jurisdiction, tier) VALUES ($1, $2)",
+                    &[&code.as_str(), &tier.as_str()],
+                )
+                .await?;
+            Ok(())
+        }
+        Some(row) => {
+            let stored: String = row.get(0);
+            let stored_tier: String = row.get(1);
+            if stored == code.as_str() && stored_tier == tier.as_str() {
+                Ok(())
+            } else {
+                Err(Error::Identity(format!(
+                    "this database belongs to jurisdiction {stored} ({stored_tier}), not {code} ({}); refusing to use it",
+                    tier.as_str()
+                )))
+            }
+        }
+    }
+}
