@@ -14,6 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
     tonic_prost_build::configure()
         .file_descriptor_set_path(out_dir.join("anpi_v1_descriptor.bin"))
+        .type_attribute(".anpi.v1", "#[derive(serde::Serialize)]")
         .compile_protos(&paths, &[root.clone()])?;
     println!("cargo:rerun-if-changed={}", root.display());
     Ok(())

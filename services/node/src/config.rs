@@ -112,9 +112,12 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
 
     let jurisdiction_text = pick(&args.jurisdiction, file.jurisdiction)
         .context("the jurisdiction code is not set (--jurisdiction, ANPI_JURISDICTION or `jurisdiction` in the file)")?;
-    let jurisdiction = JurisdictionCode::parse(&jurisdiction_text).context("invalid jurisdiction code")?;
+    let jurisdiction =
+        JurisdictionCode::parse(&jurisdiction_text).context("invalid jurisdiction code")?;
     let tier = match pick(&args.tier, file.tier) {
-        Some(text) => Tier::parse(&text).with_context(|| format!("unknown tier `{text}` (municipality, prefecture or national)"))?,
+        Some(text) => Tier::parse(&text).with_context(|| {
+            format!("unknown tier `{text}` (municipality, prefecture or national)")
+        })?,
         None => jurisdiction.tier(),
     };
     if tier != jurisdiction.tier() {
@@ -125,7 +128,9 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
         );
     }
     let parent = match pick(&args.parent, file.parent) {
-        Some(text) if !text.trim().is_empty() => Some(JurisdictionCode::parse(&text).context("invalid parent code")?),
+        Some(text) if !text.trim().is_empty() => {
+            Some(JurisdictionCode::parse(&text).context("invalid parent code")?)
+        }
         _ => None,
     };
     let expected_parent = jurisdiction.natural_parent();
@@ -133,17 +138,27 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
         (None, expected) => expected,
         (Some(given), Some(expected)) if given == expected => Some(given),
         (Some(given), None) => bail!("the national node has no parent (given {given})"),
-        (Some(given), Some(expected)) => bail!("{jurisdiction} reports to {expected}, not to {given} (T-03)"),
+        (Some(given), Some(expected)) => {
+            bail!("{jurisdiction} reports to {expected}, not to {given} (T-03)")
+        }
     };
     let database_url = pick(&args.database_url, file.database_url)
         .context("the database URL is not set (--database-url, ANPI_DATABASE_URL or `database_url` in the file)")?;
     crate::store::pg_config(&database_url).context("invalid database URL")?;
-    let nats_url = pick(&args.nats_url, file.nats_url).unwrap_or_else(|| DEFAULT_NATS_URL.to_string());
+    let nats_url =
+        pick(&args.nats_url, file.nats_url).unwrap_or_else(|| DEFAULT_NATS_URL.to_string());
     let listen_text = pick(&args.listen, file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-    let listen = listen_text
-        .parse()
-        .with_context(|| format!("invalid listen address `{listen_text}` (e.g. 127.0.0.1:50051)"))?;
-    Ok(Config { tier, jurisdiction, parent, database_url: Secret(database_url), nats_url, listen })
+    let listen = listen_text.parse().with_context(|| {
+        format!("invalid listen address `{listen_text}` (e.g. 127.0.0.1:50051)")
+    })?;
+    Ok(Config {
+        tier,
+        jurisdiction,
+        parent,
+        database_url: Secret(database_url),
+        nats_url,
+        listen,
+    })
 }
 
 #[cfg(test)]
@@ -164,7 +179,10 @@ mod tests {
         assert_eq!(config.tier, Tier::Municipality);
         assert_eq!(config.parent.unwrap().as_str(), "130001");
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
-        assert_eq!(config.database_url_redacted(), "postgres://postgres:***@127.0.0.1/anpi");
+        assert_eq!(
+            config.database_url_redacted(),
+            "postgres://postgres:***@127.0.0.1/anpi"
+        );
         assert!(!format!("{config:?}").contains("pw@"));
     }
 
@@ -174,18 +192,35 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("node.toml");
         std::fs::write(&path, "jurisdiction = \"131016\"\nlisten = \"127.0.0.1:6000\"\ndatabase_url = \"postgres://x@h/db\"\n").unwrap();
-        let config = load(&NodeArgs { config: Some(path.clone()), listen: Some("127.0.0.1:7000".into()), ..NodeArgs::default() }).unwrap();
+        let config = load(&NodeArgs {
+            config: Some(path.clone()),
+            listen: Some("127.0.0.1:7000".into()),
+            ..NodeArgs::default()
+        })
+        .unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
         std::fs::write(&path, "jurisdiction = \"131016\"\nlisten_addr = \"x\"\n").unwrap();
-        let error = load(&NodeArgs { config: Some(path), ..NodeArgs::default() }).unwrap_err();
+        let error = load(&NodeArgs {
+            config: Some(path),
+            ..NodeArgs::default()
+        })
+        .unwrap_err();
         assert!(format!("{error:#}").contains("listen_addr"));
     }
 
     #[test]
     fn inconsistent_tier_and_parent_are_refused() {
-        let error = load(&NodeArgs { tier: Some("national".into()), ..args() }).unwrap_err();
+        let error = load(&NodeArgs {
+            tier: Some("national".into()),
+            ..args()
+        })
+        .unwrap_err();
         assert!(error.to_string().contains("tier"));
-        let error = load(&NodeArgs { parent: Some("270008".into()), ..args() }).unwrap_err();
+        let error = load(&NodeArgs {
+            parent: Some("270008".into()),
+            ..args()
+        })
+        .unwrap_err();
         assert!(error.to_string().contains("T-03"));
     }
 }

@@ -10,7 +10,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "anpi-node", version, about = "anpi node: a jurisdiction's safety-information server")]
+#[command(
+    name = "anpi-node",
+    version,
+    about = "anpi node: a jurisdiction's safety-information server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -47,7 +51,13 @@ enum Cmd {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ANPI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 async fn shutdown_signal() {
@@ -70,7 +80,12 @@ async fn shutdown_signal() {
 async fn main() -> anyhow::Result<()> {
     init_tracing();
     match Cli::parse().command {
-        Cmd::Init { node, admin_id, admin_password_file, admin_password } => {
+        Cmd::Init {
+            node,
+            admin_id,
+            admin_password_file,
+            admin_password,
+        } => {
             let config = config::load(&node)?;
             let admin = AccountId::parse(&admin_id).map_err(anyhow::Error::msg)?;
             let password = match (admin_password_file, admin_password) {
@@ -81,13 +96,23 @@ async fn main() -> anyhow::Result<()> {
                     .unwrap_or_default()
                     .to_string(),
                 (None, Some(password)) => password,
-                (None, None) => anyhow::bail!("give the administrator's password with --admin-password-file or ANPI_ADMIN_PASSWORD"),
+                (None, None) => anyhow::bail!(
+                    "give the administrator's password with --admin-password-file or ANPI_ADMIN_PASSWORD"
+                ),
             };
             let created = server::init(&config, &admin, &password).await?;
             if created {
-                println!("initialised node {} ({}); administrator `{admin}` created", config.jurisdiction, config.tier.as_str());
+                println!(
+                    "initialised node {} ({}); administrator `{admin}` created",
+                    config.jurisdiction,
+                    config.tier.as_str()
+                );
             } else {
-                println!("node {} ({}) already initialised; accounts unchanged", config.jurisdiction, config.tier.as_str());
+                println!(
+                    "node {} ({}) already initialised; accounts unchanged",
+                    config.jurisdiction,
+                    config.tier.as_str()
+                );
             }
             Ok(())
         }

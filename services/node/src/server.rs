@@ -19,11 +19,18 @@ use crate::store::{self};
 /// Creates the database if needed, applies migrations and claims it for this node.
 pub async fn prepare_database(config: &Config) -> anyhow::Result<()> {
     let url = config.database_url.expose();
-    if store::create_database_if_missing(url).await.context("creating the node database")? {
+    if store::create_database_if_missing(url)
+        .await
+        .context("creating the node database")?
+    {
         tracing::info!(database = %config.database_url_redacted(), "database created");
     }
-    let mut client = store::connect(url).await.context("connecting to the node database")?;
-    let applied = store::migrate(&mut client).await.context("applying migrations")?;
+    let mut client = store::connect(url)
+        .await
+        .context("connecting to the node database")?;
+    let applied = store::migrate(&mut client)
+        .await
+        .context("applying migrations")?;
     for name in applied {
         tracing::info!(migration = name, "migration applied");
     }
@@ -45,8 +52,12 @@ pub async fn init(config: &Config, admin: &AccountId, password: &str) -> anyhow:
     let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
         .await?
         .map_err(anyhow::Error::msg)?;
-    let (writer, task) = Writer::start(config.database_url.expose(), config.jurisdiction.clone()).await?;
-    let actor = Actor { jurisdiction: config.jurisdiction.clone(), account: admin.clone() };
+    let (writer, task) =
+        Writer::start(config.database_url.expose(), config.jurisdiction.clone()).await?;
+    let actor = Actor {
+        jurisdiction: config.jurisdiction.clone(),
+        account: admin.clone(),
+    };
     writer
         .submit(
             actor,
@@ -74,10 +85,17 @@ pub async fn serve(
     let url = config.database_url.expose().to_string();
     let (writer, writer_task) = Writer::start(&url, config.jurisdiction.clone()).await?;
     let pool = store::pool(&url, 8)?;
-    let state = Arc::new(NodeState { config: config.clone(), writer, pool: pool.clone(), accounts: Accounts::new(pool) });
+    let state = Arc::new(NodeState {
+        config: config.clone(),
+        writer,
+        pool: pool.clone(),
+        accounts: Accounts::new(pool),
+    });
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_serving::<v1::node_server::NodeServer<NodeService>>().await;
+    health_reporter
+        .set_serving::<v1::node_server::NodeServer<NodeService>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(v1::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)

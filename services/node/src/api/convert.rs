@@ -14,12 +14,18 @@ pub fn incident(incident: &Incident) -> v1::Incident {
         name: incident.name.clone(),
         mode: incident.mode.as_str().to_string(),
         mode_label: incident.mode.label_ja().to_string(),
-        created_at: incident.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        created_at: incident
+            .created_at
+            .to_rfc3339_opts(SecondsFormat::Secs, true),
     }
 }
 
 pub fn issue(error: &FieldError) -> v1::FieldIssue {
-    v1::FieldIssue { field: error.field.clone(), label: error.label.clone(), message: error.message.clone() }
+    v1::FieldIssue {
+        field: error.field.clone(),
+        label: error.label.clone(),
+        message: error.message.clone(),
+    }
 }
 
 pub fn record(state: &RecordState, incident: Option<&Incident>) -> v1::Record {
@@ -36,21 +42,37 @@ pub fn record(state: &RecordState, incident: Option<&Incident>) -> v1::Record {
         furigana: parsed.furigana.clone().unwrap_or_default(),
         birth_date: parsed.birth_date.map(|d| d.to_string()).unwrap_or_default(),
         birth_date_era: parsed.birth_date.map(era::format_era).unwrap_or_default(),
-        sex: parsed.sex.map(|s| s.label_ja().to_string()).unwrap_or_default(),
+        sex: parsed
+            .sex
+            .map(|s| s.label_ja().to_string())
+            .unwrap_or_default(),
         address: entry.address_line(),
         nationality: parsed.nationality.label_ja(),
         identifying_info: parsed.identifying_info.clone(),
         collected_by: state.origin.to_string(),
         entered_by: state.actor.to_string(),
         written_at: parsed.written_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        received_at: state.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        received_at: state
+            .received_at
+            .to_rfc3339_opts(SecondsFormat::Millis, true),
         recorded_position: state.recorded_position,
         last_position: state.last_position,
-        deleted_reason: state.deletion.as_ref().map(|d| d.reason.clone()).unwrap_or_default(),
-        departed_on: state.departure.as_ref().map(|d| d.date.to_string()).unwrap_or_default(),
+        deleted_reason: state
+            .deletion
+            .as_ref()
+            .map(|d| d.reason.clone())
+            .unwrap_or_default(),
+        departed_on: state
+            .departure
+            .as_ref()
+            .map(|d| d.date.to_string())
+            .unwrap_or_default(),
         warnings: entry.warnings.iter().map(issue).collect(),
         draft: Some(draft_to_proto(&entry.draft)),
-        injury_severity: parsed.injury.map(|s| s.label_ja().to_string()).unwrap_or_default(),
+        injury_severity: parsed
+            .injury
+            .map(|s| s.label_ja().to_string())
+            .unwrap_or_default(),
         consent_json: serde_json::to_string(&parsed.consent).unwrap_or_default(),
     }
 }
@@ -65,7 +87,10 @@ pub fn event(event: &Event) -> v1::Event {
         incident_id: e.incident.map(|i| i.to_string()).unwrap_or_default(),
         origin: e.origin.to_string(),
         actor: e.actor.to_string(),
-        written_at: e.written_at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)).unwrap_or_default(),
+        written_at: e
+            .written_at
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .unwrap_or_default(),
         received_at: e.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
         payload_json: serde_json::to_string(&e.payload).unwrap_or_default(),
     }

@@ -11,7 +11,10 @@ use crate::store::{self, writer::Rejection};
 pub fn invalid(errors: &[FieldError]) -> Status {
     let mut details = ErrorDetails::new();
     for error in errors {
-        details.add_bad_request_violation(error.field.clone(), format!("{}: {}", error.label, error.message));
+        details.add_bad_request_violation(
+            error.field.clone(),
+            format!("{}: {}", error.label, error.message),
+        );
     }
     Status::with_error_details(Code::InvalidArgument, summarize(errors), details)
 }
@@ -23,7 +26,9 @@ pub fn rejection(rejection: Rejection) -> Status {
         Rejection::Invalid(error) => invalid(&[error]),
         Rejection::Unavailable(detail) => {
             tracing::error!(%detail, "command not written");
-            Status::unavailable("データベースに書き込めませんでした。入力内容は保存されていません。しばらくしてから再度送信してください")
+            Status::unavailable(
+                "データベースに書き込めませんでした。入力内容は保存されていません。しばらくしてから再度送信してください",
+            )
         }
     }
 }
@@ -34,5 +39,8 @@ pub fn store(error: store::Error) -> Status {
 }
 
 pub fn bad_id(field: &str, text: &str) -> Status {
-    invalid(&[FieldError::new(field, format!("IDの形式が正しくありません（入力: {text}）"))])
+    invalid(&[FieldError::new(
+        field,
+        format!("IDの形式が正しくありません（入力: {text}）"),
+    )])
 }

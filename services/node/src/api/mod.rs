@@ -37,21 +37,30 @@ impl NodeState {
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| Status::unauthenticated("ログインしてください（`anpi login`）"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| Status::unauthenticated("認証情報の形式が正しくありません（Bearer トークン）"))?;
+        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+            Status::unauthenticated("認証情報の形式が正しくありません（Bearer トークン）")
+        })?;
         let session = self
             .accounts
             .authenticate(token.trim())
             .await
             .map_err(error::store)?
-            .ok_or_else(|| Status::unauthenticated("ログインの有効期限が切れたか、無効です。もう一度 `anpi login` してください"))?;
-        Ok(Actor { jurisdiction: self.config.jurisdiction.clone(), account: session.account })
+            .ok_or_else(|| {
+                Status::unauthenticated(
+                    "ログインの有効期限が切れたか、無効です。もう一度 `anpi login` してください",
+                )
+            })?;
+        Ok(Actor {
+            jurisdiction: self.config.jurisdiction.clone(),
+            account: session.account,
+        })
     }
 
     async fn incident_map(&self) -> Result<Vec<Incident>, Status> {
         let client = self.pool.get().await.map_err(|e| error::store(e.into()))?;
-        reader::list_incidents(&**client).await.map_err(error::store)
+        reader::list_incidents(&**client)
+            .await
+            .map_err(error::store)
     }
 
     async fn record_response(&self, outcome: Outcome) -> Result<(v1::Record, i64), Status> {
@@ -73,7 +82,10 @@ pub struct AuthService(pub Arc<NodeState>);
 
 #[tonic::async_trait]
 impl v1::auth_server::Auth for AuthService {
-    async fn login(&self, request: Request<v1::LoginRequest>) -> Result<Response<v1::LoginResponse>, Status> {
+    async fn login(
+        &self,
+        request: Request<v1::LoginRequest>,
+    ) -> Result<Response<v1::LoginResponse>, Status> {
         let request = request.into_inner();
         let denied = || Status::unauthenticated("ユーザーIDまたはパスワードが正しくありません");
         let account = AccountId::parse(&request.account).map_err(|_| denied())?;
@@ -87,7 +99,9 @@ impl v1::auth_server::Auth for AuthService {
         tracing::info!(account = %account, "login");
         Ok(Response::new(v1::LoginResponse {
             token,
-            expires_at: session.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            expires_at: session
+                .expires_at
+                .to_rfc3339_opts(SecondsFormat::Secs, true),
             account: account.to_string(),
             jurisdiction: self.0.config.jurisdiction.to_string(),
         }))
@@ -99,24 +113,42 @@ pub struct NodeService(pub Arc<NodeState>);
 
 #[tonic::async_trait]
 impl v1::node_server::Node for NodeService {
-    async fn get_node_info(&self, request: Request<v1::GetNodeInfoRequest>) -> Result<Response<v1::NodeInfo>, Status> {
+    async fn get_node_info(
+        &self,
+        request: Request<v1::GetNodeInfoRequest>,
+    ) -> Result<Response<v1::NodeInfo>, Status> {
         self.0.actor(&request).await?;
-        let client = self.0.pool.get().await.map_err(|e| error::store(e.into()))?;
-        let head = reader::head_position(&**client).await.map_err(error::store)?;
+        let client = self
+            .0
+            .pool
+            .get()
+            .await
+            .map_err(|e| error::store(e.into()))?;
+        let head = reader::head_position(&**client)
+            .await
+            .map_err(error::store)?;
         let config = &self.0.config;
         Ok(Response::new(v1::NodeInfo {
             tier: config.tier.as_str().to_string(),
             jurisdiction: config.jurisdiction.to_string(),
-            parent: config.parent.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            parent: config
+                .parent
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             head_position: head,
             version: env!("CARGO_PKG_VERSION").to_string(),
         }))
     }
 
-    async fn create_incident(&self, request: Request<v1::CreateIncidentRequest>) -> Result<Response<v1::Incident>, Status> {
+    async fn create_incident(
+        &self,
+        request: Request<v1::CreateIncidentRequest>,
+    ) -> Result<Response<v1::Incident>, Status> {
         let actor = self.0.actor(&request).await?;
         let request = request.into_inner();
-        let (name, mode) = incident::validate_new_incident(&request.name, &request.mode).map_err(|e| error::invalid(&e))?;
+        let (name, mode) = incident::validate_new_incident(&request.name, &request.mode)
+            .map_err(|e| error::invalid(&e))?;
         let outcome = self
             .0
             .writer
@@ -129,47 +161,82 @@ impl v1::node_server::Node for NodeService {
         }
     }
 
-    async fn list_incidents(&self, request: Request<v1::ListIncidentsRequest>) -> Result<Response<v1::ListIncidentsResponse>, Status> {
+    async fn list_incidents(
+        &self,
+        request: Request<v1::ListIncidentsRequest>,
+    ) -> Result<Response<v1::ListIncidentsResponse>, Status> {
         self.0.actor(&request).await?;
         let incidents = self.0.incident_map().await?;
-        Ok(Response::new(v1::ListIncidentsResponse { incidents: incidents.iter().map(convert::incident).collect() }))
+        Ok(Response::new(v1::ListIncidentsResponse {
+            incidents: incidents.iter().map(convert::incident).collect(),
+        }))
     }
 
-    async fn record_entry(&self, request: Request<v1::RecordEntryRequest>) -> Result<Response<v1::RecordEntryResponse>, Status> {
+    async fn record_entry(
+        &self,
+        request: Request<v1::RecordEntryRequest>,
+    ) -> Result<Response<v1::RecordEntryResponse>, Status> {
         let actor = self.0.actor(&request).await?;
         let request = request.into_inner();
-        let incident: IncidentId = request
-            .incident_id
-            .parse()
-            .map_err(|_| error::invalid(&[FieldError::new("incident_id", "事案IDを指定してください（`anpi incident list` で確認できます）")]))?;
-        let draft = draft_from_proto(request.draft.unwrap_or_default()).map_err(|form| {
-            error::invalid(&[FieldError::new("form", format!("様式は form1（様式第1号）または form2（様式第2号）です（入力: {form}）"))])
+        let incident: IncidentId = request.incident_id.parse().map_err(|_| {
+            error::invalid(&[FieldError::new(
+                "incident_id",
+                "事案IDを指定してください（`anpi incident list` で確認できます）",
+            )])
         })?;
-        let entry = entry::validate(&draft, Utc::now()).map_err(|errors| error::invalid(&errors))?;
+        let draft = draft_from_proto(request.draft.unwrap_or_default()).map_err(|form| {
+            error::invalid(&[FieldError::new(
+                "form",
+                format!("様式は form1（様式第1号）または form2（様式第2号）です（入力: {form}）"),
+            )])
+        })?;
+        let entry =
+            entry::validate(&draft, Utc::now()).map_err(|errors| error::invalid(&errors))?;
         let outcome = self
             .0
             .writer
-            .submit(actor, Command::RecordEntry { incident, entry: Box::new(entry) })
+            .submit(
+                actor,
+                Command::RecordEntry {
+                    incident,
+                    entry: Box::new(entry),
+                },
+            )
             .await
             .map_err(error::rejection)?;
         let (record, position) = self.0.record_response(outcome).await?;
-        Ok(Response::new(v1::RecordEntryResponse { record: Some(record), position }))
+        Ok(Response::new(v1::RecordEntryResponse {
+            record: Some(record),
+            position,
+        }))
     }
 
-    async fn delete_entry(&self, request: Request<v1::DeleteEntryRequest>) -> Result<Response<v1::Record>, Status> {
+    async fn delete_entry(
+        &self,
+        request: Request<v1::DeleteEntryRequest>,
+    ) -> Result<Response<v1::Record>, Status> {
         let actor = self.0.actor(&request).await?;
         let request = request.into_inner();
         let record = parse_record_id(&request.record_id)?;
         let outcome = self
             .0
             .writer
-            .submit(actor, Command::DeleteEntry { record, reason: request.reason })
+            .submit(
+                actor,
+                Command::DeleteEntry {
+                    record,
+                    reason: request.reason,
+                },
+            )
             .await
             .map_err(error::rejection)?;
         Ok(Response::new(self.0.record_response(outcome).await?.0))
     }
 
-    async fn record_departure(&self, request: Request<v1::RecordDepartureRequest>) -> Result<Response<v1::Record>, Status> {
+    async fn record_departure(
+        &self,
+        request: Request<v1::RecordDepartureRequest>,
+    ) -> Result<Response<v1::Record>, Status> {
         let actor = self.0.actor(&request).await?;
         let request = request.into_inner();
         let record = parse_record_id(&request.record_id)?;
@@ -177,29 +244,55 @@ impl v1::node_server::Node for NodeService {
         let outcome = self
             .0
             .writer
-            .submit(actor, Command::RecordDeparture { record, date: request.date, today })
+            .submit(
+                actor,
+                Command::RecordDeparture {
+                    record,
+                    date: request.date,
+                    today,
+                },
+            )
             .await
             .map_err(error::rejection)?;
         Ok(Response::new(self.0.record_response(outcome).await?.0))
     }
 
-    async fn list_records(&self, request: Request<v1::ListRecordsRequest>) -> Result<Response<v1::ListRecordsResponse>, Status> {
+    async fn list_records(
+        &self,
+        request: Request<v1::ListRecordsRequest>,
+    ) -> Result<Response<v1::ListRecordsResponse>, Status> {
         self.0.actor(&request).await?;
         let request = request.into_inner();
         let incident = if request.incident_id.trim().is_empty() {
             None
         } else {
-            Some(request.incident_id.parse::<IncidentId>().map_err(|_| error::bad_id("incident_id", &request.incident_id))?)
+            Some(
+                request
+                    .incident_id
+                    .parse::<IncidentId>()
+                    .map_err(|_| error::bad_id("incident_id", &request.incident_id))?,
+            )
         };
         let limit = match request.limit {
             0 => 1000,
             n => i64::from(n.clamp(1, 10_000)),
         };
         let incidents = self.0.incident_map().await?;
-        let client = self.0.pool.get().await.map_err(|e| error::store(e.into()))?;
-        let records = reader::list_records(&**client, incident, request.include_deleted, request.after_position, limit)
+        let client = self
+            .0
+            .pool
+            .get()
             .await
-            .map_err(error::store)?;
+            .map_err(|e| error::store(e.into()))?;
+        let records = reader::list_records(
+            &**client,
+            incident,
+            request.include_deleted,
+            request.after_position,
+            limit,
+        )
+        .await
+        .map_err(error::store)?;
         let records = records
             .iter()
             .map(|r| convert::record(r, incidents.iter().find(|i| i.id == r.incident)))
@@ -207,31 +300,56 @@ impl v1::node_server::Node for NodeService {
         Ok(Response::new(v1::ListRecordsResponse { records }))
     }
 
-    async fn get_record(&self, request: Request<v1::GetRecordRequest>) -> Result<Response<v1::Record>, Status> {
+    async fn get_record(
+        &self,
+        request: Request<v1::GetRecordRequest>,
+    ) -> Result<Response<v1::Record>, Status> {
         self.0.actor(&request).await?;
         let record = parse_record_id(&request.into_inner().record_id)?;
-        let client = self.0.pool.get().await.map_err(|e| error::store(e.into()))?;
-        let found = reader::records_by_id(&**client, &[record.as_uuid()]).await.map_err(error::store)?;
-        let state = found
-            .into_iter()
-            .next()
-            .ok_or_else(|| Status::not_found("指定された安否情報が見つかりません。IDを確認してください"))?;
+        let client = self
+            .0
+            .pool
+            .get()
+            .await
+            .map_err(|e| error::store(e.into()))?;
+        let found = reader::records_by_id(&**client, &[record.as_uuid()])
+            .await
+            .map_err(error::store)?;
+        let state = found.into_iter().next().ok_or_else(|| {
+            Status::not_found("指定された安否情報が見つかりません。IDを確認してください")
+        })?;
         let incidents = self.0.incident_map().await?;
-        Ok(Response::new(convert::record(&state, incidents.iter().find(|i| i.id == state.incident))))
+        Ok(Response::new(convert::record(
+            &state,
+            incidents.iter().find(|i| i.id == state.incident),
+        )))
     }
 
-    async fn read_events(&self, request: Request<v1::ReadEventsRequest>) -> Result<Response<v1::ReadEventsResponse>, Status> {
+    async fn read_events(
+        &self,
+        request: Request<v1::ReadEventsRequest>,
+    ) -> Result<Response<v1::ReadEventsResponse>, Status> {
         self.0.actor(&request).await?;
         let request = request.into_inner();
         let limit = match request.limit {
             0 => 1000,
             n => i64::from(n.clamp(1, 10_000)),
         };
-        let client = self.0.pool.get().await.map_err(|e| error::store(e.into()))?;
+        let client = self
+            .0
+            .pool
+            .get()
+            .await
+            .map_err(|e| error::store(e.into()))?;
         let events = reader::read_events(&**client, request.after_position.max(0), limit)
             .await
             .map_err(error::store)?;
-        let head = reader::head_position(&**client).await.map_err(error::store)?;
-        Ok(Response::new(v1::ReadEventsResponse { events: events.iter().map(convert::event).collect(), head_position: head }))
+        let head = reader::head_position(&**client)
+            .await
+            .map_err(error::store)?;
+        Ok(Response::new(v1::ReadEventsResponse {
+            events: events.iter().map(convert::event).collect(),
+            head_position: head,
+        }))
     }
 }

@@ -8,8 +8,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use anpi_core::ids::AccountId;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::Pool;
 use rand::RngCore;
@@ -32,7 +34,11 @@ pub fn hash_password(password: &str) -> std::result::Result<String, String> {
 /// Checks a password against a stored hash (CPU-heavy: call from a blocking task).
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -72,16 +78,26 @@ pub struct Accounts {
 
 impl Accounts {
     pub fn new(pool: Pool) -> Self {
-        Accounts { pool, cache: Mutex::new(HashMap::new()) }
+        Accounts {
+            pool,
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     pub async fn count(&self) -> Result<i64> {
         let client = self.pool.get().await?;
-        Ok(client.query_one("SELECT count(*) FROM accounts", &[]).await?.get(0))
+        Ok(client
+            .query_one("SELECT count(*) FROM accounts", &[])
+            .await?
+            .get(0))
     }
 
     /// Verifies ID and password; on success stores and returns a new session token.
-    pub async fn login(&self, account: &AccountId, password: &str) -> Result<Option<(String, Session)>> {
+    pub async fn login(
+        &self,
+        account: &AccountId,
+        password: &str,
+    ) -> Result<Option<(String, Session)>> {
         let client = self.pool.get().await?;
         let row = client
             .query_opt(
@@ -107,7 +123,13 @@ impl Accounts {
                 &[&token_hash(&token), &account.as_str(), &expires_at],
             )
             .await?;
-        Ok(Some((token, Session { account: account.clone(), expires_at })))
+        Ok(Some((
+            token,
+            Session {
+                account: account.clone(),
+                expires_at,
+            },
+        )))
     }
 
     /// The session of a bearer token, if valid and not expired.

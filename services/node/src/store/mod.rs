@@ -40,7 +40,13 @@ pub fn pg_config(url: &str) -> Result<tokio_postgres::Config> {
 /// A connection pool for readers.
 pub fn pool(url: &str, size: usize) -> Result<Pool> {
     let config = pg_config(url)?;
-    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
     Pool::builder(manager)
         .max_size(size)
         .build()
@@ -86,7 +92,11 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool> {
 
 /// Records which jurisdiction owns this database, or checks it is the same one: a
 /// node must never write into another jurisdiction's log.
-pub async fn claim_identity(client: &tokio_postgres::Client, code: &JurisdictionCode, tier: Tier) -> Result<()> {
+pub async fn claim_identity(
+    client: &tokio_postgres::Client,
+    code: &JurisdictionCode,
+    tier: Tier,
+) -> Result<()> {
     let row = client
         .query_opt("SELECT jurisdiction, tier FROM node_identity", &[])
         .await?;

@@ -52,7 +52,9 @@ impl Batch {
     pub fn fold(&mut self, event: &Event) {
         self.last_position = Some(event.position);
         match &event.event.payload {
-            Payload::IncidentCreated { incident } => self.incidents.push((incident.clone(), event.position)),
+            Payload::IncidentCreated { incident } => {
+                self.incidents.push((incident.clone(), event.position))
+            }
             payload => {
                 if let Some(id) = payload.record_id() {
                     let before = self.states.remove(&id);
@@ -117,7 +119,10 @@ impl Batch {
 
 pub async fn checkpoint<C: GenericClient>(client: &C, name: &str) -> Result<i64> {
     let row = client
-        .query_opt("SELECT position FROM projection_checkpoints WHERE name = $1", &[&name])
+        .query_opt(
+            "SELECT position FROM projection_checkpoints WHERE name = $1",
+            &[&name],
+        )
         .await?;
     Ok(row.map(|r| r.get(0)).unwrap_or(0))
 }
@@ -151,7 +156,10 @@ pub async fn catch_up(
             return Ok(folded);
         }
         let mut batch = Batch::default();
-        let ids: Vec<RecordId> = events.iter().filter_map(|e| e.event.payload.record_id()).collect();
+        let ids: Vec<RecordId> = events
+            .iter()
+            .filter_map(|e| e.event.payload.record_id())
+            .collect();
         batch.load(&tx, &ids).await?;
         for event in &events {
             batch.fold(event);
@@ -165,10 +173,14 @@ pub async fn catch_up(
 }
 
 /// Throws the projection away and folds the whole log again from position 0.
-pub async fn rebuild(client: &mut tokio_postgres::Client, progress: impl FnMut(i64, i64)) -> Result<u64> {
+pub async fn rebuild(
+    client: &mut tokio_postgres::Client,
+    progress: impl FnMut(i64, i64),
+) -> Result<u64> {
     {
         let tx = client.transaction().await?;
-        tx.batch_execute("DELETE FROM records; DELETE FROM incidents;").await?;
+        tx.batch_execute("DELETE FROM records; DELETE FROM incidents;")
+            .await?;
         set_checkpoint(&tx, PRIVATE_AREA, 0).await?;
         tx.commit().await?;
     }

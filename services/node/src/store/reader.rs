@@ -12,7 +12,9 @@ use super::{Error, Result};
 
 /// The position of the last committed event (0 for an empty log).
 pub async fn head_position<C: GenericClient>(client: &C) -> Result<i64> {
-    let row = client.query_one("SELECT COALESCE(max(position), 0) FROM events", &[]).await?;
+    let row = client
+        .query_one("SELECT COALESCE(max(position), 0) FROM events", &[])
+        .await?;
     Ok(row.get(0))
 }
 
@@ -46,7 +48,11 @@ fn event_from_row(row: &Row) -> Result<Event> {
 }
 
 /// Events with position > `after`, in order, at most `limit`.
-pub async fn read_events<C: GenericClient>(client: &C, after: i64, limit: i64) -> Result<Vec<Event>> {
+pub async fn read_events<C: GenericClient>(
+    client: &C,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Event>> {
     let rows = client
         .query(
             "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload
@@ -59,7 +65,10 @@ pub async fn read_events<C: GenericClient>(client: &C, after: i64, limit: i64) -
 
 pub async fn records_by_id<C: GenericClient>(client: &C, ids: &[Uuid]) -> Result<Vec<RecordState>> {
     let rows = client
-        .query("SELECT data FROM records WHERE record_id = ANY($1)", &[&ids])
+        .query(
+            "SELECT data FROM records WHERE record_id = ANY($1)",
+            &[&ids],
+        )
         .await?;
     rows.iter()
         .map(|row| Ok(serde_json::from_value(row.get::<_, serde_json::Value>(0))?))
@@ -92,7 +101,10 @@ pub async fn list_records<C: GenericClient>(
 
 pub async fn list_incidents<C: GenericClient>(client: &C) -> Result<Vec<Incident>> {
     let rows = client
-        .query("SELECT incident_id, name, mode, created_at FROM incidents ORDER BY position", &[])
+        .query(
+            "SELECT incident_id, name, mode, created_at FROM incidents ORDER BY position",
+            &[],
+        )
         .await?;
     rows.iter()
         .map(|row| {
@@ -100,7 +112,8 @@ pub async fn list_incidents<C: GenericClient>(client: &C) -> Result<Vec<Incident
             Ok(Incident {
                 id: IncidentId::from_uuid(row.get(0)),
                 name: row.get(1),
-                mode: IncidentMode::parse(&mode).ok_or_else(|| Error::Identity(format!("unknown mode {mode}")))?,
+                mode: IncidentMode::parse(&mode)
+                    .ok_or_else(|| Error::Identity(format!("unknown mode {mode}")))?,
                 created_at: row.get(3),
             })
         })

@@ -32,19 +32,45 @@ const LOCK_KEY: i64 = 7_263_002;
 /// What a caller asks the log to do.
 #[derive(Debug)]
 pub enum Command {
-    CreateIncident { name: String, mode: IncidentMode },
-    RecordEntry { incident: IncidentId, entry: Box<Entry> },
-    DeleteEntry { record: RecordId, reason: String },
-    RecordDeparture { record: RecordId, date: String, today: NaiveDate },
-    CreateAccount { account: AccountId, display_name: String, role: String, password_hash: String },
+    CreateIncident {
+        name: String,
+        mode: IncidentMode,
+    },
+    RecordEntry {
+        incident: IncidentId,
+        entry: Box<Entry>,
+    },
+    DeleteEntry {
+        record: RecordId,
+        reason: String,
+    },
+    RecordDeparture {
+        record: RecordId,
+        date: String,
+        today: NaiveDate,
+    },
+    CreateAccount {
+        account: AccountId,
+        display_name: String,
+        role: String,
+        password_hash: String,
+    },
 }
 
 /// What an accepted command produced.
 #[derive(Debug, Clone)]
 pub enum Outcome {
-    Incident { incident: Incident, position: i64 },
-    Record { record: Box<RecordState>, position: i64 },
-    Account { position: i64 },
+    Incident {
+        incident: Incident,
+        position: i64,
+    },
+    Record {
+        record: Box<RecordState>,
+        position: i64,
+    },
+    Account {
+        position: i64,
+    },
 }
 
 /// Why a command produced no event.
@@ -74,7 +100,10 @@ pub struct Writer {
 
 impl Writer {
     /// Connects, takes the writer lock, catches the projection up and starts the task.
-    pub async fn start(database_url: &str, origin: JurisdictionCode) -> Result<(Writer, tokio::task::JoinHandle<()>)> {
+    pub async fn start(
+        database_url: &str,
+        origin: JurisdictionCode,
+    ) -> Result<(Writer, tokio::task::JoinHandle<()>)> {
         let mut client = super::connect(database_url).await?;
         let locked: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
@@ -109,10 +138,18 @@ impl Writer {
     }
 
     /// Submits a command and waits until its event is committed (or it is rejected).
-    pub async fn submit(&self, actor: Actor, command: Command) -> std::result::Result<Outcome, Rejection> {
+    pub async fn submit(
+        &self,
+        actor: Actor,
+        command: Command,
+    ) -> std::result::Result<Outcome, Rejection> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send(Job { actor, command, reply })
+            .send(Job {
+                actor,
+                command,
+                reply,
+            })
             .await
             .map_err(|_| Rejection::Unavailable("the event writer has stopped".into()))?;
         answer
@@ -209,13 +246,14 @@ impl WriterTask {
 
     async fn process(&mut self, jobs: Vec<Job>) -> Result<()> {
         let tx = self.client.transaction().await?;
-        let wanted: Vec<RecordId> = jobs
-            .iter()
-            .filter_map(|job| match &job.command {
-                Command::DeleteEntry { record, .. } | Command::RecordDeparture { record, .. } => Some(*record),
-                _ => None,
-            })
-            .collect();
+        let wanted: Vec<RecordId> =
+            jobs.iter()
+                .filter_map(|job| match &job.command {
+                    Command::DeleteEntry { record, .. }
+                    | Command::RecordDeparture { record, .. } => Some(*record),
+                    _ => None,
+                })
+                .collect();
         let mut batch = Batch::default();
         batch.load(&tx, &wanted).await?;
 
@@ -245,7 +283,13 @@ impl WriterTask {
                 Payload::AccountCreated { .. } => AcceptedKind::Account,
                 other => AcceptedKind::Record(other.record_id().expect("record event")),
             };
-            if let Command::CreateAccount { account, display_name, role, password_hash } = job.command {
+            if let Command::CreateAccount {
+                account,
+                display_name,
+                role,
+                password_hash,
+            } = job.command
+            {
                 accounts.push((account, display_name, role, password_hash));
             }
             let event = Event {
@@ -262,7 +306,11 @@ impl WriterTask {
             };
             batch.fold(&event);
             events.push(event);
-            accepted.push(Accepted { reply: job.reply, position: head, kind });
+            accepted.push(Accepted {
+                reply: job.reply,
+                position: head,
+                kind,
+            });
         }
         if events.is_empty() {
             tx.commit().await?;
@@ -290,8 +338,13 @@ impl WriterTask {
                 self.incidents.extend(new_incidents);
                 for job in accepted {
                     let outcome = match job.kind {
-                        AcceptedKind::Incident(incident) => Outcome::Incident { incident, position: job.position },
-                        AcceptedKind::Account => Outcome::Account { position: job.position },
+                        AcceptedKind::Incident(incident) => Outcome::Incident {
+                            incident,
+                            position: job.position,
+                        },
+                        AcceptedKind::Account => Outcome::Account {
+                            position: job.position,
+                        },
                         AcceptedKind::Record(id) => Outcome::Record {
                             record: Box::new(states[&id].clone()),
                             position: job.position,
@@ -303,7 +356,9 @@ impl WriterTask {
             }
             Err(error) => {
                 for job in accepted {
-                    let _ = job.reply.send(Err(Rejection::Unavailable(error.to_string())));
+                    let _ = job
+                        .reply
+                        .send(Err(Rejection::Unavailable(error.to_string())));
                 }
                 Err(error)
             }
@@ -314,7 +369,11 @@ impl WriterTask {
 type Decided = (Payload, Option<IncidentId>, Option<chrono::DateTime<Utc>>);
 
 /// Checks one command against the state (pure rules from anpi-core).
-fn decide(command: &Command, batch: &Batch, incident_exists: impl Fn(IncidentId) -> bool) -> std::result::Result<Decided, Rejection> {
+fn decide(
+    command: &Command,
+    batch: &Batch,
+    incident_exists: impl Fn(IncidentId) -> bool,
+) -> std::result::Result<Decided, Rejection> {
     match command {
         Command::CreateIncident { name, mode } => {
             let incident = Incident {
@@ -335,22 +394,58 @@ fn decide(command: &Command, batch: &Batch, incident_exists: impl Fn(IncidentId)
             }
             let record_id = RecordId::from_uuid(Uuid::now_v7());
             let written_at = entry.parsed.written_at;
-            Ok((Payload::EntryRecorded { record_id, entry: entry.clone() }, Some(*incident), Some(written_at)))
+            Ok((
+                Payload::EntryRecorded {
+                    record_id,
+                    entry: entry.clone(),
+                },
+                Some(*incident),
+                Some(written_at),
+            ))
         }
         Command::DeleteEntry { record, reason } => {
             let state = batch.states.get(record);
-            let reason = private_area::decide_delete(state, reason).map_err(|e| classify(e, state.is_some()))?;
+            let reason = private_area::decide_delete(state, reason)
+                .map_err(|e| classify(e, state.is_some()))?;
             let incident = state.map(|s| s.incident);
-            Ok((Payload::EntryDeleted { record_id: *record, reason }, incident, None))
+            Ok((
+                Payload::EntryDeleted {
+                    record_id: *record,
+                    reason,
+                },
+                incident,
+                None,
+            ))
         }
-        Command::RecordDeparture { record, date, today } => {
+        Command::RecordDeparture {
+            record,
+            date,
+            today,
+        } => {
             let state = batch.states.get(record);
-            let date = private_area::decide_departure(state, date, *today).map_err(|e| classify(e, state.is_some()))?;
+            let date = private_area::decide_departure(state, date, *today)
+                .map_err(|e| classify(e, state.is_some()))?;
             let incident = state.map(|s| s.incident);
-            Ok((Payload::DepartureRecorded { record_id: *record, date }, incident, None))
+            Ok((
+                Payload::DepartureRecorded {
+                    record_id: *record,
+                    date,
+                },
+                incident,
+                None,
+            ))
         }
-        Command::CreateAccount { account, display_name, role, .. } => Ok((
-            Payload::AccountCreated { account: account.clone(), display_name: display_name.clone(), role: role.clone() },
+        Command::CreateAccount {
+            account,
+            display_name,
+            role,
+            ..
+        } => Ok((
+            Payload::AccountCreated {
+                account: account.clone(),
+                display_name: display_name.clone(),
+                role: role.clone(),
+            },
             None,
             None,
         )),

@@ -1,0 +1,490 @@
+//! The commands. Each prints a table for people or JSON with `--json`.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use anpi_proto::{draft_to_proto, v1};
+use anyhow::{Context, bail};
+use chrono::{DateTime, FixedOffset};
+
+use crate::client::{self, explain};
+use crate::session::{self, Logins, SavedLogin};
+use crate::table::{render, truncate};
+use crate::{Cli, Cmd, EntryCmd, IncidentCmd};
+
+fn jst_time(rfc3339: &str) -> String {
+    let jst = FixedOffset::east_opt(9 * 3600).expect("offset");
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&jst).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn records_table(records: &[v1::Record]) -> String {
+    let rows: Vec<Vec<String>> = records
+        .iter()
+        .map(|r| {
+            vec![
+                r.state_label.clone(),
+                truncate(&r.display_name, 24),
+                r.birth_date_era.clone(),
+                r.sex.clone(),
+                truncate(&r.address, 30),
+                r.collected_by.clone(),
+                jst_time(&r.written_at),
+                jst_time(&r.received_at),
+                r.incident
+                    .as_ref()
+                    .map(|i| i.mode_label.clone())
+                    .unwrap_or_default(),
+                r.record_id.clone(),
+            ]
+        })
+        .collect();
+    render(
+        &[
+            "状態",
+            "氏名",
+            "生年月日",
+            "性別",
+            "住所",
+            "収集",
+            "記入日時",
+            "受信日時",
+            "種別",
+            "ID",
+        ],
+        &rows,
+    )
+}
+
+fn record_detail(r: &v1::Record) -> String {
+    let incident = r
+        .incident
+        .as_ref()
+        .map(|i| format!("{}（{}）", i.name, i.mode_label))
+        .unwrap_or_default();
+    let mut lines = vec![
+        ("ID", r.record_id.clone()),
+        ("事案", incident),
+        (
+            "様式",
+            if r.form == "form2" {
+                "様式第2号（死亡住民）".into()
+            } else {
+                "様式第1号（避難住民・負傷住民）".into()
+            },
+        ),
+        ("状態", r.state_label.clone()),
+        ("氏名", r.display_name.clone()),
+        ("フリガナ", r.furigana.clone()),
+        ("出生の年月日", r.birth_date_era.clone()),
+        ("男女の別", r.sex.clone()),
+        ("住所", r.address.clone()),
+        ("国籍", r.nationality.clone()),
+        ("その他個人を識別するための情報", r.identifying_info.clone()),
+        ("負傷の程度", r.injury_severity.clone()),
+        ("収集した団体", r.collected_by.clone()),
+        ("記入者", r.entered_by.clone()),
+        ("記入日時", jst_time(&r.written_at)),
+        ("受信日時", jst_time(&r.received_at)),
+        ("記録位置", r.recorded_position.to_string()),
+    ];
+    if !r.deleted_reason.is_empty() {
+        lines.push(("削除理由", r.deleted_reason.clone()));
+    }
+    if !r.departed_on.is_empty() {
+        lines.push(("退去日", r.departed_on.clone()));
+    }
+    let mut out: String = lines
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}: {v}\n"))
+        .collect();
+    for warning in &r.warnings {
+        out.push_str(&format!("注意: {}: {}\n", warning.label, warning.message));
+    }
+    out
+}
+
+fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
+    let text = match file {
+        Some(path) => {
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
+        }
+        None => {
+            eprint!("パスワード: ");
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line
+        }
+    };
+    Ok(text.lines().next().unwrap_or_default().to_string())
+}
+
+async fn pick_incident(
+    client: &mut client::NodeClient,
+    given: Option<String>,
+) -> anyhow::Result<v1::Incident> {
+    let incidents = client
+        .list_incidents(v1::ListIncidentsRequest {})
+        .await
+        .map_err(explain)?
+        .into_inner()
+        .incidents;
+    match given {
+        Some(id) => incidents
+            .into_iter()
+            .find(|i| i.id == id.trim())
+            .with_context(|| {
+                format!("事案 {id} が見つかりません。`anpi incident list` で確認してください")
+            }),
+        None if incidents.len() == 1 => Ok(incidents.into_iter().next().expect("one incident")),
+        None if incidents.is_empty() => {
+            bail!("事案がありません。先に `anpi incident create` で作成してください")
+        }
+        None => bail!(
+            "事案が複数あります。--incident で事案IDを指定してください（`anpi incident list`）"
+        ),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut logins = Logins::load()?;
+    match cli.command {
+        Cmd::Login {
+            user,
+            password_file,
+        } => {
+            let node = session::resolve_node(cli.node.as_deref(), &logins)?;
+            let password = read_password(password_file.as_deref())?;
+            let channel = client::channel(&node).await?;
+            let mut auth = v1::auth_client::AuthClient::new(channel);
+            let reply = auth
+                .login(v1::LoginRequest {
+                    account: user.clone(),
+                    password,
+                })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            logins.nodes.insert(
+                node.clone(),
+                SavedLogin {
+                    account: reply.account.clone(),
+                    token: reply.token,
+                    expires_at: reply.expires_at.clone(),
+                },
+            );
+            logins.current = Some(node.clone());
+            logins.save()?;
+            println!(
+                "{node}（{}）に {} としてログインしました（有効期限 {}）",
+                reply.jurisdiction,
+                reply.account,
+                jst_time(&reply.expires_at)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Health => {
+            let node = session::resolve_node(cli.node.as_deref(), &logins)?;
+            let channel = client::channel(&node).await?;
+            let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+            let reply = health
+                .check(tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            let serving = reply.status
+                == tonic_health::pb::health_check_response::ServingStatus::Serving as i32;
+            println!("{}", if serving { "SERVING" } else { "NOT_SERVING" });
+            Ok(if serving {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        command => {
+            let node = session::resolve_node(cli.node.as_deref(), &logins)?;
+            let token = session::resolve_token(cli.token.as_deref(), &node, &logins)?;
+            let mut client = client::node_client(&node, &token).await?;
+            run_authenticated(&mut client, command).await
+        }
+    }
+}
+
+async fn run_authenticated(
+    client: &mut client::NodeClient,
+    command: Cmd,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        Cmd::Info { json } => {
+            let info = client
+                .get_node_info(v1::GetNodeInfoRequest {})
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if json {
+                print_json(&info)?;
+            } else {
+                println!(
+                    "団体コード: {}\n階層: {}\n報告先: {}\nログ位置: {}\nバージョン: {}",
+                    info.jurisdiction, info.tier, info.parent, info.head_position, info.version
+                );
+            }
+        }
+        Cmd::Incident {
+            command: IncidentCmd::Create { name, mode, json },
+        } => {
+            let incident = client
+                .create_incident(v1::CreateIncidentRequest { name, mode })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if json {
+                print_json(&incident)?;
+            } else {
+                println!(
+                    "事案を作成しました: {}（{}） ID {}",
+                    incident.name, incident.mode_label, incident.id
+                );
+            }
+        }
+        Cmd::Incident {
+            command: IncidentCmd::List { json },
+        } => {
+            let incidents = client
+                .list_incidents(v1::ListIncidentsRequest {})
+                .await
+                .map_err(explain)?
+                .into_inner()
+                .incidents;
+            if json {
+                print_json(&incidents)?;
+            } else {
+                let rows: Vec<Vec<String>> = incidents
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            i.mode_label.clone(),
+                            i.name.clone(),
+                            jst_time(&i.created_at),
+                            i.id.clone(),
+                        ]
+                    })
+                    .collect();
+                print!("{}", render(&["種別", "事案名", "作成日時", "ID"], &rows));
+            }
+        }
+        Cmd::Entry {
+            command:
+                EntryCmd::Add {
+                    file,
+                    incident,
+                    json,
+                },
+        } => return add_entries(client, &file, incident, json).await,
+        Cmd::Entry {
+            command: EntryCmd::Delete { id, reason, json },
+        } => {
+            let record = client
+                .delete_entry(v1::DeleteEntryRequest {
+                    record_id: id,
+                    reason,
+                })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if json {
+                print_json(&record)?;
+            } else {
+                println!(
+                    "削除しました: {} {}（理由: {}）",
+                    record.record_id, record.display_name, record.deleted_reason
+                );
+            }
+        }
+        Cmd::Entry {
+            command: EntryCmd::Depart { id, date, json },
+        } => {
+            let record = client
+                .record_departure(v1::RecordDepartureRequest {
+                    record_id: id,
+                    date,
+                })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if json {
+                print_json(&record)?;
+            } else {
+                println!(
+                    "退去を登録しました: {} {}（退去日: {}）",
+                    record.record_id, record.display_name, record.departed_on
+                );
+            }
+        }
+        Cmd::Entry {
+            command:
+                EntryCmd::List {
+                    incident,
+                    all,
+                    json,
+                },
+        } => {
+            let mut records = Vec::new();
+            let mut after = 0;
+            loop {
+                let page = client
+                    .list_records(v1::ListRecordsRequest {
+                        incident_id: incident.clone().unwrap_or_default(),
+                        include_deleted: all,
+                        limit: 1000,
+                        after_position: after,
+                    })
+                    .await
+                    .map_err(explain)?
+                    .into_inner()
+                    .records;
+                let Some(last) = page.last() else { break };
+                after = last.recorded_position;
+                records.extend(page);
+            }
+            if json {
+                print_json(&records)?;
+            } else {
+                print!("{}", records_table(&records));
+                println!("{}件", records.len());
+            }
+        }
+        Cmd::Entry {
+            command: EntryCmd::Show { id, json },
+        } => {
+            let record = client
+                .get_record(v1::GetRecordRequest { record_id: id })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if json {
+                print_json(&record)?;
+            } else {
+                print!("{}", record_detail(&record));
+            }
+        }
+        Cmd::Events { since, limit, json } => {
+            let mut after = since;
+            let mut events = Vec::new();
+            let wanted = limit.unwrap_or(usize::MAX);
+            while events.len() < wanted {
+                let page = client
+                    .read_events(v1::ReadEventsRequest {
+                        after_position: after,
+                        limit: 1000,
+                    })
+                    .await
+                    .map_err(explain)?
+                    .into_inner()
+                    .events;
+                let Some(last) = page.last() else { break };
+                after = last.position;
+                events.extend(page);
+            }
+            events.truncate(wanted);
+            if json {
+                print_json(&events)?;
+            } else {
+                let rows: Vec<Vec<String>> = events
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            e.position.to_string(),
+                            e.kind.clone(),
+                            e.origin.clone(),
+                            e.actor.clone(),
+                            jst_time(&e.received_at),
+                            e.event_id.clone(),
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    render(
+                        &["位置", "種類", "発生元", "操作者", "受信日時", "イベントID"],
+                        &rows
+                    )
+                );
+            }
+        }
+        Cmd::Login { .. } | Cmd::Health => unreachable!("handled before authentication"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `anpi entry add`: sends each entry; reports every failure with its number; exits
+/// non-zero when any entry was not recorded.
+async fn add_entries(
+    client: &mut client::NodeClient,
+    file: &std::path::Path,
+    incident: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("{} を読み取れません", file.display()))?;
+    let entries =
+        crate::entry_file::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let incident = pick_incident(client, incident).await?;
+    if !json {
+        eprintln!("事案: {}（{}）", incident.name, incident.mode_label);
+    }
+    let total = entries.len();
+    let mut recorded = Vec::new();
+    let mut failed = 0;
+    for (number, draft) in entries {
+        let result = match draft {
+            Ok(draft) => client
+                .record_entry(v1::RecordEntryRequest {
+                    incident_id: incident.id.clone(),
+                    draft: Some(draft_to_proto(&draft)),
+                })
+                .await
+                .map(|r| r.into_inner())
+                .map_err(|status| explain(status).to_string()),
+            Err(reason) => Err(reason),
+        };
+        match result {
+            Ok(reply) => {
+                let record = reply.record.unwrap_or_default();
+                if !json {
+                    println!(
+                        "{number}件目: 登録しました {} {}（{}）",
+                        record.record_id, record.display_name, record.state_label
+                    );
+                    for warning in &record.warnings {
+                        println!("  注意: {}: {}", warning.label, warning.message);
+                    }
+                }
+                recorded.push(record);
+            }
+            Err(reason) => {
+                failed += 1;
+                eprintln!("{number}件目: 登録できませんでした。{reason}");
+            }
+        }
+    }
+    if json {
+        print_json(&recorded)?;
+    } else {
+        println!("{}件中{}件を登録しました", total, recorded.len());
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,141 @@
+//! `anpi`: the operator command line. Talks to one node over gRPC.
+//! R: E-01, E-02, E-12, D-05, T-04, L-02, A-01.
+
+mod client;
+mod commands;
+mod entry_file;
+mod session;
+mod table;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "anpi", version, about = "anpi: 安否情報システムの操作コマンド")]
+pub struct Cli {
+    /// Node address (e.g. http://127.0.0.1:50061); default: the node of the last login.
+    #[arg(long, global = true, env = "ANPI_NODE")]
+    node: Option<String>,
+    /// Bearer token; default: the saved login for the node.
+    #[arg(long, global = true, env = "ANPI_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Log in to a node and save the token.
+    Login {
+        #[arg(long)]
+        user: String,
+        /// Read the password from this file (first line); default: standard input.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Exit 0 when the node answers SERVING (no login needed).
+    Health,
+    /// The node's tier, jurisdiction, parent and log head.
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Incidents (事案).
+    Incident {
+        #[command(subcommand)]
+        command: IncidentCmd,
+    },
+    /// Safety entries (安否情報).
+    Entry {
+        #[command(subcommand)]
+        command: EntryCmd,
+    },
+    /// The node's event log in order.
+    Events {
+        /// Show events after this position.
+        #[arg(long, default_value_t = 0)]
+        since: i64,
+        /// At most this many events (default: all).
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum IncidentCmd {
+    /// Create an incident.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// actual (実事案) or drill (訓練).
+        #[arg(long)]
+        mode: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List incidents.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum EntryCmd {
+    /// Record entries from a JSON file (one entry or an array).
+    Add {
+        file: PathBuf,
+        /// Incident ID; may be omitted when the node has exactly one incident.
+        #[arg(long)]
+        incident: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an entry (the record stays in the log as 削除).
+    Delete {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a departure (退去) with its date.
+    Depart {
+        id: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the private area's records.
+    List {
+        #[arg(long)]
+        incident: Option<String>,
+        /// Include deleted records.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one record in full.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("{error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
