@@ -14,21 +14,6 @@ macro_rules! uuid_id {
         pub struct $name(Uuid);
 
         impl $name {
-            /// A new time-ordered (UUID v7) identifier; `now` comes from the caller.
-            pub fn new_v7(unix_millis: u64, random: u128) -> Self {
-                let seconds = unix_millis / 1000;
-                let nanos = ((unix_millis % 1000) * 1_000_000) as u32;
-                let ts = uuid::Timestamp::from_unix(uuid::NoContext, seconds, nanos);
-                let mut bytes = *Uuid::new_v7(ts).as_bytes();
-                // Keep the 48-bit time and the version/variant nibbles; fill the rest.
-                let random = random.to_be_bytes();
-                bytes[6] = (bytes[6] & 0xF0) | (random[0] & 0x0F);
-                bytes[7] = random[1];
-                bytes[8] = (bytes[8] & 0xC0) | (random[2] & 0x3F);
-                bytes[9..16].copy_from_slice(&random[3..10]);
-                $name(Uuid::from_bytes(bytes))
-            }
-
             pub fn from_uuid(uuid: Uuid) -> Self {
                 $name(uuid)
             }
@@ -119,15 +104,6 @@ impl From<AccountId> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn v7_ids_are_time_ordered_and_versioned() {
-        let early = EventId::new_v7(1_700_000_000_000, u128::MAX);
-        let late = EventId::new_v7(1_700_000_000_001, 0);
-        assert!(early < late);
-        assert_eq!(early.as_uuid().get_version_num(), 7);
-        assert_eq!(late.as_uuid().get_variant(), uuid::Variant::RFC4122);
-    }
 
     #[test]
     fn account_ids() {

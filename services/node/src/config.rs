@@ -177,7 +177,7 @@ mod tests {
     fn defaults_and_derivations() {
         let config = load(&args()).unwrap();
         assert_eq!(config.tier, Tier::Municipality);
-        assert_eq!(config.parent.unwrap().as_str(), "130001");
+        assert_eq!(config.parent.as_ref().unwrap().as_str(), "130001");
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(
             config.database_url_redacted(),

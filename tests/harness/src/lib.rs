@@ -1,1 +1,295 @@
-pub fn placeholder() {}
+//! Test harness: real servers on loopback, one fresh resource per test.
+//!
+//! - [`TestDb`]: a new PostgreSQL database named by a UUID on the server at
+//!   `ANPI_TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`),
+//!   dropped (with FORCE) when the value is dropped.
+//! - [`NatsServer`]: a `nats-server` process with JetStream on an ephemeral port and a
+//!   temporary store directory, killed on drop — for tests that must stop or restart it.
+//! - [`NodeProcess`]: an `anpi-node serve` process, stoppable with SIGTERM or SIGKILL.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The server URL tests create their databases on.
+pub fn server_url() -> String {
+    std::env::var("ANPI_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{root}/{name}?{query}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+async fn admin_client() -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(&server_url(), tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot reach the test PostgreSQL at {}: {e} (run deploy/ensure-services.sh)",
+                server_url()
+            )
+        });
+    tokio::spawn(connection);
+    client
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn create() -> TestDb {
+        let name = format!("anpi_test_{}", uuid::Uuid::new_v4().simple());
+        let client = admin_client().await;
+        client
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+            ))
+            .await
+            .expect("creating the test database");
+        TestDb {
+            url: with_database(&server_url(), &name),
+            name,
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside any runtime guarantee: use a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(async {
+                    let client = admin_client().await;
+                    let _ = client
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                });
+            }
+        })
+        .join();
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("finding a free port")
+}
+
+/// Waits until something accepts TCP connections on `port`.
+pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("creating a temporary directory");
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A private nats-server with JetStream.
+pub struct NatsServer {
+    pub port: u16,
+    pub url: String,
+    child: Child,
+    store: TempDir,
+}
+
+impl NatsServer {
+    pub fn start() -> NatsServer {
+        let store = TempDir::new("anpi-nats");
+        let port = free_port();
+        let child = spawn_nats(port, store.path());
+        assert!(
+            wait_for_port(port, Duration::from_secs(10)),
+            "nats-server did not start on port {port}"
+        );
+        NatsServer {
+            port,
+            url: format!("nats://127.0.0.1:{port}"),
+            child,
+            store,
+        }
+    }
+
+    /// Kills the server and starts it again on the same port and store.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn_nats(self.port, self.store.path());
+        assert!(
+            wait_for_port(self.port, Duration::from_secs(10)),
+            "nats-server did not restart"
+        );
+    }
+}
+
+fn spawn_nats(port: u16, store: &Path) -> Child {
+    Command::new(std::env::var("ANPI_NATS_SERVER").unwrap_or_else(|_| "nats-server".into()))
+        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+        .arg(store)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting nats-server (install it with deploy/ensure-services.sh)")
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A binary of this workspace, next to the running test executable
+/// (`target/<profile>/deps/test-xxx` → `target/<profile>/<name>`).
+pub fn workspace_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current test executable");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target profile directory");
+    let path = profile_dir.join(name);
+    assert!(
+        path.exists(),
+        "{} not built: run `cargo build --bins` first",
+        path.display()
+    );
+    path
+}
+
+/// A running `anpi-node serve`.
+pub struct NodeProcess {
+    pub addr: String,
+    pub port: u16,
+    child: Child,
+    binary: PathBuf,
+    config: PathBuf,
+    log: PathBuf,
+}
+
+impl NodeProcess {
+    /// Starts `binary serve --config config` with its output to `log`, and waits until
+    /// it accepts connections on `port`.
+    pub fn start(binary: &Path, config: &Path, port: u16, log: &Path) -> NodeProcess {
+        let child = spawn_node(binary, config, log);
+        let node = NodeProcess {
+            addr: format!("http://127.0.0.1:{port}"),
+            port,
+            child,
+            binary: binary.to_path_buf(),
+            config: config.to_path_buf(),
+            log: log.to_path_buf(),
+        };
+        node.wait_ready();
+        node
+    }
+
+    fn wait_ready(&self) {
+        if !wait_for_port(self.port, Duration::from_secs(30)) {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            panic!("anpi-node did not start on port {}:\n{log}", self.port);
+        }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the same node again (after a kill).
+    pub fn restart(&mut self) {
+        self.child = spawn_node(&self.binary, &self.config, &self.log);
+        self.wait_ready();
+    }
+}
+
+fn spawn_node(binary: &Path, config: &Path, log: &Path) -> Child {
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("opening the node log");
+    Command::new(binary)
+        .arg("serve")
+        .arg("--config")
+        .arg(config)
+        .stdout(log_file.try_clone().expect("log handle"))
+        .stderr(log_file)
+        .spawn()
+        .expect("starting anpi-node")
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
+    }
+}

@@ -19,7 +19,7 @@ use anpi_core::incident::{Incident, IncidentMode};
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::private_area::{self, RecordState};
 use anpi_core::validation::FieldError;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -257,14 +257,16 @@ impl WriterTask {
         let mut batch = Batch::default();
         batch.load(&tx, &wanted).await?;
 
-        let now = Utc::now();
+        // PostgreSQL keeps microseconds: truncate here so the live projection holds
+        // exactly what a rebuild will read back from the log.
+        let now = Utc::now().trunc_subsecs(6);
         let mut head = self.head;
         let mut new_incidents: HashMap<IncidentId, Incident> = HashMap::new();
         let mut events: Vec<Event> = Vec::new();
         let mut accounts = Vec::new();
         let mut accepted = Vec::new();
         for job in jobs {
-            let decided = decide(&job.command, &batch, |id| {
+            let decided = decide(&job.command, &batch, now, |id| {
                 self.incidents.contains_key(&id) || new_incidents.contains_key(&id)
             });
             let (payload, incident, written_at) = match decided {
@@ -366,12 +368,13 @@ impl WriterTask {
     }
 }
 
-type Decided = (Payload, Option<IncidentId>, Option<chrono::DateTime<Utc>>);
+type Decided = (Payload, Option<IncidentId>, Option<DateTime<Utc>>);
 
 /// Checks one command against the state (pure rules from anpi-core).
 fn decide(
     command: &Command,
     batch: &Batch,
+    now: DateTime<Utc>,
     incident_exists: impl Fn(IncidentId) -> bool,
 ) -> std::result::Result<Decided, Rejection> {
     match command {
@@ -380,7 +383,7 @@ fn decide(
                 id: IncidentId::from_uuid(Uuid::now_v7()),
                 name: name.clone(),
                 mode: *mode,
-                created_at: Utc::now(),
+                created_at: now,
             };
             let id = incident.id;
             Ok((Payload::IncidentCreated { incident }, Some(id), None))

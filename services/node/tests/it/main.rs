@@ -1,0 +1,7 @@
+//! Integration tests of anpi-node against a real PostgreSQL (one binary, many modules).
+
+mod api;
+mod crash;
+mod gap_free;
+mod rebuild;
+mod support;
