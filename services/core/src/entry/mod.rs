@@ -212,3 +212,6 @@ impl Entry {
             .concat()
     }
 }
+
+#[cfg(test)]
+mod tests;

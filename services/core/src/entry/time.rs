@@ -35,7 +35,7 @@ pub fn parse_time_of_day(text: &str) -> Option<NaiveTime> {
 fn split_date_time(text: &str) -> (String, String) {
     let text = text.replace('T', " ");
     if let Some((date, time)) = text.rsplit_once(char::is_whitespace) {
-        if parse_time_of_day(time).is_some() {
+        if time.contains(':') || time.contains('時') {
             return (date.trim().to_string(), time.trim().to_string());
         }
     }

@@ -1,0 +1,417 @@
+//! Validation rules, case by case. R: E-01..E-09, E-15.
+
+use chrono::{TimeZone, Utc};
+
+use super::*;
+use crate::consent::{Audience, ConsentField, FieldChoice};
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap()
+}
+
+/// A complete, valid Form 1 draft (evacuee).
+fn evacuee() -> EntryDraft {
+    let mut draft = EntryDraft {
+        form: FormKind::Form1,
+        written_at: "2026-11-21 14:30".into(),
+        name: "消防　太郎".into(),
+        furigana: "ショウボウ　タロウ".into(),
+        birth_date: "1981-11-25".into(),
+        sex: "男".into(),
+        ..EntryDraft::default()
+    };
+    draft.address.prefecture = "東京都".into();
+    draft.address.municipality = "千代田区".into();
+    draft.address.town = "霞が関2丁目".into();
+    draft.address.lot = "1番2号".into();
+    draft.injury.status = "非該当".into();
+    draft
+}
+
+/// A complete, valid Form 2 draft (deceased).
+fn deceased() -> EntryDraft {
+    let mut draft = evacuee();
+    draft.form = FormKind::Form2;
+    draft.injury = InjuryDraft::default();
+    draft.death.date = "2026-11-21".into();
+    draft.death.time = "09:40".into();
+    draft.death.place = "千代田区永田町1丁目付近".into();
+    draft.death.circumstances = "建物の倒壊に巻き込まれて死亡".into();
+    draft.body_location = "千代田区総合体育館".into();
+    draft.bereaved.consent = "同意しない".into();
+    draft.bereaved.name = "消防　良子".into();
+    draft.bereaved.relationship = "妻".into();
+    draft
+}
+
+fn fields_of(errors: &[crate::validation::FieldError]) -> Vec<&str> {
+    errors.iter().map(|e| e.field.as_str()).collect()
+}
+
+fn rejected(draft: &EntryDraft) -> Vec<crate::validation::FieldError> {
+    validate(draft, now()).expect_err("the draft should be rejected")
+}
+
+#[test]
+fn a_complete_evacuee_is_accepted_with_defaults() {
+    let entry = validate(&evacuee(), now()).unwrap();
+    assert_eq!(entry.parsed.status, Status::Evacuated);
+    assert_eq!(entry.parsed.sex, Some(Sex::Male));
+    assert_eq!(entry.parsed.nationality, Nationality::Japan);
+    assert_eq!(entry.parsed.injury, None);
+    assert_eq!(
+        entry.parsed.written_at,
+        Utc.with_ymd_and_hms(2026, 11, 21, 5, 30, 0).unwrap()
+    );
+    assert_eq!(
+        entry.parsed.consent,
+        crate::consent::ConsentMatrix::table_4_3()
+    );
+    assert_eq!(entry.keys.version, crate::canon::CANON_VERSION);
+    assert!(entry.warnings.is_empty());
+}
+
+#[test]
+fn the_raw_input_is_kept_as_typed() {
+    // E-15: whatever the canonical forms do, the draft is stored unchanged.
+    let mut draft = evacuee();
+    draft.name = "  消防 太郎 ".into();
+    draft.furigana = "しょうぼう たろう".into();
+    let entry = validate(&draft, now()).unwrap();
+    assert_eq!(entry.draft, draft);
+    assert_eq!(entry.display_name(), "消防 太郎");
+}
+
+#[test]
+fn an_injured_person_needs_a_severity() {
+    let mut draft = evacuee();
+    draft.injury = InjuryDraft {
+        status: "負傷".into(),
+        severity: "中等症".into(),
+        description: "右手打撲".into(),
+    };
+    let entry = validate(&draft, now()).unwrap();
+    assert_eq!(
+        (entry.parsed.status, entry.parsed.injury),
+        (Status::Injured, Some(Severity::Moderate))
+    );
+
+    draft.injury.severity = String::new();
+    assert_eq!(fields_of(&rejected(&draft)), ["injury.severity"]);
+    draft.injury.severity = "重体".into();
+    let errors = rejected(&draft);
+    assert_eq!(fields_of(&errors), ["injury.severity"]);
+    assert!(errors[0].message.contains("重症"));
+
+    draft.injury = InjuryDraft {
+        status: "非該当".into(),
+        severity: "軽症".into(),
+        ..InjuryDraft::default()
+    };
+    assert_eq!(fields_of(&rejected(&draft)), ["injury.status"]);
+    draft.injury = InjuryDraft::default();
+    assert_eq!(fields_of(&rejected(&draft)), ["injury.status"]);
+}
+
+#[test]
+fn missing_required_fields_are_all_reported_at_once() {
+    let draft = EntryDraft {
+        written_at: "2026-11-21 14:30".into(),
+        injury: InjuryDraft {
+            status: "非該当".into(),
+            ..InjuryDraft::default()
+        },
+        ..EntryDraft::default()
+    };
+    let errors = rejected(&draft);
+    assert_eq!(
+        fields_of(&errors),
+        ["name", "furigana", "birth_date", "sex", "address"]
+    );
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.message.contains("その他個人を識別するための情報"))
+    );
+    assert_eq!(errors[0].label, "氏名");
+}
+
+#[test]
+fn identifying_information_replaces_the_four_informations() {
+    let mut draft = EntryDraft {
+        written_at: "2026-11-21 14:30".into(),
+        identifying_info: "幼児、身長100cm以下、赤い帽子".into(),
+        ..EntryDraft::default()
+    };
+    draft.injury.status = "非該当".into();
+    draft.consent.not_confirmable = true;
+    let entry = validate(&draft, now()).unwrap();
+    assert!(entry.parsed.consent_not_confirmable);
+    assert_eq!(
+        entry.parsed.identifying_info,
+        "幼児、身長100cm以下、赤い帽子、意思確認不可"
+    );
+    assert!(entry.display_name().starts_with("（氏名不明）"));
+
+    // The marker is not doubled when the clerk typed it.
+    draft.consent.not_confirmable = false;
+    draft.identifying_info = "幼児、意思確認不可".into();
+    let entry = validate(&draft, now()).unwrap();
+    assert_eq!(entry.parsed.identifying_info, "幼児、意思確認不可");
+    assert!(entry.parsed.consent_not_confirmable);
+}
+
+#[test]
+fn a_partial_birth_date_is_refused_with_the_text_to_use_instead() {
+    for (typed, suggestion) in [("1980年", "西暦1980年生"), ("10月10日", "10月10日生")] {
+        let mut draft = evacuee();
+        draft.birth_date = typed.into();
+        let errors = rejected(&draft);
+        assert_eq!(fields_of(&errors), ["birth_date"], "{typed}");
+        assert!(
+            errors[0].message.contains(suggestion),
+            "{typed}: {}",
+            errors[0].message
+        );
+    }
+}
+
+#[test]
+fn impossible_and_future_dates_are_refused() {
+    let mut draft = evacuee();
+    draft.birth_date = "2027-01-01".into();
+    assert!(rejected(&draft)[0].message.contains("未来"));
+    draft.birth_date = "2026-02-30".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["birth_date"]);
+
+    let mut draft = evacuee();
+    draft.written_at = "2026-11-22 09:00".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["written_at"]);
+    draft.written_at = String::new();
+    assert!(rejected(&draft)[0].message.contains("必須"));
+}
+
+#[test]
+fn sex_is_male_or_female_only() {
+    let mut draft = evacuee();
+    draft.sex = "女性".into();
+    assert_eq!(
+        validate(&draft, now()).unwrap().parsed.sex,
+        Some(Sex::Female)
+    );
+    for other in ["不詳", "M", "その他"] {
+        draft.sex = other.into();
+        assert_eq!(fields_of(&rejected(&draft)), ["sex"], "{other}");
+    }
+}
+
+#[test]
+fn addresses_are_checked_by_part() {
+    let mut draft = evacuee();
+    draft.address.foreign = "1-2 Main St, Springfield, USA".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["address.foreign"]);
+
+    let mut draft = evacuee();
+    draft.address.prefecture = "東京府".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["address.prefecture"]);
+
+    let mut draft = evacuee();
+    draft.address.municipality = String::new();
+    assert_eq!(fields_of(&rejected(&draft)), ["address.municipality"]);
+
+    let mut draft = evacuee();
+    draft.address.postal_code = "100-89".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["address.postal_code"]);
+    draft.address.postal_code = "〒１００－８９２７".into();
+    assert!(validate(&draft, now()).is_ok());
+
+    let mut draft = evacuee();
+    draft.address = AddressDraft {
+        foreign: "1-2 Main St, Springfield, USA".into(),
+        ..AddressDraft::default()
+    };
+    assert!(validate(&draft, now()).is_ok());
+}
+
+#[test]
+fn nationality_rules() {
+    let mut draft = evacuee();
+    draft.nationality = NationalityDraft {
+        kind: "その他".into(),
+        other: "あめりか".into(),
+    };
+    assert_eq!(
+        validate(&draft, now()).unwrap().parsed.nationality,
+        Nationality::Other("アメリカ".into())
+    );
+    draft.nationality.other = "米国".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["nationality.other"]);
+    draft.nationality.other = String::new();
+    assert_eq!(fields_of(&rejected(&draft)), ["nationality.other"]);
+    draft.nationality = NationalityDraft {
+        kind: "不明".into(),
+        other: String::new(),
+    };
+    assert_eq!(fields_of(&rejected(&draft)), ["nationality"]);
+    draft.identifying_info = "言葉が通じない、右腕に入れ墨".into();
+    assert_eq!(
+        validate(&draft, now()).unwrap().parsed.nationality,
+        Nationality::Unknown
+    );
+    draft.nationality.kind = "火星".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["nationality.kind"]);
+}
+
+#[test]
+fn furigana_must_be_kana() {
+    let mut draft = evacuee();
+    draft.furigana = "Shobo Taro".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["furigana"]);
+}
+
+#[test]
+fn location_category_is_a_closed_list() {
+    let mut draft = evacuee();
+    draft.location.category = "体育館".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["location.category"]);
+    draft.location.category = "避難所".into();
+    assert!(validate(&draft, now()).is_ok());
+}
+
+#[test]
+fn control_characters_and_overlong_text_are_refused() {
+    let mut draft = evacuee();
+    draft.remarks = "ok\u{0}".into();
+    draft.contact = "あ".repeat(1001);
+    assert_eq!(fields_of(&rejected(&draft)), ["contact", "remarks"]);
+}
+
+#[test]
+fn form_specific_fields_cannot_be_mixed() {
+    let mut draft = evacuee();
+    draft.death.place = "どこか".into();
+    draft.body_location = "安置所".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["death", "body_location"]);
+
+    let mut draft = deceased();
+    draft.injury.status = "負傷".into();
+    draft.location.place_name = "避難所".into();
+    draft.consent.family = Some(false);
+    assert_eq!(
+        fields_of(&rejected(&draft)),
+        ["injury", "location", "consent"]
+    );
+}
+
+#[test]
+fn a_deceased_person_needs_death_details() {
+    let entry = validate(&deceased(), now()).unwrap();
+    assert_eq!(entry.parsed.status, Status::Dead);
+    let death = entry.parsed.death.unwrap();
+    assert_eq!(death.time.map(|t| t.to_string()), Some("09:40:00".into()));
+    assert_eq!(entry.parsed.others, crate::consent::Agreement::Disagree);
+    assert!(
+        entry
+            .parsed
+            .consent
+            .allows(Audience::Family, ConsentField::Location)
+    );
+    assert!(
+        !entry
+            .parsed
+            .consent
+            .allows(Audience::Others, ConsentField::Name)
+    );
+
+    let mut draft = deceased();
+    draft.death = DeathDraft::default();
+    assert_eq!(fields_of(&rejected(&draft)), ["death"]);
+    let mut draft = deceased();
+    draft.death.place = String::new();
+    draft.death.time = "朝".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["death.time", "death.place"]);
+    let mut draft = deceased();
+    draft.death.date = "2026-12-01".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["death.date"]);
+}
+
+#[test]
+fn death_flags_become_markers_in_identifying_information() {
+    let mut draft = deceased();
+    draft.death.no_medical_certificate = true;
+    draft.death.discovered = true;
+    draft.death.circumstances = String::new();
+    let entry = validate(&draft, now()).unwrap();
+    assert_eq!(
+        entry.parsed.identifying_info,
+        "診断書等無し、発見された日時及び場所"
+    );
+    assert_eq!(fields_of(&entry.warnings), ["death.circumstances"]);
+}
+
+#[test]
+fn bereaved_consent_rules() {
+    let mut draft = deceased();
+    draft.bereaved = BereavedDraft::default();
+    let entry = validate(&draft, now()).unwrap();
+    assert!(entry.parsed.consent_not_confirmable);
+    assert_eq!(fields_of(&entry.warnings), ["bereaved"]);
+    assert!(entry.parsed.identifying_info.contains("意思確認不可"));
+
+    let mut draft = deceased();
+    draft.bereaved.name = String::new();
+    draft.bereaved.relationship = String::new();
+    assert_eq!(
+        fields_of(&rejected(&draft)),
+        ["bereaved.name", "bereaved.relationship"]
+    );
+    draft.bereaved.consent = "はい".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["bereaved.consent"]);
+}
+
+#[test]
+fn consent_inconsistency_is_a_warning_not_an_error() {
+    let mut draft = evacuee();
+    draft.consent.others = "同意する".into();
+    draft.consent.fields.insert(
+        "contact".into(),
+        FieldChoice {
+            family: Some(false),
+            ..FieldChoice::default()
+        },
+    );
+    let entry = validate(&draft, now()).unwrap();
+    assert_eq!(fields_of(&entry.warnings), ["consent.fields.contact"]);
+    assert!(
+        !entry
+            .parsed
+            .consent
+            .allows(Audience::Family, ConsentField::Contact)
+    );
+    assert!(
+        entry
+            .parsed
+            .consent
+            .allows(Audience::Others, ConsentField::Contact)
+    );
+}
+
+#[test]
+fn every_problem_of_a_bad_draft_is_reported_together() {
+    let mut draft = evacuee();
+    draft.sex = "?".into();
+    draft.birth_date = "1980年".into();
+    draft.address.prefecture = "どこか".into();
+    draft.injury.status = "けが".into();
+    draft.written_at = "いつか".into();
+    assert_eq!(
+        fields_of(&rejected(&draft)),
+        [
+            "written_at",
+            "birth_date",
+            "sex",
+            "address.prefecture",
+            "injury.status"
+        ]
+    );
+}
