@@ -4,8 +4,7 @@
 #   1. deploy/ensure-services.sh: PostgreSQL + NATS JetStream up (installs on
 #      a fresh Debian), Rust toolchain present;
 #   2. from the repo root: `cargo nextest run --workspace --no-fail-fast` when
-#      cargo-nextest is installed (then `cargo test --doc --workspace` too,
-#      since nextest skips doc tests), else
+#      cargo-nextest is installed, else
 #      `cargo test --workspace --no-fail-fast -- --test-threads=2`.
 #
 # Exits with the test runner's exit code (the first non-zero one).
@@ -40,12 +39,8 @@ fi
 rc=0
 if cargo nextest --version >/dev/null 2>&1; then
     log "running: cargo nextest run --workspace --no-fail-fast"
+    # The project has no doc tests (examples live in tests), so nextest covers all.
     cargo nextest run --workspace --no-fail-fast || rc=$?
-    # nextest does not run doc tests.
-    log "running: cargo test --doc --workspace"
-    doc_rc=0
-    cargo test --doc --workspace || doc_rc=$?
-    if [ "$rc" -eq 0 ]; then rc="$doc_rc"; fi
 else
     log "cargo-nextest not installed (cargo install --locked cargo-nextest); using cargo test"
     log "running: cargo test --workspace --no-fail-fast -- --test-threads=2"
