@@ -1,0 +1,181 @@
+//! The operator's walk-through, driven through the real `anpi` and `anpi-node`
+//! binaries against a real PostgreSQL: log in, add the Form 1 and Form 2 examples,
+//! refuse the invalid ones, delete one, mark one departed, list them with their states.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use anpi_harness::{NodeProcess, TempDir, TestDb, free_port, workspace_bin};
+
+struct Cli {
+    binary: PathBuf,
+    home: PathBuf,
+    node: String,
+}
+
+impl Cli {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(&self.binary)
+            .args(args)
+            .env("ANPI_HOME", &self.home)
+            .env("ANPI_NODE", &self.node)
+            .env_remove("ANPI_TOKEN")
+            .output()
+            .expect("running anpi")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "anpi {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).expect("JSON output")
+    }
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/json/examples")
+}
+
+#[test]
+fn an_operator_records_deletes_departs_and_lists() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(TestDb::create());
+    let dir = TempDir::new("anpi-cli");
+    let port = free_port();
+    let config = dir.path().join("node.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "jurisdiction = \"131016\"\ndatabase_url = \"{}\"\nlisten = \"127.0.0.1:{port}\"\n",
+            db.url
+        ),
+    )
+    .unwrap();
+    let password = dir.path().join("pw");
+    std::fs::write(&password, "cli-test-password\n").unwrap();
+    let node_binary = workspace_bin("anpi-node");
+    let init = Command::new(&node_binary)
+        .args(["init", "--config"])
+        .arg(&config)
+        .arg("--admin-password-file")
+        .arg(&password)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let _node = NodeProcess::start(&node_binary, &config, port, &dir.path().join("node.log"));
+    let cli = Cli {
+        binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
+        home: dir.path().join("home"),
+        node: format!("http://127.0.0.1:{port}"),
+    };
+
+    assert_eq!(cli.ok(&["health"]).trim(), "SERVING");
+    let denied = cli.run(&["incident", "list"]);
+    assert!(!denied.status.success());
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("ログイン"));
+    cli.ok(&[
+        "login",
+        "--user",
+        "admin",
+        "--password-file",
+        password.to_str().unwrap(),
+    ]);
+    let incident = cli.json(&[
+        "incident",
+        "create",
+        "--name",
+        "訓練：首都直下地震",
+        "--mode",
+        "drill",
+        "--json",
+    ]);
+    assert_eq!(incident["mode_label"], "訓練");
+
+    for file in [
+        "form1-evacuee.json",
+        "form1-injured.json",
+        "form1-unidentified-child.json",
+        "form2-deceased.json",
+        "batch.json",
+    ] {
+        let path = examples().join(file);
+        cli.ok(&["entry", "add", path.to_str().unwrap()]);
+    }
+    for (file, field) in [
+        ("missing-required.json", "birth_date"),
+        ("partial-birth-date.json", "西暦1980年生"),
+        ("bad-sex-and-severity.json", "injury.severity"),
+        ("form2-without-death.json", "death"),
+    ] {
+        let path = examples().join("invalid").join(file);
+        let output = cli.run(&["entry", "add", path.to_str().unwrap()]);
+        assert!(!output.status.success(), "{file} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("入力エラー") && stderr.contains(field),
+            "{file}: {stderr}"
+        );
+    }
+
+    let records = cli.json(&["entry", "list", "--json"]);
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), 6);
+    let find = |name: &str| {
+        records.iter().find(|r| r["display_name"] == name).unwrap()["record_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let taro = find("消防　太郎");
+    let jiro = find("山田 次郎");
+    cli.ok(&["entry", "depart", &taro, "--date", "2026-11-22"]);
+    cli.ok(&["entry", "delete", &jiro, "--reason", "重複登録"]);
+    let again = cli.run(&["entry", "delete", &jiro, "--reason", "重複登録"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("既に削除"));
+
+    let all = cli.json(&["entry", "list", "--all", "--json"]);
+    let mut states: Vec<String> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["state_label"].as_str().unwrap().to_string())
+        .collect();
+    states.sort();
+    assert_eq!(states, ["削除", "死亡", "負傷", "退去", "避難", "避難"]);
+    let live = cli.json(&["entry", "list", "--json"]);
+    assert_eq!(live.as_array().unwrap().len(), 5);
+    let table = cli.ok(&["entry", "list", "--all"]);
+    assert!(
+        table.contains("退去") && table.contains("削除") && table.contains("記入日時"),
+        "{table}"
+    );
+    let shown = cli.ok(&["entry", "show", &taro]);
+    assert!(
+        shown.contains("昭和56年11月25日") && shown.contains("退去日: 2026-11-22"),
+        "{shown}"
+    );
+
+    let events = cli.json(&["events", "--json"]);
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "EntryRecorded").count(), 6);
+    assert_eq!(kinds.last(), Some(&"EntryDeleted"));
+    let since = cli.json(&["events", "--since", "3", "--json"]);
+    assert_eq!(since.as_array().unwrap()[0]["position"], 4);
+}
