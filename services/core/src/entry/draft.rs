@@ -80,7 +80,7 @@ impl AddressDraft {
             &self.foreign,
         ]
         .iter()
-        .all(|part| part.trim().is_empty())
+        .all(|part| part.is_empty())
     }
 }
 
@@ -137,7 +137,7 @@ impl LocationDraft {
             &self.category,
         ]
         .iter()
-        .all(|part| part.trim().is_empty())
+        .all(|part| part.is_empty())
     }
 }
 
@@ -166,7 +166,9 @@ impl DeathDraft {
     pub fn is_empty(&self) -> bool {
         [&self.date, &self.time, &self.place, &self.circumstances]
             .iter()
-            .all(|part| part.trim().is_empty())
+            .all(|part| part.is_empty())
+            && !self.no_medical_certificate
+            && !self.discovered
     }
 }
 
@@ -198,7 +200,7 @@ impl BereavedDraft {
             &self.relationship,
         ]
         .iter()
-        .all(|part| part.trim().is_empty())
+        .all(|part| part.is_empty())
     }
 }
 

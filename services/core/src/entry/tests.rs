@@ -258,7 +258,12 @@ fn nationality_rules() {
         validate(&draft, now()).unwrap().parsed.nationality,
         Nationality::Unknown
     );
-    draft.nationality.kind = "火星".into();
+    draft.nationality.other = "ブラジル".into();
+    assert_eq!(fields_of(&rejected(&draft)), ["nationality.other"]);
+    draft.nationality = NationalityDraft {
+        kind: "火星".into(),
+        other: String::new(),
+    };
     assert_eq!(fields_of(&rejected(&draft)), ["nationality.kind"]);
 }
 
@@ -292,6 +297,14 @@ fn form_specific_fields_cannot_be_mixed() {
     draft.death.place = "どこか".into();
     draft.body_location = "安置所".into();
     assert_eq!(fields_of(&rejected(&draft)), ["death", "body_location"]);
+
+    let mut draft = evacuee();
+    draft.death.discovered = true;
+    assert_eq!(fields_of(&rejected(&draft)), ["death"]);
+
+    let mut draft = deceased();
+    draft.consent.not_confirmable = true;
+    assert_eq!(fields_of(&rejected(&draft)), ["consent"]);
 
     let mut draft = deceased();
     draft.injury.status = "負傷".into();

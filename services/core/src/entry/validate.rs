@@ -115,7 +115,7 @@ pub fn validate(draft: &EntryDraft, now: DateTime<Utc>) -> Result<Entry, Vec<Fie
             check.error(
                 "sex",
                 format!(
-                    "男女の別は「男」または「女」で入力してください（入力: {}）",
+                    "男女の別は「男」または「女」（「男性」「女性」も可）で入力してください（入力: {}）",
                     draft.sex
                 ),
             );
@@ -153,7 +153,7 @@ pub fn validate(draft: &EntryDraft, now: DateTime<Utc>) -> Result<Entry, Vec<Fie
                 && draft.injury.description.trim().is_empty());
             check.must_be_empty("injury", injury_given, form);
             check.must_be_empty("location", !draft.location.is_empty(), form);
-            if !draft.consent.is_empty() {
+            if draft.consent != crate::consent::ConsentDraft::default() {
                 check.error(
                     "consent",
                     "様式第2号の同意は遺族の同意欄（bereaved）に入力してください",
@@ -404,6 +404,13 @@ fn check_nationality(
                 Nationality::Unknown
             }
         },
+        "不明" | "unknown" if !other.is_empty() => {
+            check.error(
+                "nationality.other",
+                "国籍が不明の場合は国籍名を入力しないでください",
+            );
+            Nationality::Unknown
+        }
         "不明" | "unknown" => {
             if !has_identifying {
                 check.required("nationality", "国籍");
