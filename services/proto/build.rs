@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .file_descriptor_set_path(out_dir.join("anpi_v1_descriptor.bin"))
         .type_attribute(".anpi.v1", "#[derive(serde::Serialize)]")
-        .compile_protos(&paths, &[root.clone()])?;
+        .compile_protos(&paths, std::slice::from_ref(&root))?;
     println!("cargo:rerun-if-changed={}", root.display());
     Ok(())
 }

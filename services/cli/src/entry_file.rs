@@ -4,9 +4,11 @@
 use anpi_core::entry::EntryDraft;
 use serde::Deserialize;
 
-/// Entries parsed from a file, each with its 1-based number in the file; entries that
-/// could not be read carry the reason instead.
-pub fn parse(text: &str) -> Result<Vec<(usize, Result<EntryDraft, String>)>, String> {
+/// One entry of a file: its 1-based number, and the draft or why it could not be read.
+pub type Numbered = (usize, Result<EntryDraft, String>);
+
+/// Entries parsed from a file, in file order.
+pub fn parse(text: &str) -> Result<Vec<Numbered>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: serde_json::Value = serde_json::from_str(text).map_err(|error| {
         format!(

@@ -34,10 +34,10 @@ pub fn parse_time_of_day(text: &str) -> Option<NaiveTime> {
 /// Splits `<date> <time>` or `<date>日<time>` into its two parts.
 fn split_date_time(text: &str) -> (String, String) {
     let text = text.replace('T', " ");
-    if let Some((date, time)) = text.rsplit_once(char::is_whitespace) {
-        if time.contains(':') || time.contains('時') {
-            return (date.trim().to_string(), time.trim().to_string());
-        }
+    if let Some((date, time)) = text.rsplit_once(char::is_whitespace)
+        && (time.contains(':') || time.contains('時'))
+    {
+        return (date.trim().to_string(), time.trim().to_string());
     }
     if let Some(index) = text.find('日') {
         let (date, time) = text.split_at(index + '日'.len_utf8());

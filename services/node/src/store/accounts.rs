@@ -136,10 +136,11 @@ impl Accounts {
     pub async fn authenticate(&self, token: &str) -> Result<Option<Session>> {
         let hash = token_hash(token);
         let now = Utc::now();
-        if let Some(session) = self.cache.lock().expect("cache lock").get(&hash) {
-            if session.expires_at > now {
-                return Ok(Some(session.clone()));
-            }
+        let cached = self.cache.lock().expect("cache lock").get(&hash).cloned();
+        if let Some(session) = cached
+            && session.expires_at > now
+        {
+            return Ok(Some(session));
         }
         let client = self.pool.get().await?;
         let row = client

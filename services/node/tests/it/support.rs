@@ -45,7 +45,7 @@ pub fn evacuee(n: usize) -> EntryDraft {
         name: format!("試験　{n}郎"),
         furigana: "シケン　タロウ".into(),
         birth_date: "1980-01-01".into(),
-        sex: if n % 2 == 0 {
+        sex: if n.is_multiple_of(2) {
             "男".into()
         } else {
             "女".into()
