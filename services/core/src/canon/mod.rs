@@ -30,6 +30,8 @@ mod search;
 mod split;
 pub mod variants;
 
+#[cfg(test)]
+mod props;
 
 pub use search::{search_key, search_matches};
 pub use split::{AddressParts, split_address};
