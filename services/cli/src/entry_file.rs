@@ -62,3 +62,27 @@ mod tests {
         assert!(parse("42").is_err());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Whatever the file holds, reading it never panics and every entry is either a
+        /// draft or a reason.
+        #[test]
+        fn reading_any_file_never_panics(text in prop_oneof![
+            any::<String>(),
+            "\\[?\\{\"(form|name|birth_date|address|nmae)\": ?(\"[^\"]{0,8}\"|\\{\\}|\\[\\]|1|true|null)\\}\\]?",
+        ]) {
+            if let Ok(entries) = super::parse(&text) {
+                prop_assert!(!entries.is_empty());
+                for (index, (number, _)) in entries.iter().enumerate() {
+                    prop_assert_eq!(*number, index + 1);
+                }
+            }
+        }
+    }
+}

@@ -3,22 +3,22 @@
 //!
 //! The gRPC side is the whole path a client sees: `CLIENTS` concurrent clients, each on
 //! its own HTTP/2 connection with its own bearer token, call `RecordEntry` one entry at a
-//! time; the node authenticates, validates, and hands the entry to the single writer,
-//! which group-commits events and the private-area projection and answers after the
-//! commit. Every entry is therefore durable when it is counted.
+//! time; the node authenticates, validates, hands the entry to the single writer (which
+//! group-commits the events and the private-area projection) and answers after the
+//! commit, so every entry counted is durable.
 //!
-//! The COPY side loads the same number of rows, built from the events the gRPC round
-//! just wrote (same payloads, new positions and event ids), into `copy_bench`, a copy of
-//! `events` with the same primary key, unique `event_id` and partial `record_id` index,
-//! in one binary COPY (one transaction, one commit). That is the practical upper bound
-//! for getting these rows, with these indexes, into this server: no parsing, no per-row
-//! statement, no round trip per row. The ratio grpc/copy says how much of that bound
-//! the API keeps while also doing its own work (auth, validation, projection, replies).
+//! The COPY side loads the same number of rows, made from the events the gRPC round has
+//! just written (same payloads, new positions and event ids), into `copy_bench`, a copy
+//! of `events` with its primary key, unique `event_id` and partial `record_id` index, in
+//! one binary COPY: one statement, one transaction, one commit, no per-row parsing or
+//! round trip. That is the practical upper bound for getting these rows, with these
+//! indexes, into this server; grpc/copy is the share of it the API keeps while doing its
+//! own work (auth, validation, projection, one reply per entry).
 //!
-//! `cargo bench -p anpi-node --bench ingest`; `ANPI_BENCH_ENTRIES` (20000),
-//! `ANPI_BENCH_CLIENTS` (32), `ANPI_BENCH_ROUNDS` (3); the server is the harness's
+//! `cargo bench -p anpi-node --bench ingest`, with `ANPI_BENCH_ENTRIES` (20000),
+//! `ANPI_BENCH_CLIENTS` (32), `ANPI_BENCH_ROUNDS` (3) and the harness's server
 //! (`ANPI_TEST_DATABASE_URL`). Without `--bench` (`cargo test --benches`) it makes one
-//! tiny round as a smoke check.
+//! small round as a smoke check.
 
 use std::pin::pin;
 use std::time::Instant;
@@ -37,6 +37,8 @@ use tonic::transport::Channel;
 use uuid::Uuid;
 
 const PASSWORD: &str = "bench-password-1";
+/// The `events` columns copied (besides position and event_id); `appended_at` is the
+/// default `now()`, as in the writer's INSERT.
 const COLUMNS: &str = "kind, schema_version, incident_id, record_id, origin, actor, \
                        written_at, received_at, payload";
 
@@ -46,28 +48,31 @@ struct Client {
     token: MetadataValue<Ascii>,
 }
 
-/// An events row without its position and event id.
+/// An `events` row without position and event id, decoded before the COPY is timed.
 struct Row {
     kind: String,
-    schema_version: i32,
-    incident_id: Option<Uuid>,
-    record_id: Option<Uuid>,
+    version: i32,
+    incident: Option<Uuid>,
+    record: Option<Uuid>,
     origin: String,
     actor: String,
-    written_at: Option<DateTime<Utc>>,
-    received_at: DateTime<Utc>,
+    written: Option<DateTime<Utc>>,
+    received: DateTime<Utc>,
     payload: serde_json::Value,
 }
 
 fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .map(|v| {
-            v.parse()
-                .unwrap_or_else(|_| panic!("{name} must be a number"))
-        })
-        .unwrap_or(default)
-        .max(1)
+    let number = |v: String| v.parse().unwrap_or_else(|_| panic!("{name}: not a number"));
+    let value = std::env::var(name).map(number);
+    value.unwrap_or(default).max(1)
+}
+
+fn authorized<T>(token: &MetadataValue<Ascii>, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", token.clone());
+    request
 }
 
 /// A valid Form 1 draft for person `n` (as the integration tests' `evacuee`).
@@ -88,11 +93,14 @@ fn evacuee(n: usize) -> v1::EntryDraft {
     draft_to_proto(&draft)
 }
 
-async fn event_count(db: &tokio_postgres::Client) -> Result<i64> {
-    Ok(db
-        .query_one("SELECT count(*) FROM events", &[])
-        .await?
-        .get(0))
+async fn head(db: &tokio_postgres::Client) -> Result<i64> {
+    let sql = "SELECT coalesce(max(position), 0), count(*) FROM events";
+    let row = db.query_one(sql, &[]).await?;
+    ensure!(
+        row.get::<_, i64>(0) == row.get::<_, i64>(1),
+        "gap in the log"
+    );
+    Ok(row.get(0))
 }
 
 /// Records `entries` entries (people `first..`) spread over the clients; entries/s.
@@ -103,14 +111,12 @@ async fn grpc_round(
     entries: usize,
     first: usize,
 ) -> Result<f64> {
-    let before = event_count(db).await?;
-    let (share, extra) = (entries / clients.len(), entries % clients.len());
-    let mut next = first;
+    let before = head(db).await?;
     let mut work = Vec::new();
     for (i, client) in clients.iter().enumerate() {
-        let count = share + usize::from(i < extra);
-        let drafts: Vec<_> = (next..next + count).map(evacuee).collect();
-        next += count;
+        // Client i takes people first + i, first + i + CLIENTS, ...
+        let people = (i..entries).step_by(clients.len());
+        let drafts: Vec<_> = people.map(|k| evacuee(first + k)).collect();
         work.push((client.node.clone(), client.token.clone(), drafts));
     }
     let started = Instant::now();
@@ -118,14 +124,14 @@ async fn grpc_round(
         let incident = incident.to_string();
         tokio::spawn(async move {
             for draft in drafts {
-                let mut request = tonic::Request::new(v1::RecordEntryRequest {
+                let draft = Some(draft);
+                let request = v1::RecordEntryRequest {
                     incident_id: incident.clone(),
-                    draft: Some(draft),
-                });
-                request
-                    .metadata_mut()
-                    .insert("authorization", token.clone());
-                node.record_entry(request).await.context("RecordEntry")?;
+                    draft,
+                };
+                node.record_entry(authorized(&token, request))
+                    .await
+                    .context("RecordEntry")?;
             }
             Ok::<_, anyhow::Error>(())
         })
@@ -134,53 +140,66 @@ async fn grpc_round(
         task??;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let grew = event_count(db).await? - before;
+    let grew = head(db).await? - before;
     ensure!(
         grew == entries as i64,
-        "the events table grew by {grew} rows, expected {entries}"
+        "the log grew by {grew} events, not {entries}"
     );
     Ok(entries as f64 / seconds)
 }
 
-/// Loads `rows` into `copy_bench` (emptied first) in one binary COPY; rows/s.
+/// The `n` events after position `after`, and how many commits wrote them (`now()`,
+/// hence `appended_at`, is the transaction's start: one value per writer commit).
+async fn read_back(db: &tokio_postgres::Client, after: i64, n: usize) -> Result<(Vec<Row>, i64)> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2");
+    let rows = db.query(sql.as_str(), &[&after, &(n as i64)]).await?;
+    ensure!(rows.len() == n, "read back {} events, not {n}", rows.len());
+    let sql = "SELECT count(DISTINCT appended_at) FROM events WHERE position > $1";
+    let commits = db.query_one(sql, &[&after]).await?.get(0);
+    let rows = rows.iter().map(|r| Row {
+        kind: r.get(0),
+        version: r.get(1),
+        incident: r.get(2),
+        record: r.get(3),
+        origin: r.get(4),
+        actor: r.get(5),
+        written: r.get(6),
+        received: r.get(7),
+        payload: r.get(8),
+    });
+    Ok((rows.collect(), commits))
+}
+
+/// Loads `rows` into an emptied `copy_bench` in one binary COPY; rows/s.
 async fn copy_round(db: &tokio_postgres::Client, rows: &[Row]) -> Result<f64> {
     db.batch_execute("TRUNCATE copy_bench").await?;
-    let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::now_v7()).collect();
-    let types = [
-        Type::INT8,
-        Type::UUID,
-        Type::TEXT,
-        Type::INT4,
-        Type::UUID,
-        Type::UUID,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TIMESTAMPTZ,
-        Type::TIMESTAMPTZ,
-        Type::JSONB,
-    ];
-    let started = Instant::now();
-    let sink = db
-        .copy_in(
-            format!("COPY copy_bench (position, event_id, {COLUMNS}) FROM STDIN (FORMAT binary)")
-                .as_str(),
-        )
+    let columns = format!("position, event_id, {COLUMNS}");
+    let shape = db
+        .prepare(&format!("SELECT {columns} FROM copy_bench"))
         .await?;
-    let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
-    for (i, (row, id)) in rows.iter().zip(&ids).enumerate() {
+    let types: Vec<Type> = shape.columns().iter().map(|c| c.type_().clone()).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::now_v7()).collect();
+    let started = Instant::now();
+    let copy = format!("COPY copy_bench ({columns}) FROM STDIN (FORMAT binary)");
+    let mut writer = pin!(BinaryCopyInWriter::new(
+        db.copy_in(copy.as_str()).await?,
+        &types
+    ));
+    for (i, (r, id)) in rows.iter().zip(&ids).enumerate() {
         let position = i as i64 + 1;
         let values: [&(dyn ToSql + Sync); 11] = [
             &position,
             id,
-            &row.kind,
-            &row.schema_version,
-            &row.incident_id,
-            &row.record_id,
-            &row.origin,
-            &row.actor,
-            &row.written_at,
-            &row.received_at,
-            &row.payload,
+            &r.kind,
+            &r.version,
+            &r.incident,
+            &r.record,
+            &r.origin,
+            &r.actor,
+            &r.written,
+            &r.received,
+            &r.payload,
         ];
         writer.as_mut().write(&values).await?;
     }
@@ -205,7 +224,7 @@ fn median(values: &[f64]) -> f64 {
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--list") {
-        return Ok(()); // a test lister asking: no tests in here
+        return Ok(()); // a test runner listing tests: there are none here
     }
     let full = args.iter().any(|a| a == "--bench");
     let entries = env_or("ANPI_BENCH_ENTRIES", if full { 20_000 } else { 200 });
@@ -213,6 +232,7 @@ async fn main() -> Result<()> {
     let rounds = env_or("ANPI_BENCH_ROUNDS", if full { 3 } else { 1 });
     let warm_up = if full { 500 } else { 20 };
 
+    // The node, in process on a fresh database, as in the API tests.
     let test_db = TestDb::create().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -222,12 +242,8 @@ async fn main() -> Result<()> {
         listen: Some(addr.to_string()),
         ..NodeArgs::default()
     })?;
-    anpi_node::server::init(
-        &config,
-        &AccountId::parse("admin").map_err(anyhow::Error::msg)?,
-        PASSWORD,
-    )
-    .await?;
+    let admin = AccountId::parse("admin").map_err(anyhow::Error::msg)?;
+    anpi_node::server::init(&config, &admin, PASSWORD).await?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(anpi_node::server::serve(config, listener, async {
         let _ = stopped.await;
@@ -242,25 +258,26 @@ async fn main() -> Result<()> {
             account: "admin".into(),
             password: PASSWORD.into(),
         };
-        let token = v1::auth_client::AuthClient::new(channel.clone())
-            .login(login)
-            .await?
-            .into_inner()
-            .token;
+        let mut auth = v1::auth_client::AuthClient::new(channel.clone());
+        let token = auth.login(login).await?.into_inner().token;
         let token = format!("Bearer {token}").parse()?;
-        let node = v1::node_client::NodeClient::new(channel);
-        pool.push(Client { node, token });
+        pool.push(Client {
+            node: v1::node_client::NodeClient::new(channel),
+            token,
+        });
     }
-    let mut request = tonic::Request::new(v1::CreateIncidentRequest {
-        name: "訓練：取込性能".into(),
+    let request = v1::CreateIncidentRequest {
+        name: "訓練：取込".into(),
         mode: "drill".into(),
-    });
-    request
-        .metadata_mut()
-        .insert("authorization", pool[0].token.clone());
-    let incident = pool[0].node.clone().create_incident(request).await?;
-    let incident = incident.into_inner().id;
-
+    };
+    let request = authorized(&pool[0].token, request);
+    let incident = pool[0]
+        .node
+        .clone()
+        .create_incident(request)
+        .await?
+        .into_inner()
+        .id;
     let (db, connection) = tokio_postgres::connect(&test_db.url, tokio_postgres::NoTls).await?;
     tokio::spawn(connection);
     db.batch_execute("CREATE TABLE copy_bench (LIKE events INCLUDING ALL)")
@@ -268,69 +285,44 @@ async fn main() -> Result<()> {
 
     eprintln!("ingest: warm-up, {warm_up} entries");
     grpc_round(&pool, &incident, &db, warm_up, 0).await?;
-    let (mut grpc, mut copy, mut batches) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut grpc, mut copy, mut commits) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
-        let head: i64 = db
-            .query_one("SELECT coalesce(max(position), 0) FROM events", &[])
-            .await?
-            .get(0);
+        let after = head(&db).await?;
         let first = warm_up + round * entries;
         grpc.push(grpc_round(&pool, &incident, &db, entries, first).await?);
-        // now() is the transaction's start: one appended_at per writer commit.
-        let commits = "SELECT count(DISTINCT appended_at) FROM events WHERE position > $1";
-        batches.push(db.query_one(commits, &[&head]).await?.get::<_, i64>(0));
-        let query =
-            format!("SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2");
-        let read = db
-            .query(query.as_str(), &[&head, &(entries as i64)])
-            .await?;
-        ensure!(read.len() == entries, "read back {} events", read.len());
-        let rows: Vec<Row> = read
-            .iter()
-            .map(|r| Row {
-                kind: r.get(0),
-                schema_version: r.get(1),
-                incident_id: r.get(2),
-                record_id: r.get(3),
-                origin: r.get(4),
-                actor: r.get(5),
-                written_at: r.get(6),
-                received_at: r.get(7),
-                payload: r.get(8),
-            })
-            .collect();
+        let (rows, round_commits) = read_back(&db, after, entries).await?;
+        commits.push(round_commits);
         eprintln!(
-            "ingest: round {}/{rounds} grpc {:.0} entries/s ({} commits)",
+            "ingest: round {}/{rounds}: grpc {:.0} entries/s",
             round + 1,
-            grpc[round],
-            batches[round]
+            grpc[round]
         );
         copy.push(copy_round(&db, &rows).await?);
         eprintln!(
-            "ingest: round {}/{rounds} copy {:.0} rows/s",
+            "ingest: round {}/{rounds}: copy {:.0} rows/s",
             round + 1,
             copy[round]
         );
     }
 
-    println!("\ningest: {entries} entries per round, {clients} clients, {rounds} rounds");
+    let (g, c) = (median(&grpc), median(&copy));
+    println!("\ningest: {entries} entries per round, {clients} clients, median of {rounds}");
     println!(
-        "{:<8}{:>18}{:>16}{:>16}{:>12}",
+        "{:<8}{:>16}{:>14}{:>16}{:>14}",
         "round", "grpc entries/s", "commits", "entries/commit", "copy rows/s"
     );
     for r in 0..rounds {
-        let per_commit = entries as f64 / batches[r] as f64;
+        let per_commit = entries as f64 / commits[r] as f64;
         println!(
-            "{:<8}{:>18.0}{:>16}{:>16.1}{:>12.0}",
+            "{:<8}{:>16.0}{:>14}{:>16.1}{:>14.0}",
             r + 1,
             grpc[r],
-            batches[r],
+            commits[r],
             per_commit,
             copy[r]
         );
     }
-    let (g, c) = (median(&grpc), median(&copy));
-    println!("{:<8}{:>18.0}{:>16}{:>16}{:>12.0}", "median", g, "", "", c);
+    println!("{:<8}{g:>16.0}{:>30}{c:>14.0}", "median", "");
     println!("ratio grpc/copy: {:.4}\n", g / c);
     println!(
         "ingest: grpc_entries_per_s={g:.0} copy_rows_per_s={c:.0} ratio={:.4} entries={entries} clients={clients}",

@@ -215,3 +215,6 @@ impl Entry {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod props;
