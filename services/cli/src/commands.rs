@@ -24,6 +24,20 @@ fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints `value` as JSON for machines, or `human(value)` for people.
+fn emit<T: serde::Serialize>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce(&T) -> String,
+) -> anyhow::Result<()> {
+    if json {
+        print_json(value)
+    } else {
+        print!("{}", human(value));
+        Ok(())
+    }
+}
+
 fn records_table(records: &[v1::Record]) -> String {
     let rows: Vec<Vec<String>> = records
         .iter()
@@ -230,14 +244,12 @@ async fn run_authenticated(
                 .await
                 .map_err(explain)?
                 .into_inner();
-            if json {
-                print_json(&info)?;
-            } else {
-                println!(
-                    "団体コード: {}\n階層: {}\n報告先: {}\nログ位置: {}\nバージョン: {}",
-                    info.jurisdiction, info.tier, info.parent, info.head_position, info.version
-                );
-            }
+            emit(json, &info, |i| {
+                format!(
+                    "団体コード: {}\n階層: {}\n報告先: {}\nログ位置: {}\nバージョン: {}\n",
+                    i.jurisdiction, i.tier, i.parent, i.head_position, i.version
+                )
+            })?;
         }
         Cmd::Incident {
             command: IncidentCmd::Create { name, mode, json },
@@ -247,14 +259,12 @@ async fn run_authenticated(
                 .await
                 .map_err(explain)?
                 .into_inner();
-            if json {
-                print_json(&incident)?;
-            } else {
-                println!(
-                    "事案を作成しました: {}（{}） ID {}",
-                    incident.name, incident.mode_label, incident.id
-                );
-            }
+            emit(json, &incident, |i| {
+                format!(
+                    "事案を作成しました: {}（{}） ID {}\n",
+                    i.name, i.mode_label, i.id
+                )
+            })?;
         }
         Cmd::Incident {
             command: IncidentCmd::List { json },
@@ -265,9 +275,7 @@ async fn run_authenticated(
                 .map_err(explain)?
                 .into_inner()
                 .incidents;
-            if json {
-                print_json(&incidents)?;
-            } else {
+            emit(json, &incidents, |incidents| {
                 let rows: Vec<Vec<String>> = incidents
                     .iter()
                     .map(|i| {
@@ -279,8 +287,8 @@ async fn run_authenticated(
                         ]
                     })
                     .collect();
-                print!("{}", render(&["種別", "事案名", "作成日時", "ID"], &rows));
-            }
+                render(&["種別", "事案名", "作成日時", "ID"], &rows)
+            })?;
         }
         Cmd::Entry {
             command:
@@ -301,14 +309,12 @@ async fn run_authenticated(
                 .await
                 .map_err(explain)?
                 .into_inner();
-            if json {
-                print_json(&record)?;
-            } else {
-                println!(
-                    "削除しました: {} {}（理由: {}）",
-                    record.record_id, record.display_name, record.deleted_reason
-                );
-            }
+            emit(json, &record, |r| {
+                format!(
+                    "削除しました: {} {}（理由: {}）\n",
+                    r.record_id, r.display_name, r.deleted_reason
+                )
+            })?;
         }
         Cmd::Entry {
             command: EntryCmd::Depart { id, date, json },
@@ -321,14 +327,12 @@ async fn run_authenticated(
                 .await
                 .map_err(explain)?
                 .into_inner();
-            if json {
-                print_json(&record)?;
-            } else {
-                println!(
-                    "退去を登録しました: {} {}（退去日: {}）",
-                    record.record_id, record.display_name, record.departed_on
-                );
-            }
+            emit(json, &record, |r| {
+                format!(
+                    "退去を登録しました: {} {}（退去日: {}）\n",
+                    r.record_id, r.display_name, r.departed_on
+                )
+            })?;
         }
         Cmd::Entry {
             command:
@@ -371,11 +375,7 @@ async fn run_authenticated(
                 .await
                 .map_err(explain)?
                 .into_inner();
-            if json {
-                print_json(&record)?;
-            } else {
-                print!("{}", record_detail(&record));
-            }
+            emit(json, &record, record_detail)?;
         }
         Cmd::Events { since, limit, json } => {
             let mut after = since;

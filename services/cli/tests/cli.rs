@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use anpi_harness::{NodeProcess, TempDir, TestDb, free_port, workspace_bin};
+use anpi_harness::{TestDb, TestNode, workspace_bin};
 
 struct Cli {
     binary: PathBuf,
@@ -48,37 +48,12 @@ fn examples() -> PathBuf {
 fn an_operator_records_deletes_departs_and_lists() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let db = runtime.block_on(TestDb::create());
-    let dir = TempDir::new("anpi-cli");
-    let port = free_port();
-    let config = dir.path().join("node.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "jurisdiction = \"131016\"\ndatabase_url = \"{}\"\nlisten = \"127.0.0.1:{port}\"\n",
-            db.url
-        ),
-    )
-    .unwrap();
-    let password = dir.path().join("pw");
-    std::fs::write(&password, "cli-test-password\n").unwrap();
-    let node_binary = workspace_bin("anpi-node");
-    let init = Command::new(&node_binary)
-        .args(["init", "--config"])
-        .arg(&config)
-        .arg("--admin-password-file")
-        .arg(&password)
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let _node = NodeProcess::start(&node_binary, &config, port, &dir.path().join("node.log"));
+    let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
+    let password = &node.password_file;
     let cli = Cli {
         binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
-        home: dir.path().join("home"),
-        node: format!("http://127.0.0.1:{port}"),
+        home: node.dir.path().join("home"),
+        node: node.addr().to_string(),
     };
 
     assert_eq!(cli.ok(&["health"]).trim(), "SERVING");

@@ -273,6 +273,56 @@ impl Drop for NodeProcess {
     }
 }
 
+/// A node of one jurisdiction in its own directory: `node.toml`, an administrator
+/// `admin` with `password`, `anpi-node init` run, `anpi-node serve` running.
+pub struct TestNode {
+    pub process: NodeProcess,
+    pub config: PathBuf,
+    pub password_file: PathBuf,
+    pub password: String,
+    pub dir: TempDir,
+}
+
+impl TestNode {
+    pub fn start(binary: &Path, jurisdiction: &str, database_url: &str) -> TestNode {
+        let dir = TempDir::new(&format!("anpi-node-{jurisdiction}"));
+        let port = free_port();
+        let config = dir.path().join("node.toml");
+        std::fs::write(
+            &config,
+            format!("jurisdiction = \"{jurisdiction}\"\ndatabase_url = \"{database_url}\"\nlisten = \"127.0.0.1:{port}\"\n"),
+        )
+        .expect("writing node.toml");
+        let password = format!("test-{}", uuid::Uuid::new_v4().simple());
+        let password_file = dir.path().join("admin-password");
+        std::fs::write(&password_file, format!("{password}\n")).expect("writing the password file");
+        let init = Command::new(binary)
+            .args(["init", "--admin-id", "admin", "--config"])
+            .arg(&config)
+            .arg("--admin-password-file")
+            .arg(&password_file)
+            .output()
+            .expect("running anpi-node init");
+        assert!(
+            init.status.success(),
+            "anpi-node init failed: {}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        let process = NodeProcess::start(binary, &config, port, &dir.path().join("node.log"));
+        TestNode {
+            process,
+            config,
+            password_file,
+            password,
+            dir,
+        }
+    }
+
+    pub fn addr(&self) -> &str {
+        &self.process.addr
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,7 @@
 //! `kill -9` after acknowledged entries: every acknowledged entry survives the restart
 //! with its position unchanged. R: L-01, L-02.
 
-use std::process::Command;
-
-use anpi_harness::{NodeProcess, TempDir, TestDb, free_port};
+use anpi_harness::{TestDb, TestNode};
 use anpi_proto::{draft_to_proto, v1};
 use tonic::transport::Channel;
 
@@ -35,33 +33,12 @@ async fn client(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_entries_survive_kill_9() {
     let db = TestDb::create().await;
-    let dir = TempDir::new("anpi-crash");
-    let port = free_port();
-    let config = dir.path().join("node.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "jurisdiction = \"{CODE}\"\ndatabase_url = \"{}\"\nlisten = \"127.0.0.1:{port}\"\n",
-            db.url
-        ),
-    )
-    .unwrap();
-    let binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_anpi-node"));
-    let init = Command::new(&binary)
-        .args(["init", "--config"])
-        .arg(&config)
-        .args(["--admin-id", "admin"])
-        .env("ANPI_ADMIN_PASSWORD", "crash-test-password")
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
+    let mut node = TestNode::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_anpi-node")),
+        CODE,
+        &db.url,
     );
-    let mut node = NodeProcess::start(&binary, &config, port, &dir.path().join("node.log"));
-
-    let channel = Channel::from_shared(node.addr.clone())
+    let channel = Channel::from_shared(node.process.addr.clone())
         .unwrap()
         .connect()
         .await
@@ -69,13 +46,13 @@ async fn acknowledged_entries_survive_kill_9() {
     let token = v1::auth_client::AuthClient::new(channel)
         .login(v1::LoginRequest {
             account: "admin".into(),
-            password: "crash-test-password".into(),
+            password: node.password.clone(),
         })
         .await
         .unwrap()
         .into_inner()
         .token;
-    let mut api = client(&node.addr, &token).await;
+    let mut api = client(&node.process.addr, &token).await;
     let incident = api
         .create_incident(v1::CreateIncidentRequest {
             name: "訓練".into(),
@@ -89,7 +66,7 @@ async fn acknowledged_entries_survive_kill_9() {
     // Acknowledged entries from several concurrent clients.
     let mut tasks = Vec::new();
     for c in 0..4 {
-        let mut api = client(&node.addr, &token).await;
+        let mut api = client(&node.process.addr, &token).await;
         let incident = incident.clone();
         tasks.push(tokio::spawn(async move {
             let mut acknowledged = Vec::new();
@@ -122,10 +99,10 @@ async fn acknowledged_entries_survive_kill_9() {
         .into_inner()
         .events;
 
-    node.kill9();
-    node.restart();
+    node.process.kill9();
+    node.process.restart();
 
-    let mut api = client(&node.addr, &token).await;
+    let mut api = client(&node.process.addr, &token).await;
     let records = api
         .list_records(v1::ListRecordsRequest {
             incident_id: incident.clone(),
