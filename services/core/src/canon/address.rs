@@ -224,6 +224,17 @@ mod tests {
     }
 
     #[test]
+    fn the_guideline_examples_are_one_lot() {
+        // 第4 1(3)エ 統一ルール（住所の入力）: 「○○1丁目」「1番1号」 is the rule; 「○○1」
+        // 「1-1」 the original could not match (N-03), nor 「○○一丁目」「一番一号」.
+        let rule = key("○○1丁目", "1番1号");
+        assert_eq!(key("○○1", "1-1"), rule);
+        assert_eq!(key("○○一丁目", "一番一号"), rule);
+        assert_eq!(key("○○１丁目", "１－１"), rule);
+        assert_eq!(key("○○1丁目", "1-1"), rule);
+    }
+
+    #[test]
     fn empty_parts() {
         assert_eq!(address_key("", "", "", ""), "");
         assert_eq!(address_key("東京", "", "", ""), "東京都");
