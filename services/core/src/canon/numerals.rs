@@ -2,16 +2,17 @@
 //!
 //! Two notations are read: positional (`一九八一` = 1981, `二〇` = 20) and the
 //! multiplicative one with 十/百/千 (`二十三` = 23, `百五` = 105, `千二百` = 1200). The
-//! formal digits 壱/弐/参/拾 of old lot numbers (壱番地) count too. 万 and larger units
+//! formal digits 壱/弐/参/拾 of old lot numbers (壱番地) count too, and so do their
+//! traditional forms 壹/貳/參, which the variant table folds to them. 万 and larger units
 //! are not read: no date or lot needs them and 万 occurs in place names (万世橋).
 
 /// Value of a single kanji digit, `None` for anything else. R: E-04, E-15.
 pub fn digit_value(c: char) -> Option<u64> {
     Some(match c {
         '〇' | '零' => 0,
-        '一' | '壱' => 1,
-        '二' | '弐' => 2,
-        '三' | '参' => 3,
+        '一' | '壱' | '壹' => 1,
+        '二' | '弐' | '貳' => 2,
+        '三' | '参' | '參' => 3,
         '四' => 4,
         '五' => 5,
         '六' => 6,
@@ -135,6 +136,31 @@ mod tests {
         ];
         for (run, value) in cases {
             assert_eq!(parse_kanji_number(run), value, "{run}");
+        }
+    }
+
+    #[test]
+    fn traditional_formal_digits() {
+        use crate::canon::{address_key, split_address};
+
+        assert_eq!(parse_kanji_number("壹"), Some(1));
+        assert_eq!(parse_kanji_number("貳拾參"), Some(23));
+        // Found by the `address` fuzz target (`-市4參`): the key folds 參 to the numeral
+        // 参, so the splitter must read it as a numeral too, or splitting the address
+        // changes its key (`4-3` split, `43` whole).
+        let texts = [
+            "-市4參",
+            "千代田区霞が関1番地參",
+            "千代田区霞が関壹丁目貳番參号",
+        ];
+        for text in texts {
+            let parts = split_address(text);
+            let lot = format!("{} {}", parts.lot, parts.rest);
+            assert_eq!(
+                address_key(&parts.prefecture, &parts.municipality, &parts.town, &lot),
+                address_key("", "", text, ""),
+                "{text}: {parts:?}"
+            );
         }
     }
 
