@@ -10,7 +10,7 @@
 //! The COPY side loads the same number of rows, made from the events the gRPC round has
 //! just written (same payloads, new positions and event ids), into `copy_bench`, a copy
 //! of `events` with its primary key, unique `event_id` and partial `record_id` index, in
-//! one binary COPY: one statement, one transaction, one commit, no per-row parsing or
+//! one binary COPY: one statement, one transaction, one commit, no per-row statement or
 //! round trip. That is the practical upper bound for getting these rows, with these
 //! indexes, into this server; grpc/copy is the share of it the API keeps while doing its
 //! own work (auth, validation, projection, one reply per entry).
@@ -83,7 +83,7 @@ fn evacuee(n: usize) -> v1::EntryDraft {
         name: format!("試験　{n}郎"),
         furigana: "シケン　タロウ".into(),
         birth_date: "1980-01-01".into(),
-        sex: if n % 2 == 0 { "男" } else { "女" }.into(),
+        sex: if n.is_multiple_of(2) { "男" } else { "女" }.into(),
         ..EntryDraft::default()
     };
     draft.address.prefecture = "東京都".into();
@@ -96,11 +96,9 @@ fn evacuee(n: usize) -> v1::EntryDraft {
 async fn head(db: &tokio_postgres::Client) -> Result<i64> {
     let sql = "SELECT coalesce(max(position), 0), count(*) FROM events";
     let row = db.query_one(sql, &[]).await?;
-    ensure!(
-        row.get::<_, i64>(0) == row.get::<_, i64>(1),
-        "gap in the log"
-    );
-    Ok(row.get(0))
+    let (max, count): (i64, i64) = (row.get(0), row.get(1));
+    ensure!(max == count, "gap in the log");
+    Ok(max)
 }
 
 /// Records `entries` entries (people `first..`) spread over the clients; entries/s.
@@ -141,10 +139,7 @@ async fn grpc_round(
     }
     let seconds = started.elapsed().as_secs_f64();
     let grew = head(db).await? - before;
-    ensure!(
-        grew == entries as i64,
-        "the log grew by {grew} events, not {entries}"
-    );
+    ensure!(grew == entries as i64, "log grew by {grew}, not {entries}");
     Ok(entries as f64 / seconds)
 }
 
@@ -182,24 +177,22 @@ async fn copy_round(db: &tokio_postgres::Client, rows: &[Row]) -> Result<f64> {
     let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::now_v7()).collect();
     let started = Instant::now();
     let copy = format!("COPY copy_bench ({columns}) FROM STDIN (FORMAT binary)");
-    let mut writer = pin!(BinaryCopyInWriter::new(
-        db.copy_in(copy.as_str()).await?,
-        &types
-    ));
-    for (i, (r, id)) in rows.iter().zip(&ids).enumerate() {
+    let sink = db.copy_in(copy.as_str()).await?;
+    let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
+    for (i, (row, id)) in rows.iter().zip(&ids).enumerate() {
         let position = i as i64 + 1;
         let values: [&(dyn ToSql + Sync); 11] = [
             &position,
             id,
-            &r.kind,
-            &r.version,
-            &r.incident,
-            &r.record,
-            &r.origin,
-            &r.actor,
-            &r.written,
-            &r.received,
-            &r.payload,
+            &row.kind,
+            &row.version,
+            &row.incident,
+            &row.record,
+            &row.origin,
+            &row.actor,
+            &row.written,
+            &row.received,
+            &row.payload,
         ];
         writer.as_mut().write(&values).await?;
     }
@@ -212,12 +205,8 @@ async fn copy_round(db: &tokio_postgres::Client, rows: &[Row]) -> Result<f64> {
 fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[mid]
-    } else {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    }
+    let n = sorted.len();
+    (sorted[(n - 1) / 2] + sorted[n / 2]) / 2.0
 }
 
 #[tokio::main]
@@ -271,13 +260,8 @@ async fn main() -> Result<()> {
         mode: "drill".into(),
     };
     let request = authorized(&pool[0].token, request);
-    let incident = pool[0]
-        .node
-        .clone()
-        .create_incident(request)
-        .await?
-        .into_inner()
-        .id;
+    let incident = pool[0].node.clone().create_incident(request).await?;
+    let incident = incident.into_inner().id;
     let (db, connection) = tokio_postgres::connect(&test_db.url, tokio_postgres::NoTls).await?;
     tokio::spawn(connection);
     db.batch_execute("CREATE TABLE copy_bench (LIKE events INCLUDING ALL)")
@@ -292,17 +276,10 @@ async fn main() -> Result<()> {
         grpc.push(grpc_round(&pool, &incident, &db, entries, first).await?);
         let (rows, round_commits) = read_back(&db, after, entries).await?;
         commits.push(round_commits);
-        eprintln!(
-            "ingest: round {}/{rounds}: grpc {:.0} entries/s",
-            round + 1,
-            grpc[round]
-        );
+        let (n, rate) = (round + 1, grpc[round]);
+        eprintln!("ingest: round {n}/{rounds}: grpc {rate:.0} entries/s");
         copy.push(copy_round(&db, &rows).await?);
-        eprintln!(
-            "ingest: round {}/{rounds}: copy {:.0} rows/s",
-            round + 1,
-            copy[round]
-        );
+        eprintln!("ingest: round {n}/{rounds}: copy {:.0} rows/s", copy[round]);
     }
 
     let (g, c) = (median(&grpc), median(&copy));
@@ -312,15 +289,9 @@ async fn main() -> Result<()> {
         "round", "grpc entries/s", "commits", "entries/commit", "copy rows/s"
     );
     for r in 0..rounds {
-        let per_commit = entries as f64 / commits[r] as f64;
-        println!(
-            "{:<8}{:>16.0}{:>14}{:>16.1}{:>14.0}",
-            r + 1,
-            grpc[r],
-            commits[r],
-            per_commit,
-            copy[r]
-        );
+        let (n, rate, commits, rows) = (r + 1, grpc[r], commits[r], copy[r]);
+        let per_commit = entries as f64 / commits as f64;
+        println!("{n:<8}{rate:>16.0}{commits:>14}{per_commit:>16.1}{rows:>14.0}");
     }
     println!("{:<8}{g:>16.0}{:>30}{c:>14.0}", "median", "");
     println!("ratio grpc/copy: {:.4}\n", g / c);
