@@ -63,13 +63,16 @@ impl NodeState {
             .map_err(error::store)
     }
 
-    async fn record_response(&self, outcome: Outcome) -> Result<(v1::Record, i64), Status> {
-        let Outcome::Record { record, position } = outcome else {
+    fn record_response(outcome: Outcome) -> Result<(v1::Record, i64), Status> {
+        let Outcome::Record {
+            record,
+            incident,
+            position,
+        } = outcome
+        else {
             return Err(Status::internal("unexpected outcome"));
         };
-        let incidents = self.incident_map().await?;
-        let incident = incidents.iter().find(|i| i.id == record.incident);
-        Ok((convert::record(&record, incident), position))
+        Ok((convert::record(&record, incident.as_ref()), position))
     }
 }
 
@@ -204,7 +207,7 @@ impl v1::node_server::Node for NodeService {
             )
             .await
             .map_err(error::rejection)?;
-        let (record, position) = self.0.record_response(outcome).await?;
+        let (record, position) = NodeState::record_response(outcome)?;
         Ok(Response::new(v1::RecordEntryResponse {
             record: Some(record),
             position,
@@ -230,7 +233,7 @@ impl v1::node_server::Node for NodeService {
             )
             .await
             .map_err(error::rejection)?;
-        Ok(Response::new(self.0.record_response(outcome).await?.0))
+        Ok(Response::new(NodeState::record_response(outcome)?.0))
     }
 
     async fn record_departure(
@@ -254,7 +257,7 @@ impl v1::node_server::Node for NodeService {
             )
             .await
             .map_err(error::rejection)?;
-        Ok(Response::new(self.0.record_response(outcome).await?.0))
+        Ok(Response::new(NodeState::record_response(outcome)?.0))
     }
 
     async fn list_records(

@@ -66,6 +66,7 @@ pub enum Outcome {
     },
     Record {
         record: Box<RecordState>,
+        incident: Option<Incident>,
         position: i64,
     },
     Account {
@@ -347,10 +348,15 @@ impl WriterTask {
                         AcceptedKind::Account => Outcome::Account {
                             position: job.position,
                         },
-                        AcceptedKind::Record(id) => Outcome::Record {
-                            record: Box::new(states[&id].clone()),
-                            position: job.position,
-                        },
+                        AcceptedKind::Record(id) => {
+                            let record = Box::new(states[&id].clone());
+                            let incident = self.incidents.get(&record.incident).cloned();
+                            Outcome::Record {
+                                record,
+                                incident,
+                                position: job.position,
+                            }
+                        }
                     };
                     let _ = job.reply.send(Ok(outcome));
                 }
