@@ -159,7 +159,7 @@ fn gregorian_year(era: Option<&Era>, n: u32) -> Result<i32, DateError> {
     }
     let n = i32::try_from(n).map_err(|_| DateError::Unreadable)?;
     let Some(era) = era else {
-        return Ok(n);
+        return in_range(n);
     };
     if let Some((y, m, d)) = era.last {
         let years = y - era.first.0 + 1;
@@ -167,7 +167,24 @@ fn gregorian_year(era: Option<&Era>, n: u32) -> Result<i32, DateError> {
             return impossible(format!("{name}は{years}年（{y}年{m}月{d}日）までです"));
         }
     }
-    Ok(era.first.0 + n - 1)
+    in_range(era.first.0 + n - 1)
+}
+
+/// The years a safety record can name: from 明治元年 (births of the oldest people
+/// alive, and anything later) to 2200. Outside them a date is a typing error (found by
+/// fuzzing: `0666年6月` or `R8560.2` were read as real years). R: E-04.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1868..=2200;
+
+fn in_range(year: i32) -> Result<i32, DateError> {
+    if YEARS.contains(&year) {
+        Ok(year)
+    } else {
+        impossible(format!(
+            "西暦{year}年は扱える範囲（{}年〜{}年）の外です",
+            YEARS.start(),
+            YEARS.end()
+        ))
+    }
 }
 
 /// Refuses dates from `earliest` to `latest` that lie wholly outside `era`. R: E-04.

@@ -54,7 +54,6 @@ fn full_dates() {
         ("明治元年1月1日", (1868, 1, 1)),
         ("明治元年10月23日", (1868, 10, 23)),
         ("2000年2月29日", (2000, 2, 29)),
-        ("1867年1月1日", (1867, 1, 1)),
     ];
     for (text, (y, m, d)) in cases {
         assert_eq!(parse_date(text), Ok(date(y, m, d)), "{text}");
@@ -184,13 +183,30 @@ fn formatting() {
         ((1912, 7, 29), "明治45年7月29日"),
         ((1868, 1, 25), "明治元年1月25日"),
         ((1868, 1, 24), "1868年1月24日"),
-        ((1867, 1, 1), "1867年1月1日"),
         ((2026, 11, 21), "令和8年11月21日"),
     ];
     for ((y, m, d), text) in cases {
         assert_eq!(format_era(date(y, m, d)), text);
         assert_eq!(parse_date(text), Ok(date(y, m, d)), "{text}");
     }
+    // Before 明治 a date still formats, but no record can name it (E-04).
+    assert_eq!(format_era(date(1867, 1, 1)), "1867年1月1日");
+    assert!(matches!(
+        parse_date("1867年1月1日"),
+        Err(DateError::Impossible { .. })
+    ));
+}
+
+#[test]
+fn years_outside_the_range_are_typing_errors() {
+    // Found by fuzzing: four-digit years below 1000 and unbounded 令和 years.
+    for text in ["0999-01-01", "0666年6月6日", "R8560.2.1", "2201-01-01"] {
+        assert!(
+            matches!(parse_date(text), Err(DateError::Impossible { .. })),
+            "{text}"
+        );
+    }
+    assert_eq!(parse_date("2200-12-31"), Ok(date(2200, 12, 31)));
 }
 
 #[test]
