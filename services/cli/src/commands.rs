@@ -12,20 +12,20 @@ use crate::session::{self, Logins, SavedLogin};
 use crate::table::{render, truncate};
 use crate::{Cli, Cmd, EntryCmd, IncidentCmd};
 
-fn jst_time(rfc3339: &str) -> String {
+pub(crate) fn jst_time(rfc3339: &str) -> String {
     let jst = FixedOffset::east_opt(9 * 3600).expect("offset");
     DateTime::parse_from_rfc3339(rfc3339)
         .map(|t| t.with_timezone(&jst).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
-fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
 /// Prints `value` as JSON for machines, or `human(value)` for people.
-fn emit<T: serde::Serialize>(
+pub(crate) fn emit<T: serde::Serialize>(
     json: bool,
     value: &T,
     human: impl FnOnce(&T) -> String,
@@ -245,17 +245,35 @@ async fn run_authenticated(
                 .map_err(explain)?
                 .into_inner();
             emit(json, &info, |i| {
+                let paused = |p: bool| if p { "一時停止中" } else { "受付中" };
                 format!(
-                    "団体コード: {}\n階層: {}\n報告先: {}\nログ位置: {}\nバージョン: {}\n",
-                    i.jurisdiction, i.tier, i.parent, i.head_position, i.version
+                    "団体コード: {}\n階層: {}\n報告先: {}\nログ位置: {}\n未報告の件数: {}\n自団体の受付: {}\n下位団体からの報告の受付: {}\nバージョン: {}\n",
+                    i.jurisdiction,
+                    i.tier,
+                    i.parent,
+                    i.head_position,
+                    i.unreported_events,
+                    paused(i.own_intake_paused),
+                    paused(i.report_intake_paused),
+                    i.version
                 )
             })?;
         }
         Cmd::Incident {
-            command: IncidentCmd::Create { name, mode, json },
+            command:
+                IncidentCmd::Create {
+                    name,
+                    mode,
+                    id,
+                    json,
+                },
         } => {
             let incident = client
-                .create_incident(v1::CreateIncidentRequest { name, mode })
+                .create_incident(v1::CreateIncidentRequest {
+                    name,
+                    mode,
+                    incident_id: id.unwrap_or_default(),
+                })
                 .await
                 .map_err(explain)?
                 .into_inner();
@@ -295,9 +313,10 @@ async fn run_authenticated(
                 EntryCmd::Add {
                     file,
                     incident,
+                    supersedes,
                     json,
                 },
-        } => return add_entries(client, &file, incident, json).await,
+        } => return add_entries(client, &file, incident, supersedes, json).await,
         Cmd::Entry {
             command: EntryCmd::Delete { id, reason, json },
         } => {
@@ -421,6 +440,9 @@ async fn run_authenticated(
                 );
             }
         }
+        Cmd::Report { json } => crate::reports::report(client, json).await?,
+        Cmd::Intake { command } => crate::reports::intake(client, command).await?,
+        Cmd::Reports { command } => crate::reports::history(client, command).await?,
         Cmd::Login { .. } | Cmd::Health => unreachable!("handled before authentication"),
     }
     Ok(ExitCode::SUCCESS)
@@ -432,12 +454,20 @@ async fn add_entries(
     client: &mut client::NodeClient,
     file: &std::path::Path,
     incident: Option<String>,
+    supersedes: Option<String>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("{} を読み取れません", file.display()))?;
     let entries =
         crate::entry_file::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    if supersedes.is_some() && entries.len() != 1 {
+        bail!(
+            "--supersedes は1件の安否情報を置き換えます。{} には{}件の記入があります",
+            file.display(),
+            entries.len()
+        );
+    }
     let incident = pick_incident(client, incident).await?;
     if !json {
         eprintln!("事案: {}（{}）", incident.name, incident.mode_label);
@@ -451,6 +481,7 @@ async fn add_entries(
                 .record_entry(v1::RecordEntryRequest {
                     incident_id: incident.id.clone(),
                     draft: Some(draft_to_proto(&draft)),
+                    supersedes: supersedes.clone().unwrap_or_default(),
                 })
                 .await
                 .map(|r| r.into_inner())

@@ -1,9 +1,10 @@
 //! `anpi`: the operator command line. Talks to one node over gRPC.
-//! R: E-01, E-02, E-12, D-05, T-04, L-02, A-01.
+//! R: E-01, E-02, E-12, D-05, T-04, L-02, A-01, R-01, R-03, R-04.
 
 mod client;
 mod commands;
 mod entry_file;
+mod reports;
 mod session;
 mod table;
 
@@ -51,6 +52,21 @@ pub enum Cmd {
         #[command(subcommand)]
         command: EntryCmd,
     },
+    /// Report every not-yet-reported entry, deletion and departure to the parent (報告).
+    Report {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pause or resume intake (受付停止・再開).
+    Intake {
+        #[command(subcommand)]
+        command: IntakeCmd,
+    },
+    /// Reports sent and received (報告履歴).
+    Reports {
+        #[command(subcommand)]
+        command: ReportsCmd,
+    },
     /// The node's event log in order.
     Events {
         /// Show events after this position.
@@ -73,6 +89,10 @@ pub enum IncidentCmd {
         /// actual (実事案) or drill (訓練).
         #[arg(long)]
         mode: String,
+        /// The incident ID announced by the national tier (default: a new ID). Creating
+        /// the same ID with the same name and mode again succeeds without change.
+        #[arg(long)]
+        id: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -91,6 +111,10 @@ pub enum EntryCmd {
         /// Incident ID; may be omitted when the node has exactly one incident.
         #[arg(long)]
         incident: Option<String>,
+        /// Replace this record (an update, E-10; a Form 2 entry replacing a Form 1
+        /// record records a death, E-11). The file must hold exactly one entry.
+        #[arg(long)]
+        supersedes: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -123,6 +147,54 @@ pub enum EntryCmd {
     /// Show one record in full.
     Show {
         id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What `anpi intake pause|resume` acts on: exactly one of the two.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct IntakeTarget {
+    /// Registrations (entries, deletions, departures) at this node.
+    #[arg(long)]
+    own: bool,
+    /// Reports from subordinate tiers (they wait in JetStream meanwhile).
+    #[arg(long)]
+    reports: bool,
+}
+
+#[derive(Subcommand)]
+pub enum IntakeCmd {
+    /// Pause intake.
+    Pause {
+        #[command(flatten)]
+        target: IntakeTarget,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resume intake (what waited is taken in order).
+    Resume {
+        #[command(flatten)]
+        target: IntakeTarget,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show whether intake is paused.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReportsCmd {
+    /// Reports this node sent (and whether the parent acknowledged them) and reports
+    /// it received from below (highlighting those not yet forwarded).
+    History {
+        /// At most this many reports of each kind (default 100).
+        #[arg(long)]
+        limit: Option<i32>,
         #[arg(long)]
         json: bool,
     },

@@ -10,12 +10,21 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::entry::Entry;
-use crate::ids::{AccountId, EventId, IncidentId, RecordId};
+use crate::ids::{AccountId, EventId, IncidentId, LogId, RecordId, ReportId};
 use crate::incident::Incident;
 use crate::jurisdiction::JurisdictionCode;
+use crate::report::{IntakeScope, Notice};
 
 /// Version of the payload schema written by this code.
 pub const SCHEMA_VERSION: i32 = 1;
+
+/// The `kind`s of the events that reports carry upward.
+pub const REPORTABLE_KINDS: [&str; 4] = [
+    "IncidentCreated",
+    "EntryRecorded",
+    "EntryDeleted",
+    "DepartureRecorded",
+];
 
 /// Who did it: an account of a jurisdiction (`131016/admin`), or the node itself.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,6 +48,10 @@ pub enum Payload {
     EntryRecorded {
         record_id: RecordId,
         entry: Box<Entry>,
+        /// The record this entry replaces (E-10, E-11); that record's deletion is
+        /// recorded just before this event.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        supersedes: Option<RecordId>,
     },
     EntryDeleted {
         record_id: RecordId,
@@ -53,6 +66,49 @@ pub enum Payload {
         display_name: String,
         role: String,
     },
+    /// "Report" was pressed: the reportable events at positions
+    /// `after_position < p <= through_position` go to `to` as report number `seq`.
+    ReportSent {
+        report_id: ReportId,
+        seq: i64,
+        to: JurisdictionCode,
+        after_position: i64,
+        through_position: i64,
+        event_count: i64,
+    },
+    /// A subordinate's report was applied: its new events were appended
+    /// at local positions `first_position..=last_position`.
+    ReportReceived {
+        report_id: ReportId,
+        from: JurisdictionCode,
+        log_id: LogId,
+        seq: i64,
+        /// Events in the report.
+        event_count: i64,
+        /// Of those, events this log already held (applied before): not appended again.
+        duplicates: i64,
+        parts: i32,
+        first_position: Option<i64>,
+        last_position: Option<i64>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        notices: Vec<Notice>,
+    },
+    /// The parent confirmed it applied one of this node's reports.
+    ReportAcknowledged {
+        report_id: ReportId,
+        by: JurisdictionCode,
+        applied_at: DateTime<Utc>,
+        appended: i64,
+        duplicates: i64,
+    },
+    /// Intake paused.
+    IntakePaused {
+        scope: IntakeScope,
+    },
+    /// Intake resumed.
+    IntakeResumed {
+        scope: IntakeScope,
+    },
 }
 
 impl Payload {
@@ -64,7 +120,18 @@ impl Payload {
             Payload::EntryDeleted { .. } => "EntryDeleted",
             Payload::DepartureRecorded { .. } => "DepartureRecorded",
             Payload::AccountCreated { .. } => "AccountCreated",
+            Payload::ReportSent { .. } => "ReportSent",
+            Payload::ReportReceived { .. } => "ReportReceived",
+            Payload::ReportAcknowledged { .. } => "ReportAcknowledged",
+            Payload::IntakePaused { .. } => "IntakePaused",
+            Payload::IntakeResumed { .. } => "IntakeResumed",
         }
+    }
+
+    /// Whether the event travels upward in reports: incidents, entries,
+    /// deletions and departures. Accounts, reports and intake changes stay local.
+    pub fn is_reportable(&self) -> bool {
+        REPORTABLE_KINDS.contains(&self.kind())
     }
 
     /// The record an event is about, if any.

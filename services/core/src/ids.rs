@@ -50,6 +50,15 @@ uuid_id!(
     /// Identity of an incident (事案).
     IncidentId
 );
+uuid_id!(
+    /// Identity of a report (報告) sent upward: one batch of events. R: R-01.
+    ReportId
+);
+uuid_id!(
+    /// Identity of a node's event log, made when its database is created; a receiver
+    /// orders a sender's reports by (sender, log, sequence number). R: R-02.
+    LogId
+);
 
 /// Login ID of a staff account, unique within a node. R: A-01.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

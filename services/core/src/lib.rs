@@ -13,4 +13,5 @@ pub mod incident;
 pub mod jurisdiction;
 pub mod prefecture;
 pub mod private_area;
+pub mod report;
 pub mod validation;

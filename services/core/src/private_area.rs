@@ -104,7 +104,12 @@ impl RecordState {
 pub fn apply(state: Option<RecordState>, event: &Event) -> Option<RecordState> {
     let envelope = &event.event;
     match (&envelope.payload, state) {
-        (Payload::EntryRecorded { record_id, entry }, None) => Some(RecordState {
+        (
+            Payload::EntryRecorded {
+                record_id, entry, ..
+            },
+            None,
+        ) => Some(RecordState {
             record_id: *record_id,
             incident: envelope.incident?,
             entry: (**entry).clone(),
@@ -177,6 +182,47 @@ pub fn decide_delete(state: Option<&RecordState>, reason: &str) -> Result<String
     Ok(reason.to_string())
 }
 
+/// Checks that `old` may be replaced by `new` (E-10, E-11) and returns the reason
+/// recorded with the old record's deletion. A death conversion — an evacuee or
+/// injured person who died — is a Form 2 entry replacing a Form 1 record.
+pub fn decide_supersede(
+    old: Option<&RecordState>,
+    new: &Entry,
+    incident: IncidentId,
+) -> Result<String, FieldError> {
+    let field = "supersedes";
+    let old = old.ok_or_else(|| {
+        FieldError::new(
+            field,
+            "置き換える安否情報が見つかりません。IDを確認してください",
+        )
+    })?;
+    if let Some(deletion) = &old.deletion {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "置き換える安否情報は既に削除されています（理由: {}）",
+                deletion.reason
+            ),
+        ));
+    }
+    if old.incident != incident {
+        return Err(FieldError::new(
+            field,
+            "置き換える安否情報は別の事案のものです。同じ事案の安否情報を指定してください",
+        ));
+    }
+    match (old.entry.parsed.status, new.parsed.status) {
+        (Status::Dead, Status::Dead) => Ok("死亡住民の情報を新しい記入で更新".into()),
+        (Status::Dead, _) => Err(FieldError::new(
+            field,
+            "死亡住民（様式第2号）の安否情報を様式第1号の記入で置き換えることはできません。誤入力の場合は削除してから登録してください",
+        )),
+        (_, Status::Dead) => Ok("死亡により死亡住民（様式第2号）として再登録".into()),
+        _ => Ok("新しい記入で更新".into()),
+    }
+}
+
 /// Checks a departure (E-12): only a live Form 1 record can depart, once, on a date
 /// between the 記入日時 and today.
 pub fn decide_departure(
@@ -229,4 +275,139 @@ pub fn decide_departure(
         ));
     }
     Ok(date)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::entry::fixtures::{deceased, evacuee};
+    use crate::event::NewEvent;
+    use crate::ids::{AccountId, EventId};
+    use crate::report::{Notice, death_conversion};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap()
+    }
+
+    fn uuid(n: u128) -> uuid::Uuid {
+        uuid::Uuid::from_u128(n)
+    }
+
+    fn recorded(position: i64, record: RecordId, entry: Entry) -> Event {
+        Event {
+            position,
+            event: NewEvent {
+                id: EventId::from_uuid(uuid(1000 + position as u128)),
+                incident: Some(IncidentId::from_uuid(uuid(1))),
+                origin: JurisdictionCode::parse("131016").unwrap(),
+                actor: Actor {
+                    jurisdiction: JurisdictionCode::parse("131016").unwrap(),
+                    account: AccountId::parse("clerk").unwrap(),
+                },
+                written_at: Some(entry.parsed.written_at),
+                received_at: now(),
+                payload: Payload::EntryRecorded {
+                    record_id: record,
+                    entry: Box::new(entry),
+                    supersedes: None,
+                },
+            },
+        }
+    }
+
+    fn state_of(draft: &crate::entry::EntryDraft) -> RecordState {
+        let entry = crate::entry::validate(draft, now()).unwrap();
+        apply(None, &recorded(1, RecordId::from_uuid(uuid(7)), entry)).unwrap()
+    }
+
+    #[test]
+    fn a_death_replaces_an_evacuee_and_is_a_death_conversion() {
+        let old = state_of(&evacuee());
+        let new = crate::entry::validate(&deceased(), now()).unwrap();
+        let incident = old.incident;
+        let reason = decide_supersede(Some(&old), &new, incident).unwrap();
+        assert!(reason.contains("死亡"), "{reason}");
+        let notice = death_conversion(
+            RecordId::from_uuid(uuid(8)),
+            &new,
+            Some(old.record_id),
+            Some(&old),
+            &old.origin,
+        )
+        .expect("a death conversion");
+        let Notice::DeathConversion { name, .. } = &notice;
+        assert_eq!(name, "消防　太郎");
+        assert!(notice.message_ja().contains("死亡住民に更新"));
+        // Without the replaced record known, the Form 2 entry still says what it is.
+        assert!(
+            death_conversion(
+                RecordId::from_uuid(uuid(8)),
+                &new,
+                Some(old.record_id),
+                None,
+                &old.origin
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn ordinary_updates_are_not_death_conversions() {
+        let old = state_of(&evacuee());
+        let mut newer = evacuee();
+        newer.location.town = "霞が関3丁目".into();
+        let new = crate::entry::validate(&newer, now()).unwrap();
+        assert_eq!(
+            decide_supersede(Some(&old), &new, old.incident).unwrap(),
+            "新しい記入で更新"
+        );
+        let id = RecordId::from_uuid(uuid(9));
+        assert!(death_conversion(id, &new, Some(old.record_id), Some(&old), &old.origin).is_none());
+        // A Form 2 entry that replaces nothing is a new death, not a conversion.
+        let dead = crate::entry::validate(&deceased(), now()).unwrap();
+        assert!(death_conversion(id, &dead, None, None, &old.origin).is_none());
+        // A Form 2 replacing a Form 2 is an update of the death details.
+        let old_dead = state_of(&deceased());
+        assert!(
+            death_conversion(
+                id,
+                &dead,
+                Some(old_dead.record_id),
+                Some(&old_dead),
+                &old.origin
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn supersede_refusals_name_the_field() {
+        let old = state_of(&evacuee());
+        let new = crate::entry::validate(&evacuee(), now()).unwrap();
+        let error = decide_supersede(None, &new, old.incident).unwrap_err();
+        assert_eq!(error.field, "supersedes");
+        let other = IncidentId::from_uuid(uuid(99));
+        assert!(
+            decide_supersede(Some(&old), &new, other)
+                .unwrap_err()
+                .message
+                .contains("別の事案")
+        );
+        let mut deleted = old.clone();
+        deleted.deletion = Some(Deletion {
+            reason: "重複".into(),
+            at: now(),
+            actor: old.actor.clone(),
+        });
+        assert!(
+            decide_supersede(Some(&deleted), &new, old.incident)
+                .unwrap_err()
+                .message
+                .contains("既に削除")
+        );
+        let dead = state_of(&deceased());
+        assert!(decide_supersede(Some(&dead), &new, dead.incident).is_err());
+    }
 }

@@ -126,6 +126,7 @@ async fn grpc_round(
                 let request = v1::RecordEntryRequest {
                     incident_id: incident.clone(),
                     draft,
+                    ..Default::default()
                 };
                 node.record_entry(authorized(&token, request))
                     .await
@@ -258,6 +259,7 @@ async fn main() -> Result<()> {
     let request = v1::CreateIncidentRequest {
         name: "訓練：取込".into(),
         mode: "drill".into(),
+        ..Default::default()
     };
     let request = authorized(&pool[0].token, request);
     let incident = pool[0].node.clone().create_incident(request).await?;

@@ -3,7 +3,8 @@
 //!
 //! Environment variables (also shown by `anpi-node serve --help`):
 //! `ANPI_CONFIG`, `ANPI_TIER`, `ANPI_JURISDICTION`, `ANPI_PARENT`, `ANPI_DATABASE_URL`,
-//! `ANPI_NATS_URL`, `ANPI_LISTEN`, `ANPI_LOG` (tracing filter).
+//! `ANPI_NATS_URL`, `ANPI_LISTEN`, `ANPI_REPORT_INTERVAL_MINUTES`, `ANPI_LOG` (tracing
+//! filter).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -37,6 +38,9 @@ pub struct NodeArgs {
     /// gRPC listen address.
     #[arg(long, env = "ANPI_LISTEN")]
     pub listen: Option<String>,
+    /// Report automatically every N minutes (R-01; 0 or unset: only when asked).
+    #[arg(long, env = "ANPI_REPORT_INTERVAL_MINUTES")]
+    pub report_interval_minutes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,6 +52,7 @@ struct FileConfig {
     database_url: Option<String>,
     nats_url: Option<String>,
     listen: Option<String>,
+    report_interval_minutes: Option<u64>,
 }
 
 /// A secret that never prints (database URLs may hold passwords).
@@ -75,6 +80,8 @@ pub struct Config {
     pub database_url: Secret,
     pub nats_url: String,
     pub listen: SocketAddr,
+    /// Automatic report period; `None`: off.
+    pub report_interval: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -151,7 +158,16 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
     let listen = listen_text.parse().with_context(|| {
         format!("invalid listen address `{listen_text}` (e.g. 127.0.0.1:50051)")
     })?;
+    let report_interval = args
+        .report_interval_minutes
+        .or(file.report_interval_minutes)
+        .filter(|m| *m > 0)
+        .map(|m| std::time::Duration::from_secs(m * 60));
+    if report_interval.is_some() && parent.is_none() {
+        bail!("the national node does not report; remove report_interval_minutes");
+    }
     Ok(Config {
+        report_interval,
         tier,
         jurisdiction,
         parent,

@@ -5,6 +5,8 @@
 //! binary (`main.rs`) only parses the command line.
 
 pub mod api;
+pub mod bus;
 pub mod config;
 pub mod server;
 pub mod store;
+pub mod wire;

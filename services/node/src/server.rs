@@ -11,9 +11,10 @@ use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 
 use crate::api::{AuthService, NodeService, NodeState};
+use crate::bus::{self, Bus};
 use crate::config::Config;
 use crate::store::accounts::{self, Accounts};
-use crate::store::writer::{Command, Writer};
+use crate::store::writer::{Command, Outcome, Writer, system_actor};
 use crate::store::{self};
 
 /// Creates the database if needed, applies migrations and claims it for this node.
@@ -85,11 +86,29 @@ pub async fn serve(
     let url = config.database_url.expose().to_string();
     let (writer, writer_task) = Writer::start(&url, config.jurisdiction.clone()).await?;
     let pool = store::pool(&url, 8)?;
+    let nats = bus::connect(&config.nats_url, &config.jurisdiction)
+        .await
+        .with_context(|| format!("NATS URL {}", config.nats_url))?;
+    let bus = Bus::new(
+        nats,
+        config.jurisdiction.clone(),
+        writer.clone(),
+        pool.clone(),
+    );
+    let mut background = bus.spawn();
+    if let Some(every) = config.report_interval {
+        background.push(tokio::spawn(report_periodically(
+            writer.clone(),
+            config.jurisdiction.clone(),
+            every,
+        )));
+    }
     let state = Arc::new(NodeState {
         config: config.clone(),
         writer,
         pool: pool.clone(),
         accounts: Accounts::new(pool),
+        bus: Some(bus),
     });
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
@@ -122,9 +141,42 @@ pub async fn serve(
         )
         .await
         .context("serving gRPC")?;
-    // gRPC intake has stopped; let the writer finish what it holds.
+    // gRPC intake has stopped; stop the bus tasks (what they had not acknowledged is
+    // redelivered), then let the writer finish what it holds.
+    for task in &background {
+        task.abort();
+    }
+    for task in background {
+        let _ = task.await;
+    }
     drop(state);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(10), writer_task).await;
     tracing::info!("node stopped");
     Ok(())
+}
+
+/// The optional automatic report: every `every`, report what is new.
+async fn report_periodically(
+    writer: Writer,
+    code: anpi_core::jurisdiction::JurisdictionCode,
+    every: std::time::Duration,
+) {
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        ticker.tick().await;
+        match writer
+            .submit(system_actor(&code), Command::SendReport)
+            .await
+        {
+            Ok(Outcome::Reported(Some(summary))) => {
+                tracing::info!(
+                    seq = summary.seq,
+                    events = summary.event_count,
+                    "automatic report"
+                )
+            }
+            Ok(_) => tracing::debug!("automatic report: nothing new"),
+            Err(error) => tracing::warn!(%error, "automatic report failed"),
+        }
+    }
 }

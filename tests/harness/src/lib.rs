@@ -159,8 +159,18 @@ impl NatsServer {
 
     /// Kills the server and starts it again on the same port and store.
     pub fn restart(&mut self) {
+        self.kill();
+        self.start_again();
+    }
+
+    /// SIGKILL: JetStream keeps only what it had written to its store.
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts a killed server again on the same port and store.
+    pub fn start_again(&mut self) {
         self.child = spawn_nats(self.port, self.store.path());
         assert!(
             wait_for_port(self.port, Duration::from_secs(10)),
@@ -285,12 +295,37 @@ pub struct TestNode {
 
 impl TestNode {
     pub fn start(binary: &Path, jurisdiction: &str, database_url: &str) -> TestNode {
+        TestNode::start_with(binary, jurisdiction, database_url, "")
+    }
+
+    /// A node of a network: reports travel over the NATS server at `nats_url`.
+    pub fn start_in_network(
+        binary: &Path,
+        jurisdiction: &str,
+        database_url: &str,
+        nats_url: &str,
+    ) -> TestNode {
+        TestNode::start_with(
+            binary,
+            jurisdiction,
+            database_url,
+            &format!("nats_url = \"{nats_url}\"\n"),
+        )
+    }
+
+    /// `extra` is appended to `node.toml` (TOML lines).
+    pub fn start_with(
+        binary: &Path,
+        jurisdiction: &str,
+        database_url: &str,
+        extra: &str,
+    ) -> TestNode {
         let dir = TempDir::new(&format!("anpi-node-{jurisdiction}"));
         let port = free_port();
         let config = dir.path().join("node.toml");
         std::fs::write(
             &config,
-            format!("jurisdiction = \"{jurisdiction}\"\ndatabase_url = \"{database_url}\"\nlisten = \"127.0.0.1:{port}\"\n"),
+            format!("jurisdiction = \"{jurisdiction}\"\ndatabase_url = \"{database_url}\"\nlisten = \"127.0.0.1:{port}\"\n{extra}"),
         )
         .expect("writing node.toml");
         let password = format!("test-{}", uuid::Uuid::new_v4().simple());
@@ -320,6 +355,11 @@ impl TestNode {
 
     pub fn addr(&self) -> &str {
         &self.process.addr
+    }
+
+    /// The node's log, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("node.log")).unwrap_or_default()
     }
 }
 

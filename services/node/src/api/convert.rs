@@ -1,7 +1,6 @@
 //! Domain → wire conversions for responses.
 
 use anpi_core::era;
-use anpi_core::event::Event;
 use anpi_core::incident::Incident;
 use anpi_core::private_area::RecordState;
 use anpi_core::validation::FieldError;
@@ -74,24 +73,5 @@ pub fn record(state: &RecordState, incident: Option<&Incident>) -> v1::Record {
             .map(|s| s.label_ja().to_string())
             .unwrap_or_default(),
         consent_json: serde_json::to_string(&parsed.consent).unwrap_or_default(),
-    }
-}
-
-pub fn event(event: &Event) -> v1::Event {
-    let e = &event.event;
-    v1::Event {
-        position: event.position,
-        event_id: e.id.to_string(),
-        kind: e.payload.kind().to_string(),
-        schema_version: anpi_core::event::SCHEMA_VERSION,
-        incident_id: e.incident.map(|i| i.to_string()).unwrap_or_default(),
-        origin: e.origin.to_string(),
-        actor: e.actor.to_string(),
-        written_at: e
-            .written_at
-            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
-            .unwrap_or_default(),
-        received_at: e.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        payload_json: serde_json::to_string(&e.payload).unwrap_or_default(),
     }
 }

@@ -24,6 +24,9 @@ pub fn rejection(rejection: Rejection) -> Status {
         Rejection::NotFound(error) => Status::not_found(error.message),
         Rejection::Conflict(error) => Status::failed_precondition(error.message),
         Rejection::Invalid(error) => invalid(&[error]),
+        Rejection::Paused(message) | Rejection::Precondition(message) => {
+            Status::failed_precondition(message)
+        }
         Rejection::Unavailable(detail) => {
             tracing::error!(%detail, "command not written");
             Status::unavailable(

@@ -3,6 +3,7 @@
 
 mod convert;
 pub mod error;
+mod reports;
 
 use std::sync::Arc;
 
@@ -27,6 +28,8 @@ pub struct NodeState {
     pub writer: Writer,
     pub pool: Pool,
     pub accounts: Accounts,
+    /// The NATS side (reports); used here only to show what waits in JetStream.
+    pub bus: Option<Arc<crate::bus::Bus>>,
 }
 
 impl NodeState {
@@ -80,6 +83,16 @@ fn parse_record_id(text: &str) -> Result<RecordId, Status> {
     text.parse().map_err(|_| error::bad_id("record_id", text))
 }
 
+/// An optional ID field: empty is `None`, anything else must parse.
+fn optional_id<T: std::str::FromStr>(field: &str, text: &str) -> Result<Option<T>, Status> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| error::bad_id(field, text))
+}
+
 /// The Auth service: login only.
 pub struct AuthService(pub Arc<NodeState>);
 
@@ -131,7 +144,12 @@ impl v1::node_server::Node for NodeService {
             .await
             .map_err(error::store)?;
         let config = &self.0.config;
+        let (own_intake_paused, report_intake_paused, unreported_events) =
+            reports::node_summary(&self.0).await?;
         Ok(Response::new(v1::NodeInfo {
+            own_intake_paused,
+            report_intake_paused,
+            unreported_events,
             tier: config.tier.as_str().to_string(),
             jurisdiction: config.jurisdiction.to_string(),
             parent: config
@@ -152,10 +170,11 @@ impl v1::node_server::Node for NodeService {
         let request = request.into_inner();
         let (name, mode) = incident::validate_new_incident(&request.name, &request.mode)
             .map_err(|e| error::invalid(&e))?;
+        let id = optional_id::<IncidentId>("incident_id", &request.incident_id)?;
         let outcome = self
             .0
             .writer
-            .submit(actor, Command::CreateIncident { name, mode })
+            .submit(actor, Command::CreateIncident { name, mode, id })
             .await
             .map_err(error::rejection)?;
         match outcome {
@@ -187,6 +206,7 @@ impl v1::node_server::Node for NodeService {
                 "事案IDを指定してください（`anpi incident list` で確認できます）",
             )])
         })?;
+        let supersedes = optional_id::<RecordId>("supersedes", &request.supersedes)?;
         let draft = draft_from_proto(request.draft.unwrap_or_default()).map_err(|form| {
             error::invalid(&[FieldError::new(
                 "form",
@@ -203,6 +223,7 @@ impl v1::node_server::Node for NodeService {
                 Command::RecordEntry {
                     incident,
                     entry: Box::new(entry),
+                    supersedes,
                 },
             )
             .await
@@ -351,8 +372,44 @@ impl v1::node_server::Node for NodeService {
             .await
             .map_err(error::store)?;
         Ok(Response::new(v1::ReadEventsResponse {
-            events: events.iter().map(convert::event).collect(),
+            events: events.iter().map(crate::wire::event_to_proto).collect(),
             head_position: head,
         }))
+    }
+
+    async fn report(
+        &self,
+        request: Request<v1::ReportRequest>,
+    ) -> Result<Response<v1::ReportResponse>, Status> {
+        let actor = self.0.actor(&request).await?;
+        Ok(Response::new(reports::report(&self.0, actor).await?))
+    }
+
+    async fn set_intake(
+        &self,
+        request: Request<v1::SetIntakeRequest>,
+    ) -> Result<Response<v1::IntakeStatus>, Status> {
+        let actor = self.0.actor(&request).await?;
+        Ok(Response::new(
+            reports::set_intake(&self.0, actor, request.into_inner()).await?,
+        ))
+    }
+
+    async fn get_intake(
+        &self,
+        request: Request<v1::GetIntakeRequest>,
+    ) -> Result<Response<v1::IntakeStatus>, Status> {
+        self.0.actor(&request).await?;
+        Ok(Response::new(reports::get_intake(&self.0).await?))
+    }
+
+    async fn report_history(
+        &self,
+        request: Request<v1::ReportHistoryRequest>,
+    ) -> Result<Response<v1::ReportHistoryResponse>, Status> {
+        self.0.actor(&request).await?;
+        Ok(Response::new(
+            reports::history(&self.0, request.into_inner()).await?,
+        ))
     }
 }

@@ -3,10 +3,16 @@
 use super::Result;
 
 /// The migrations, in order. Never edit one that has shipped: add a new file.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_event_log",
-    include_str!("../../../../schemas/postgres/0001_event_log.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_event_log",
+        include_str!("../../../../schemas/postgres/0001_event_log.sql"),
+    ),
+    (
+        "0002_reports",
+        include_str!("../../../../schemas/postgres/0002_reports.sql"),
+    ),
+];
 
 /// Applies every pending migration in one transaction, serialised across processes
 /// by an advisory lock. Returns the names applied.

@@ -28,6 +28,8 @@ pub enum Error {
     Identity(String),
     #[error("the event writer has stopped")]
     WriterGone,
+    #[error("a staged report cannot be read: {0}")]
+    Report(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

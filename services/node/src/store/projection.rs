@@ -1,4 +1,5 @@
-//! The private-area projection (records, incidents) and its checkpoint. R: L-04.
+//! The private-area projection (records, incidents), the report and intake tables,
+//! and their checkpoint. R: L-04, R-03, R-04.
 //!
 //! The live projection is written in the writer's transaction, right after the events
 //! it folds; [`catch_up`] folds whatever lies between the checkpoint and the head (at
@@ -28,6 +29,8 @@ pub struct Batch {
     pub states: HashMap<RecordId, RecordState>,
     touched: BTreeMap<RecordId, ()>,
     incidents: Vec<(Incident, i64)>,
+    /// Report and intake events, written in order after the records.
+    bookkeeping: Vec<Event>,
     last_position: Option<i64>,
 }
 
@@ -55,6 +58,11 @@ impl Batch {
             Payload::IncidentCreated { incident } => {
                 self.incidents.push((incident.clone(), event.position))
             }
+            Payload::ReportSent { .. }
+            | Payload::ReportReceived { .. }
+            | Payload::ReportAcknowledged { .. }
+            | Payload::IntakePaused { .. }
+            | Payload::IntakeResumed { .. } => self.bookkeeping.push(event.clone()),
             payload => {
                 if let Some(id) = payload.record_id() {
                     let before = self.states.remove(&id);
@@ -113,8 +121,110 @@ impl Batch {
                 )
                 .await?;
         }
+        for event in &self.bookkeeping {
+            write_bookkeeping(client, event).await?;
+        }
         set_checkpoint(client, PRIVATE_AREA, position).await
     }
+}
+
+/// Projects one report or intake event into its table (R-03, R-04).
+async fn write_bookkeeping<C: GenericClient>(client: &C, event: &Event) -> Result<()> {
+    let e = &event.event;
+    let actor = e.actor.to_string();
+    match &e.payload {
+        Payload::ReportSent {
+            report_id,
+            seq,
+            to,
+            after_position,
+            through_position,
+            event_count,
+        } => {
+            client
+                .execute(
+                    "INSERT INTO reports_sent (report_id, seq, to_jurisdiction, after_position, through_position,
+                                               event_count, created_at, actor, position)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (report_id) DO NOTHING",
+                    &[
+                        &report_id.as_uuid(),
+                        seq,
+                        &to.as_str(),
+                        after_position,
+                        through_position,
+                        event_count,
+                        &e.received_at,
+                        &actor,
+                        &event.position,
+                    ],
+                )
+                .await?;
+        }
+        Payload::ReportAcknowledged {
+            report_id,
+            applied_at,
+            appended,
+            duplicates,
+            ..
+        } => {
+            client
+                .execute(
+                    "UPDATE reports_sent SET acknowledged_at = $2, appended = $3, duplicates = $4,
+                            published_at = COALESCE(published_at, $2)
+                     WHERE report_id = $1",
+                    &[&report_id.as_uuid(), applied_at, appended, duplicates],
+                )
+                .await?;
+        }
+        Payload::ReportReceived {
+            report_id,
+            from,
+            log_id,
+            seq,
+            event_count,
+            duplicates,
+            parts,
+            first_position,
+            last_position,
+            notices,
+        } => {
+            client
+                .execute(
+                    "INSERT INTO reports_received (report_id, from_jurisdiction, log_id, seq, event_count, duplicates,
+                                                   parts, first_position, last_position, applied_at, position, notices)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (report_id) DO NOTHING",
+                    &[
+                        &report_id.as_uuid(),
+                        &from.as_str(),
+                        &log_id.as_uuid(),
+                        seq,
+                        event_count,
+                        duplicates,
+                        parts,
+                        first_position,
+                        last_position,
+                        &e.received_at,
+                        &event.position,
+                        &serde_json::to_value(notices)?,
+                    ],
+                )
+                .await?;
+        }
+        Payload::IntakePaused { scope } | Payload::IntakeResumed { scope } => {
+            let paused = matches!(e.payload, Payload::IntakePaused { .. });
+            client
+                .execute(
+                    "INSERT INTO intake_state (scope, paused, changed_at, actor, position)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (scope) DO UPDATE SET paused = EXCLUDED.paused,
+                         changed_at = EXCLUDED.changed_at, actor = EXCLUDED.actor, position = EXCLUDED.position",
+                    &[&scope.as_str(), &paused, &e.received_at, &actor, &event.position],
+                )
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 pub async fn checkpoint<C: GenericClient>(client: &C, name: &str) -> Result<i64> {
@@ -179,8 +289,11 @@ pub async fn rebuild(
 ) -> Result<u64> {
     {
         let tx = client.transaction().await?;
-        tx.batch_execute("DELETE FROM records; DELETE FROM incidents;")
-            .await?;
+        tx.batch_execute(
+            "DELETE FROM records; DELETE FROM incidents; DELETE FROM reports_sent;
+             DELETE FROM reports_received; DELETE FROM intake_state;",
+        )
+        .await?;
         set_checkpoint(&tx, PRIVATE_AREA, 0).await?;
         tx.commit().await?;
     }

@@ -1,14 +1,51 @@
 //! Reading the log and the projections. R: L-02, L-04, S-04.
 
 use anpi_core::event::{Actor, Event, NewEvent, Payload};
-use anpi_core::ids::{AccountId, EventId, IncidentId};
+use anpi_core::ids::{AccountId, EventId, IncidentId, LogId};
 use anpi_core::incident::{Incident, IncidentMode};
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::private_area::RecordState;
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
+use super::writer::{IntakeState, ScopeState};
 use super::{Error, Result};
+
+/// The identity of this node's log (R-02).
+pub async fn log_id<C: GenericClient>(client: &C) -> Result<LogId> {
+    let row = client
+        .query_opt("SELECT log_id FROM node_identity", &[])
+        .await?
+        .ok_or_else(|| {
+            Error::Identity("the database has no node identity; run `anpi-node init`".into())
+        })?;
+    Ok(LogId::from_uuid(row.get(0)))
+}
+
+/// The committed intake pause state (R-03).
+pub async fn intake_state<C: GenericClient>(client: &C) -> Result<IntakeState> {
+    let mut state = IntakeState::default();
+    for row in client
+        .query(
+            "SELECT scope, paused, changed_at, actor FROM intake_state",
+            &[],
+        )
+        .await?
+    {
+        let scope: String = row.get(0);
+        let value = ScopeState {
+            paused: row.get(1),
+            changed_at: Some(row.get(2)),
+            actor: Some(row.get(3)),
+        };
+        match scope.as_str() {
+            "own" => state.own = value,
+            "reports" => state.reports = value,
+            other => return Err(Error::Identity(format!("unknown intake scope {other}"))),
+        }
+    }
+    Ok(state)
+}
 
 /// The position of the last committed event (0 for an empty log).
 pub async fn head_position<C: GenericClient>(client: &C) -> Result<i64> {
@@ -118,4 +155,115 @@ pub async fn list_incidents<C: GenericClient>(client: &C) -> Result<Vec<Incident
             })
         })
         .collect()
+}
+
+/// One row of `reports_sent` (R-04).
+#[derive(Debug, Clone)]
+pub struct SentRow {
+    pub report_id: Uuid,
+    pub seq: i64,
+    pub to: String,
+    pub event_count: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    pub parts: Option<i32>,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub acknowledged_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub appended: Option<i64>,
+    pub duplicates: Option<i64>,
+}
+
+/// One row of `reports_received` (R-04).
+#[derive(Debug, Clone)]
+pub struct ReceivedRow {
+    pub report_id: Uuid,
+    pub from: String,
+    pub seq: i64,
+    pub event_count: i64,
+    pub duplicates: i64,
+    pub parts: i32,
+    pub applied_at: chrono::DateTime<chrono::Utc>,
+    pub last_position: Option<i64>,
+    pub notices: Vec<anpi_core::report::Notice>,
+}
+
+/// The newest reports this node sent, newest first.
+pub async fn sent_reports<C: GenericClient>(client: &C, limit: i64) -> Result<Vec<SentRow>> {
+    let rows = client
+        .query(
+            "SELECT report_id, seq, to_jurisdiction, event_count, created_at, actor, parts,
+                    published_at, acknowledged_at, appended, duplicates
+             FROM reports_sent ORDER BY seq DESC LIMIT $1",
+            &[&limit],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| SentRow {
+            report_id: r.get(0),
+            seq: r.get(1),
+            to: r.get(2),
+            event_count: r.get(3),
+            created_at: r.get(4),
+            actor: r.get(5),
+            parts: r.get(6),
+            published_at: r.get(7),
+            acknowledged_at: r.get(8),
+            appended: r.get(9),
+            duplicates: r.get(10),
+        })
+        .collect())
+}
+
+/// The newest reports received from subordinates, newest first.
+pub async fn received_reports<C: GenericClient>(
+    client: &C,
+    limit: i64,
+) -> Result<Vec<ReceivedRow>> {
+    let rows = client
+        .query(
+            "SELECT report_id, from_jurisdiction, seq, event_count, duplicates, parts, applied_at,
+                    last_position, notices
+             FROM reports_received ORDER BY position DESC LIMIT $1",
+            &[&limit],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ReceivedRow {
+                report_id: r.get(0),
+                from: r.get(1),
+                seq: r.get(2),
+                event_count: r.get(3),
+                duplicates: r.get(4),
+                parts: r.get(5),
+                applied_at: r.get(6),
+                last_position: r.get(7),
+                notices: serde_json::from_value(r.get(8))?,
+            })
+        })
+        .collect()
+}
+
+/// Reporting progress: the last position covered by a report, and how many
+/// reportable events lie after it — in all, and of those collected elsewhere
+/// (received from below, not yet forwarded).
+pub async fn unreported<C: GenericClient>(
+    client: &C,
+    own: &JurisdictionCode,
+) -> Result<(i64, i64, i64)> {
+    let kinds: &[&str] = &anpi_core::event::REPORTABLE_KINDS;
+    let row = client
+        .query_one(
+            "WITH reported AS (SELECT COALESCE(max(through_position), 0) AS through FROM reports_sent)
+             SELECT reported.through,
+                    count(e.position),
+                    count(e.position) FILTER (WHERE e.origin <> $2)
+             FROM reported LEFT JOIN events e
+               ON e.position > reported.through AND e.kind = ANY($1)
+             GROUP BY reported.through",
+            &[&kinds, &own.as_str()],
+        )
+        .await?;
+    Ok((row.get(0), row.get(1), row.get(2)))
 }

@@ -68,6 +68,7 @@ impl Api {
         let request = self.req(v1::CreateIncidentRequest {
             name: "訓練：試験".into(),
             mode: "drill".into(),
+            ..Default::default()
         });
         self.node
             .create_incident(request)
@@ -95,6 +96,7 @@ impl Api {
         let request = self.req(v1::RecordEntryRequest {
             incident_id: incident.into(),
             draft: Some(draft),
+            ..Default::default()
         });
         self.node
             .record_entry(request)

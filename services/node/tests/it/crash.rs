@@ -57,6 +57,7 @@ async fn acknowledged_entries_survive_kill_9() {
         .create_incident(v1::CreateIncidentRequest {
             name: "訓練".into(),
             mode: "drill".into(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -76,6 +77,7 @@ async fn acknowledged_entries_survive_kill_9() {
                     .record_entry(v1::RecordEntryRequest {
                         incident_id: incident.clone(),
                         draft: Some(draft),
+                        ..Default::default()
                     })
                     .await
                     .unwrap()
@@ -147,6 +149,7 @@ async fn acknowledged_entries_survive_kill_9() {
         .record_entry(v1::RecordEntryRequest {
             incident_id: incident,
             draft: Some(draft_to_proto(&evacuee(999))),
+            ..Default::default()
         })
         .await
         .unwrap()

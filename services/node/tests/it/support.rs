@@ -75,6 +75,7 @@ pub async fn create_incident(writer: &Writer) -> IncidentId {
             Command::CreateIncident {
                 name: "訓練".into(),
                 mode: IncidentMode::Drill,
+                id: None,
             },
         )
         .await
@@ -93,6 +94,7 @@ pub async fn record(writer: &Writer, incident: IncidentId, draft: &EntryDraft) -
             Command::RecordEntry {
                 incident,
                 entry: Box::new(entry),
+                supersedes: None,
             },
         )
         .await

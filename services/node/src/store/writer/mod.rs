@@ -1,4 +1,5 @@
-//! The single writer of a node's log: group commit, gap-free positions. R: L-01, L-02.
+//! The single writer of a node's log: group commit, gap-free positions. R: L-01, L-02,
+//! R-01..R-03.
 //!
 //! One task owns the only connection that appends. Callers send commands through a
 //! channel; the task takes every command waiting (up to `MAX_BATCH`), checks each
@@ -8,21 +9,30 @@
 //! following `position` can never pass a position that a slower transaction fills in
 //! later. A session-level advisory lock keeps a second process from writing the same
 //! log. A caller is answered only after the commit: an acknowledged event is durable.
+//!
+//! Reports (`reports.rs`) go through the same task, each in a transaction of its own:
+//! "report" records the range it covers (the outbox), and a subordinate's report is
+//! appended whole or not at all.
 
-use std::collections::HashMap;
+mod reports;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anpi_core::entry::Entry;
 use anpi_core::event::{Actor, Event, NewEvent, Payload, SCHEMA_VERSION};
-use anpi_core::ids::{AccountId, EventId, IncidentId, RecordId};
+use anpi_core::ids::{AccountId, EventId, IncidentId, LogId, RecordId, ReportId};
 use anpi_core::incident::{Incident, IncidentMode};
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::private_area::{self, RecordState};
+use anpi_core::report::{IntakeScope, OWN_INTAKE_PAUSED};
 use anpi_core::validation::FieldError;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use uuid::Uuid;
 
+pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
 use super::projection::Batch;
 use super::{Error, Result, reader};
 
@@ -35,10 +45,14 @@ pub enum Command {
     CreateIncident {
         name: String,
         mode: IncidentMode,
+        /// An ID announced by the national tier; `None` makes a new one.
+        id: Option<IncidentId>,
     },
     RecordEntry {
         incident: IncidentId,
         entry: Box<Entry>,
+        /// The record this entry replaces (E-10, E-11).
+        supersedes: Option<RecordId>,
     },
     DeleteEntry {
         record: RecordId,
@@ -55,6 +69,31 @@ pub enum Command {
         role: String,
         password_hash: String,
     },
+    SetIntake {
+        scope: IntakeScope,
+        paused: bool,
+    },
+    /// record a report of every not-yet-reported event (the outbox entry).
+    SendReport,
+    /// Apply the next staged report of a subordinate's log, if it is complete.
+    ApplyStaged {
+        from: JurisdictionCode,
+        log_id: LogId,
+    },
+    /// The parent applied one of our reports.
+    AcknowledgeReport {
+        receipt: Receipt,
+    },
+}
+
+impl Command {
+    /// Commands that run in a transaction of their own.
+    fn is_solo(&self) -> bool {
+        matches!(
+            self,
+            Command::SendReport | Command::ApplyStaged { .. } | Command::AcknowledgeReport { .. }
+        )
+    }
 }
 
 /// What an accepted command produced.
@@ -72,6 +111,14 @@ pub enum Outcome {
     Account {
         position: i64,
     },
+    Intake(IntakeState),
+    /// `None`: nothing was waiting to be reported (no report made).
+    Reported(Option<SentSummary>),
+    /// `None`: no complete report was waiting to be applied.
+    Applied(Option<AppliedReport>),
+    Acknowledged {
+        new: bool,
+    },
 }
 
 /// Why a command produced no event.
@@ -83,8 +130,45 @@ pub enum Rejection {
     Invalid(FieldError),
     #[error("{0}")]
     Conflict(FieldError),
+    /// The node's own intake is paused.
+    #[error("{0}")]
+    Paused(String),
+    /// The command does not apply to this node or its state.
+    #[error("{0}")]
+    Precondition(String),
     #[error("the log could not be written: {0}")]
     Unavailable(String),
+}
+
+/// Pause state of one intake scope.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScopeState {
+    pub paused: bool,
+    pub changed_at: Option<DateTime<Utc>>,
+    pub actor: Option<String>,
+}
+
+/// Pause state of both scopes, as committed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntakeState {
+    pub own: ScopeState,
+    pub reports: ScopeState,
+}
+
+impl IntakeState {
+    pub fn get(&self, scope: IntakeScope) -> &ScopeState {
+        match scope {
+            IntakeScope::Own => &self.own,
+            IntakeScope::Reports => &self.reports,
+        }
+    }
+
+    fn get_mut(&mut self, scope: IntakeScope) -> &mut ScopeState {
+        match scope {
+            IntakeScope::Own => &mut self.own,
+            IntakeScope::Reports => &mut self.reports,
+        }
+    }
 }
 
 struct Job {
@@ -97,10 +181,13 @@ struct Job {
 #[derive(Clone)]
 pub struct Writer {
     sender: mpsc::Sender<Job>,
+    intake: watch::Receiver<IntakeState>,
+    reports_ready: Arc<Notify>,
 }
 
 impl Writer {
     /// Connects, takes the writer lock, catches the projection up and starts the task.
+    /// The parent is the jurisdiction's natural parent (T-03).
     pub async fn start(
         database_url: &str,
         origin: JurisdictionCode,
@@ -117,7 +204,7 @@ impl Writer {
         }
         let folded = super::projection::catch_up(&mut client, |_, _| {}).await?;
         if folded > 0 {
-            tracing::info!(folded, "private-area projection caught up");
+            tracing::info!(folded, "projections caught up");
         }
         let head = reader::head_position(&client).await?;
         let incidents = reader::list_incidents(&client)
@@ -125,17 +212,29 @@ impl Writer {
             .into_iter()
             .map(|incident| (incident.id, incident))
             .collect();
+        let (intake_sender, intake) = watch::channel(reader::intake_state(&client).await?);
+        let reports_ready = Arc::new(Notify::new());
         let (sender, receiver) = mpsc::channel(4096);
         let task = WriterTask {
             client,
             database_url: database_url.to_string(),
+            parent: origin.natural_parent(),
             origin,
             head,
             incidents,
             receiver,
+            intake: intake_sender,
+            reports_ready: reports_ready.clone(),
         };
         let handle = tokio::spawn(task.run());
-        Ok((Writer { sender }, handle))
+        Ok((
+            Writer {
+                sender,
+                intake,
+                reports_ready,
+            },
+            handle,
+        ))
     }
 
     /// Submits a command and waits until its event is committed (or it is rejected).
@@ -157,15 +256,28 @@ impl Writer {
             .await
             .map_err(|_| Rejection::Unavailable("the event writer has stopped".into()))?
     }
+
+    /// The committed intake state; changes are announced on the receiver.
+    pub fn intake(&self) -> watch::Receiver<IntakeState> {
+        self.intake.clone()
+    }
+
+    /// Notified after a report is recorded (wakes the relay that publishes it).
+    pub fn reports_ready(&self) -> Arc<Notify> {
+        self.reports_ready.clone()
+    }
 }
 
 struct WriterTask {
     client: tokio_postgres::Client,
     database_url: String,
     origin: JurisdictionCode,
+    parent: Option<JurisdictionCode>,
     head: i64,
     incidents: HashMap<IncidentId, Incident>,
     receiver: mpsc::Receiver<Job>,
+    intake: watch::Sender<IntakeState>,
+    reports_ready: Arc<Notify>,
 }
 
 /// An accepted job waiting for the commit.
@@ -179,27 +291,58 @@ enum AcceptedKind {
     Incident(Incident),
     Record(RecordId),
     Account,
+    Intake,
+}
+
+/// Gives `new` the next position and folds it into `batch`.
+fn position_and_fold(head: &mut i64, new: NewEvent, batch: &mut Batch) -> Event {
+    *head += 1;
+    let event = Event {
+        position: *head,
+        event: new,
+    };
+    batch.fold(&event);
+    event
+}
+
+/// Now, as PostgreSQL keeps it (microseconds), so the live projection holds exactly
+/// what a rebuild will read back from the log.
+fn now_micros() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
 }
 
 impl WriterTask {
     async fn run(mut self) {
+        let mut queue: VecDeque<Job> = VecDeque::new();
         while let Some(first) = self.receiver.recv().await {
-            let mut jobs = vec![first];
-            while jobs.len() < MAX_BATCH {
+            queue.push_back(first);
+            while queue.len() < MAX_BATCH {
                 match self.receiver.try_recv() {
-                    Ok(job) => jobs.push(job),
+                    Ok(job) => queue.push_back(job),
                     Err(_) => break,
                 }
             }
-            if let Err(error) = self.process(jobs).await {
-                tracing::error!(%error, "writing the event log failed; reconnecting");
-                self.recover().await;
+            while !queue.is_empty() {
+                let failed = if queue.front().is_some_and(|job| job.command.is_solo()) {
+                    let job = queue.pop_front().expect("a job");
+                    self.process_solo(job).await
+                } else {
+                    let mut group = Vec::new();
+                    while queue.front().is_some_and(|job| !job.command.is_solo()) {
+                        group.push(queue.pop_front().expect("a job"));
+                    }
+                    self.process(group).await
+                };
+                if let Err(error) = failed {
+                    tracing::error!(%error, "writing the event log failed; reconnecting");
+                    self.recover().await;
+                }
             }
         }
         tracing::info!("event writer stopped");
     }
 
-    /// After a failed batch: reconnect if needed and reload the head and incidents.
+    /// After a failed transaction: reconnect if needed and reload the head and incidents.
     async fn recover(&mut self) {
         let mut delay = Duration::from_millis(200);
         loop {
@@ -245,6 +388,57 @@ impl WriterTask {
         }
     }
 
+    fn new_event(
+        origin: &JurisdictionCode,
+        actor: Actor,
+        now: DateTime<Utc>,
+        decided: Decided,
+    ) -> NewEvent {
+        let (payload, incident, written_at) = decided;
+        NewEvent {
+            id: EventId::from_uuid(Uuid::now_v7()),
+            incident,
+            origin: origin.clone(),
+            actor,
+            written_at,
+            received_at: now,
+            payload,
+        }
+    }
+
+    /// Inserts `events`, writes the folded projection and commits.
+    async fn commit(
+        tx: tokio_postgres::Transaction<'_>,
+        events: &[Event],
+        batch: Batch,
+    ) -> Result<()> {
+        insert_events(&tx, events).await?;
+        batch.write(&tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn process_solo(&mut self, job: Job) -> Result<()> {
+        let result = match job.command {
+            Command::SendReport => self.send_report(job.actor).await,
+            Command::ApplyStaged { from, log_id } => self.apply_staged(from, log_id).await,
+            Command::AcknowledgeReport { receipt } => self.acknowledge(job.actor, receipt).await,
+            _ => unreachable!("only solo commands"),
+        };
+        match result {
+            Ok(outcome) => {
+                let _ = job.reply.send(outcome);
+                Ok(())
+            }
+            Err(error) => {
+                let _ = job
+                    .reply
+                    .send(Err(Rejection::Unavailable(error.to_string())));
+                Err(error)
+            }
+        }
+    }
+
     async fn process(&mut self, jobs: Vec<Job>) -> Result<()> {
         let tx = self.client.transaction().await?;
         let wanted: Vec<RecordId> =
@@ -252,40 +446,62 @@ impl WriterTask {
                 .filter_map(|job| match &job.command {
                     Command::DeleteEntry { record, .. }
                     | Command::RecordDeparture { record, .. } => Some(*record),
+                    Command::RecordEntry { supersedes, .. } => *supersedes,
                     _ => None,
                 })
                 .collect();
         let mut batch = Batch::default();
         batch.load(&tx, &wanted).await?;
 
-        // PostgreSQL keeps microseconds: truncate here so the live projection holds
-        // exactly what a rebuild will read back from the log.
-        let now = Utc::now().trunc_subsecs(6);
+        let now = now_micros();
         let mut head = self.head;
+        let mut intake = self.intake.borrow().clone();
         let mut new_incidents: HashMap<IncidentId, Incident> = HashMap::new();
         let mut events: Vec<Event> = Vec::new();
         let mut accounts = Vec::new();
         let mut accepted = Vec::new();
         for job in jobs {
+            if let Some(early) =
+                answer_without_event(&job.command, &intake, &self.incidents, &new_incidents)
+            {
+                let _ = job.reply.send(early);
+                continue;
+            }
             let decided = decide(&job.command, &batch, now, |id| {
                 self.incidents.contains_key(&id) || new_incidents.contains_key(&id)
             });
-            let (payload, incident, written_at) = match decided {
+            let decided = match decided {
                 Ok(decided) => decided,
                 Err(rejection) => {
                     let _ = job.reply.send(Err(rejection));
                     continue;
                 }
             };
-            head += 1;
-            let kind = match &payload {
-                Payload::IncidentCreated { incident } => {
-                    new_incidents.insert(incident.id, incident.clone());
-                    AcceptedKind::Incident(incident.clone())
-                }
-                Payload::AccountCreated { .. } => AcceptedKind::Account,
-                other => AcceptedKind::Record(other.record_id().expect("record event")),
-            };
+            let mut kind = AcceptedKind::Account;
+            for one in decided {
+                let event = position_and_fold(
+                    &mut head,
+                    Self::new_event(&self.origin, job.actor.clone(), now, one),
+                    &mut batch,
+                );
+                kind = match &event.event.payload {
+                    Payload::IncidentCreated { incident } => {
+                        new_incidents.insert(incident.id, incident.clone());
+                        AcceptedKind::Incident(incident.clone())
+                    }
+                    Payload::AccountCreated { .. } => AcceptedKind::Account,
+                    Payload::IntakePaused { scope } | Payload::IntakeResumed { scope } => {
+                        *intake.get_mut(*scope) = ScopeState {
+                            paused: matches!(event.event.payload, Payload::IntakePaused { .. }),
+                            changed_at: Some(now),
+                            actor: Some(job.actor.to_string()),
+                        };
+                        AcceptedKind::Intake
+                    }
+                    other => AcceptedKind::Record(other.record_id().expect("record event")),
+                };
+                events.push(event);
+            }
             if let Command::CreateAccount {
                 account,
                 display_name,
@@ -295,20 +511,6 @@ impl WriterTask {
             {
                 accounts.push((account, display_name, role, password_hash));
             }
-            let event = Event {
-                position: head,
-                event: NewEvent {
-                    id: EventId::from_uuid(Uuid::now_v7()),
-                    incident,
-                    origin: self.origin.clone(),
-                    actor: job.actor,
-                    written_at,
-                    received_at: now,
-                    payload,
-                },
-            };
-            batch.fold(&event);
-            events.push(event);
             accepted.push(Accepted {
                 reply: job.reply,
                 position: head,
@@ -321,7 +523,6 @@ impl WriterTask {
         }
 
         let written = async {
-            insert_events(&tx, &events).await?;
             for (account, display_name, role, hash) in &accounts {
                 tx.execute(
                     "INSERT INTO accounts (account_id, display_name, role, password_hash) VALUES ($1, $2, $3, $4)",
@@ -330,8 +531,7 @@ impl WriterTask {
                 .await?;
             }
             let states: HashMap<RecordId, RecordState> = batch.states.clone();
-            batch.write(&tx).await?;
-            tx.commit().await?;
+            Self::commit(tx, &events, batch).await?;
             Ok::<_, Error>(states)
         }
         .await;
@@ -339,6 +539,11 @@ impl WriterTask {
             Ok(states) => {
                 self.head = head;
                 self.incidents.extend(new_incidents);
+                self.intake.send_if_modified(|current| {
+                    let changed = *current != intake;
+                    *current = intake.clone();
+                    changed
+                });
                 for job in accepted {
                     let outcome = match job.kind {
                         AcceptedKind::Incident(incident) => Outcome::Incident {
@@ -348,6 +553,7 @@ impl WriterTask {
                         AcceptedKind::Account => Outcome::Account {
                             position: job.position,
                         },
+                        AcceptedKind::Intake => Outcome::Intake(intake.clone()),
                         AcceptedKind::Record(id) => {
                             let record = Box::new(states[&id].clone());
                             let incident = self.incidents.get(&record.incident).cloned();
@@ -374,57 +580,128 @@ impl WriterTask {
     }
 }
 
+/// Answers that need no event: a paused own intake, a pause that is already
+/// in place, an announced incident this node already has.
+fn answer_without_event(
+    command: &Command,
+    intake: &IntakeState,
+    incidents: &HashMap<IncidentId, Incident>,
+    new_incidents: &HashMap<IncidentId, Incident>,
+) -> Option<std::result::Result<Outcome, Rejection>> {
+    match command {
+        Command::RecordEntry { .. }
+        | Command::DeleteEntry { .. }
+        | Command::RecordDeparture { .. }
+            if intake.own.paused =>
+        {
+            Some(Err(Rejection::Paused(OWN_INTAKE_PAUSED.to_string())))
+        }
+        Command::SetIntake { scope, paused } if intake.get(*scope).paused == *paused => {
+            Some(Ok(Outcome::Intake(intake.clone())))
+        }
+        Command::CreateIncident {
+            name,
+            mode,
+            id: Some(id),
+        } => {
+            let existing = incidents.get(id).or_else(|| new_incidents.get(id))?;
+            Some(if &existing.name == name && existing.mode == *mode {
+                Ok(Outcome::Incident {
+                    incident: existing.clone(),
+                    position: 0,
+                })
+            } else {
+                Err(Rejection::Conflict(FieldError::new(
+                    "incident_id",
+                    format!(
+                        "この事案IDは既に別の事案（{}・{}）に使われています",
+                        existing.name,
+                        existing.mode.label_ja()
+                    ),
+                )))
+            })
+        }
+        _ => None,
+    }
+}
+
 type Decided = (Payload, Option<IncidentId>, Option<DateTime<Utc>>);
 
-/// Checks one command against the state (pure rules from anpi-core).
+/// Checks one command against the state (pure rules from anpi-core). A command may
+/// produce several events (a replacing entry: the old record's deletion, then the
+/// new entry).
 fn decide(
     command: &Command,
     batch: &Batch,
     now: DateTime<Utc>,
     incident_exists: impl Fn(IncidentId) -> bool,
-) -> std::result::Result<Decided, Rejection> {
+) -> std::result::Result<Vec<Decided>, Rejection> {
     match command {
-        Command::CreateIncident { name, mode } => {
+        Command::CreateIncident { name, mode, id } => {
             let incident = Incident {
-                id: IncidentId::from_uuid(Uuid::now_v7()),
+                id: id.unwrap_or_else(|| IncidentId::from_uuid(Uuid::now_v7())),
                 name: name.clone(),
                 mode: *mode,
                 created_at: now,
             };
             let id = incident.id;
-            Ok((Payload::IncidentCreated { incident }, Some(id), None))
+            Ok(vec![(
+                Payload::IncidentCreated { incident },
+                Some(id),
+                None,
+            )])
         }
-        Command::RecordEntry { incident, entry } => {
+        Command::RecordEntry {
+            incident,
+            entry,
+            supersedes,
+        } => {
             if !incident_exists(*incident) {
                 return Err(Rejection::NotFound(FieldError::new(
                     "incident_id",
                     "指定された事案が見つかりません。`anpi incident list` で事案IDを確認してください",
                 )));
             }
+            let mut decided = Vec::new();
+            if let Some(old) = supersedes {
+                let state = batch.states.get(old);
+                let reason = private_area::decide_supersede(state, entry, *incident)
+                    .map_err(|e| classify(e, state.is_some()))?;
+                decided.push((
+                    Payload::EntryDeleted {
+                        record_id: *old,
+                        reason,
+                    },
+                    Some(*incident),
+                    None,
+                ));
+            }
             let record_id = RecordId::from_uuid(Uuid::now_v7());
             let written_at = entry.parsed.written_at;
-            Ok((
+            decided.push((
                 Payload::EntryRecorded {
                     record_id,
                     entry: entry.clone(),
+                    supersedes: *supersedes,
                 },
                 Some(*incident),
                 Some(written_at),
-            ))
+            ));
+            Ok(decided)
         }
         Command::DeleteEntry { record, reason } => {
             let state = batch.states.get(record);
             let reason = private_area::decide_delete(state, reason)
                 .map_err(|e| classify(e, state.is_some()))?;
             let incident = state.map(|s| s.incident);
-            Ok((
+            Ok(vec![(
                 Payload::EntryDeleted {
                     record_id: *record,
                     reason,
                 },
                 incident,
                 None,
-            ))
+            )])
         }
         Command::RecordDeparture {
             record,
@@ -435,21 +712,21 @@ fn decide(
             let date = private_area::decide_departure(state, date, *today)
                 .map_err(|e| classify(e, state.is_some()))?;
             let incident = state.map(|s| s.incident);
-            Ok((
+            Ok(vec![(
                 Payload::DepartureRecorded {
                     record_id: *record,
                     date,
                 },
                 incident,
                 None,
-            ))
+            )])
         }
         Command::CreateAccount {
             account,
             display_name,
             role,
             ..
-        } => Ok((
+        } => Ok(vec![(
             Payload::AccountCreated {
                 account: account.clone(),
                 display_name: display_name.clone(),
@@ -457,7 +734,18 @@ fn decide(
             },
             None,
             None,
-        )),
+        )]),
+        Command::SetIntake { scope, paused } => {
+            let payload = if *paused {
+                Payload::IntakePaused { scope: *scope }
+            } else {
+                Payload::IntakeResumed { scope: *scope }
+            };
+            Ok(vec![(payload, None, None)])
+        }
+        Command::SendReport | Command::ApplyStaged { .. } | Command::AcknowledgeReport { .. } => {
+            unreachable!("solo commands are not decided in a group")
+        }
     }
 }
 
@@ -506,4 +794,9 @@ async fn insert_events(tx: &tokio_postgres::Transaction<'_>, events: &[Event]) -
     )
     .await?;
     Ok(())
+}
+
+/// A report ID made now (UUID v7: reports sort by creation).
+fn new_report_id() -> ReportId {
+    ReportId::from_uuid(Uuid::now_v7())
 }

@@ -1,0 +1,441 @@
+//! Consuming reports from subordinate tiers, and receipts from the parent.
+//! R: R-02, R-03, R-04, L-03, T-03.
+//!
+//! A part is checked (sender is a direct subordinate, every event decodes, is
+//! reportable and was collected at or below the sender), staged in `report_parts` and
+//! only then acknowledged to JetStream. The writer applies a sender's reports in order
+//! once all parts of the next one are staged (`Command::ApplyStaged`). A part that can
+//! never be applied is terminated and logged; nothing is applied from it.
+//! While report intake is paused (R-03) nothing is fetched: parts wait in JetStream.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anpi_core::ids::{LogId, ReportId};
+use anpi_core::jurisdiction::JurisdictionCode;
+use anpi_core::report::{self, Arrival};
+use anpi_proto::v1;
+use anyhow::{Context, anyhow};
+use async_nats::jetstream::AckKind;
+use async_nats::jetstream::message::PublishMessage;
+use futures::StreamExt;
+use uuid::Uuid;
+
+use super::{Backoff, Bus, durable_consumer, receipt_subject};
+use crate::store::writer::{AppliedReport, Command, Outcome, Receipt, system_actor};
+use crate::wire;
+
+/// Messages fetched per pull.
+const FETCH: usize = 16;
+
+/// The report consumer of a prefecture or national node. Runs until the process ends.
+pub async fn run(bus: Arc<Bus>) {
+    let mut intake = bus.writer.intake();
+    let mut backoff = Backoff::new();
+    let mut recovered = false;
+    loop {
+        while intake.borrow().reports.paused {
+            tracing::info!("report intake paused: reports wait in JetStream");
+            if intake.changed().await.is_err() {
+                return;
+            }
+        }
+        if !recovered {
+            // Reports staged before a restart, and receipts not sent yet.
+            match recover(&bus).await {
+                Ok(()) => recovered = true,
+                Err(error) => {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "applying staged reports failed; will retry"
+                    );
+                    backoff.wait().await;
+                    continue;
+                }
+            }
+        }
+        let subject = format!("anpi.report.{}.*", bus.code);
+        let consumer =
+            match durable_consumer(&bus.js, &format!("reports-{}", bus.code), subject).await {
+                Ok(consumer) => consumer,
+                Err(error) => {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "report consumer unavailable; will retry"
+                    );
+                    backoff.wait().await;
+                    continue;
+                }
+            };
+        backoff.reset();
+        tracing::info!("consuming reports");
+        loop {
+            if intake.borrow().reports.paused {
+                break;
+            }
+            let batch = consumer
+                .fetch()
+                .max_messages(FETCH)
+                .expires(Duration::from_secs(1))
+                .messages()
+                .await;
+            let mut batch = match batch {
+                Ok(batch) => batch,
+                Err(error) => {
+                    tracing::warn!(%error, "fetching reports failed; will retry");
+                    backoff.wait().await;
+                    break;
+                }
+            };
+            let mut failed = false;
+            while let Some(message) = batch.next().await {
+                match message {
+                    Ok(message) => {
+                        if let Err(error) = handle(&bus, &message).await {
+                            // Not acknowledged: JetStream redelivers it after ack_wait.
+                            tracing::warn!(
+                                error = format!("{error:#}"),
+                                "a report part could not be staged; it will be redelivered"
+                            );
+                            failed = true;
+                            break;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "receiving reports failed; will retry");
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+            if failed {
+                backoff.wait().await;
+                break;
+            }
+        }
+    }
+}
+
+/// Applies complete staged reports of every sender and resends missing receipts.
+async fn recover(bus: &Bus) -> anyhow::Result<()> {
+    let client = bus.pool.get().await.context("database pool")?;
+    client
+        .execute(
+            "DELETE FROM report_parts WHERE report_id IN (SELECT report_id FROM reports_received)",
+            &[],
+        )
+        .await?;
+    let senders = client
+        .query(
+            "SELECT DISTINCT from_jurisdiction, log_id FROM report_parts",
+            &[],
+        )
+        .await?;
+    drop(client);
+    for row in senders {
+        let from: String = row.get(0);
+        let from = JurisdictionCode::parse(&from).context("staged sender code")?;
+        apply_ready(bus, &from, LogId::from_uuid(row.get(1))).await?;
+    }
+    send_missing_receipts(bus).await
+}
+
+/// Where an arriving message goes.
+enum Verdict {
+    Stage(Box<v1::ReportPart>, LogId),
+    /// Never applicable: terminated and logged.
+    Refuse(String),
+}
+
+/// Checks a part against the subject it came on and the rules of `anpi_core::report`.
+fn check(bus: &Bus, subject: &str, body: &[u8]) -> Verdict {
+    let part: v1::ReportPart = match wire::decode(body) {
+        Ok(part) => part,
+        Err(error) => return Verdict::Refuse(format!("undecodable body: {error}")),
+    };
+    let from = match JurisdictionCode::parse(&part.from) {
+        Ok(code) => code,
+        Err(error) => return Verdict::Refuse(format!("from: {error}")),
+    };
+    if subject != super::report_subject(&bus.code, &from) || part.to != bus.code.as_str() {
+        return Verdict::Refuse(format!(
+            "a part from {} to {} arrived on {subject}",
+            part.from, part.to
+        ));
+    }
+    if let Err(error) = report::check_sender(&bus.code, &from) {
+        return Verdict::Refuse(error.to_string());
+    }
+    let Ok(log_id) = part.log_id.parse::<Uuid>() else {
+        return Verdict::Refuse(format!("log_id: `{}` is not a UUID", part.log_id));
+    };
+    if part.report_id.parse::<ReportId>().is_err() || part.seq < 1 || part.part < 0 {
+        return Verdict::Refuse(format!(
+            "report_id `{}`, seq {}, part {}: not a valid report part",
+            part.report_id, part.seq, part.part
+        ));
+    }
+    for event in &part.events {
+        let event = match wire::event_from_proto(event) {
+            Ok(event) => event,
+            Err(error) => return Verdict::Refuse(error),
+        };
+        if !event.payload.is_reportable() {
+            return Verdict::Refuse(
+                report::ReportError::NotReportable {
+                    kind: event.payload.kind().into(),
+                }
+                .to_string(),
+            );
+        }
+        if let Err(error) = report::check_origin(&from, &event.origin, event.id) {
+            return Verdict::Refuse(error.to_string());
+        }
+    }
+    Verdict::Stage(Box::new(part), LogId::from_uuid(log_id))
+}
+
+/// Stages one message and acknowledges it after the commit; applies what became
+/// complete.
+async fn handle(bus: &Bus, message: &async_nats::jetstream::Message) -> anyhow::Result<()> {
+    let (part, log_id) = match check(bus, message.subject.as_str(), &message.payload) {
+        Verdict::Stage(part, log_id) => (part, log_id),
+        Verdict::Refuse(reason) => {
+            tracing::error!(subject = %message.subject, %reason, "report part refused; nothing of it is applied");
+            message
+                .ack_with(AckKind::Term)
+                .await
+                .map_err(|e| anyhow!("terminating a refused part: {e}"))?;
+            return Ok(());
+        }
+    };
+    let from = JurisdictionCode::parse(&part.from).expect("checked");
+    let report_id: Uuid = part.report_id.parse().expect("checked");
+    let client = bus.pool.get().await.context("database pool")?;
+    let last: Option<i64> = client
+        .query_one(
+            "SELECT max(seq) FROM reports_received WHERE from_jurisdiction = $1 AND log_id = $2",
+            &[&from.as_str(), &log_id.as_uuid()],
+        )
+        .await?
+        .get(0);
+    match report::classify_arrival(last, part.seq) {
+        Arrival::AlreadyApplied => {
+            tracing::info!(%report_id, seq = part.seq, part = part.part, "report part already applied; acknowledged again");
+        }
+        Arrival::Stage => {
+            client
+                .execute(
+                    "INSERT INTO report_parts (report_id, part, last, from_jurisdiction, log_id, seq, event_count, body)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (report_id, part) DO NOTHING",
+                    &[
+                        &report_id,
+                        &part.part,
+                        &part.last,
+                        &from.as_str(),
+                        &log_id.as_uuid(),
+                        &part.seq,
+                        &part.event_count,
+                        &message.payload.as_ref(),
+                    ],
+                )
+                .await?;
+        }
+    }
+    drop(client);
+    message
+        .ack()
+        .await
+        .map_err(|e| anyhow!("acknowledging a staged part: {e}"))?;
+    apply_ready(bus, &from, log_id).await
+}
+
+/// Applies the sender's next reports while they are complete, sending a receipt for
+/// each.
+async fn apply_ready(bus: &Bus, from: &JurisdictionCode, log_id: LogId) -> anyhow::Result<()> {
+    loop {
+        let outcome = bus
+            .writer
+            .submit(
+                system_actor(&bus.code),
+                Command::ApplyStaged {
+                    from: from.clone(),
+                    log_id,
+                },
+            )
+            .await
+            .map_err(|e| anyhow!("applying a report of {from}: {e}"))?;
+        match outcome {
+            Outcome::Applied(Some(applied)) => {
+                for notice in &applied.notices {
+                    tracing::warn!(report_id = %applied.report_id, from = %applied.from, "{}", notice.message_ja());
+                }
+                if let Err(error) = send_receipt(bus, &applied).await {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "receipt not sent yet; will retry"
+                    );
+                }
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+async fn send_receipt(bus: &Bus, applied: &AppliedReport) -> anyhow::Result<()> {
+    publish_receipt(
+        bus,
+        v1::Receipt {
+            report_id: applied.report_id.to_string(),
+            from: bus.code.to_string(),
+            to: applied.from.to_string(),
+            seq: applied.seq,
+            appended: applied.appended,
+            duplicates: applied.duplicates,
+            applied_at: wire::rfc3339(applied.applied_at),
+        },
+    )
+    .await
+}
+
+async fn publish_receipt(bus: &Bus, receipt: v1::Receipt) -> anyhow::Result<()> {
+    let to = JurisdictionCode::parse(&receipt.to).context("receipt receiver")?;
+    let report_id: Uuid = receipt.report_id.parse().context("receipt report id")?;
+    let message = PublishMessage::build()
+        .payload(wire::encode(&receipt).into())
+        .message_id(format!("receipt.{}", receipt.report_id))
+        .header(wire::ENCODING_HEADER, wire::ENCODING);
+    bus.js
+        .send_publish(receipt_subject(&to, &bus.code), message)
+        .await?
+        .await
+        .context("JetStream did not acknowledge the receipt")?;
+    let client = bus.pool.get().await.context("database pool")?;
+    client
+        .execute(
+            "UPDATE reports_received SET receipt_sent_at = now() WHERE report_id = $1",
+            &[&report_id],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn send_missing_receipts(bus: &Bus) -> anyhow::Result<()> {
+    let client = bus.pool.get().await.context("database pool")?;
+    let rows = client
+        .query(
+            "SELECT report_id, from_jurisdiction, seq, event_count - duplicates, duplicates, applied_at
+             FROM reports_received WHERE receipt_sent_at IS NULL ORDER BY position",
+            &[],
+        )
+        .await?;
+    drop(client);
+    for row in rows {
+        let report_id: Uuid = row.get(0);
+        publish_receipt(
+            bus,
+            v1::Receipt {
+                report_id: report_id.to_string(),
+                from: bus.code.to_string(),
+                to: row.get(1),
+                seq: row.get(2),
+                appended: row.get(3),
+                duplicates: row.get(4),
+                applied_at: wire::rfc3339(row.get(5)),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The receipt consumer of a municipality or prefecture node: records that the parent
+/// applied a report (R-04). Runs until the process ends.
+pub async fn run_receipts(bus: Arc<Bus>) {
+    let mut backoff = Backoff::new();
+    loop {
+        let subject = format!("anpi.receipt.{}.*", bus.code);
+        let consumer =
+            match durable_consumer(&bus.js, &format!("receipts-{}", bus.code), subject).await {
+                Ok(consumer) => consumer,
+                Err(error) => {
+                    tracing::debug!(
+                        error = format!("{error:#}"),
+                        "receipt consumer unavailable; will retry"
+                    );
+                    backoff.wait().await;
+                    continue;
+                }
+            };
+        backoff.reset();
+        loop {
+            let batch = consumer
+                .fetch()
+                .max_messages(FETCH)
+                .expires(Duration::from_secs(5))
+                .messages()
+                .await;
+            let Ok(mut batch) = batch else {
+                backoff.wait().await;
+                break;
+            };
+            let mut failed = false;
+            while let Some(Ok(message)) = batch.next().await {
+                if let Err(error) = handle_receipt(&bus, &message).await {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "receipt not recorded; it will be redelivered"
+                    );
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                backoff.wait().await;
+                break;
+            }
+        }
+    }
+}
+
+async fn handle_receipt(bus: &Bus, message: &async_nats::jetstream::Message) -> anyhow::Result<()> {
+    let parsed = wire::decode::<v1::Receipt>(&message.payload).and_then(|r| {
+        let by = JurisdictionCode::parse(&r.from).map_err(|e| e.to_string())?;
+        if Some(&by) != bus.parent.as_ref() || r.to != bus.code.as_str() {
+            return Err(format!(
+                "a receipt from {} to {} is not for this node",
+                r.from, r.to
+            ));
+        }
+        Ok(Receipt {
+            report_id: r.report_id.parse().map_err(|_| "report_id".to_string())?,
+            by,
+            applied_at: wire::parse_time("applied_at", &r.applied_at)?,
+            appended: r.appended,
+            duplicates: r.duplicates,
+        })
+    });
+    let receipt = match parsed {
+        Ok(receipt) => receipt,
+        Err(reason) => {
+            tracing::error!(%reason, "receipt refused");
+            message
+                .ack_with(AckKind::Term)
+                .await
+                .map_err(|e| anyhow!("terminating a refused receipt: {e}"))?;
+            return Ok(());
+        }
+    };
+    bus.writer
+        .submit(
+            system_actor(&bus.code),
+            Command::AcknowledgeReport { receipt },
+        )
+        .await
+        .map_err(|e| anyhow!("recording a receipt: {e}"))?;
+    message
+        .ack()
+        .await
+        .map_err(|e| anyhow!("acknowledging a receipt: {e}"))?;
+    Ok(())
+}

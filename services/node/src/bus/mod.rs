@@ -1,0 +1,172 @@
+//! NATS JetStream adapter: reports between nodes. R: R-01..R-04, T-03, T-05.
+//!
+//! One stream, `ANPI_REPORTS` (file storage, work-queue retention), holds report parts
+//! on `anpi.report.<to>.<from>` and receipts on `anpi.receipt.<to>.<from>`. Each node
+//! consumes only its own inbound subjects with durable pull consumers
+//! (`reports-<code>`, `receipts-<code>`), so what waits for a node that is down or
+//! paused stays in the stream until it takes it.
+//!
+//! - [`relay`]: publishes the reports recorded in the outbox, part by part, until
+//!   JetStream has stored every part (and again after any failure).
+//! - [`inbound`]: stages arriving parts in PostgreSQL, acknowledges them only after
+//!   that commit, applies complete reports in their sender's order through the writer,
+//!   and sends receipts back; [`inbound::run_receipts`] records the parent's receipts.
+//!
+//! The adapter holds no rules of its own: ordering, completeness and origin checks are
+//! in `anpi_core::report`.
+
+pub mod inbound;
+pub mod relay;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anpi_core::jurisdiction::JurisdictionCode;
+use async_nats::jetstream::{self, consumer, stream};
+use deadpool_postgres::Pool;
+
+use crate::store::writer::Writer;
+
+pub const STREAM: &str = "ANPI_REPORTS";
+/// JetStream's duplicate window for `Nats-Msg-Id` (its default). Receivers are
+/// idempotent beyond it.
+pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+
+pub fn report_subject(to: &JurisdictionCode, from: &JurisdictionCode) -> String {
+    format!("anpi.report.{to}.{from}")
+}
+
+pub fn receipt_subject(to: &JurisdictionCode, from: &JurisdictionCode) -> String {
+    format!("anpi.receipt.{to}.{from}")
+}
+
+/// The stream's configuration (also used by `anpi-local` through the node).
+pub fn stream_config() -> stream::Config {
+    stream::Config {
+        name: STREAM.to_string(),
+        description: Some("anpi reports and receipts between nodes".into()),
+        subjects: vec!["anpi.report.>".into(), "anpi.receipt.>".into()],
+        retention: stream::RetentionPolicy::WorkQueue,
+        storage: stream::StorageType::File,
+        duplicate_window: DUPLICATE_WINDOW,
+        ..Default::default()
+    }
+}
+
+/// Connects to NATS. The node starts even when NATS is down (T-05): the client keeps
+/// trying in the background and every loop here retries.
+pub async fn connect(url: &str, code: &JurisdictionCode) -> anyhow::Result<async_nats::Client> {
+    let client = async_nats::ConnectOptions::new()
+        .name(format!("anpi-node {code}"))
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connection_timeout(Duration::from_secs(5))
+        .event_callback(|event| async move {
+            tracing::info!(%event, "nats");
+        })
+        .connect(url)
+        .await?;
+    Ok(client)
+}
+
+/// Creates the stream when it does not exist yet.
+pub async fn ensure_stream(js: &jetstream::Context) -> anyhow::Result<stream::Stream> {
+    Ok(js.get_or_create_stream(stream_config()).await?)
+}
+
+/// A durable pull consumer of one node's inbound subject.
+pub async fn durable_consumer(
+    js: &jetstream::Context,
+    name: &str,
+    subject: String,
+) -> anyhow::Result<consumer::Consumer<consumer::pull::Config>> {
+    let stream = ensure_stream(js).await?;
+    let consumer = stream
+        .get_or_create_consumer(
+            name,
+            consumer::pull::Config {
+                durable_name: Some(name.to_string()),
+                filter_subject: subject,
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait: Duration::from_secs(60),
+                max_ack_pending: 256,
+                deliver_policy: consumer::DeliverPolicy::All,
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(consumer)
+}
+
+/// What the bus tasks share.
+pub struct Bus {
+    pub client: async_nats::Client,
+    pub js: jetstream::Context,
+    pub code: JurisdictionCode,
+    pub parent: Option<JurisdictionCode>,
+    pub writer: Writer,
+    pub pool: Pool,
+}
+
+impl Bus {
+    pub fn new(
+        client: async_nats::Client,
+        code: JurisdictionCode,
+        writer: Writer,
+        pool: Pool,
+    ) -> Arc<Bus> {
+        let js = jetstream::new(client.clone());
+        Arc::new(Bus {
+            client,
+            js,
+            parent: code.natural_parent(),
+            code,
+            writer,
+            pool,
+        })
+    }
+
+    /// Messages waiting in JetStream for this node's report consumer, or
+    /// `None` when NATS cannot be asked.
+    pub async fn waiting_reports(&self) -> Option<u64> {
+        let stream = self.js.get_stream(STREAM).await.ok()?;
+        let mut consumer: consumer::PullConsumer = stream
+            .get_consumer(&format!("reports-{}", self.code))
+            .await
+            .ok()?;
+        let info = consumer.info().await.ok()?;
+        Some(info.num_pending + info.num_ack_pending as u64)
+    }
+
+    /// Starts the tasks this node's tier needs: the relay and the receipt consumer
+    /// below the national tier, the report consumer above the municipalities.
+    pub fn spawn(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = Vec::new();
+        if self.parent.is_some() {
+            tasks.push(tokio::spawn(relay::run(self.clone())));
+            tasks.push(tokio::spawn(inbound::run_receipts(self.clone())));
+        }
+        if self.code.tier() != anpi_core::jurisdiction::Tier::Municipality {
+            tasks.push(tokio::spawn(inbound::run(self.clone())));
+        }
+        tasks
+    }
+}
+
+/// Exponential back-off for the retry loops: 200 ms doubling to 10 s.
+pub(crate) struct Backoff(Duration);
+
+impl Backoff {
+    pub fn new() -> Backoff {
+        Backoff(Duration::from_millis(200))
+    }
+
+    pub async fn wait(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(Duration::from_secs(10));
+    }
+
+    pub fn reset(&mut self) {
+        self.0 = Duration::from_millis(200);
+    }
+}

@@ -1,0 +1,290 @@
+//! The outbox relay: publishes recorded reports until JetStream has every part.
+//! R: R-01, R-02, T-05.
+//!
+//! Reports are published strictly in order of their number. A part's message ID is
+//! `<report_id>.<part>`, so a republish inside JetStream's duplicate window is dropped
+//! by the server; beyond it the receiver recognises the report as already applied.
+//! Parts are cut deterministically (same events, same parts), so a republished report
+//! fits together with parts of an earlier attempt.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anpi_core::event::REPORTABLE_KINDS;
+use anpi_core::jurisdiction::JurisdictionCode;
+use anpi_core::report::split_by_size;
+use anpi_proto::v1;
+use anyhow::{Context, bail};
+use async_nats::jetstream::context::PublishAckFuture;
+use async_nats::jetstream::message::PublishMessage;
+use chrono::{DateTime, Utc};
+use prost::Message;
+use uuid::Uuid;
+
+use super::{Backoff, Bus, ensure_stream, report_subject};
+use crate::wire;
+
+/// Events read from the log per query.
+const PAGE: i64 = 2000;
+/// Publishes awaiting their acknowledgement at once.
+const IN_FLIGHT: usize = 16;
+/// Room left in a message for headers and protobuf framing.
+const HEADROOM: usize = 4096;
+
+/// Runs until the process ends.
+pub async fn run(bus: Arc<Bus>) {
+    let ready = bus.writer.reports_ready();
+    let mut backoff = Backoff::new();
+    loop {
+        match publish_pending(&bus).await {
+            Ok(()) => {
+                backoff.reset();
+                tokio::select! {
+                    _ = ready.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "report relay: publishing failed; will retry"
+                );
+                backoff.wait().await;
+            }
+        }
+    }
+}
+
+struct Pending {
+    report_id: Uuid,
+    seq: i64,
+    to: JurisdictionCode,
+    after: i64,
+    through: i64,
+    event_count: i64,
+}
+
+async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
+    let client = bus.pool.get().await.context("database pool")?;
+    let rows = client
+        .query(
+            "SELECT report_id, seq, to_jurisdiction, after_position, through_position, event_count
+             FROM reports_sent WHERE published_at IS NULL ORDER BY seq",
+            &[],
+        )
+        .await?;
+    for row in rows {
+        let to: String = row.get(2);
+        let pending = Pending {
+            report_id: row.get(0),
+            seq: row.get(1),
+            to: JurisdictionCode::parse(&to).context("stored receiver code")?,
+            after: row.get(3),
+            through: row.get(4),
+            event_count: row.get(5),
+        };
+        let parts = publish_report(bus, &client, &pending).await?;
+        client
+            .execute(
+                "UPDATE reports_sent SET published_at = now(), parts = $2 WHERE report_id = $1",
+                &[&pending.report_id, &parts],
+            )
+            .await?;
+        tracing::info!(report_id = %pending.report_id, seq = pending.seq, parts, events = pending.event_count, "report delivered to JetStream");
+    }
+    Ok(())
+}
+
+/// Reads the wire events of positions `after < p <= through` that reports carry.
+async fn read_page(
+    client: &tokio_postgres::Client,
+    after: i64,
+    through: i64,
+) -> anyhow::Result<Vec<v1::Event>> {
+    let kinds: &[&str] = &REPORTABLE_KINDS;
+    let rows = client
+        .query(
+            "SELECT position, event_id, kind, schema_version, incident_id, origin, actor,
+                    written_at, received_at, payload::text
+             FROM events WHERE position > $1 AND position <= $2 AND kind = ANY($3)
+             ORDER BY position LIMIT $4",
+            &[&after, &through, &kinds, &PAGE],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let event_id: Uuid = row.get(1);
+            let incident: Option<Uuid> = row.get(4);
+            let written: Option<DateTime<Utc>> = row.get(7);
+            v1::Event {
+                position: row.get(0),
+                event_id: event_id.to_string(),
+                kind: row.get(2),
+                schema_version: row.get(3),
+                incident_id: incident.map(|i| i.to_string()).unwrap_or_default(),
+                origin: row.get(5),
+                actor: row.get(6),
+                written_at: written.map(wire::rfc3339).unwrap_or_default(),
+                received_at: wire::rfc3339(row.get(8)),
+                payload_json: row.get(9),
+            }
+        })
+        .collect())
+}
+
+/// Publishes one report; returns its number of parts.
+async fn publish_report(
+    bus: &Bus,
+    client: &tokio_postgres::Client,
+    report: &Pending,
+) -> anyhow::Result<i32> {
+    let max_payload = bus.client.server_info().max_payload;
+    if max_payload == 0 {
+        bail!("not connected to NATS");
+    }
+    ensure_stream(&bus.js).await?;
+    let mut sink = PartSink {
+        bus,
+        subject: report_subject(&report.to, &bus.code),
+        template: v1::ReportPart {
+            report_id: report.report_id.to_string(),
+            from: bus.code.to_string(),
+            to: report.to.to_string(),
+            log_id: bus.writer_log_id(client).await?.to_string(),
+            seq: report.seq,
+            event_count: report.event_count,
+            ..Default::default()
+        },
+        limit: max_payload.saturating_sub(HEADROOM),
+        next_part: 0,
+        in_flight: VecDeque::new(),
+        published_events: 0,
+    };
+    // Uncompressed bytes gathered before cutting parts; JSON payloads compress at
+    // least this well, and a part that does not is halved.
+    let raw_target = sink.limit * 4;
+    let mut pending: Vec<v1::Event> = Vec::new();
+    let mut pending_bytes = 0usize;
+    let mut after = report.after;
+    loop {
+        let page = read_page(client, after, report.through).await?;
+        let done = (page.len() as i64) < PAGE;
+        if let Some(last) = page.last() {
+            after = last.position;
+        }
+        for event in page {
+            pending_bytes += event.encoded_len();
+            pending.push(event);
+        }
+        // Cut every full part but the last (which may still grow).
+        if pending_bytes > raw_target {
+            let sizes: Vec<usize> = pending.iter().map(|e| e.encoded_len()).collect();
+            let ranges = split_by_size(&sizes, raw_target);
+            let keep_from = ranges.last().map(|r| r.start).unwrap_or(0);
+            let rest = pending.split_off(keep_from);
+            let full = std::mem::replace(&mut pending, rest);
+            let mut start = 0;
+            for range in &ranges[..ranges.len() - 1] {
+                let len = range.end - range.start;
+                sink.emit(full[start..start + len].to_vec(), false).await?;
+                start += len;
+            }
+            pending_bytes = pending.iter().map(|e| e.encoded_len()).sum();
+        }
+        if done {
+            break;
+        }
+    }
+    sink.emit(pending, true).await?;
+    sink.finish().await?;
+    if sink.published_events != report.event_count {
+        bail!(
+            "report {} announces {} events but the log gave {}",
+            report.report_id,
+            report.event_count,
+            sink.published_events
+        );
+    }
+    Ok(sink.next_part)
+}
+
+struct PartSink<'a> {
+    bus: &'a Bus,
+    subject: String,
+    template: v1::ReportPart,
+    limit: usize,
+    next_part: i32,
+    in_flight: VecDeque<PublishAckFuture>,
+    published_events: i64,
+}
+
+impl PartSink<'_> {
+    /// Publishes `events` as one part, or as several when the compressed body would
+    /// exceed the payload limit (halving until each fits).
+    async fn emit(&mut self, events: Vec<v1::Event>, last: bool) -> anyhow::Result<()> {
+        let mut stack = vec![(events, last)];
+        while let Some((events, last)) = stack.pop() {
+            let mut part = self.template.clone();
+            part.part = self.next_part;
+            part.last = last;
+            part.events = events;
+            let body = wire::encode(&part);
+            if body.len() > self.limit {
+                let mut events = part.events;
+                if events.len() <= 1 {
+                    bail!(
+                        "event {} does not fit in one NATS message ({} bytes compressed, limit {})",
+                        events.first().map(|e| e.event_id.as_str()).unwrap_or("?"),
+                        body.len(),
+                        self.limit
+                    );
+                }
+                let second = events.split_off(events.len() / 2);
+                // Pushed in reverse: the first half is published first.
+                stack.push((second, last));
+                stack.push((events, false));
+                continue;
+            }
+            self.published_events += part.events.len() as i64;
+            let message = PublishMessage::build()
+                .payload(body.into())
+                .message_id(format!("{}.{}", part.report_id, part.part))
+                .header(wire::ENCODING_HEADER, wire::ENCODING);
+            let ack = self
+                .bus
+                .js
+                .send_publish(self.subject.clone(), message)
+                .await
+                .context("publishing a report part")?;
+            self.in_flight.push_back(ack);
+            self.next_part += 1;
+            while self.in_flight.len() >= IN_FLIGHT {
+                self.await_oldest().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn await_oldest(&mut self) -> anyhow::Result<()> {
+        if let Some(ack) = self.in_flight.pop_front() {
+            ack.await
+                .context("JetStream did not acknowledge a report part")?;
+        }
+        Ok(())
+    }
+
+    async fn finish(&mut self) -> anyhow::Result<()> {
+        while !self.in_flight.is_empty() {
+            self.await_oldest().await?;
+        }
+        Ok(())
+    }
+}
+
+impl Bus {
+    async fn writer_log_id(&self, client: &tokio_postgres::Client) -> anyhow::Result<Uuid> {
+        Ok(crate::store::reader::log_id(client).await?.as_uuid())
+    }
+}

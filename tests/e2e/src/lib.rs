@@ -1,0 +1,300 @@
+//! Multi-node end-to-end support: a network of `anpi-node` processes, each with its
+//! own PostgreSQL database, reporting over one real nats-server. R: R-01..R-04, T-05.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use anpi_core::entry::{EntryDraft, FormKind};
+use anpi_harness::{NatsServer, TestDb, TestNode, workspace_bin};
+use anpi_proto::{draft_to_proto, v1};
+use tonic::transport::Channel;
+
+/// The reportable kinds (what travels upward).
+pub const REPORTABLE: [&str; 4] = anpi_core::event::REPORTABLE_KINDS;
+
+/// One node of the test network.
+pub struct Member {
+    pub code: String,
+    pub db: TestDb,
+    pub node: TestNode,
+    pub client: Client,
+}
+
+impl Member {
+    /// Initialises and starts a node process for `code` on `nats`.
+    pub async fn start(code: &str, nats: &NatsServer) -> Member {
+        let db = TestDb::create().await;
+        Member::start_on(code, db, nats).await
+    }
+
+    /// Starts a node on an existing (possibly pre-filled) database.
+    pub async fn start_on(code: &str, db: TestDb, nats: &NatsServer) -> Member {
+        let node =
+            TestNode::start_in_network(&workspace_bin("anpi-node"), code, &db.url, &nats.url);
+        let client = Client::connect(node.addr(), &node.password).await;
+        Member {
+            code: code.to_string(),
+            db,
+            node,
+            client,
+        }
+    }
+
+    /// After `node.process.restart()`: a new connection and login.
+    pub async fn reconnect(&mut self) {
+        self.client = Client::connect(self.node.addr(), &self.node.password).await;
+    }
+
+    /// Runs one query returning one bigint against the node's database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let (client, connection) = tokio_postgres::connect(&self.db.url, tokio_postgres::NoTls)
+            .await
+            .expect("connecting to the node database");
+        tokio::spawn(connection);
+        client.query_one(sql, &[]).await.expect(sql).get(0)
+    }
+
+    /// The IDs of the reportable events in this node's log collected by `origins`.
+    pub async fn reportable_ids(&mut self, origins: &[&str]) -> HashSet<String> {
+        self.client
+            .events()
+            .await
+            .into_iter()
+            .filter(|e| {
+                REPORTABLE.contains(&e.kind.as_str()) && origins.contains(&e.origin.as_str())
+            })
+            .map(|e| e.event_id)
+            .collect()
+    }
+}
+
+/// A logged-in gRPC client of one node.
+pub struct Client {
+    pub node: v1::node_client::NodeClient<Channel>,
+    token: String,
+}
+
+impl Client {
+    pub async fn connect(addr: &str, password: &str) -> Client {
+        let channel = Channel::from_shared(addr.to_string())
+            .expect("node address")
+            .connect()
+            .await
+            .expect("connecting to the node");
+        let token = v1::auth_client::AuthClient::new(channel.clone())
+            .login(v1::LoginRequest {
+                account: "admin".into(),
+                password: password.into(),
+            })
+            .await
+            .expect("login")
+            .into_inner()
+            .token;
+        Client {
+            node: v1::node_client::NodeClient::new(channel),
+            token,
+        }
+    }
+
+    pub fn req<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {}", self.token).parse().expect("header"),
+        );
+        request
+    }
+
+    pub async fn create_incident(&mut self, id: &str) {
+        let request = self.req(v1::CreateIncidentRequest {
+            name: "訓練：報告試験".into(),
+            mode: "drill".into(),
+            incident_id: id.into(),
+        });
+        self.node.create_incident(request).await.expect("incident");
+    }
+
+    pub async fn record(
+        &mut self,
+        incident: &str,
+        draft: &EntryDraft,
+        supersedes: Option<&str>,
+    ) -> Result<v1::Record, tonic::Status> {
+        let request = self.req(v1::RecordEntryRequest {
+            incident_id: incident.into(),
+            draft: Some(draft_to_proto(draft)),
+            supersedes: supersedes.unwrap_or_default().into(),
+        });
+        Ok(self
+            .node
+            .record_entry(request)
+            .await?
+            .into_inner()
+            .record
+            .expect("a record"))
+    }
+
+    pub async fn delete(&mut self, record: &str, reason: &str) -> v1::Record {
+        let request = self.req(v1::DeleteEntryRequest {
+            record_id: record.into(),
+            reason: reason.into(),
+        });
+        self.node
+            .delete_entry(request)
+            .await
+            .expect("delete")
+            .into_inner()
+    }
+
+    pub async fn depart(&mut self, record: &str, date: &str) -> v1::Record {
+        let request = self.req(v1::RecordDepartureRequest {
+            record_id: record.into(),
+            date: date.into(),
+        });
+        self.node
+            .record_departure(request)
+            .await
+            .expect("departure")
+            .into_inner()
+    }
+
+    pub async fn record_state(&mut self, record: &str) -> Option<v1::Record> {
+        let request = self.req(v1::GetRecordRequest {
+            record_id: record.into(),
+        });
+        self.node
+            .get_record(request)
+            .await
+            .ok()
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn report(&mut self) -> v1::ReportResponse {
+        let request = self.req(v1::ReportRequest {});
+        self.node
+            .report(request)
+            .await
+            .expect("report")
+            .into_inner()
+    }
+
+    pub async fn set_intake(
+        &mut self,
+        scope: &str,
+        paused: bool,
+    ) -> Result<v1::IntakeStatus, tonic::Status> {
+        let request = self.req(v1::SetIntakeRequest {
+            scope: scope.into(),
+            paused,
+        });
+        Ok(self.node.set_intake(request).await?.into_inner())
+    }
+
+    pub async fn intake(&mut self) -> v1::IntakeStatus {
+        let request = self.req(v1::GetIntakeRequest {});
+        self.node
+            .get_intake(request)
+            .await
+            .expect("intake")
+            .into_inner()
+    }
+
+    pub async fn history(&mut self) -> v1::ReportHistoryResponse {
+        let request = self.req(v1::ReportHistoryRequest { limit: 1000 });
+        self.node
+            .report_history(request)
+            .await
+            .expect("history")
+            .into_inner()
+    }
+
+    /// The whole log, in order.
+    pub async fn events(&mut self) -> Vec<v1::Event> {
+        let mut all = Vec::new();
+        loop {
+            let after = all.last().map(|e: &v1::Event| e.position).unwrap_or(0);
+            let request = self.req(v1::ReadEventsRequest {
+                after_position: after,
+                limit: 10_000,
+            });
+            let page = self
+                .node
+                .read_events(request)
+                .await
+                .expect("events")
+                .into_inner()
+                .events;
+            if page.is_empty() {
+                return all;
+            }
+            all.extend(page);
+        }
+    }
+}
+
+/// A time limit for polling loops: `tick` sleeps 100 ms, and panics naming what was
+/// awaited once the limit has passed.
+pub struct Deadline {
+    what: String,
+    end: Instant,
+}
+
+impl Deadline {
+    pub fn new(what: impl Into<String>, timeout: Duration) -> Deadline {
+        Deadline {
+            what: what.into(),
+            end: Instant::now() + timeout,
+        }
+    }
+
+    pub async fn tick(&self) {
+        assert!(
+            Instant::now() < self.end,
+            "timed out waiting for {}",
+            self.what
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A valid Form 1 draft for person number `n`.
+pub fn evacuee(n: usize) -> EntryDraft {
+    let mut draft = EntryDraft {
+        form: FormKind::Form1,
+        written_at: "2026-11-21 10:00".into(),
+        name: format!("報告　{n}郎"),
+        furigana: "ホウコク　タロウ".into(),
+        birth_date: "1980-01-01".into(),
+        sex: if n % 2 == 0 {
+            "男".into()
+        } else {
+            "女".into()
+        },
+        ..EntryDraft::default()
+    };
+    draft.address.prefecture = "東京都".into();
+    draft.address.municipality = "千代田区".into();
+    draft.address.lot = format!("{n}-1");
+    draft.injury.status = "非該当".into();
+    draft
+}
+
+/// A valid Form 2 draft (deceased) for person number `n`.
+pub fn deceased(n: usize) -> EntryDraft {
+    let mut draft = evacuee(n);
+    draft.form = FormKind::Form2;
+    draft.injury = Default::default();
+    draft.death.date = "2026-11-21".into();
+    draft.death.place = "千代田区永田町1丁目付近".into();
+    draft.death.circumstances = "建物の倒壊に巻き込まれて死亡".into();
+    draft.body_location = "千代田区総合体育館".into();
+    draft.bereaved.consent = "同意しない".into();
+    draft.bereaved.name = "報告　花子".into();
+    draft.bereaved.relationship = "妻".into();
+    draft
+}
+
+/// A fresh incident ID, as the national tier would announce it.
+pub fn incident_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
