@@ -40,11 +40,15 @@ pub async fn node_client(node: &str, token: &str) -> anyhow::Result<NodeClient> 
     let value = format!("Bearer {token}")
         .parse()
         .context("トークンの形式が正しくありません")?;
-    Ok(v1::node_client::NodeClient::with_interceptor(
-        channel,
-        Bearer(Some(value)),
-    ))
+    // A page of 10,000 events can exceed tonic's default 4 MiB message limit.
+    Ok(
+        v1::node_client::NodeClient::with_interceptor(channel, Bearer(Some(value)))
+            .max_decoding_message_size(MAX_MESSAGE),
+    )
 }
+
+/// The largest response accepted from a node.
+const MAX_MESSAGE: usize = 64 * 1024 * 1024;
 
 /// Turns a gRPC status into the message a clerk reads.
 pub fn explain(status: tonic::Status) -> anyhow::Error {

@@ -91,7 +91,8 @@ impl Client {
             .into_inner()
             .token;
         Client {
-            node: v1::node_client::NodeClient::new(channel),
+            node: v1::node_client::NodeClient::new(channel)
+                .max_decoding_message_size(64 * 1024 * 1024),
             token,
         }
     }
@@ -245,6 +246,10 @@ impl Deadline {
             what: what.into(),
             end: Instant::now() + timeout,
         }
+    }
+
+    pub fn expired(&self) -> bool {
+        Instant::now() >= self.end
     }
 
     pub async fn tick(&self) {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anpi_e2e::{Deadline, Member, deceased, evacuee, incident_id};
 use anpi_harness::NatsServer;
+use futures::StreamExt;
 
 const NATIONAL: &str = "000001";
 const TOKYO: &str = "130001";
@@ -20,6 +21,13 @@ const WAIT: Duration = Duration::from_secs(60);
 async fn wait_received(member: &mut Member, n: usize) {
     let deadline = Deadline::new(format!("{} to apply {n} reports", member.code), WAIT);
     while member.client.history().await.received.len() < n {
+        if deadline.expired() {
+            panic!(
+                "{} did not apply {n} reports; its log:\n{}",
+                member.code,
+                member.node.log()
+            );
+        }
         deadline.tick().await;
     }
 }
@@ -190,4 +198,449 @@ async fn entries_deletions_departures_and_deaths_reach_the_national_tier() {
     assert_eq!(sent.iter().map(|s| s.appended).sum::<i64>(), 6 + 3);
     // Nothing new: no report is made.
     assert!(!chiyoda.client.report().await.reported);
+}
+
+/// Sets up `codes` on one NATS server with one incident everywhere.
+async fn network(nats: &NatsServer, codes: &[&str]) -> (Vec<Member>, String) {
+    let incident = incident_id();
+    let mut members = Vec::new();
+    for code in codes {
+        let mut member = Member::start(code, nats).await;
+        member.client.create_incident(&incident).await;
+        members.push(member);
+    }
+    (members, incident)
+}
+
+/// Waits until JetStream has stored every report `member` made.
+async fn wait_delivered(member: &mut Member) {
+    let deadline = Deadline::new(
+        format!("{}'s reports to reach JetStream", member.code),
+        WAIT,
+    );
+    loop {
+        let sent = member.client.history().await.sent;
+        if sent.iter().all(|s| s.status != "pending") {
+            return;
+        }
+        deadline.tick().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_prefecture_accumulates_reports_and_takes_them_in_order_on_resume() {
+    let nats = NatsServer::start();
+    let (members, incident) = network(&nats, &[TOKYO, CHIYODA, SHINJUKU]).await;
+    let [mut tokyo, mut chiyoda, mut shinjuku] = <[Member; 3]>::try_from(members).ok().unwrap();
+    let status = tokyo.client.set_intake("reports", true).await.unwrap();
+    assert!(status.reports.unwrap().paused);
+
+    // Three rounds at each municipality; the second deletes the first round's entry,
+    // so applying out of order would leave it undeleted.
+    let mut first = Vec::new();
+    for round in 0..3 {
+        for (member, base) in [(&mut chiyoda, 0), (&mut shinjuku, 100)] {
+            let record = member
+                .client
+                .record(&incident, &evacuee(base + round), None)
+                .await
+                .unwrap();
+            if round == 0 {
+                first.push(record.record_id.clone());
+            }
+            if round == 1 {
+                let index = usize::from(base == 100);
+                member.client.delete(&first[index], "誤入力").await;
+            }
+            assert!(member.client.report().await.reported);
+        }
+    }
+    wait_delivered(&mut chiyoda).await;
+    wait_delivered(&mut shinjuku).await;
+
+    // Nothing is taken while paused: the reports wait in JetStream.
+    let deadline = Deadline::new("6 reports waiting in JetStream", WAIT);
+    loop {
+        let waiting = tokyo.client.intake().await.waiting_messages;
+        if waiting == 6 {
+            break;
+        }
+        deadline.tick().await;
+    }
+    assert!(tokyo.client.history().await.received.is_empty());
+    assert_eq!(tokyo.count("SELECT count(*) FROM report_parts").await, 0);
+
+    // The pause is an event and survives a restart.
+    tokyo.node.process.kill9();
+    tokyo.node.process.restart();
+    tokyo.reconnect().await;
+    assert!(tokyo.client.intake().await.reports.unwrap().paused);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(tokyo.client.history().await.received.is_empty());
+
+    tokyo.client.set_intake("reports", false).await.unwrap();
+    wait_received(&mut tokyo, 6).await;
+    let history = tokyo.client.history().await;
+    for from in [CHIYODA, SHINJUKU] {
+        // Oldest first: each sender's reports were applied 1, 2, 3.
+        let seqs: Vec<i64> = history
+            .received
+            .iter()
+            .rev()
+            .filter(|r| r.from == from)
+            .map(|r| r.seq)
+            .collect();
+        assert_eq!(seqs, [1, 2, 3], "reports of {from} in order");
+    }
+    assert_eq!(tokyo.client.intake().await.waiting_messages, 0);
+    for (member, record) in [(&mut chiyoda, &first[0]), (&mut shinjuku, &first[1])] {
+        let ids = member.reportable_ids(&[member.code.clone().as_str()]).await;
+        let at_tokyo = tokyo.reportable_ids(&[member.code.as_str()]).await;
+        assert_eq!(at_tokyo, ids);
+        let state = tokyo.client.record_state(record).await.unwrap();
+        assert_eq!(state.state_label, "削除");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_municipality_refuses_entries_clearly_until_resumed() {
+    let nats = NatsServer::start();
+    let (members, incident) = network(&nats, &[CHIYODA]).await;
+    let [mut chiyoda] = <[Member; 1]>::try_from(members).ok().unwrap();
+    let record = chiyoda
+        .client
+        .record(&incident, &evacuee(1), None)
+        .await
+        .unwrap();
+    chiyoda.client.set_intake("own", true).await.unwrap();
+
+    let refused = |status: tonic::Status| {
+        assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+        assert!(
+            status.message().contains("一時停止"),
+            "{}",
+            status.message()
+        );
+        assert!(status.message().contains("失われていません"));
+    };
+    refused(
+        chiyoda
+            .client
+            .record(&incident, &evacuee(2), None)
+            .await
+            .unwrap_err(),
+    );
+    let request = chiyoda.client.req(anpi_proto::v1::DeleteEntryRequest {
+        record_id: record.record_id.clone(),
+        reason: "重複".into(),
+    });
+    refused(chiyoda.client.node.delete_entry(request).await.unwrap_err());
+
+    // Still paused after a crash and restart.
+    chiyoda.node.process.kill9();
+    chiyoda.node.process.restart();
+    chiyoda.reconnect().await;
+    refused(
+        chiyoda
+            .client
+            .record(&incident, &evacuee(2), None)
+            .await
+            .unwrap_err(),
+    );
+    // A municipality receives no reports: that scope is refused.
+    let error = chiyoda
+        .client
+        .set_intake("reports", true)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), tonic::Code::FailedPrecondition);
+
+    chiyoda.client.set_intake("own", false).await.unwrap();
+    chiyoda
+        .client
+        .record(&incident, &evacuee(2), None)
+        .await
+        .unwrap();
+    let kinds: Vec<String> = chiyoda
+        .client
+        .events()
+        .await
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&"IntakePaused".to_string()));
+    assert!(kinds.contains(&"IntakeResumed".to_string()));
+    // Pause and resume stay local: only the two entries and the incident are reported.
+    assert_eq!(chiyoda.client.report().await.report.unwrap().event_count, 3);
+}
+
+/// Records `n` entries at `member` through `clients` concurrent connections.
+async fn record_many(member: &Member, incident: &str, n: usize, clients: usize) {
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let mut client = anpi_e2e::Client::connect(member.node.addr(), &member.node.password).await;
+        let incident = incident.to_string();
+        tasks.push(tokio::spawn(async move {
+            for i in (c..n).step_by(clients) {
+                client
+                    .record(&incident, &evacuee(1000 + i), None)
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+/// Counts the events of `origin` in `member`'s log.
+async fn events_from(member: &Member, origin: &str) -> i64 {
+    member
+        .count(&format!(
+            "SELECT count(*) FROM events WHERE origin = '{origin}'"
+        ))
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn republished_batches_and_a_receiver_killed_mid_report_change_nothing() {
+    let nats = NatsServer::start();
+    let (members, incident) = network(&nats, &[TOKYO, CHIYODA]).await;
+    let [mut tokyo, mut chiyoda] = <[Member; 2]>::try_from(members).ok().unwrap();
+    // Everything the relay publishes, captured as it passes.
+    let spy = async_nats::connect(&nats.url).await.unwrap();
+    let mut captured = spy.subscribe("anpi.report.130001.>").await.unwrap();
+    spy.flush().await.unwrap();
+
+    // A report of several parts.
+    record_many(&chiyoda, &incident, 8000, 8).await;
+    let report = chiyoda.client.report().await.report.unwrap();
+    assert_eq!(report.event_count, 8001);
+    // Kill the receiver as soon as it has staged a part, before the report is whole.
+    let deadline = Deadline::new("the first staged part", WAIT);
+    loop {
+        let staged = tokyo.count("SELECT count(*) FROM report_parts").await;
+        let applied = tokyo.count("SELECT count(*) FROM reports_received").await;
+        if staged > 0 || applied > 0 {
+            break;
+        }
+        deadline.tick().await;
+    }
+    tokyo.node.process.kill9();
+    tokyo.node.process.restart();
+    tokyo.reconnect().await;
+    wait_received(&mut tokyo, 1).await;
+    assert_eq!(
+        tokyo.reportable_ids(&[CHIYODA]).await,
+        chiyoda.reportable_ids(&[CHIYODA]).await
+    );
+    let held = events_from(&tokyo, CHIYODA).await;
+    assert_eq!(held, 8001);
+    wait_delivered(&mut chiyoda).await;
+    let parts = chiyoda.client.history().await.sent[0].parts;
+    assert!(parts >= 2, "the report was split ({parts} parts)");
+
+    // The same batch published again: with its own message IDs (JetStream drops
+    // them inside the duplicate window) and with new ones (as after the window).
+    let js = async_nats::jetstream::new(spy.clone());
+    let mut messages = Vec::new();
+    while let Ok(Some(message)) =
+        tokio::time::timeout(Duration::from_millis(500), captured.next()).await
+    {
+        messages.push(message);
+    }
+    assert!(
+        messages.len() as i32 >= parts,
+        "captured {} parts",
+        messages.len()
+    );
+    for (i, message) in messages.iter().enumerate() {
+        let headers = message.headers.clone().unwrap();
+        js.publish_with_headers(message.subject.clone(), headers, message.payload.clone())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        let mut fresh = message.headers.clone().unwrap();
+        fresh.insert("Nats-Msg-Id", format!("again-{i}").as_str());
+        js.publish_with_headers(message.subject.clone(), fresh, message.payload.clone())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    // The same events under a new report number: applied, but nothing is appended.
+    let mut replayed_events = 0;
+    let report_id = uuid::Uuid::now_v7().to_string();
+    for (i, message) in messages.iter().enumerate() {
+        let mut part: anpi_proto::v1::ReportPart =
+            anpi_node::wire::decode(&message.payload).unwrap();
+        part.report_id = report_id.clone();
+        part.seq = 2;
+        replayed_events += part.events.len();
+        let mut headers = message.headers.clone().unwrap();
+        headers.insert("Nats-Msg-Id", format!("replay-{i}").as_str());
+        js.publish_with_headers(
+            message.subject.clone(),
+            headers,
+            anpi_node::wire::encode(&part).into(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    }
+    wait_received(&mut tokyo, 2).await;
+    let deadline = Deadline::new("the republished parts to be consumed", WAIT);
+    while tokyo.client.intake().await.waiting_messages != 0 {
+        deadline.tick().await;
+    }
+    let history = tokyo.client.history().await;
+    assert_eq!(
+        history.received.len(),
+        2,
+        "the republished report was not applied again"
+    );
+    let replay = &history.received[0];
+    assert_eq!(replay.seq, 2);
+    assert_eq!(replay.event_count as usize, replayed_events);
+    assert_eq!(
+        replay.duplicates as usize, replayed_events,
+        "every event was already held (L-03)"
+    );
+    assert_eq!(
+        events_from(&tokyo, CHIYODA).await,
+        held,
+        "the log is unchanged"
+    );
+    assert_eq!(tokyo.count("SELECT count(*) FROM report_parts").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_wait_for_a_parent_that_is_down_and_survive_nats_restarts() {
+    let mut nats = NatsServer::start();
+    let (members, incident) = network(&nats, &[CHIYODA]).await;
+    let [mut chiyoda] = <[Member; 1]>::try_from(members).ok().unwrap();
+    // The prefecture's node is not running: the report is stored in JetStream.
+    record_many(&chiyoda, &incident, 20, 2).await;
+    assert!(chiyoda.client.report().await.reported);
+    wait_delivered(&mut chiyoda).await;
+
+    // NATS down: entries and "report" still work (T-05); the report queues.
+    nats.kill();
+    record_many(&chiyoda, &incident, 5, 1).await;
+    assert!(chiyoda.client.report().await.reported);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(chiyoda.client.history().await.sent[0].status, "pending");
+    nats.start_again();
+    wait_delivered(&mut chiyoda).await;
+
+    // NATS killed and restarted between publish and consume.
+    nats.restart();
+    let mut tokyo = Member::start(TOKYO, &nats).await;
+    wait_received(&mut tokyo, 2).await;
+    assert_eq!(
+        tokyo.reportable_ids(&[CHIYODA]).await,
+        chiyoda.reportable_ids(&[CHIYODA]).await
+    );
+    assert_eq!(events_from(&tokyo, CHIYODA).await, 1 + 20 + 5);
+    wait_acknowledged(&mut chiyoda).await;
+}
+
+/// Fills a new municipality database with `entries` entries (and the incident)
+/// through the node's own writer, in process, as fast as it takes them.
+async fn prefilled_municipality(
+    code: &str,
+    incident: &str,
+    entries: usize,
+) -> anpi_harness::TestDb {
+    use anpi_core::jurisdiction::JurisdictionCode;
+    use anpi_node::store::writer::{Command, Writer, system_actor};
+    let db = anpi_harness::TestDb::create().await;
+    let config = anpi_node::config::load(&anpi_node::config::NodeArgs {
+        jurisdiction: Some(code.into()),
+        database_url: Some(db.url.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    anpi_node::server::prepare_database(&config).await.unwrap();
+    let code = JurisdictionCode::parse(code).unwrap();
+    let (writer, task) = Writer::start(&db.url, code.clone()).await.unwrap();
+    let incident_id = incident.parse().unwrap();
+    writer
+        .submit(
+            system_actor(&code),
+            Command::CreateIncident {
+                name: "訓練：報告試験".into(),
+                mode: anpi_core::incident::IncidentMode::Drill,
+                id: Some(incident_id),
+            },
+        )
+        .await
+        .unwrap();
+    let template = anpi_core::entry::validate(&evacuee(0), chrono::Utc::now()).unwrap();
+    let tasks = 64;
+    let mut running = Vec::new();
+    for t in 0..tasks {
+        let writer = writer.clone();
+        let code = code.clone();
+        let template = template.clone();
+        running.push(tokio::spawn(async move {
+            for i in (t..entries).step_by(tasks) {
+                let mut entry = template.clone();
+                entry.draft.name = format!("報告　{i}郎");
+                writer
+                    .submit(
+                        system_actor(&code),
+                        Command::RecordEntry {
+                            incident: incident_id,
+                            entry: Box::new(entry),
+                            supersedes: None,
+                        },
+                    )
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for task in running {
+        task.await.unwrap();
+    }
+    drop(writer);
+    task.await.unwrap();
+    db
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_of_200000_events_arrives_complete() {
+    const EVENTS: i64 = 200_000;
+    let nats = NatsServer::start();
+    let incident = incident_id();
+    let db = prefilled_municipality(CHIYODA, &incident, EVENTS as usize - 1).await;
+    let mut chiyoda = Member::start_on(CHIYODA, db, &nats).await;
+    let mut tokyo = Member::start(TOKYO, &nats).await;
+    tokyo.client.create_incident(&incident).await;
+
+    let report = chiyoda.client.report().await.report.unwrap();
+    assert_eq!(report.event_count, EVENTS);
+    let deadline = Deadline::new("the 200,000-event report", Duration::from_secs(600));
+    while tokyo.count("SELECT count(*) FROM reports_received").await == 0 {
+        deadline.tick().await;
+    }
+    let received = &tokyo.client.history().await.received[0];
+    assert_eq!(received.event_count, EVENTS);
+    assert_eq!(received.duplicates, 0);
+    assert!(received.parts > 1, "split into parts ({})", received.parts);
+    assert_eq!(events_from(&tokyo, CHIYODA).await, EVENTS);
+    // The same event IDs on both sides.
+    let digest = "SELECT ('x' || left(md5(string_agg(event_id::text, ',' ORDER BY event_id)), 15))::bit(60)::bigint
+                  FROM events WHERE origin = '131016' AND kind IN ('IncidentCreated', 'EntryRecorded')";
+    assert_eq!(tokyo.count(digest).await, chiyoda.count(digest).await);
+    assert_eq!(
+        tokyo
+            .count("SELECT count(*) FROM records WHERE state = 'evacuated'")
+            .await,
+        EVENTS - 1
+    );
 }

@@ -25,8 +25,10 @@ use super::{Backoff, Bus, durable_consumer, receipt_subject};
 use crate::store::writer::{AppliedReport, Command, Outcome, Receipt, system_actor};
 use crate::wire;
 
-/// Messages fetched per pull.
-const FETCH: usize = 16;
+/// Messages fetched per pull. One: at most one message is delivered and not yet
+/// acknowledged when the node dies, and JetStream redelivers it after the consumer's
+/// ack wait (10 s); parts are up to 1 MiB, so a pull per part costs little.
+const FETCH: usize = 1;
 
 /// The report consumer of a prefecture or national node. Runs until the process ends.
 pub async fn run(bus: Arc<Bus>) {
@@ -90,6 +92,10 @@ pub async fn run(bus: Arc<Bus>) {
             let mut failed = false;
             while let Some(message) = batch.next().await {
                 match message {
+                    Ok(message) if intake.borrow().reports.paused => {
+                        // Paused while this pull was open: hand it back untouched.
+                        let _ = message.ack_with(AckKind::Nak(None)).await;
+                    }
                     Ok(message) => {
                         if let Err(error) = handle(&bus, &message).await {
                             // Not acknowledged: JetStream redelivers it after ack_wait.

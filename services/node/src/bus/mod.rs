@@ -88,7 +88,7 @@ pub async fn durable_consumer(
                 durable_name: Some(name.to_string()),
                 filter_subject: subject,
                 ack_policy: consumer::AckPolicy::Explicit,
-                ack_wait: Duration::from_secs(60),
+                ack_wait: Duration::from_secs(10),
                 max_ack_pending: 256,
                 deliver_policy: consumer::DeliverPolicy::All,
                 ..Default::default()
@@ -129,13 +129,19 @@ impl Bus {
     /// Messages waiting in JetStream for this node's report consumer, or
     /// `None` when NATS cannot be asked.
     pub async fn waiting_reports(&self) -> Option<u64> {
+        use futures::TryStreamExt;
+        // Work-queue retention: a message stays in the stream until this node has
+        // staged and acknowledged it, so the stream's count is what waits.
         let stream = self.js.get_stream(STREAM).await.ok()?;
-        let mut consumer: consumer::PullConsumer = stream
-            .get_consumer(&format!("reports-{}", self.code))
+        let mut subjects = stream
+            .info_with_subjects(format!("anpi.report.{}.*", self.code))
             .await
             .ok()?;
-        let info = consumer.info().await.ok()?;
-        Some(info.num_pending + info.num_ack_pending as u64)
+        let mut waiting = 0u64;
+        while let Some((_, count)) = subjects.try_next().await.ok()? {
+            waiting += count as u64;
+        }
+        Some(waiting)
     }
 
     /// Starts the tasks this node's tier needs: the relay and the receipt consumer
