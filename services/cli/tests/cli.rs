@@ -154,3 +154,114 @@ fn an_operator_records_deletes_departs_and_lists() {
     let since = cli.json(&["events", "--since", "3", "--json"]);
     assert_eq!(since.as_array().unwrap()[0]["position"], 4);
 }
+
+/// Polls `probe` every 200 ms for up to 60 s.
+fn eventually(what: &str, mut probe: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !probe() {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn an_operator_reports_pauses_and_reads_the_history() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let nats = anpi_harness::NatsServer::start();
+    let node_bin = workspace_bin("anpi-node");
+    let (muni_db, pref_db) =
+        runtime.block_on(async { (TestDb::create().await, TestDb::create().await) });
+    let muni = TestNode::start_in_network(&node_bin, "131016", &muni_db.url, &nats.url);
+    let pref = TestNode::start_in_network(&node_bin, "130001", &pref_db.url, &nats.url);
+    let cli_for = |node: &TestNode| {
+        let cli = Cli {
+            binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
+            home: node.dir.path().join("home"),
+            node: node.addr().to_string(),
+        };
+        let password = node.password_file.to_str().unwrap().to_string();
+        cli.ok(&["login", "--user", "admin", "--password-file", &password]);
+        cli
+    };
+    let (chiyoda, tokyo) = (cli_for(&muni), cli_for(&pref));
+    let id = uuid::Uuid::now_v7().to_string();
+    for cli in [&chiyoda, &tokyo] {
+        cli.ok(&[
+            "incident",
+            "create",
+            "--name",
+            "訓練：報告",
+            "--mode",
+            "drill",
+            "--id",
+            &id,
+        ]);
+    }
+    // Creating the announced incident again changes nothing.
+    chiyoda.ok(&[
+        "incident",
+        "create",
+        "--name",
+        "訓練：報告",
+        "--mode",
+        "drill",
+        "--id",
+        &id,
+    ]);
+    assert_eq!(
+        chiyoda
+            .json(&["incident", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let path = examples().join("form1-evacuee.json");
+    chiyoda.ok(&["entry", "add", path.to_str().unwrap()]);
+    let reply = chiyoda.json(&["report", "--json"]);
+    assert_eq!(reply["reported"], true);
+    assert_eq!(reply["report"]["event_count"], 2);
+    assert!(
+        chiyoda
+            .ok(&["report"])
+            .contains("未報告の安否情報はありません")
+    );
+    eventually("the prefecture to apply the report", || {
+        tokyo.json(&["reports", "history", "--json"])["received"]
+            .as_array()
+            .is_some_and(|r| r.len() == 1)
+    });
+    let history = tokyo.ok(&["reports", "history"]);
+    assert!(
+        history.contains("131016") && history.contains("★未報告"),
+        "{history}"
+    );
+    eventually("the receipt", || {
+        chiyoda
+            .ok(&["reports", "history"])
+            .contains("報告先で受理済み")
+    });
+
+    assert!(
+        tokyo
+            .ok(&["intake", "pause", "--reports"])
+            .contains("一時停止しました")
+    );
+    assert_eq!(
+        tokyo.json(&["intake", "status", "--json"])["reports"]["paused"],
+        true
+    );
+    tokyo.ok(&["intake", "resume", "--reports"]);
+    let both = tokyo.run(&["intake", "pause", "--own", "--reports"]);
+    assert!(!both.status.success(), "one scope at a time");
+
+    chiyoda.ok(&["intake", "pause", "--own"]);
+    let refused = chiyoda.run(&["entry", "add", path.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("一時停止"));
+    chiyoda.ok(&["intake", "resume", "--own"]);
+    chiyoda.ok(&["entry", "add", path.to_str().unwrap()]);
+    let info = chiyoda.ok(&["info"]);
+    assert!(info.contains("未報告の件数: 1"), "{info}");
+}

@@ -270,7 +270,7 @@ pub fn evacuee(n: usize) -> EntryDraft {
         name: format!("報告　{n}郎"),
         furigana: "ホウコク　タロウ".into(),
         birth_date: "1980-01-01".into(),
-        sex: if n % 2 == 0 {
+        sex: if n.is_multiple_of(2) {
             "男".into()
         } else {
             "女".into()
@@ -297,6 +297,70 @@ pub fn deceased(n: usize) -> EntryDraft {
     draft.bereaved.name = "報告　花子".into();
     draft.bereaved.relationship = "妻".into();
     draft
+}
+
+/// Fills a new municipality database with `entries` entries (and the incident)
+/// through the node's own writer, in process, as fast as it takes them.
+pub async fn prefilled_municipality(
+    code: &str,
+    incident: &str,
+    entries: usize,
+) -> anpi_harness::TestDb {
+    use anpi_core::jurisdiction::JurisdictionCode;
+    use anpi_node::store::writer::{Command, Writer, system_actor};
+    let db = anpi_harness::TestDb::create().await;
+    let config = anpi_node::config::load(&anpi_node::config::NodeArgs {
+        jurisdiction: Some(code.into()),
+        database_url: Some(db.url.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    anpi_node::server::prepare_database(&config).await.unwrap();
+    let code = JurisdictionCode::parse(code).unwrap();
+    let (writer, task) = Writer::start(&db.url, code.clone()).await.unwrap();
+    let incident_id = incident.parse().unwrap();
+    writer
+        .submit(
+            system_actor(&code),
+            Command::CreateIncident {
+                name: "訓練：報告試験".into(),
+                mode: anpi_core::incident::IncidentMode::Drill,
+                id: Some(incident_id),
+            },
+        )
+        .await
+        .unwrap();
+    let template = anpi_core::entry::validate(&evacuee(0), chrono::Utc::now()).unwrap();
+    let tasks = 64;
+    let mut running = Vec::new();
+    for t in 0..tasks {
+        let writer = writer.clone();
+        let code = code.clone();
+        let template = template.clone();
+        running.push(tokio::spawn(async move {
+            for i in (t..entries).step_by(tasks) {
+                let mut entry = template.clone();
+                entry.draft.name = format!("報告　{i}郎");
+                writer
+                    .submit(
+                        system_actor(&code),
+                        Command::RecordEntry {
+                            incident: incident_id,
+                            entry: Box::new(entry),
+                            supersedes: None,
+                        },
+                    )
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for task in running {
+        task.await.unwrap();
+    }
+    drop(writer);
+    task.await.unwrap();
+    db
 }
 
 /// A fresh incident ID, as the national tier would announce it.

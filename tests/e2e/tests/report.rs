@@ -548,76 +548,12 @@ async fn reports_wait_for_a_parent_that_is_down_and_survive_nats_restarts() {
     wait_acknowledged(&mut chiyoda).await;
 }
 
-/// Fills a new municipality database with `entries` entries (and the incident)
-/// through the node's own writer, in process, as fast as it takes them.
-async fn prefilled_municipality(
-    code: &str,
-    incident: &str,
-    entries: usize,
-) -> anpi_harness::TestDb {
-    use anpi_core::jurisdiction::JurisdictionCode;
-    use anpi_node::store::writer::{Command, Writer, system_actor};
-    let db = anpi_harness::TestDb::create().await;
-    let config = anpi_node::config::load(&anpi_node::config::NodeArgs {
-        jurisdiction: Some(code.into()),
-        database_url: Some(db.url.clone()),
-        ..Default::default()
-    })
-    .unwrap();
-    anpi_node::server::prepare_database(&config).await.unwrap();
-    let code = JurisdictionCode::parse(code).unwrap();
-    let (writer, task) = Writer::start(&db.url, code.clone()).await.unwrap();
-    let incident_id = incident.parse().unwrap();
-    writer
-        .submit(
-            system_actor(&code),
-            Command::CreateIncident {
-                name: "訓練：報告試験".into(),
-                mode: anpi_core::incident::IncidentMode::Drill,
-                id: Some(incident_id),
-            },
-        )
-        .await
-        .unwrap();
-    let template = anpi_core::entry::validate(&evacuee(0), chrono::Utc::now()).unwrap();
-    let tasks = 64;
-    let mut running = Vec::new();
-    for t in 0..tasks {
-        let writer = writer.clone();
-        let code = code.clone();
-        let template = template.clone();
-        running.push(tokio::spawn(async move {
-            for i in (t..entries).step_by(tasks) {
-                let mut entry = template.clone();
-                entry.draft.name = format!("報告　{i}郎");
-                writer
-                    .submit(
-                        system_actor(&code),
-                        Command::RecordEntry {
-                            incident: incident_id,
-                            entry: Box::new(entry),
-                            supersedes: None,
-                        },
-                    )
-                    .await
-                    .unwrap();
-            }
-        }));
-    }
-    for task in running {
-        task.await.unwrap();
-    }
-    drop(writer);
-    task.await.unwrap();
-    db
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_of_200000_events_arrives_complete() {
     const EVENTS: i64 = 200_000;
     let nats = NatsServer::start();
     let incident = incident_id();
-    let db = prefilled_municipality(CHIYODA, &incident, EVENTS as usize - 1).await;
+    let db = anpi_e2e::prefilled_municipality(CHIYODA, &incident, EVENTS as usize - 1).await;
     let mut chiyoda = Member::start_on(CHIYODA, db, &nats).await;
     let mut tokyo = Member::start(TOKYO, &nats).await;
     tokyo.client.create_incident(&incident).await;

@@ -1,0 +1,142 @@
+//! Benchmark: events per second from a municipality's "report" until the national log
+//! holds them (municipality → prefecture → national, two JetStream hops, two
+//! PostgreSQL applies), against raw JetStream publish throughput of the same message
+//! payloads in the same run (our own async-nats publisher, `nats bench`-style: async
+//! publishes with acknowledgements awaited in a window, file storage).
+//!
+//! Run: `cargo build --release --bins && cargo bench -p anpi-e2e --bench report --
+//! [--events N]` (default 50,000). Needs PostgreSQL and nats-server as for the tests.
+//! R.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use anpi_e2e::{Deadline, Member, incident_id, prefilled_municipality};
+use anpi_harness::NatsServer;
+use async_nats::jetstream::{self, stream};
+use futures::StreamExt;
+
+const WAIT: Duration = Duration::from_secs(1800);
+
+async fn national_holds(national: &Member, n: i64) -> bool {
+    national
+        .count("SELECT count(*) FROM events WHERE origin = '131016' AND kind IN ('IncidentCreated', 'EntryRecorded')")
+        .await
+        >= n
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let mut events: i64 = 50_000;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--events" => {
+                events = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--events N")
+            }
+            "--bench" => {}
+            other => panic!("unknown argument {other} (use --events N)"),
+        }
+    }
+    let nats = NatsServer::start();
+    let incident = incident_id();
+    eprintln!("filling the municipality's log with {events} events ...");
+    let db = prefilled_municipality("131016", &incident, events as usize - 1).await;
+    let mut chiyoda = Member::start_on("131016", db, &nats).await;
+    let mut tokyo = Member::start("130001", &nats).await;
+    let mut national = Member::start("000001", &nats).await;
+    tokyo.client.create_incident(&incident).await;
+    national.client.create_incident(&incident).await;
+
+    // Capture the parts as they pass, to publish the same payloads raw afterwards.
+    let spy = async_nats::connect(&nats.url).await.unwrap();
+    let mut captured = spy.subscribe("anpi.report.130001.131016").await.unwrap();
+    spy.flush().await.unwrap();
+
+    eprintln!("reporting ...");
+    let started = Instant::now();
+    let report = chiyoda.client.report().await.report.expect("a report");
+    assert_eq!(report.event_count, events);
+    let deadline = Deadline::new("the prefecture to apply the report", WAIT);
+    while tokyo.count("SELECT count(*) FROM reports_received").await == 0 {
+        deadline.tick().await;
+    }
+    let at_prefecture = started.elapsed();
+    let forwarded = tokyo.client.report().await.report.expect("a report");
+    assert!(forwarded.event_count >= events);
+    let deadline = Deadline::new("the national log to hold the report", WAIT);
+    while !national_holds(&national, events).await {
+        deadline.tick().await;
+    }
+    let end_to_end = started.elapsed();
+
+    let mut payloads = Vec::new();
+    while let Ok(Some(message)) =
+        tokio::time::timeout(Duration::from_millis(500), captured.next()).await
+    {
+        payloads.push(message.payload);
+    }
+    let bytes: usize = payloads.iter().map(|p| p.len()).sum();
+
+    // Raw JetStream: the same payloads, published to a file-storage stream of their own.
+    let js = jetstream::new(spy.clone());
+    js.create_stream(stream::Config {
+        name: "BENCH_RAW".into(),
+        subjects: vec!["bench.raw".into()],
+        storage: stream::StorageType::File,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let rounds = 5;
+    let raw_started = Instant::now();
+    let mut window = VecDeque::new();
+    for _ in 0..rounds {
+        for payload in &payloads {
+            window.push_back(js.publish("bench.raw", payload.clone()).await.unwrap());
+            if window.len() >= 16 {
+                window.pop_front().unwrap().await.unwrap();
+            }
+        }
+    }
+    for ack in window {
+        ack.await.unwrap();
+    }
+    let raw = raw_started.elapsed() / rounds;
+
+    let pipeline_rate = events as f64 / end_to_end.as_secs_f64();
+    let raw_rate = events as f64 / raw.as_secs_f64();
+    println!("events in the report:             {events}");
+    println!(
+        "parts (JetStream messages):       {} ({:.1} MiB compressed, {:.0} KiB per part)",
+        payloads.len(),
+        bytes as f64 / 1048576.0,
+        bytes as f64 / 1024.0 / payloads.len().max(1) as f64
+    );
+    println!(
+        "report → prefecture log:          {:.2} s ({:.0} events/s)",
+        at_prefecture.as_secs_f64(),
+        events as f64 / at_prefecture.as_secs_f64()
+    );
+    println!(
+        "report → national log (2 hops):   {:.2} s ({pipeline_rate:.0} events/s)",
+        end_to_end.as_secs_f64()
+    );
+    println!(
+        "raw JetStream publish, same parts: {:.3} s per pass ({raw_rate:.0} events/s, {:.0} MiB/s; mean of {rounds})",
+        raw.as_secs_f64(),
+        bytes as f64 / 1048576.0 / raw.as_secs_f64()
+    );
+    println!(
+        "ratio pipeline / raw publish:     {:.4}",
+        pipeline_rate / raw_rate
+    );
+    for member in [&chiyoda, &tokyo, &national] {
+        for line in member.node.log().lines().filter(|l| l.contains("report")) {
+            println!("  {} | {line}", member.code);
+        }
+    }
+}
