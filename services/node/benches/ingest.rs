@@ -23,7 +23,6 @@
 use std::pin::pin;
 use std::time::Instant;
 
-use anpi_core::entry::{EntryDraft, FormKind};
 use anpi_core::ids::AccountId;
 use anpi_harness::TestDb;
 use anpi_node::config::{self, NodeArgs};
@@ -75,22 +74,9 @@ fn authorized<T>(token: &MetadataValue<Ascii>, message: T) -> tonic::Request<T> 
     request
 }
 
-/// A valid Form 1 draft for person `n` (as the integration tests' `evacuee`).
+/// A valid Form 1 draft for person `n`.
 fn evacuee(n: usize) -> v1::EntryDraft {
-    let mut draft = EntryDraft {
-        form: FormKind::Form1,
-        written_at: "2026-11-21 10:00".into(),
-        name: format!("試験　{n}郎"),
-        furigana: "シケン　タロウ".into(),
-        birth_date: "1980-01-01".into(),
-        sex: if n.is_multiple_of(2) { "男" } else { "女" }.into(),
-        ..EntryDraft::default()
-    };
-    draft.address.prefecture = "東京都".into();
-    draft.address.municipality = "千代田区".into();
-    draft.address.lot = format!("{n}-1");
-    draft.injury.status = "非該当".into();
-    draft_to_proto(&draft)
+    draft_to_proto(&anpi_core::entry::fixtures::numbered_evacuee(n))
 }
 
 async fn head(db: &tokio_postgres::Client) -> Result<i64> {

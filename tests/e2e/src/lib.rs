@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use anpi_core::entry::{EntryDraft, FormKind};
+use anpi_core::entry::EntryDraft;
 use anpi_harness::{NatsServer, TestDb, TestNode, workspace_bin};
 use anpi_proto::{draft_to_proto, v1};
 use tonic::transport::Channel;
@@ -262,42 +262,7 @@ impl Deadline {
     }
 }
 
-/// A valid Form 1 draft for person number `n`.
-pub fn evacuee(n: usize) -> EntryDraft {
-    let mut draft = EntryDraft {
-        form: FormKind::Form1,
-        written_at: "2026-11-21 10:00".into(),
-        name: format!("報告　{n}郎"),
-        furigana: "ホウコク　タロウ".into(),
-        birth_date: "1980-01-01".into(),
-        sex: if n.is_multiple_of(2) {
-            "男".into()
-        } else {
-            "女".into()
-        },
-        ..EntryDraft::default()
-    };
-    draft.address.prefecture = "東京都".into();
-    draft.address.municipality = "千代田区".into();
-    draft.address.lot = format!("{n}-1");
-    draft.injury.status = "非該当".into();
-    draft
-}
-
-/// A valid Form 2 draft (deceased) for person number `n`.
-pub fn deceased(n: usize) -> EntryDraft {
-    let mut draft = evacuee(n);
-    draft.form = FormKind::Form2;
-    draft.injury = Default::default();
-    draft.death.date = "2026-11-21".into();
-    draft.death.place = "千代田区永田町1丁目付近".into();
-    draft.death.circumstances = "建物の倒壊に巻き込まれて死亡".into();
-    draft.body_location = "千代田区総合体育館".into();
-    draft.bereaved.consent = "同意しない".into();
-    draft.bereaved.name = "報告　花子".into();
-    draft.bereaved.relationship = "妻".into();
-    draft
-}
+pub use anpi_core::entry::fixtures::{numbered_deceased as deceased, numbered_evacuee as evacuee};
 
 /// Fills a new municipality database with `entries` entries (and the incident)
 /// through the node's own writer, in process, as fast as it takes them.
@@ -340,7 +305,7 @@ pub async fn prefilled_municipality(
         running.push(tokio::spawn(async move {
             for i in (t..entries).step_by(tasks) {
                 let mut entry = template.clone();
-                entry.draft.name = format!("報告　{i}郎");
+                entry.draft.name = format!("試験　{i}郎");
                 writer
                     .submit(
                         system_actor(&code),

@@ -1,9 +1,10 @@
-//! Valid drafts shared by the crate's unit tests.
+//! Valid drafts for tests and benchmarks: this crate's unit tests, and other crates'
+//! tests through the `fixtures` feature.
 
 use super::{EntryDraft, FormKind, InjuryDraft};
 
 /// A complete, valid Form 1 draft (evacuee).
-pub(crate) fn evacuee() -> EntryDraft {
+pub fn evacuee() -> EntryDraft {
     let mut draft = EntryDraft {
         form: FormKind::Form1,
         written_at: "2026-11-21 14:30".into(),
@@ -22,7 +23,7 @@ pub(crate) fn evacuee() -> EntryDraft {
 }
 
 /// A complete, valid Form 2 draft (deceased).
-pub(crate) fn deceased() -> EntryDraft {
+pub fn deceased() -> EntryDraft {
     let mut draft = evacuee();
     draft.form = FormKind::Form2;
     draft.injury = InjuryDraft::default();
@@ -33,6 +34,40 @@ pub(crate) fn deceased() -> EntryDraft {
     draft.body_location = "千代田区総合体育館".into();
     draft.bereaved.consent = "同意しない".into();
     draft.bereaved.name = "消防　良子".into();
+    draft.bereaved.relationship = "妻".into();
+    draft
+}
+
+/// A minimal valid Form 1 draft for person number `n` (distinct name and lot), for
+/// tests and benchmarks that need many people.
+pub fn numbered_evacuee(n: usize) -> EntryDraft {
+    let mut draft = EntryDraft {
+        form: FormKind::Form1,
+        written_at: "2026-11-21 10:00".into(),
+        name: format!("試験　{n}郎"),
+        furigana: "シケン　タロウ".into(),
+        birth_date: "1980-01-01".into(),
+        sex: if n.is_multiple_of(2) { "男" } else { "女" }.into(),
+        ..EntryDraft::default()
+    };
+    draft.address.prefecture = "東京都".into();
+    draft.address.municipality = "千代田区".into();
+    draft.address.lot = format!("{n}-1");
+    draft.injury.status = "非該当".into();
+    draft
+}
+
+/// A valid Form 2 draft (deceased) for person number `n`.
+pub fn numbered_deceased(n: usize) -> EntryDraft {
+    let mut draft = numbered_evacuee(n);
+    draft.form = FormKind::Form2;
+    draft.injury = InjuryDraft::default();
+    draft.death.date = "2026-11-21".into();
+    draft.death.place = "千代田区永田町1丁目付近".into();
+    draft.death.circumstances = "建物の倒壊に巻き込まれて死亡".into();
+    draft.body_location = "千代田区総合体育館".into();
+    draft.bereaved.consent = "同意しない".into();
+    draft.bereaved.name = "試験　花子".into();
     draft.bereaved.relationship = "妻".into();
     draft
 }

@@ -5,8 +5,8 @@
 //! keys with their `CANON_VERSION` (N-04), or returns every problem at once.
 
 mod draft;
-#[cfg(test)]
-pub(crate) mod fixtures;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 mod time;
 mod validate;
 

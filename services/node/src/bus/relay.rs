@@ -152,7 +152,7 @@ async fn publish_report(
             report_id: report.report_id.to_string(),
             from: bus.code.to_string(),
             to: report.to.to_string(),
-            log_id: bus.writer_log_id(client).await?.to_string(),
+            log_id: crate::store::reader::log_id(client).await?.to_string(),
             seq: report.seq,
             event_count: report.event_count,
             ..Default::default()
@@ -280,11 +280,5 @@ impl PartSink<'_> {
             self.await_oldest().await?;
         }
         Ok(())
-    }
-}
-
-impl Bus {
-    async fn writer_log_id(&self, client: &tokio_postgres::Client) -> anyhow::Result<Uuid> {
-        Ok(crate::store::reader::log_id(client).await?.as_uuid())
     }
 }

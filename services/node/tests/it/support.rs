@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anpi_core::entry::{EntryDraft, FormKind};
+use anpi_core::entry::EntryDraft;
 use anpi_core::event::Actor;
 use anpi_core::ids::{AccountId, IncidentId};
 use anpi_core::incident::IncidentMode;
@@ -37,27 +37,7 @@ pub fn example(name: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-/// A valid Form 1 draft for person number `n`.
-pub fn evacuee(n: usize) -> EntryDraft {
-    let mut draft = EntryDraft {
-        form: FormKind::Form1,
-        written_at: "2026-11-21 10:00".into(),
-        name: format!("試験　{n}郎"),
-        furigana: "シケン　タロウ".into(),
-        birth_date: "1980-01-01".into(),
-        sex: if n.is_multiple_of(2) {
-            "男".into()
-        } else {
-            "女".into()
-        },
-        ..EntryDraft::default()
-    };
-    draft.address.prefecture = "東京都".into();
-    draft.address.municipality = "千代田区".into();
-    draft.address.lot = format!("{n}-1");
-    draft.injury.status = "非該当".into();
-    draft
-}
+pub use anpi_core::entry::fixtures::numbered_evacuee as evacuee;
 
 pub async fn start_writer(url: &str) -> (Writer, tokio::task::JoinHandle<()>) {
     anpi_node::server::prepare_database(&config(url, "127.0.0.1:1"))
