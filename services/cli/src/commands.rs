@@ -38,7 +38,7 @@ pub(crate) fn emit<T: serde::Serialize>(
     }
 }
 
-fn records_table(records: &[v1::Record]) -> String {
+pub(crate) fn records_table(records: &[v1::Record]) -> String {
     let rows: Vec<Vec<String>> = records
         .iter()
         .map(|r| {
@@ -238,6 +238,16 @@ async fn run_authenticated(
     command: Cmd,
 ) -> anyhow::Result<ExitCode> {
     match command {
+        Cmd::Organise {
+            command,
+            incident,
+            limit,
+            json,
+        } => crate::organise::organise(client, command, incident, limit, json).await?,
+        Cmd::Search(args) => crate::organise::search(client, args).await?,
+        Cmd::Replay { until, into, json } => {
+            crate::organise::replay(client, until, into, json).await?
+        }
         Cmd::Info { json } => {
             let info = client
                 .get_node_info(v1::GetNodeInfoRequest {})

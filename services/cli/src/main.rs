@@ -1,9 +1,11 @@
 //! `anpi`: the operator command line. Talks to one node over gRPC.
-//! R: E-01, E-02, E-12, D-05, T-04, L-02, A-01, R-01, R-03, R-04.
+//! R: E-01, E-02, E-12, D-04, D-05, T-04, L-02, A-01, R-01, R-03, R-04, R-05, S-01..S-04,
+//! P-03, P-04.
 
 mod client;
 mod commands;
 mod entry_file;
+mod organise;
 mod reports;
 mod session;
 mod table;
@@ -66,6 +68,33 @@ pub enum Cmd {
     Reports {
         #[command(subcommand)]
         command: ReportsCmd,
+    },
+    /// The organise/report screen (重複検索・報告): records not yet reported first,
+    /// suspected duplicates and automatic-removal conflicts.
+    Organise {
+        #[command(subcommand)]
+        command: Option<OrganiseCmd>,
+        #[arg(long)]
+        incident: Option<String>,
+        /// At most this many records (default 500).
+        #[arg(long)]
+        limit: Option<i32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search (検索): tolerant exact match, or partial match with --fuzzy (曖昧検索).
+    Search(SearchArgs),
+    /// Rebuild the read model from the log into a separate schema (default `replay`,
+    /// compared row by row with the live one), optionally as of a time.
+    Replay {
+        /// Only events appended up to this time (RFC 3339 or `YYYY-MM-DD HH:MM` JST).
+        #[arg(long)]
+        until: Option<String>,
+        /// Schema to build into (replaced if it exists).
+        #[arg(long)]
+        into: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// The node's event log in order.
     Events {
@@ -150,6 +179,60 @@ pub enum EntryCmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum OrganiseCmd {
+    /// The operator confirmed REMOVE is the same person as KEEP: delete REMOVE with
+    /// the reason (reported upward at the next report).
+    Merge {
+        keep: String,
+        remove: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `anpi search`: every criterion optional, at least one required.
+#[derive(clap::Args)]
+pub struct SearchArgs {
+    /// 氏名
+    #[arg(long)]
+    name: Option<String>,
+    /// フリガナ
+    #[arg(long)]
+    kana: Option<String>,
+    /// 出生の年月日 (era or Gregorian)
+    #[arg(long)]
+    birth: Option<String>,
+    /// 男 / 女
+    #[arg(long)]
+    sex: Option<String>,
+    /// 住所
+    #[arg(long)]
+    address: Option<String>,
+    /// 日本 / 不明 / a country in katakana
+    #[arg(long)]
+    nationality: Option<String>,
+    /// その他個人を識別するための情報 (always a partial match)
+    #[arg(long)]
+    text: Option<String>,
+    /// Partial match (曖昧検索) on name, furigana and address.
+    #[arg(long)]
+    fuzzy: bool,
+    /// Search the national shared dataset (共用領域) instead of the private area.
+    #[arg(long)]
+    shared: bool,
+    /// Red Cross view: only persons of non-Japanese or unknown nationality (P-04).
+    #[arg(long)]
+    red_cross: bool,
+    #[arg(long)]
+    incident: Option<String>,
+    /// At most this many records (default 100, at most 1000).
+    #[arg(long)]
+    limit: Option<i32>,
+    #[arg(long)]
+    json: bool,
 }
 
 /// What `anpi intake pause|resume` acts on: exactly one of the two.

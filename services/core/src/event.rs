@@ -9,6 +9,7 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::dedup::{DedupMode, Rule};
 use crate::entry::Entry;
 use crate::ids::{AccountId, EventId, IncidentId, LogId, RecordId, ReportId};
 use crate::incident::Incident;
@@ -109,6 +110,22 @@ pub enum Payload {
     IntakeResumed {
         scope: IntakeScope,
     },
+    /// Automatic duplicate removal (D-02): `removed` is deleted in this tier's private
+    /// area in favour of `kept`, by `rule`. Each tier decides for itself on intake
+    /// (D-07), so the event stays local and is not reported.
+    DuplicateRemoved {
+        kept: RecordId,
+        removed: RecordId,
+        rule: Rule,
+        mode: DedupMode,
+    },
+    /// Two records with the same 4 information whose 記入日時 and 受信日時 disagree
+    /// (D-02, 例3): both stay, flagged for the operator. Local, like the removal.
+    DuplicateFlagged {
+        older: RecordId,
+        newer: RecordId,
+        mode: DedupMode,
+    },
 }
 
 impl Payload {
@@ -125,6 +142,8 @@ impl Payload {
             Payload::ReportAcknowledged { .. } => "ReportAcknowledged",
             Payload::IntakePaused { .. } => "IntakePaused",
             Payload::IntakeResumed { .. } => "IntakeResumed",
+            Payload::DuplicateRemoved { .. } => "DuplicateRemoved",
+            Payload::DuplicateFlagged { .. } => "DuplicateFlagged",
         }
     }
 
@@ -140,6 +159,7 @@ impl Payload {
             Payload::EntryRecorded { record_id, .. }
             | Payload::EntryDeleted { record_id, .. }
             | Payload::DepartureRecorded { record_id, .. } => Some(*record_id),
+            Payload::DuplicateRemoved { removed, .. } => Some(*removed),
             _ => None,
         }
     }

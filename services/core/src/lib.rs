@@ -5,6 +5,7 @@
 
 pub mod canon;
 pub mod consent;
+pub mod dedup;
 pub mod entry;
 pub mod era;
 pub mod event;
@@ -14,4 +15,5 @@ pub mod jurisdiction;
 pub mod prefecture;
 pub mod private_area;
 pub mod report;
+pub mod search;
 pub mod validation;

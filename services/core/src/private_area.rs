@@ -81,6 +81,9 @@ pub struct RecordState {
     pub last_position: i64,
     pub deletion: Option<Deletion>,
     pub departure: Option<Departure>,
+    /// The record kept when automatic duplicate removal deleted this one (D-02).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<RecordId>,
 }
 
 impl RecordState {
@@ -120,6 +123,7 @@ pub fn apply(state: Option<RecordState>, event: &Event) -> Option<RecordState> {
             last_position: event.position,
             deletion: None,
             departure: None,
+            duplicate_of: None,
         }),
         (Payload::EntryDeleted { record_id, reason }, Some(mut state))
             if *record_id == state.record_id =>
@@ -140,6 +144,24 @@ pub fn apply(state: Option<RecordState>, event: &Event) -> Option<RecordState> {
                 at: envelope.received_at,
                 actor: envelope.actor.clone(),
             });
+            state.last_position = event.position;
+            Some(state)
+        }
+        (
+            Payload::DuplicateRemoved {
+                kept,
+                removed,
+                rule,
+                ..
+            },
+            Some(mut state),
+        ) if *removed == state.record_id && state.deletion.is_none() => {
+            state.deletion = Some(Deletion {
+                reason: rule.reason_ja().to_string(),
+                at: envelope.received_at,
+                actor: envelope.actor.clone(),
+            });
+            state.duplicate_of = Some(*kept);
             state.last_position = event.position;
             Some(state)
         }

@@ -3,13 +3,14 @@
 //!
 //! Environment variables (also shown by `anpi-node serve --help`):
 //! `ANPI_CONFIG`, `ANPI_TIER`, `ANPI_JURISDICTION`, `ANPI_PARENT`, `ANPI_DATABASE_URL`,
-//! `ANPI_NATS_URL`, `ANPI_LISTEN`, `ANPI_REPORT_INTERVAL_MINUTES`, `ANPI_LOG` (tracing
-//! filter).
+//! `ANPI_NATS_URL`, `ANPI_LISTEN`, `ANPI_REPORT_INTERVAL_MINUTES`, `ANPI_DEDUP_MODE`,
+//! `ANPI_LOG` (tracing filter).
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anpi_core::dedup::DedupMode;
 use anpi_core::jurisdiction::{JurisdictionCode, Tier};
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -41,6 +42,10 @@ pub struct NodeArgs {
     /// Report automatically every N minutes (R-01; 0 or unset: only when asked).
     #[arg(long, env = "ANPI_REPORT_INTERVAL_MINUTES")]
     pub report_interval_minutes: Option<u64>,
+    /// Automatic duplicate removal compares canonical forms (`canonical`, default) or
+    /// raw strings as the original system did (`strict`) (D-03).
+    #[arg(long, env = "ANPI_DEDUP_MODE")]
+    pub dedup_mode: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -53,6 +58,7 @@ struct FileConfig {
     nats_url: Option<String>,
     listen: Option<String>,
     report_interval_minutes: Option<u64>,
+    dedup_mode: Option<String>,
 }
 
 /// A secret that never prints (database URLs may hold passwords).
@@ -82,6 +88,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Automatic report period; `None`: off.
     pub report_interval: Option<std::time::Duration>,
+    /// How automatic duplicate removal compares the 4 information (D-03).
+    pub dedup_mode: DedupMode,
 }
 
 impl Config {
@@ -166,7 +174,13 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
     if report_interval.is_some() && parent.is_none() {
         bail!("the national node does not report; remove report_interval_minutes");
     }
+    let dedup_mode = match pick(&args.dedup_mode, file.dedup_mode) {
+        Some(text) => DedupMode::parse(&text)
+            .with_context(|| format!("unknown dedup_mode `{text}` (canonical or strict)"))?,
+        None => DedupMode::default(),
+    };
     Ok(Config {
+        dedup_mode,
         report_interval,
         tier,
         jurisdiction,

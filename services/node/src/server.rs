@@ -14,7 +14,7 @@ use crate::api::{AuthService, NodeService, NodeState};
 use crate::bus::{self, Bus};
 use crate::config::Config;
 use crate::store::accounts::{self, Accounts};
-use crate::store::writer::{Command, Outcome, Writer, system_actor};
+use crate::store::writer::{Command, Outcome, Writer, WriterOptions, system_actor};
 use crate::store::{self};
 
 /// Creates the database if needed, applies migrations and claims it for this node.
@@ -84,7 +84,11 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     prepare_database(&config).await?;
     let url = config.database_url.expose().to_string();
-    let (writer, writer_task) = Writer::start(&url, config.jurisdiction.clone()).await?;
+    let options = WriterOptions {
+        dedup_mode: config.dedup_mode,
+    };
+    let (writer, writer_task) =
+        Writer::start_with(&url, config.jurisdiction.clone(), options).await?;
     let pool = store::pool(&url, 8)?;
     let nats = bus::connect(&config.nats_url, &config.jurisdiction)
         .await

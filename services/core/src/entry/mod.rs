@@ -7,6 +7,8 @@
 mod draft;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod synthetic;
 mod time;
 mod validate;
 

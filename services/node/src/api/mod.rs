@@ -3,6 +3,7 @@
 
 mod convert;
 pub mod error;
+mod organise;
 mod reports;
 
 use std::sync::Arc;
@@ -410,6 +411,48 @@ impl v1::node_server::Node for NodeService {
         self.0.actor(&request).await?;
         Ok(Response::new(
             reports::history(&self.0, request.into_inner()).await?,
+        ))
+    }
+
+    async fn organise(
+        &self,
+        request: Request<v1::OrganiseRequest>,
+    ) -> Result<Response<v1::OrganiseResponse>, Status> {
+        self.0.actor(&request).await?;
+        Ok(Response::new(
+            organise::organise(&self.0, request.into_inner()).await?,
+        ))
+    }
+
+    async fn merge_duplicate(
+        &self,
+        request: Request<v1::MergeDuplicateRequest>,
+    ) -> Result<Response<v1::Record>, Status> {
+        let actor = self.0.actor(&request).await?;
+        Ok(Response::new(
+            organise::merge(&self.0, actor, request.into_inner()).await?,
+        ))
+    }
+
+    async fn search(
+        &self,
+        request: Request<v1::SearchRequest>,
+    ) -> Result<Response<v1::SearchResponse>, Status> {
+        self.0.actor(&request).await?;
+        Ok(Response::new(
+            organise::search(&self.0, request.into_inner()).await?,
+        ))
+    }
+
+    type ReplayStream = organise::ReplayStream;
+
+    async fn replay(
+        &self,
+        request: Request<v1::ReplayRequest>,
+    ) -> Result<Response<Self::ReplayStream>, Status> {
+        self.0.actor(&request).await?;
+        Ok(Response::new(
+            organise::replay(&self.0, request.into_inner()).await?,
         ))
     }
 }

@@ -12,6 +12,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_reports",
         include_str!("../../../../schemas/postgres/0002_reports.sql"),
     ),
+    (
+        "0003_organise_search",
+        include_str!("../../../../schemas/postgres/0003_organise_search.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

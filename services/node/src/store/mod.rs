@@ -7,6 +7,7 @@ pub mod accounts;
 mod migrate;
 pub mod projection;
 pub mod reader;
+pub mod search;
 pub mod writer;
 
 use anpi_core::jurisdiction::{JurisdictionCode, Tier};

@@ -7,12 +7,14 @@
 //! [`Batch`], which folds with `anpi_core::private_area::apply`, so a rebuild cannot
 //! differ from the live result.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anpi_core::event::{Event, Payload};
 use anpi_core::ids::RecordId;
 use anpi_core::incident::Incident;
 use anpi_core::private_area::{self, RecordState};
+use anpi_core::search::Indexed;
+use chrono::{DateTime, Utc};
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
@@ -28,6 +30,8 @@ pub struct Batch {
     /// Every record state the batch touched (loaded or created), by id.
     pub states: HashMap<RecordId, RecordState>,
     touched: BTreeMap<RecordId, ()>,
+    /// Records this batch created (their search columns are written once).
+    created: HashSet<RecordId>,
     incidents: Vec<(Incident, i64)>,
     /// Report and intake events, written in order after the records.
     bookkeeping: Vec<Event>,
@@ -62,11 +66,16 @@ impl Batch {
             | Payload::ReportReceived { .. }
             | Payload::ReportAcknowledged { .. }
             | Payload::IntakePaused { .. }
-            | Payload::IntakeResumed { .. } => self.bookkeeping.push(event.clone()),
+            | Payload::IntakeResumed { .. }
+            | Payload::DuplicateFlagged { .. } => self.bookkeeping.push(event.clone()),
             payload => {
                 if let Some(id) = payload.record_id() {
                     let before = self.states.remove(&id);
+                    let new = before.is_none();
                     if let Some(after) = private_area::apply(before, event) {
+                        if new {
+                            self.created.insert(id);
+                        }
                         self.states.insert(id, after);
                         self.touched.insert(id, ());
                     }
@@ -81,30 +90,7 @@ impl Batch {
             return Ok(());
         };
         if !self.touched.is_empty() {
-            let mut ids = Vec::new();
-            let mut incidents = Vec::new();
-            let mut labels = Vec::new();
-            let mut recorded = Vec::new();
-            let mut last = Vec::new();
-            let mut data = Vec::new();
-            for id in self.touched.keys() {
-                let state = &self.states[id];
-                ids.push(id.as_uuid());
-                incidents.push(state.incident.as_uuid());
-                labels.push(state.label().as_str().to_string());
-                recorded.push(state.recorded_position);
-                last.push(state.last_position);
-                data.push(serde_json::to_value(state)?);
-            }
-            client
-                .execute(
-                    "INSERT INTO records (record_id, incident_id, state, recorded_position, last_position, data)
-                     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::jsonb[])
-                     ON CONFLICT (record_id) DO UPDATE
-                       SET state = EXCLUDED.state, last_position = EXCLUDED.last_position, data = EXCLUDED.data",
-                    &[&ids, &incidents, &labels, &recorded, &last, &data],
-                )
-                .await?;
+            write_records(client, &self.states, &self.touched, &self.created).await?;
         }
         for (incident, position) in &self.incidents {
             client
@@ -222,9 +208,151 @@ async fn write_bookkeeping<C: GenericClient>(client: &C, event: &Event) -> Resul
                 )
                 .await?;
         }
+        Payload::DuplicateFlagged { older, newer, mode } => {
+            client
+                .execute(
+                    "INSERT INTO duplicate_flags (older, newer, incident_id, mode, flagged_at, position)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (older, newer) DO NOTHING",
+                    &[
+                        &older.as_uuid(),
+                        &newer.as_uuid(),
+                        &e.incident.map(|i| i.as_uuid()),
+                        &mode.as_str(),
+                        &e.received_at,
+                        &event.position,
+                    ],
+                )
+                .await?;
+        }
         _ => {}
     }
     Ok(())
+}
+
+/// Upserts the touched records: every column for the ones created in this batch (the
+/// search and dedup columns derive from the entry, which never changes), state and
+/// data for the others.
+async fn write_records<C: GenericClient>(
+    client: &C,
+    states: &HashMap<RecordId, RecordState>,
+    touched: &BTreeMap<RecordId, ()>,
+    created: &HashSet<RecordId>,
+) -> Result<()> {
+    let (new, changed): (Vec<&RecordId>, Vec<&RecordId>) =
+        touched.keys().partition(|id| created.contains(id));
+    if !changed.is_empty() {
+        let mut ids = Vec::new();
+        let mut labels = Vec::new();
+        let mut last = Vec::new();
+        let mut data = Vec::new();
+        for id in changed {
+            let state = &states[id];
+            ids.push(id.as_uuid());
+            labels.push(state.label().as_str().to_string());
+            last.push(state.last_position);
+            data.push(serde_json::to_value(state)?);
+        }
+        client
+            .execute(
+                "UPDATE records r SET state = u.state, last_position = u.last_position, data = u.data
+                 FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::jsonb[]) AS u(record_id, state, last_position, data)
+                 WHERE r.record_id = u.record_id",
+                &[&ids, &labels, &last, &data],
+            )
+            .await?;
+    }
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut c = NewColumns::default();
+    for id in new {
+        c.push(&states[id])?;
+    }
+    client
+        .execute(
+            "INSERT INTO records (record_id, incident_id, state, recorded_position, last_position, data,
+                                  origin, written_at, received_at, dedup_key, dedup_key_strict, suspect_key,
+                                  name_key, kana_key, birth_date, sex, address_key, nationality, nationality_key,
+                                  name_search, kana_search, address_search, text_search, grams)
+             SELECT a, b, c, d, e, f, h, i, j, k, l, m, n, o, p, q, r, s, t, v, w, x, y,
+                    string_to_array(g, chr(31)) FROM unnest(
+                 $1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::jsonb[],
+                 $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[],
+                 $13::text[], $14::text[], $15::date[], $16::text[], $17::text[], $18::text[], $19::text[],
+                 $20::text[], $21::text[], $22::text[], $23::text[], $24::text[]) AS u(
+                 a, b, c, d, e, f, h, i, j, k, l, m, n, o, p, q, r, s, t, v, w, x, y, g)
+             ON CONFLICT (record_id) DO UPDATE
+               SET state = EXCLUDED.state, last_position = EXCLUDED.last_position, data = EXCLUDED.data",
+            &[
+                &c.ids, &c.incidents, &c.labels, &c.recorded, &c.last, &c.data, &c.origins, &c.written,
+                &c.received, &c.dedup, &c.dedup_strict, &c.suspect, &c.name_key, &c.kana_key, &c.birth,
+                &c.sex, &c.address_key, &c.nationality, &c.nationality_key, &c.name_search,
+                &c.kana_search, &c.address_search, &c.text_search, &c.grams,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Column arrays of new records for one `unnest` insert.
+#[derive(Default)]
+struct NewColumns {
+    ids: Vec<Uuid>,
+    incidents: Vec<Uuid>,
+    labels: Vec<String>,
+    recorded: Vec<i64>,
+    last: Vec<i64>,
+    data: Vec<serde_json::Value>,
+    origins: Vec<String>,
+    written: Vec<chrono::DateTime<chrono::Utc>>,
+    received: Vec<chrono::DateTime<chrono::Utc>>,
+    dedup: Vec<Option<String>>,
+    dedup_strict: Vec<Option<String>>,
+    suspect: Vec<Option<String>>,
+    name_key: Vec<String>,
+    kana_key: Vec<String>,
+    birth: Vec<Option<chrono::NaiveDate>>,
+    sex: Vec<Option<&'static str>>,
+    address_key: Vec<String>,
+    nationality: Vec<&'static str>,
+    nationality_key: Vec<String>,
+    name_search: Vec<String>,
+    kana_search: Vec<String>,
+    address_search: Vec<String>,
+    text_search: Vec<String>,
+    /// The grams joined with U+001F (an array of arrays cannot be unnested row-wise).
+    grams: Vec<String>,
+}
+
+impl NewColumns {
+    fn push(&mut self, state: &RecordState) -> Result<()> {
+        let x = Indexed::of(&state.entry);
+        self.ids.push(state.record_id.as_uuid());
+        self.incidents.push(state.incident.as_uuid());
+        self.labels.push(state.label().as_str().to_string());
+        self.recorded.push(state.recorded_position);
+        self.last.push(state.last_position);
+        self.data.push(serde_json::to_value(state)?);
+        self.origins.push(state.origin.to_string());
+        self.written.push(state.entry.parsed.written_at);
+        self.received.push(state.received_at);
+        self.dedup.push(x.dedup_key);
+        self.dedup_strict.push(x.dedup_key_strict);
+        self.suspect.push(x.suspect_key);
+        self.name_key.push(x.name_key);
+        self.kana_key.push(x.kana_key);
+        self.birth.push(x.birth_date);
+        self.sex.push(x.sex);
+        self.address_key.push(x.address_key);
+        self.nationality.push(x.nationality.as_str());
+        self.nationality_key.push(x.nationality_key);
+        self.name_search.push(x.name_search);
+        self.kana_search.push(x.kana_search);
+        self.address_search.push(x.address_search);
+        self.text_search.push(x.text_search);
+        self.grams.push(x.grams.join("\u{1f}"));
+        Ok(())
+    }
 }
 
 pub async fn checkpoint<C: GenericClient>(client: &C, name: &str) -> Result<i64> {
@@ -252,15 +380,30 @@ async fn set_checkpoint<C: GenericClient>(client: &C, name: &str, position: i64)
 /// of events folded. `progress` is called after each page with (position, head).
 pub async fn catch_up(
     client: &mut tokio_postgres::Client,
+    progress: impl FnMut(i64, i64),
+) -> Result<u64> {
+    let head = reader::head_position(&*client).await?;
+    fold_through(client, None, head, progress).await
+}
+
+/// Folds the events after the checkpoint up to `through`, into the projection tables
+/// of `schema` (the live ones when `None`), a page per transaction.
+async fn fold_through(
+    client: &mut tokio_postgres::Client,
+    schema: Option<&str>,
+    through: i64,
     mut progress: impl FnMut(i64, i64),
 ) -> Result<u64> {
     const PAGE: i64 = 5000;
-    let head = reader::head_position(&*client).await?;
     let mut folded = 0u64;
     loop {
         let tx = client.transaction().await?;
+        if let Some(schema) = schema {
+            tx.batch_execute(&format!("SET LOCAL search_path TO {schema}, public"))
+                .await?;
+        }
         let from = checkpoint(&tx, PRIVATE_AREA).await?;
-        let events = reader::read_events(&tx, from, PAGE).await?;
+        let events = reader::read_events(&tx, from, PAGE.min(through - from).max(0)).await?;
         if events.is_empty() {
             tx.commit().await?;
             return Ok(folded);
@@ -278,8 +421,94 @@ pub async fn catch_up(
         let reached = events.last().map(|e| e.position).unwrap_or(from);
         batch.write(&tx).await?;
         tx.commit().await?;
-        progress(reached, head);
+        progress(reached, through);
     }
+}
+
+/// The tables a projection writes (all rebuilt from the log).
+const PROJECTION_TABLES: [&str; 7] = [
+    "records",
+    "incidents",
+    "reports_sent",
+    "reports_received",
+    "intake_state",
+    "duplicate_flags",
+    "projection_checkpoints",
+];
+
+/// Whether `name` may name a replay schema: lower-case ASCII letters, digits and `_`,
+/// starting with a letter, not a schema of the node or of PostgreSQL.
+pub fn valid_schema_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name.len() <= 48
+        && name != "public"
+        && name != "information_schema"
+        && !name.starts_with("pg_")
+}
+
+/// The position `until` corresponds to: the last event appended at or before it.
+pub async fn position_at<C: GenericClient>(client: &C, until: DateTime<Utc>) -> Result<i64> {
+    Ok(client
+        .query_one(
+            "SELECT COALESCE(max(position), 0) FROM events WHERE appended_at <= $1",
+            &[&until],
+        )
+        .await?
+        .get(0))
+}
+
+/// Rebuilds the read model from position 0 through `through` into a fresh schema
+/// `schema` (replacing it), for auditors and for checking the live model. R: P-03,
+/// U-01, L-04.
+pub async fn replay_into(
+    client: &mut tokio_postgres::Client,
+    schema: &str,
+    through: i64,
+    progress: impl FnMut(i64, i64),
+) -> Result<u64> {
+    assert!(valid_schema_name(schema), "checked by the caller");
+    {
+        let tx = client.transaction().await?;
+        let mut sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};");
+        for table in PROJECTION_TABLES {
+            sql.push_str(&format!(
+                "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL);"
+            ));
+        }
+        tx.batch_execute(&sql).await?;
+        tx.commit().await?;
+    }
+    fold_through(client, Some(schema), through, progress).await
+}
+
+/// Compares the replayed records in `schema` with the live ones, row by row and column
+/// by column, for every record whose last change is at or before `through`. Returns
+/// the number of differing rows and up to 20 of their record IDs.
+pub async fn compare_with_live<C: GenericClient>(
+    client: &C,
+    schema: &str,
+    through: i64,
+) -> Result<(i64, Vec<Uuid>)> {
+    assert!(valid_schema_name(schema), "checked by the caller");
+    let rows = client
+        .query(
+            &format!(
+                "WITH live AS (SELECT * FROM public.records WHERE last_position <= $1),
+                      replayed AS (SELECT r.* FROM {schema}.records r
+                                   WHERE NOT EXISTS (SELECT 1 FROM public.records p
+                                                     WHERE p.record_id = r.record_id AND p.last_position > $1)),
+                      diff AS ((SELECT * FROM live EXCEPT SELECT * FROM replayed)
+                               UNION ALL
+                               (SELECT * FROM replayed EXCEPT SELECT * FROM live))
+                 SELECT record_id, count(*) OVER () FROM diff ORDER BY record_id LIMIT 20"
+            ),
+            &[&through],
+        )
+        .await?;
+    let count = rows.first().map(|r| r.get::<_, i64>(1)).unwrap_or(0);
+    Ok((count, rows.iter().map(|r| r.get(0)).collect()))
 }
 
 /// Throws the projection away and folds the whole log again from position 0.
@@ -291,7 +520,7 @@ pub async fn rebuild(
         let tx = client.transaction().await?;
         tx.batch_execute(
             "DELETE FROM records; DELETE FROM incidents; DELETE FROM reports_sent;
-             DELETE FROM reports_received; DELETE FROM intake_state;",
+             DELETE FROM reports_received; DELETE FROM intake_state; DELETE FROM duplicate_flags;",
         )
         .await?;
         set_checkpoint(&tx, PRIVATE_AREA, 0).await?;

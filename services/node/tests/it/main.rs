@@ -3,5 +3,7 @@
 mod api;
 mod crash;
 mod gap_free;
+mod organise;
 mod rebuild;
+mod search;
 mod support;

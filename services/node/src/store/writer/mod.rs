@@ -14,12 +14,14 @@
 //! "report" records the range it covers (the outbox), and a subordinate's report is
 //! appended whole or not at all.
 
+mod dedup;
 mod reports;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use anpi_core::dedup::DedupMode;
 use anpi_core::entry::Entry;
 use anpi_core::event::{Actor, Event, NewEvent, Payload, SCHEMA_VERSION};
 use anpi_core::ids::{AccountId, EventId, IncidentId, LogId, RecordId, ReportId};
@@ -32,6 +34,7 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use uuid::Uuid;
 
+use self::dedup::Deduper;
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
 use super::projection::Batch;
 use super::{Error, Result, reader};
@@ -62,6 +65,11 @@ pub enum Command {
         record: RecordId,
         date: String,
         today: NaiveDate,
+    },
+    /// D-04, D-05: the operator confirmed `remove` is the same person as `keep`.
+    MergeDuplicate {
+        keep: RecordId,
+        remove: RecordId,
     },
     CreateAccount {
         account: AccountId,
@@ -177,6 +185,13 @@ struct Job {
     reply: oneshot::Sender<std::result::Result<Outcome, Rejection>>,
 }
 
+/// Settings of the writer that come from the node's configuration.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriterOptions {
+    /// How automatic duplicate removal compares the 4 information (D-03).
+    pub dedup_mode: DedupMode,
+}
+
 /// A handle to the writer task; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
@@ -191,6 +206,15 @@ impl Writer {
     pub async fn start(
         database_url: &str,
         origin: JurisdictionCode,
+    ) -> Result<(Writer, tokio::task::JoinHandle<()>)> {
+        Self::start_with(database_url, origin, WriterOptions::default()).await
+    }
+
+    /// [`Writer::start`] with explicit options.
+    pub async fn start_with(
+        database_url: &str,
+        origin: JurisdictionCode,
+        options: WriterOptions,
     ) -> Result<(Writer, tokio::task::JoinHandle<()>)> {
         let mut client = super::connect(database_url).await?;
         let locked: bool = client
@@ -225,6 +249,7 @@ impl Writer {
             receiver,
             intake: intake_sender,
             reports_ready: reports_ready.clone(),
+            dedup_mode: options.dedup_mode,
         };
         let handle = tokio::spawn(task.run());
         Ok((
@@ -278,6 +303,7 @@ struct WriterTask {
     receiver: mpsc::Receiver<Job>,
     intake: watch::Sender<IntakeState>,
     reports_ready: Arc<Notify>,
+    dedup_mode: DedupMode,
 }
 
 /// An accepted job waiting for the commit.
@@ -443,15 +469,23 @@ impl WriterTask {
         let tx = self.client.transaction().await?;
         let wanted: Vec<RecordId> =
             jobs.iter()
-                .filter_map(|job| match &job.command {
+                .flat_map(|job| match &job.command {
                     Command::DeleteEntry { record, .. }
-                    | Command::RecordDeparture { record, .. } => Some(*record),
-                    Command::RecordEntry { supersedes, .. } => *supersedes,
-                    _ => None,
+                    | Command::RecordDeparture { record, .. } => vec![*record],
+                    Command::RecordEntry { supersedes, .. } => supersedes.iter().copied().collect(),
+                    Command::MergeDuplicate { keep, remove } => vec![*keep, *remove],
+                    _ => Vec::new(),
                 })
                 .collect();
         let mut batch = Batch::default();
         batch.load(&tx, &wanted).await?;
+        let entries = jobs.iter().filter_map(|job| match &job.command {
+            Command::RecordEntry {
+                incident, entry, ..
+            } => Some((*incident, &**entry)),
+            _ => None,
+        });
+        let mut deduper = Deduper::prepare(&tx, self.dedup_mode, &mut batch, entries).await?;
 
         let now = now_micros();
         let mut head = self.head;
@@ -502,6 +536,22 @@ impl WriterTask {
                 };
                 events.push(event);
             }
+            let position = head;
+            if let AcceptedKind::Record(id) = &kind
+                && matches!(job.command, Command::RecordEntry { .. })
+            {
+                let incident = batch.states.get(id).map(|s| s.incident);
+                for payload in deduper.after_recorded(&batch, *id) {
+                    let actor = system_actor(&self.origin);
+                    let decided = (payload, incident, None);
+                    let event = position_and_fold(
+                        &mut head,
+                        Self::new_event(&self.origin, actor, now, decided),
+                        &mut batch,
+                    );
+                    events.push(event);
+                }
+            }
             if let Command::CreateAccount {
                 account,
                 display_name,
@@ -513,7 +563,7 @@ impl WriterTask {
             }
             accepted.push(Accepted {
                 reply: job.reply,
-                position: head,
+                position,
                 kind,
             });
         }
@@ -718,6 +768,25 @@ fn decide(
                     date,
                 },
                 incident,
+                None,
+            )])
+        }
+        Command::MergeDuplicate { keep, remove } => {
+            let kept = batch.states.get(keep);
+            let removed = batch.states.get(remove);
+            let reason = anpi_core::dedup::decide_merge(kept, removed).map_err(|e| {
+                if e.message.contains("見つかりません") {
+                    Rejection::NotFound(e)
+                } else {
+                    Rejection::Conflict(e)
+                }
+            })?;
+            Ok(vec![(
+                Payload::EntryDeleted {
+                    record_id: *remove,
+                    reason,
+                },
+                removed.map(|s| s.incident),
                 None,
             )])
         }

@@ -19,6 +19,7 @@ use anpi_proto::v1;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::dedup::Deduper;
 use super::{
     Batch, Outcome, Rejection, WriterTask, insert_events, new_report_id, now_micros,
     position_and_fold,
@@ -177,6 +178,8 @@ impl WriterTask {
         let mut head = self.head;
         let first_position = head + 1;
         let mut held = 0i64;
+        // Dedup events this tier appended while applying (not part of the report).
+        let mut local_events = 0i64;
         let mut seen: HashSet<Uuid> = HashSet::new();
         let mut notices = Vec::new();
         let mut incidents = Vec::new();
@@ -218,8 +221,18 @@ impl WriterTask {
                 .flatten()
                 .collect();
             batch.load(&tx, &wanted).await?;
+            let entries = fresh.iter().filter_map(|e| match &e.payload {
+                Payload::EntryRecorded { entry, .. } => Some((e.incident?, &**entry)),
+                _ => None,
+            });
+            let mut deduper = Deduper::prepare(&tx, self.dedup_mode, &mut batch, entries).await?;
             let mut events = Vec::with_capacity(fresh.len());
             for new in fresh {
+                let recorded = match &new.payload {
+                    Payload::EntryRecorded { record_id, .. } => Some(*record_id),
+                    _ => None,
+                };
+                let incident = new.incident;
                 match &new.payload {
                     Payload::EntryRecorded {
                         record_id,
@@ -239,6 +252,17 @@ impl WriterTask {
                     _ => {}
                 }
                 events.push(position_and_fold(&mut head, new, &mut batch));
+                // D-07: automatic duplicate removal on intake of received entries too.
+                for payload in recorded
+                    .map(|id| deduper.after_recorded(&batch, id))
+                    .unwrap_or_default()
+                {
+                    let actor = system_actor(&self.origin);
+                    let decided = (payload, incident, None);
+                    let local = Self::new_event(&self.origin, actor, now, decided);
+                    events.push(position_and_fold(&mut head, local, &mut batch));
+                    local_events += 1;
+                }
             }
             insert_events(&tx, &events).await?;
             batch.write(&tx).await?;
@@ -249,7 +273,7 @@ impl WriterTask {
             tracing::error!(%from, seq, %error, "report not applied");
             return Ok(Err(Rejection::Precondition(error.to_string())));
         }
-        let appended = head - self.head;
+        let appended = head - self.head - local_events;
         let report_id = ReportId::from_uuid(report_uuid);
         let payload = Payload::ReportReceived {
             report_id,

@@ -1,0 +1,525 @@
+//! Automatic duplicate removal (自動重複除去) and suspected duplicates.
+//! R: D-01, D-02, D-03, D-04, D-07, N-04.
+//!
+//! Guideline 第4 4 (3) ア ①: two records are the same person when the 4 information
+//! (氏名, 出生の年月日, 男女の別, 住所 with its full lot) are all known and identical;
+//! then the 記入日時 and 受信日時 decide which one stays:
+//! - same 記入日時, different 受信日時 → keep the newer 受信日時 (例1);
+//! - different 記入日時 in the same order as the 受信日時 → keep the newer (例2);
+//! - newer 記入日時 received earlier → keep both and flag them for the operator (例3).
+//!
+//! "Identical" compares the canonical keys (N-04) in [`DedupMode::Canonical`], so
+//! `消防　太郎` / `消防 太郎` / `消防太郎` are one person; [`DedupMode::Strict`] compares
+//! the raw strings as the original system did (D-03). Everything here is pure: the
+//! node looks up the live records sharing a key and records what [`on_intake`] decides
+//! as events, so a replay of the log reproduces every removal.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::canon;
+use crate::entry::{AddressDraft, Entry};
+use crate::ids::RecordId;
+use crate::private_area::RecordState;
+use crate::validation::FieldError;
+
+/// How the 4 information are compared (D-03), a node setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DedupMode {
+    /// Canonical forms (表記ゆれ tolerated). The default.
+    #[default]
+    Canonical,
+    /// Raw strings, as the original system compared them.
+    Strict,
+}
+
+impl DedupMode {
+    pub fn parse(text: &str) -> Option<DedupMode> {
+        match text.trim() {
+            "canonical" => Some(DedupMode::Canonical),
+            "strict" => Some(DedupMode::Strict),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DedupMode::Canonical => "canonical",
+            DedupMode::Strict => "strict",
+        }
+    }
+}
+
+impl fmt::Display for DedupMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Separates the parts of a key (a control character never stored in a field).
+const SEP: char = '\u{1f}';
+
+/// Whether the address is known down to its lot (D-01): a foreign address, or a
+/// Japanese one with prefecture, municipality and lot filled in.
+fn address_known(address: &AddressDraft) -> bool {
+    if !address.foreign.trim().is_empty() {
+        return true;
+    }
+    [&address.prefecture, &address.municipality, &address.lot]
+        .iter()
+        .all(|part| !part.trim().is_empty())
+}
+
+fn address_canonical(address: &AddressDraft) -> String {
+    if !address.foreign.trim().is_empty() {
+        return canon::text_key(&address.foreign);
+    }
+    canon::address_key(
+        &address.prefecture,
+        &address.municipality,
+        &address.town,
+        &address.lot,
+    )
+}
+
+fn address_raw(address: &AddressDraft) -> String {
+    if !address.foreign.trim().is_empty() {
+        return address.foreign.clone();
+    }
+    [
+        &address.prefecture,
+        &address.municipality,
+        &address.town,
+        &address.lot,
+    ]
+    .map(String::as_str)
+    .join(&SEP.to_string())
+}
+
+/// The 4-information key of an entry (D-01), or `None` when any of the four is
+/// unknown (such a record is never merged automatically). Birth date and sex are
+/// compared as parsed values in both modes: the original system took them from
+/// selectors, not free text.
+pub fn four_info_key(entry: &Entry, mode: DedupMode) -> Option<String> {
+    let draft = &entry.draft;
+    let birth = entry.parsed.birth_date?;
+    let sex = entry.parsed.sex?;
+    if draft.name.trim().is_empty() || !address_known(&draft.address) {
+        return None;
+    }
+    let (name, address) = match mode {
+        DedupMode::Canonical => (
+            canon::name_key(&draft.name),
+            address_canonical(&draft.address),
+        ),
+        DedupMode::Strict => (draft.name.clone(), address_raw(&draft.address)),
+    };
+    Some(format!(
+        "{name}{SEP}{birth}{SEP}{}{SEP}{address}",
+        sex.label_ja()
+    ))
+}
+
+/// The 2-information key (name and birth date, canonical) that groups suspected
+/// duplicates on the organise screen (D-04); `None` when either is unknown.
+pub fn suspect_key(entry: &Entry) -> Option<String> {
+    let birth = entry.parsed.birth_date?;
+    let name = canon::name_key(&entry.draft.name);
+    if name.is_empty() {
+        return None;
+    }
+    Some(format!("{name}{SEP}{birth}"))
+}
+
+/// A live record sharing a 4-information key, as dedup sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub record_id: RecordId,
+    /// 記入日時.
+    pub written_at: DateTime<Utc>,
+    /// 受信日時.
+    pub received_at: DateTime<Utc>,
+}
+
+/// Which of the guideline's cases removed a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Same 記入日時, different 受信日時: the newer 受信日時 stays (例1).
+    SameWrittenNewerReceived,
+    /// 記入日時 and 受信日時 in the same order: the newer stays (例2).
+    NewerWrittenAndReceived,
+    /// Both times equal (the same form entered twice at once): the record made later
+    /// (the greater UUID v7) stays. Not in the guideline; chosen to be deterministic.
+    SameTimes,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::SameWrittenNewerReceived => "same_written_newer_received",
+            Rule::NewerWrittenAndReceived => "newer_written_and_received",
+            Rule::SameTimes => "same_times",
+        }
+    }
+
+    /// The deletion reason shown for the removed record.
+    pub fn reason_ja(self) -> &'static str {
+        match self {
+            Rule::SameWrittenNewerReceived => {
+                "自動重複除去（4情報一致・記入日時が同じため受信日時の新しい情報を残す）"
+            }
+            Rule::NewerWrittenAndReceived => {
+                "自動重複除去（4情報一致・記入日時と受信日時がともに新しい情報を残す）"
+            }
+            Rule::SameTimes => "自動重複除去（4情報一致・記入日時と受信日時が同じ）",
+        }
+    }
+}
+
+/// The message shown for a flagged pair (guideline 例3 ※).
+pub const FLAG_MESSAGE_JA: &str = "4情報が一致していますが、記入日時の新しい情報が先に受信されています。入力担当者に誤入力等の有無を確認してください";
+
+/// What dedup decided for a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Remove {
+        kept: RecordId,
+        removed: RecordId,
+        rule: Rule,
+    },
+    /// Orders disagree (例3): both stay; `older` has the older 記入日時.
+    Flag { older: RecordId, newer: RecordId },
+}
+
+/// Compares two records with the same 4 information (D-02). Symmetric: the order of
+/// the arguments does not change the verdict.
+pub fn compare(a: &Candidate, b: &Candidate) -> Verdict {
+    let remove = |kept: &Candidate, removed: &Candidate, rule| Verdict::Remove {
+        kept: kept.record_id,
+        removed: removed.record_id,
+        rule,
+    };
+    if a.written_at == b.written_at {
+        return match a.received_at.cmp(&b.received_at) {
+            std::cmp::Ordering::Less => remove(b, a, Rule::SameWrittenNewerReceived),
+            std::cmp::Ordering::Greater => remove(a, b, Rule::SameWrittenNewerReceived),
+            std::cmp::Ordering::Equal if a.record_id < b.record_id => remove(b, a, Rule::SameTimes),
+            std::cmp::Ordering::Equal => remove(a, b, Rule::SameTimes),
+        };
+    }
+    let (older, newer) = if a.written_at < b.written_at {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    if newer.received_at >= older.received_at {
+        remove(newer, older, Rule::NewerWrittenAndReceived)
+    } else {
+        Verdict::Flag {
+            older: older.record_id,
+            newer: newer.record_id,
+        }
+    }
+}
+
+/// Decides what happens when `new` arrives while `live` (the other records that are
+/// not deleted and share its 4-information key) are on record (D-02, D-07). If any
+/// live record outranks `new`, only `new` is removed; otherwise every live record that
+/// `new` outranks is removed and disagreeing pairs are flagged. Deleted records are
+/// never among `live`, so nothing deleted comes back.
+pub fn on_intake(new: &Candidate, live: &[Candidate]) -> Vec<Verdict> {
+    let verdicts: Vec<Verdict> = live
+        .iter()
+        .filter(|existing| existing.record_id != new.record_id)
+        .map(|existing| compare(existing, new))
+        .collect();
+    if let Some(lost) = verdicts
+        .iter()
+        .find(|v| matches!(v, Verdict::Remove { removed, .. } if *removed == new.record_id))
+    {
+        return vec![*lost];
+    }
+    verdicts
+}
+
+/// Checks an operator-confirmed merge (D-04, D-05, `organise merge KEEP REMOVE`) and
+/// returns the reason recorded with the deletion of `remove`.
+pub fn decide_merge(
+    keep: Option<&RecordState>,
+    remove: Option<&RecordState>,
+) -> Result<String, FieldError> {
+    let keep = keep.ok_or_else(|| {
+        FieldError::new("keep", "残す安否情報が見つかりません。IDを確認してください")
+    })?;
+    let remove = remove.ok_or_else(|| {
+        FieldError::new(
+            "remove",
+            "削除する安否情報が見つかりません。IDを確認してください",
+        )
+    })?;
+    if keep.record_id == remove.record_id {
+        return Err(FieldError::new(
+            "remove",
+            "残す安否情報と削除する安否情報に同じIDが指定されています",
+        ));
+    }
+    for (field, state, what) in [("keep", keep, "残す"), ("remove", remove, "削除する")] {
+        if let Some(deletion) = &state.deletion {
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "{what}安否情報は既に削除されています（理由: {}）",
+                    deletion.reason
+                ),
+            ));
+        }
+    }
+    if keep.incident != remove.incident {
+        return Err(FieldError::new(
+            "remove",
+            "別の事案の安否情報は統合できません",
+        ));
+    }
+    Ok(format!(
+        "重複のため削除（同一人物として {} に統合、整理担当者が確認）",
+        keep.record_id
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::entry::fixtures::evacuee;
+    use crate::entry::{EntryDraft, validate};
+
+    fn entry(draft: &EntryDraft) -> Entry {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+        validate(draft, now).expect("a valid draft")
+    }
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()
+    }
+
+    fn candidate(id: u128, written: DateTime<Utc>, received: DateTime<Utc>) -> Candidate {
+        Candidate {
+            record_id: RecordId::from_uuid(uuid::Uuid::from_u128(id)),
+            written_at: written,
+            received_at: received,
+        }
+    }
+
+    fn id(n: u128) -> RecordId {
+        RecordId::from_uuid(uuid::Uuid::from_u128(n))
+    }
+
+    #[test]
+    fn guideline_example_1_same_written_keeps_newer_received() {
+        // 例1: 記入日時 同/同, 受信日時 古/新 → 安否情報2 stays.
+        let one = candidate(1, at(20, 9), at(20, 10));
+        let two = candidate(2, at(20, 9), at(20, 12));
+        let expected = Verdict::Remove {
+            kept: id(2),
+            removed: id(1),
+            rule: Rule::SameWrittenNewerReceived,
+        };
+        assert_eq!(compare(&one, &two), expected);
+        assert_eq!(compare(&two, &one), expected);
+        assert_eq!(on_intake(&two, &[one]), vec![expected]);
+        // Received in the other order, the late arrival is the one removed.
+        assert_eq!(on_intake(&one, &[two]), vec![expected]);
+    }
+
+    #[test]
+    fn guideline_example_2_agreeing_orders_keep_the_newer() {
+        // 例2: 記入日時 古/新, 受信日時 古/新 → 安否情報2 stays.
+        let one = candidate(1, at(20, 9), at(20, 10));
+        let two = candidate(2, at(21, 9), at(21, 10));
+        let expected = Verdict::Remove {
+            kept: id(2),
+            removed: id(1),
+            rule: Rule::NewerWrittenAndReceived,
+        };
+        assert_eq!(compare(&one, &two), expected);
+        assert_eq!(compare(&two, &one), expected);
+        assert_eq!(on_intake(&two, &[one]), vec![expected]);
+    }
+
+    #[test]
+    fn guideline_example_3_disagreeing_orders_keep_both_and_flag() {
+        // 例3: 記入日時 古/新, 受信日時 新/古 → nothing removed, the operator checks.
+        let one = candidate(1, at(20, 9), at(21, 12));
+        let two = candidate(2, at(21, 9), at(21, 10));
+        let expected = Verdict::Flag {
+            older: id(1),
+            newer: id(2),
+        };
+        assert_eq!(compare(&one, &two), expected);
+        assert_eq!(compare(&two, &one), expected);
+        assert_eq!(on_intake(&one, &[two]), vec![expected]);
+    }
+
+    #[test]
+    fn identical_times_keep_the_later_record_whatever_the_arrival_order() {
+        let one = candidate(1, at(20, 9), at(20, 10));
+        let two = candidate(2, at(20, 9), at(20, 10));
+        let expected = Verdict::Remove {
+            kept: id(2),
+            removed: id(1),
+            rule: Rule::SameTimes,
+        };
+        assert_eq!(on_intake(&one, &[two]), vec![expected]);
+        assert_eq!(on_intake(&two, &[one]), vec![expected]);
+    }
+
+    #[test]
+    fn a_newcomer_that_loses_is_the_only_removal() {
+        let newest = candidate(1, at(21, 9), at(21, 13));
+        let flagged = candidate(2, at(20, 8), at(21, 14));
+        let late_old = candidate(3, at(20, 7), at(21, 12));
+        // The late, old form loses to the newest record; nothing else is decided.
+        assert_eq!(
+            on_intake(&late_old, &[newest, flagged]),
+            vec![Verdict::Remove {
+                kept: id(1),
+                removed: id(3),
+                rule: Rule::NewerWrittenAndReceived
+            }]
+        );
+        // A newcomer newer on both counts removes every live record it outranks.
+        let newcomer = candidate(4, at(21, 20), at(21, 21));
+        assert_eq!(on_intake(&newcomer, &[newest, flagged]).len(), 2);
+        assert!(on_intake(&newcomer, &[]).is_empty());
+        assert!(on_intake(&newcomer, &[newcomer]).is_empty());
+    }
+
+    #[test]
+    fn name_variants_merge_in_canonical_mode_and_stay_apart_in_strict_mode() {
+        let variants = ["消防　太郎", "消防 太郎", "消防太郎"];
+        let keys = |mode| {
+            variants
+                .iter()
+                .map(|name| {
+                    let mut draft = evacuee();
+                    draft.name = (*name).to_string();
+                    four_info_key(&entry(&draft), mode).expect("4 information known")
+                })
+                .collect::<Vec<_>>()
+        };
+        let canonical = keys(DedupMode::Canonical);
+        assert!(
+            canonical.iter().all(|k| *k == canonical[0]),
+            "{canonical:?}"
+        );
+        let strict = keys(DedupMode::Strict);
+        assert_ne!(strict[0], strict[1]);
+        assert_ne!(strict[1], strict[2]);
+        assert_ne!(strict[0], strict[2]);
+    }
+
+    #[test]
+    fn address_variants_merge_only_in_canonical_mode() {
+        let mut a = evacuee();
+        a.address.town = "霞が関二丁目".into();
+        a.address.lot = "一番二号".into();
+        let mut b = evacuee();
+        b.address.town = "霞ヶ関".into();
+        b.address.lot = "2-1-2".into();
+        let (a, b) = (entry(&a), entry(&b));
+        assert_eq!(
+            four_info_key(&a, DedupMode::Canonical),
+            four_info_key(&b, DedupMode::Canonical)
+        );
+        assert_ne!(
+            four_info_key(&a, DedupMode::Strict),
+            four_info_key(&b, DedupMode::Strict)
+        );
+    }
+
+    #[test]
+    fn an_address_without_its_lot_is_not_the_same_person() {
+        // Guideline: 霞ヶ関 2丁目 does not match 霞ヶ関2丁目1番2号.
+        let mut partial = evacuee();
+        partial.address.town = "霞ヶ関 2丁目".into();
+        partial.address.lot = String::new();
+        let mut full = evacuee();
+        full.address.town = "霞ヶ関2丁目".into();
+        full.address.lot = "1番2号".into();
+        let partial = entry(&partial);
+        let full = entry(&full);
+        assert_eq!(four_info_key(&partial, DedupMode::Canonical), None);
+        assert!(four_info_key(&full, DedupMode::Canonical).is_some());
+        // Even written into the lot field, the street without a lot number differs.
+        let mut short = evacuee();
+        short.address.town = "霞ヶ関".into();
+        short.address.lot = "2丁目".into();
+        assert_ne!(
+            four_info_key(&entry(&short), DedupMode::Canonical),
+            four_info_key(&full, DedupMode::Canonical)
+        );
+    }
+
+    #[test]
+    fn unknown_information_is_never_merged() {
+        let mut no_birth = evacuee();
+        no_birth.birth_date = String::new();
+        let mut no_sex = evacuee();
+        no_sex.sex = String::new();
+        let mut no_name = evacuee();
+        no_name.name = String::new();
+        for draft in [&mut no_birth, &mut no_sex, &mut no_name] {
+            draft.identifying_info = "身長170cm程度、青いジャンパー".into();
+        }
+        for draft in [no_birth, no_sex, no_name] {
+            for mode in [DedupMode::Canonical, DedupMode::Strict] {
+                assert_eq!(four_info_key(&entry(&draft), mode), None, "{draft:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn different_people_have_different_keys() {
+        let base = entry(&evacuee());
+        let key = four_info_key(&base, DedupMode::Canonical);
+        let mut other_sex = evacuee();
+        other_sex.sex = "女".into();
+        let mut other_birth = evacuee();
+        other_birth.birth_date = "1981-11-26".into();
+        let mut other_lot = evacuee();
+        other_lot.address.lot = "1番3号".into();
+        for draft in [other_sex, other_birth, other_lot] {
+            assert_ne!(four_info_key(&entry(&draft), DedupMode::Canonical), key);
+        }
+    }
+
+    #[test]
+    fn suspected_duplicates_share_name_and_birth_only() {
+        let mut elsewhere = evacuee();
+        elsewhere.name = "消防太郎".into();
+        elsewhere.address.municipality = "港区".into();
+        elsewhere.sex = String::new();
+        elsewhere.identifying_info = "身長170cm程度".into();
+        assert_eq!(
+            suspect_key(&entry(&evacuee())),
+            suspect_key(&entry(&elsewhere))
+        );
+        let mut no_birth = evacuee();
+        no_birth.birth_date = String::new();
+        no_birth.identifying_info = "身長170cm程度".into();
+        assert_eq!(suspect_key(&entry(&no_birth)), None);
+    }
+
+    #[test]
+    fn modes_parse() {
+        assert_eq!(DedupMode::parse("strict"), Some(DedupMode::Strict));
+        assert_eq!(DedupMode::parse("canonical"), Some(DedupMode::Canonical));
+        assert_eq!(DedupMode::parse("loose"), None);
+        assert_eq!(DedupMode::default(), DedupMode::Canonical);
+    }
+}

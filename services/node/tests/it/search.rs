@@ -1,0 +1,256 @@
+//! Search in SQL agrees with the reference predicate, on synthetic data and on the
+//! guideline's examples. R: S-01, S-02, S-04, P-04, N-04.
+
+use std::collections::BTreeSet;
+
+use anpi_core::entry::fixtures::evacuee as taro;
+use anpi_core::entry::synthetic::{Generator, reference_now};
+use anpi_core::entry::{EntryDraft, validate};
+use anpi_core::ids::IncidentId;
+use anpi_core::private_area::RecordState;
+use anpi_core::search::{Indexed, Query, QueryDraft};
+use anpi_harness::TestDb;
+use anpi_node::store::search::{self as queries, Table};
+use anpi_node::store::writer::{Command, Writer};
+use anpi_node::store::{self, reader};
+use futures::future::join_all;
+use uuid::Uuid;
+
+use crate::support::{actor, create_incident, start_writer};
+
+async fn enter_all(writer: &Writer, incident: IncidentId, drafts: &[EntryDraft]) {
+    for chunk in drafts.chunks(200) {
+        let submissions = chunk.iter().map(|draft| {
+            let entry = validate(draft, reference_now()).expect("valid draft");
+            writer.submit(
+                actor(),
+                Command::RecordEntry {
+                    incident,
+                    entry: Box::new(entry),
+                    supersedes: None,
+                },
+            )
+        });
+        for outcome in join_all(submissions).await {
+            outcome.expect("recorded");
+        }
+    }
+}
+
+async fn all_records(client: &tokio_postgres::Client) -> Vec<RecordState> {
+    reader::list_records(client, None, true, 0, 100_000)
+        .await
+        .unwrap()
+}
+
+/// Runs `draft` through SQL and through `Query::matches`; both must give the same set.
+async fn check(
+    client: &tokio_postgres::Client,
+    records: &[(RecordState, Indexed)],
+    draft: QueryDraft,
+) -> usize {
+    let query = Query::parse(&draft).unwrap_or_else(|e| panic!("{draft:?}: {e:?}"));
+    let (found, truncated) = queries::search(client, Table::Records, &query, None, 100_000)
+        .await
+        .unwrap();
+    assert!(!truncated);
+    let sql: BTreeSet<Uuid> = found.iter().map(|s| s.record_id.as_uuid()).collect();
+    let expected: BTreeSet<Uuid> = records
+        .iter()
+        .filter(|(_, indexed)| query.matches(indexed))
+        .map(|(state, _)| state.record_id.as_uuid())
+        .collect();
+    assert_eq!(sql, expected, "{draft:?}");
+    sql.len()
+}
+
+#[tokio::test]
+async fn sql_search_matches_the_reference_predicate_on_synthetic_data() {
+    let db = TestDb::create().await;
+    let (writer, _task) = start_writer(&db.url).await;
+    let client = store::connect(&db.url).await.unwrap();
+    let incident = create_incident(&writer).await;
+    let generator = Generator::new(2026);
+    let drafts: Vec<EntryDraft> = generator.drafts(0..2_000).collect();
+    enter_all(&writer, incident, &drafts).await;
+    let records: Vec<(RecordState, Indexed)> = all_records(&client)
+        .await
+        .into_iter()
+        .map(|state| {
+            let indexed = Indexed::of(&state.entry);
+            (state, indexed)
+        })
+        .collect();
+    assert_eq!(records.len(), 2_000);
+
+    let mut hits = 0;
+    for sample in drafts.iter().step_by(97).filter(|d| !d.name.is_empty()) {
+        let given: String = sample.name.split('\u{3000}').nth(1).unwrap_or("").into();
+        let first: String = given.chars().take(1).collect();
+        let kana_tail: String = sample
+            .furigana
+            .chars()
+            .rev()
+            .take(3)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let town: String = sample.address.town.chars().take(3).collect();
+        for draft in [
+            QueryDraft {
+                name: sample.name.clone(),
+                ..Default::default()
+            },
+            QueryDraft {
+                name: sample.name.replace('\u{3000}', ""),
+                ..Default::default()
+            },
+            QueryDraft {
+                name: given.clone(),
+                fuzzy: true,
+                ..Default::default()
+            },
+            QueryDraft {
+                name: first,
+                fuzzy: true,
+                ..Default::default()
+            },
+            QueryDraft {
+                kana: kana_tail,
+                fuzzy: true,
+                ..Default::default()
+            },
+            QueryDraft {
+                address: town,
+                fuzzy: true,
+                ..Default::default()
+            },
+            QueryDraft {
+                birth: sample.birth_date.clone(),
+                sex: sample.sex.clone(),
+                ..Default::default()
+            },
+            QueryDraft {
+                name: given,
+                fuzzy: true,
+                red_cross: true,
+                ..Default::default()
+            },
+        ] {
+            let has_criteria = [
+                &draft.name,
+                &draft.kana,
+                &draft.address,
+                &draft.birth,
+                &draft.sex,
+            ]
+            .iter()
+            .any(|c| !c.trim().is_empty());
+            if has_criteria {
+                hits += check(&client, &records, draft).await;
+            }
+        }
+    }
+    for text in ["メガネ", "めがね", "黒", "身長", "リュック"] {
+        hits += check(
+            &client,
+            &records,
+            QueryDraft {
+                text: text.into(),
+                ..Default::default()
+            },
+        )
+        .await;
+    }
+    for nationality in ["日本", "不明", "ベトナム", "ﾁｭｳｺﾞｸ"] {
+        check(
+            &client,
+            &records,
+            QueryDraft {
+                nationality: nationality.into(),
+                ..Default::default()
+            },
+        )
+        .await;
+    }
+    check(
+        &client,
+        &records,
+        QueryDraft {
+            nationality: "日本".into(),
+            red_cross: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(hits > 500, "the queries find something ({hits})");
+}
+
+#[tokio::test]
+async fn the_guideline_search_examples_are_found() {
+    let db = TestDb::create().await;
+    let (writer, _task) = start_writer(&db.url).await;
+    let client = store::connect(&db.url).await.unwrap();
+    let incident = create_incident(&writer).await;
+    let mut glasses = crate::support::evacuee(1);
+    glasses.identifying_info = "赤いメガネをかけている".into();
+    let mut hiragana = crate::support::evacuee(2);
+    hiragana.name = "しょうぼう　じろう".into();
+    enter_all(&writer, incident, &[taro(), glasses, hiragana]).await;
+    let found = |draft: QueryDraft| {
+        let client = &client;
+        async move {
+            let query = Query::parse(&draft).unwrap();
+            queries::search(client, Table::Records, &query, Some(incident), 10)
+                .await
+                .unwrap()
+                .0
+                .iter()
+                .map(|s| s.entry.draft.name.clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        found(QueryDraft {
+            name: "太郎".into(),
+            fuzzy: true,
+            ..Default::default()
+        })
+        .await,
+        ["消防　太郎"]
+    );
+    assert_eq!(
+        found(QueryDraft {
+            name: "消防太郎".into(),
+            ..Default::default()
+        })
+        .await,
+        ["消防　太郎"]
+    );
+    assert_eq!(
+        found(QueryDraft {
+            text: "メガネ".into(),
+            ..Default::default()
+        })
+        .await,
+        ["試験　1郎"]
+    );
+    assert_eq!(
+        found(QueryDraft {
+            name: "ショウボウ".into(),
+            fuzzy: true,
+            ..Default::default()
+        })
+        .await,
+        ["しょうぼう　じろう"]
+    );
+    assert!(
+        found(QueryDraft {
+            name: "太郎".into(),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
+}
