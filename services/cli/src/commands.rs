@@ -509,6 +509,9 @@ async fn add_entries(
                     for warning in &record.warnings {
                         println!("  注意: {}: {}", warning.label, warning.message);
                     }
+                    if record.state == "deleted" {
+                        println!("  {}", record.deleted_reason);
+                    }
                 }
                 recorded.push(record);
             }

@@ -265,3 +265,90 @@ fn an_operator_reports_pauses_and_reads_the_history() {
     let info = chiyoda.ok(&["info"]);
     assert!(info.contains("未報告の件数: 1"), "{info}");
 }
+
+#[test]
+fn an_organiser_sees_duplicates_merges_searches_and_replays() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(TestDb::create());
+    let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
+    let cli = Cli {
+        binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
+        home: node.dir.path().join("home"),
+        node: node.addr().to_string(),
+    };
+    let password = node.password_file.to_str().unwrap().to_string();
+    cli.ok(&["login", "--user", "admin", "--password-file", &password]);
+    cli.ok(&[
+        "incident",
+        "create",
+        "--name",
+        "訓練：整理",
+        "--mode",
+        "drill",
+    ]);
+    let evacuee = examples().join("form1-evacuee.json");
+    let injured = examples().join("form1-injured.json");
+    // The same form entered twice: the automatic removal keeps the later one (例1).
+    let first = cli.json(&["entry", "add", evacuee.to_str().unwrap(), "--json"]);
+    let second = cli.json(&["entry", "add", evacuee.to_str().unwrap(), "--json"]);
+    cli.ok(&["entry", "add", injured.to_str().unwrap()]);
+    let first_id = first[0]["record_id"].as_str().unwrap().to_string();
+    let second_id = second[0]["record_id"].as_str().unwrap().to_string();
+
+    let screen = cli.json(&["organise", "--json"]);
+    assert_eq!(screen["total"], 3, "{screen}");
+    let removed = screen["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["record"]["record_id"] == first_id.as_str())
+        .unwrap();
+    assert_eq!(removed["state_label"], "削除");
+    assert_eq!(removed["duplicate_of"], second_id.as_str());
+    let text = cli.ok(&["organise"]);
+    assert!(
+        text.contains("重複検索・報告") && text.contains("未報告"),
+        "{text}"
+    );
+
+    let found = cli.ok(&["search", "--fuzzy", "--name", "花子"]);
+    assert!(
+        found.contains("消防　花子") && found.contains("該当: 1件"),
+        "{found}"
+    );
+    let found = cli.json(&["search", "--name", "消防太郎", "--json"]);
+    assert_eq!(found["records"].as_array().unwrap().len(), 2, "{found}");
+    let refused = cli.run(&["search", "--birth", "昭和99年1月1日"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("出生の年月日"));
+
+    // The operator deletes the injured record as a duplicate of the kept evacuee.
+    let injured_id =
+        cli.json(&["search", "--fuzzy", "--name", "花子", "--json"])["records"][0]["record_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let merged = cli.ok(&["organise", "merge", &second_id, &injured_id]);
+    assert!(merged.contains("重複として削除しました"), "{merged}");
+    let again = cli.run(&["organise", "merge", &second_id, &injured_id]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("既に削除"));
+
+    let replay = cli.ok(&["replay"]);
+    assert!(replay.contains("すべて一致しました"), "{replay}");
+    let audit = cli.json(&[
+        "replay",
+        "--into",
+        "audit_2000",
+        "--until",
+        "2000-01-01 00:00",
+        "--json",
+    ]);
+    assert_eq!(
+        (audit["records"].as_i64(), audit["through"].as_i64()),
+        (Some(0), Some(0)),
+        "{audit}"
+    );
+    let bad = cli.run(&["replay", "--into", "Bad-Name"]);
+    assert!(!bad.status.success());
+}
