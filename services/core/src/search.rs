@@ -523,4 +523,64 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "birth", "sex"]);
     }
+
+    mod props {
+        use proptest::prelude::*;
+        use proptest::test_runner::RngSeed;
+
+        use super::super::*;
+
+        const ALPHABET: &str = "あいうえおがぎっゃアイウエオガヴッャーｰ・ 　々佐木高髙崎﨑辺邊霞関一二三丁目番地号の-－0123０１ａＢｶﾞﾊﾟ、。(（メガネ太郎花子消防";
+
+        fn text() -> impl Strategy<Value = String> {
+            let alphabet: Vec<char> = ALPHABET.chars().collect();
+            proptest::collection::vec(proptest::sample::select(alphabet), 0..20)
+                .prop_map(|chars| chars.into_iter().collect())
+        }
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                cases: 512,
+                rng_seed: RngSeed::Fixed(0x7365_6172),
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            /// Any input is either a query or field errors; never a panic.
+            #[test]
+            fn parsing_any_query_never_panics(
+                name in any::<String>(), kana in text(), birth in any::<String>(),
+                sex in any::<String>(), address in text(), nationality in any::<String>(),
+                body in any::<String>(), fuzzy in any::<bool>(), red_cross in any::<bool>(),
+            ) {
+                let draft = QueryDraft { name, kana, birth, sex, address, nationality, text: body, fuzzy, red_cross };
+                if let Err(errors) = Query::parse(&draft) {
+                    prop_assert!(!errors.is_empty());
+                    prop_assert!(errors.iter().all(|e| !e.field.is_empty() && !e.message.is_empty()));
+                }
+            }
+
+            /// A piece of a stored text is found in it: its folded key is a substring
+            /// of the text's, and every gram the query needs is among the text's grams
+            /// (so the GIN index never hides a hit).
+            #[test]
+            fn a_piece_of_a_text_is_always_found(text in text(), start in 0usize..20, len in 1usize..6) {
+                let chars: Vec<char> = text.chars().collect();
+                prop_assume!(start < chars.len());
+                let piece: String = chars[start..(start + len).min(chars.len())].iter().collect();
+                let stored = canon::search_key(&text);
+                let key = canon::search_key(&piece);
+                prop_assume!(!key.is_empty());
+                prop_assert!(stored.contains(&key), "{stored} / {key}");
+                let have = grams(Field::Text, &stored);
+                for gram in query_grams(Field::Text, &key) {
+                    prop_assert!(have.contains(&gram), "{gram} not in {have:?}");
+                }
+            }
+        }
+    }
 }
