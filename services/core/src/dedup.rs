@@ -104,34 +104,53 @@ fn address_raw(address: &AddressDraft) -> String {
 /// compared as parsed values in both modes: the original system took them from
 /// selectors, not free text.
 pub fn four_info_key(entry: &Entry, mode: DedupMode) -> Option<String> {
-    let draft = &entry.draft;
-    let birth = entry.parsed.birth_date?;
-    let sex = entry.parsed.sex?;
-    if draft.name.trim().is_empty() || !address_known(&draft.address) {
+    if !four_info_known(entry) {
         return None;
     }
-    let (name, address) = match mode {
-        DedupMode::Canonical => (
-            canon::name_key(&draft.name),
-            address_canonical(&draft.address),
+    let draft = &entry.draft;
+    Some(match mode {
+        DedupMode::Canonical => compose(
+            entry,
+            &canon::name_key(&draft.name),
+            &address_canonical(&draft.address),
         ),
-        DedupMode::Strict => (draft.name.clone(), address_raw(&draft.address)),
-    };
-    Some(format!(
-        "{name}{SEP}{birth}{SEP}{}{SEP}{address}",
-        sex.label_ja()
-    ))
+        DedupMode::Strict => compose(entry, &draft.name, &address_raw(&draft.address)),
+    })
+}
+
+/// [`four_info_key`] in canonical mode from keys already computed (`name_key` of the
+/// name, the canonical address key), so callers that hold them do not fold twice.
+pub fn canonical_key_from(entry: &Entry, name_key: &str, address_key: &str) -> Option<String> {
+    four_info_known(entry).then(|| compose(entry, name_key, address_key))
+}
+
+fn four_info_known(entry: &Entry) -> bool {
+    entry.parsed.birth_date.is_some()
+        && entry.parsed.sex.is_some()
+        && !entry.draft.name.trim().is_empty()
+        && address_known(&entry.draft.address)
+}
+
+fn compose(entry: &Entry, name: &str, address: &str) -> String {
+    let birth = entry
+        .parsed
+        .birth_date
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let sex = entry.parsed.sex.map(|s| s.label_ja()).unwrap_or_default();
+    format!("{name}{SEP}{birth}{SEP}{sex}{SEP}{address}")
+}
+
+/// The 2-information key from an already computed `name_key` (see [`suspect_key`]).
+pub fn suspect_key_from(entry: &Entry, name_key: &str) -> Option<String> {
+    let birth = entry.parsed.birth_date?;
+    (!name_key.is_empty()).then(|| format!("{name_key}{SEP}{birth}"))
 }
 
 /// The 2-information key (name and birth date, canonical) that groups suspected
 /// duplicates on the organise screen (D-04); `None` when either is unknown.
 pub fn suspect_key(entry: &Entry) -> Option<String> {
-    let birth = entry.parsed.birth_date?;
-    let name = canon::name_key(&entry.draft.name);
-    if name.is_empty() {
-        return None;
-    }
-    Some(format!("{name}{SEP}{birth}"))
+    suspect_key_from(entry, &canon::name_key(&entry.draft.name))
 }
 
 /// A live record sharing a 4-information key, as dedup sees it.

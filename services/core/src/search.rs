@@ -53,10 +53,15 @@ pub fn grams(field: Field, key: &str) -> BTreeSet<String> {
     let tag = field.tag();
     let mut grams = BTreeSet::new();
     for (index, c) in chars.iter().enumerate() {
-        grams.insert(format!("{tag}{c}"));
+        let mut gram = String::with_capacity(9);
+        gram.push(tag);
+        gram.push(*c);
         if let Some(next) = chars.get(index + 1) {
-            grams.insert(format!("{tag}{c}{next}"));
+            let mut pair = gram.clone();
+            pair.push(*next);
+            grams.insert(pair);
         }
+        grams.insert(gram);
     }
     grams
 }
@@ -162,12 +167,16 @@ impl Indexed {
             Nationality::Other(name) => (NationalityClass::Other, canon::kana_key(name)),
             Nationality::Unknown => (NationalityClass::Unknown, String::new()),
         };
+        let name_key = canon::name_key(&draft.name);
+        let address_key = address_exact_key(entry);
         Indexed {
-            name_key: canon::name_key(&draft.name),
+            dedup_key: dedup::canonical_key_from(entry, &name_key, &address_key),
+            suspect_key: dedup::suspect_key_from(entry, &name_key),
+            name_key,
             kana_key: canon::kana_key(&furigana),
             birth_date: parsed.birth_date,
             sex: parsed.sex.map(sex_str),
-            address_key: address_exact_key(entry),
+            address_key,
             nationality,
             nationality_key,
             name_search,
@@ -175,9 +184,7 @@ impl Indexed {
             address_search,
             text_search,
             grams: all.into_iter().collect(),
-            dedup_key: dedup::four_info_key(entry, DedupMode::Canonical),
             dedup_key_strict: dedup::four_info_key(entry, DedupMode::Strict),
-            suspect_key: dedup::suspect_key(entry),
         }
     }
 }
@@ -443,6 +450,28 @@ mod tests {
             }),
             &taro,
         );
+    }
+
+    #[test]
+    fn stored_dedup_keys_equal_the_dedup_functions() {
+        let generator = crate::entry::synthetic::Generator::new(7);
+        for n in 0..2_000 {
+            let entry = validate(
+                &generator.draft(n),
+                crate::entry::synthetic::reference_now(),
+            )
+            .expect("valid");
+            let x = Indexed::of(&entry);
+            assert_eq!(
+                x.dedup_key,
+                dedup::four_info_key(&entry, DedupMode::Canonical)
+            );
+            assert_eq!(
+                x.dedup_key_strict,
+                dedup::four_info_key(&entry, DedupMode::Strict)
+            );
+            assert_eq!(x.suspect_key, dedup::suspect_key(&entry));
+        }
     }
 
     #[test]
