@@ -613,12 +613,12 @@ async fn count_hits(db: &tokio_postgres::Client, sample: &Sample) -> Result<i64>
     Ok(db.query_one(sql.as_str(), &params).await?.get(0))
 }
 
-/// EXPLAIN (ANALYZE, BUFFERS) of the index search and of the baseline for a sample.
-async fn plans(
-    db: &tokio_postgres::Client,
-    seq: &tokio_postgres::Client,
-    sample: &Sample,
-) -> Result<(Vec<String>, Vec<String>)> {
+fn plan_lines(rows: Vec<tokio_postgres::Row>) -> Vec<String> {
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
+/// EXPLAIN (ANALYZE, BUFFERS) of the search's statement for a sample.
+async fn explain_index(db: &tokio_postgres::Client, sample: &Sample) -> Result<Vec<String>> {
     let (predicate, params) = index_predicate(sample);
     let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
         params.iter().map(|p| p.as_ref() as _).collect();
@@ -627,16 +627,14 @@ async fn plans(
          ORDER BY written_at DESC, record_id LIMIT {}",
         LIMIT + 1
     );
-    let index = db.query(sql.as_str(), &params).await?;
+    Ok(plan_lines(db.query(sql.as_str(), &params).await?))
+}
+
+/// EXPLAIN (ANALYZE, BUFFERS) of the baseline statement for a sample.
+async fn explain_baseline(seq: &tokio_postgres::Client, sample: &Sample) -> Result<Vec<String>> {
     let (sql, param) = baseline_sql(sample);
-    let baseline = seq
-        .query(
-            format!("EXPLAIN (ANALYZE, BUFFERS) {sql}").as_str(),
-            &[&param],
-        )
-        .await?;
-    let lines = |rows: Vec<tokio_postgres::Row>| rows.iter().map(|r| r.get(0)).collect();
-    Ok((lines(index), lines(baseline)))
+    let sql = format!("EXPLAIN (ANALYZE, BUFFERS) {sql}");
+    Ok(plan_lines(seq.query(sql.as_str(), &[&param]).await?))
 }
 
 /// The first scan node of a plan (what decides the cost), trimmed.
@@ -698,6 +696,16 @@ struct KindResult {
     index_plan: Vec<String>,
     baseline_plan: Vec<String>,
     example: String,
+    slowest: Slowest,
+}
+
+/// The slowest search of a kind: what was typed, how long it took, how many records
+/// match it, and its plan (run again under EXPLAIN ANALYZE).
+struct Slowest {
+    typed: String,
+    ms: f64,
+    hits: i64,
+    plan: Vec<String>,
 }
 
 async fn measure_kind(
@@ -747,7 +755,28 @@ async fn measure_kind(
     for sample in samples.iter().take(settings.counted_queries) {
         hits.push(count_hits(db, sample).await?);
     }
-    let (index_plan, baseline_plan) = plans(db, seq, &samples[0]).await?;
+    let index_plan = explain_index(db, &samples[0]).await?;
+    let baseline_plan = explain_baseline(seq, &samples[0]).await?;
+    let (worst, worst_ms) = index_ms
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, ms)| (&samples[i], *ms))
+        .expect("at least one query");
+    let slowest = Slowest {
+        typed: format!("{} ({})", worst.typed, worst.field),
+        ms: worst_ms,
+        hits: count_hits(db, worst).await?,
+        plan: explain_index(db, worst).await?,
+    };
+    eprintln!(
+        "national: {} — slowest search {} in {:.2} ms, {} hits; EXPLAIN:\n  {}",
+        kind.name(),
+        slowest.typed,
+        slowest.ms,
+        slowest.hits,
+        slowest.plan.join("\n  ")
+    );
     eprintln!(
         "national: {} — EXPLAIN of {:?} ({}), search:\n  {}\nbaseline:\n  {}",
         kind.name(),
@@ -768,6 +797,7 @@ async fn measure_kind(
         index_plan,
         baseline_plan,
         example: format!("{} ({})", samples[0].typed, samples[0].field),
+        slowest,
     })
 }
 
@@ -1010,6 +1040,30 @@ async fn main() -> Result<()> {
             scan_node(&r.index_plan).replace('|', "/"),
         ));
     }
+    line(String::new());
+    line(
+        "Slowest search of each kind (EXPLAIN ANALYZE of it, run again after the timing):\n".into(),
+    );
+    line("| kind | query (field) | ms | hits | plan (scan node) | execution |".into());
+    line("|---|---|---|---|---|---|".into());
+    for r in &results {
+        let execution = r
+            .slowest
+            .plan
+            .iter()
+            .find(|l| l.trim_start().starts_with("Execution Time"))
+            .map(|l| l.trim().to_string())
+            .unwrap_or_default();
+        line(format!(
+            "| {} | {} | {:.2} | {} | {} | {} |",
+            r.kind.name(),
+            r.slowest.typed.replace('|', "/"),
+            r.slowest.ms,
+            r.slowest.hits,
+            scan_node(&r.slowest.plan).replace('|', "/"),
+            execution,
+        ));
+    }
     print!("{out}");
 
     let kinds_json: serde_json::Map<String, serde_json::Value> = results
@@ -1033,6 +1087,12 @@ async fn main() -> Result<()> {
                 "explained_query": r.example,
                 "search_plan": r.index_plan,
                 "baseline_plan": r.baseline_plan,
+                "slowest": {
+                    "query": r.slowest.typed,
+                    "ms": r.slowest.ms,
+                    "hits": r.slowest.hits,
+                    "plan": r.slowest.plan,
+                },
             });
             (r.kind.name().to_string(), value)
         })
