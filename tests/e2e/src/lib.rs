@@ -68,6 +68,22 @@ impl Member {
     }
 }
 
+/// Starts a node for each of `codes` on `nats`, in order, and files them all under one
+/// new incident; returns the members and the incident ID.
+pub async fn network<const N: usize>(nats: &NatsServer, codes: [&str; N]) -> ([Member; N], String) {
+    let incident = incident_id();
+    let mut members = Vec::with_capacity(N);
+    for code in codes {
+        let mut member = Member::start(code, nats).await;
+        member.client.create_incident(&incident).await;
+        members.push(member);
+    }
+    let Ok(members) = <[Member; N]>::try_from(members) else {
+        unreachable!("one member per code")
+    };
+    (members, incident)
+}
+
 /// A logged-in gRPC client of one node.
 pub struct Client {
     pub node: v1::node_client::NodeClient<Channel>,

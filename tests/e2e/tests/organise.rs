@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use anpi_e2e::{Deadline, Member, evacuee, incident_id};
+use anpi_e2e::{Deadline, Member, evacuee, network};
 use anpi_harness::NatsServer;
 use anpi_proto::v1;
 
@@ -57,14 +57,8 @@ async fn search(member: &mut Member, query: v1::SearchRequest) -> Vec<v1::Record
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_person_from_two_municipalities_is_merged_where_the_reports_meet() {
     let nats = NatsServer::start();
-    let mut national = Member::start(NATIONAL, &nats).await;
-    let mut tokyo = Member::start(TOKYO, &nats).await;
-    let mut chiyoda = Member::start(CHIYODA, &nats).await;
-    let mut shinjuku = Member::start(SHINJUKU, &nats).await;
-    let incident = incident_id();
-    for member in [&mut national, &mut tokyo, &mut chiyoda, &mut shinjuku] {
-        member.client.create_incident(&incident).await;
-    }
+    let ([mut national, mut tokyo, mut chiyoda, mut shinjuku], incident) =
+        network(&nats, [NATIONAL, TOKYO, CHIYODA, SHINJUKU]).await;
 
     // 消防 太郎 (home in 千代田区) is registered at a Chiyoda shelter, then again, on a
     // later form and without the space, at a Shinjuku hospital.
@@ -221,7 +215,6 @@ async fn the_same_person_from_two_municipalities_is_merged_where_the_reports_mee
             ..Default::default()
         }))
         .await
-        .err()
-        .expect("public is refused");
+        .expect_err("public is refused");
     assert_eq!(bad.code(), tonic::Code::InvalidArgument);
 }

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use anpi_e2e::{Deadline, Member, deceased, evacuee, incident_id};
+use anpi_e2e::{Deadline, Member, deceased, evacuee, incident_id, network};
 use anpi_harness::NatsServer;
 use futures::StreamExt;
 
@@ -50,14 +50,8 @@ async fn wait_acknowledged(member: &mut Member) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entries_deletions_departures_and_deaths_reach_the_national_tier() {
     let nats = NatsServer::start();
-    let mut national = Member::start(NATIONAL, &nats).await;
-    let mut tokyo = Member::start(TOKYO, &nats).await;
-    let mut chiyoda = Member::start(CHIYODA, &nats).await;
-    let mut shinjuku = Member::start(SHINJUKU, &nats).await;
-    let incident = incident_id();
-    for member in [&mut national, &mut tokyo, &mut chiyoda, &mut shinjuku] {
-        member.client.create_incident(&incident).await;
-    }
+    let ([mut national, mut tokyo, mut chiyoda, mut shinjuku], incident) =
+        network(&nats, [NATIONAL, TOKYO, CHIYODA, SHINJUKU]).await;
 
     // Entries at two municipalities; the prefecture collects one itself (T-03).
     let mut chiyoda_records = Vec::new();
@@ -200,18 +194,6 @@ async fn entries_deletions_departures_and_deaths_reach_the_national_tier() {
     assert!(!chiyoda.client.report().await.reported);
 }
 
-/// Sets up `codes` on one NATS server with one incident everywhere.
-async fn network(nats: &NatsServer, codes: &[&str]) -> (Vec<Member>, String) {
-    let incident = incident_id();
-    let mut members = Vec::new();
-    for code in codes {
-        let mut member = Member::start(code, nats).await;
-        member.client.create_incident(&incident).await;
-        members.push(member);
-    }
-    (members, incident)
-}
-
 /// Waits until JetStream has stored every report `member` made.
 async fn wait_delivered(member: &mut Member) {
     let deadline = Deadline::new(
@@ -230,8 +212,8 @@ async fn wait_delivered(member: &mut Member) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_prefecture_accumulates_reports_and_takes_them_in_order_on_resume() {
     let nats = NatsServer::start();
-    let (members, incident) = network(&nats, &[TOKYO, CHIYODA, SHINJUKU]).await;
-    let [mut tokyo, mut chiyoda, mut shinjuku] = <[Member; 3]>::try_from(members).ok().unwrap();
+    let ([mut tokyo, mut chiyoda, mut shinjuku], incident) =
+        network(&nats, [TOKYO, CHIYODA, SHINJUKU]).await;
     let status = tokyo.client.set_intake("reports", true).await.unwrap();
     assert!(status.reports.unwrap().paused);
 
@@ -305,8 +287,7 @@ async fn a_paused_prefecture_accumulates_reports_and_takes_them_in_order_on_resu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_municipality_refuses_entries_clearly_until_resumed() {
     let nats = NatsServer::start();
-    let (members, incident) = network(&nats, &[CHIYODA]).await;
-    let [mut chiyoda] = <[Member; 1]>::try_from(members).ok().unwrap();
+    let ([mut chiyoda], incident) = network(&nats, [CHIYODA]).await;
     let record = chiyoda
         .client
         .record(&incident, &evacuee(1), None)
@@ -406,8 +387,7 @@ async fn events_from(member: &Member, origin: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn republished_batches_and_a_receiver_killed_mid_report_change_nothing() {
     let nats = NatsServer::start();
-    let (members, incident) = network(&nats, &[TOKYO, CHIYODA]).await;
-    let [mut tokyo, mut chiyoda] = <[Member; 2]>::try_from(members).ok().unwrap();
+    let ([mut tokyo, mut chiyoda], incident) = network(&nats, [TOKYO, CHIYODA]).await;
     // Everything the relay publishes, captured as it passes.
     let spy = async_nats::connect(&nats.url).await.unwrap();
     let mut captured = spy.subscribe("anpi.report.130001.>").await.unwrap();
@@ -520,8 +500,7 @@ async fn republished_batches_and_a_receiver_killed_mid_report_change_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_wait_for_a_parent_that_is_down_and_survive_nats_restarts() {
     let mut nats = NatsServer::start();
-    let (members, incident) = network(&nats, &[CHIYODA]).await;
-    let [mut chiyoda] = <[Member; 1]>::try_from(members).ok().unwrap();
+    let ([mut chiyoda], incident) = network(&nats, [CHIYODA]).await;
     // The prefecture's node is not running: the report is stored in JetStream.
     record_many(&chiyoda, &incident, 20, 2).await;
     assert!(chiyoda.client.report().await.reported);
