@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::{Backoff, Bus, ensure_stream, report_subject};
 use crate::wire;
 
-/// Events read from the log per query.
+/// Positions read from the log per query.
 const PAGE: i64 = 2000;
 /// Publishes awaiting their acknowledgement at once.
 const IN_FLIGHT: usize = 16;
@@ -96,7 +96,11 @@ async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads the wire events of positions `after < p <= through` that reports carry.
+/// Reads the wire events that reports carry among positions `after < p <= through`
+/// (callers keep the range to [`PAGE`] positions). Paging by position range keeps the
+/// plan on the primary key whatever the statistics say: a `LIMIT` over the rest of the
+/// report let the planner choose a bitmap scan that rendered every remaining payload as
+/// text before sorting — quadratic in the report's size.
 async fn read_page(
     client: &tokio_postgres::Client,
     after: i64,
@@ -108,8 +112,8 @@ async fn read_page(
             "SELECT position, event_id, kind, schema_version, incident_id, origin, actor,
                     written_at, received_at, payload::text
              FROM events WHERE position > $1 AND position <= $2 AND kind = ANY($3)
-             ORDER BY position LIMIT $4",
-            &[&after, &through, &kinds, &PAGE],
+             ORDER BY position",
+            &[&after, &through, &kinds],
         )
         .await?;
     Ok(rows
@@ -169,11 +173,10 @@ async fn publish_report(
     let mut pending_bytes = 0usize;
     let mut after = report.after;
     loop {
-        let page = read_page(client, after, report.through).await?;
-        let done = (page.len() as i64) < PAGE;
-        if let Some(last) = page.last() {
-            after = last.position;
-        }
+        let until = report.through.min(after + PAGE);
+        let page = read_page(client, after, until).await?;
+        after = until;
+        let done = after >= report.through;
         for event in page {
             pending_bytes += event.encoded_len();
             pending.push(event);
