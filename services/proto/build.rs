@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "anpi/v1/events.proto",
         "anpi/v1/node.proto",
         "anpi/v1/report.proto",
+        "anpi/v1/shared.proto",
     ];
     let paths: Vec<_> = files.iter().map(|f| root.join(f)).collect();
     let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR")?);

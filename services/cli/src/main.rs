@@ -1,6 +1,6 @@
 //! `anpi`: the operator command line. Talks to one node over gRPC.
 //! R: E-01, E-02, E-12, D-04, D-05, T-04, L-02, A-01, R-01, R-03, R-04, R-05, S-01..S-04,
-//! P-03, P-04.
+//! P-02, P-03, P-04.
 
 mod client;
 mod commands;
@@ -8,6 +8,7 @@ mod entry_file;
 mod organise;
 mod reports;
 mod session;
+mod shared;
 mod table;
 
 use std::path::PathBuf;
@@ -93,6 +94,21 @@ pub enum Cmd {
         /// Schema to build into (replaced if it exists).
         #[arg(long)]
         into: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// (National) publish the read model as the next version of the shared dataset
+    /// (共用領域) and follow its sending to the nodes.
+    Publish {
+        /// Return once the version is recorded, without following the sending.
+        #[arg(long)]
+        no_wait: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The shared-dataset version this node holds, when it came, and (national) the
+    /// versions published.
+    Shared {
         #[arg(long)]
         json: bool,
     },

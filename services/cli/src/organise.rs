@@ -149,9 +149,10 @@ pub async fn search(client: &mut client::NodeClient, args: SearchArgs) -> anyhow
     emit(json, &reply, |r| {
         let scope = if r.scope == "shared" {
             format!(
-                "共用領域（第{}版、公開 {}）",
+                "共用領域（第{}版、公開 {}、このノードで受信 {}）",
                 r.dataset_version,
-                jst_time(&r.dataset_published_at)
+                jst_time(&r.dataset_published_at),
+                jst_time(&r.dataset_received_at)
             )
         } else {
             "専用領域".to_string()

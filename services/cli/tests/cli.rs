@@ -352,3 +352,64 @@ fn an_organiser_sees_duplicates_merges_searches_and_replays() {
     let bad = cli.run(&["replay", "--into", "Bad-Name"]);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn national_staff_publish_and_every_operator_sees_the_version() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let nats = anpi_harness::NatsServer::start();
+    let db = runtime.block_on(TestDb::create());
+    let node =
+        TestNode::start_in_network(&workspace_bin("anpi-node"), "000001", &db.url, &nats.url);
+    let cli = Cli {
+        binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
+        home: node.dir.path().join("home"),
+        node: node.addr().to_string(),
+    };
+    let password = node.password_file.to_str().unwrap().to_string();
+    cli.ok(&["login", "--user", "admin", "--password-file", &password]);
+    cli.ok(&[
+        "incident",
+        "create",
+        "--name",
+        "訓練：公開",
+        "--mode",
+        "drill",
+    ]);
+
+    let none = cli.ok(&["shared"]);
+    assert!(none.contains("まだ受信していません"), "{none}");
+    let refused = cli.run(&["search", "--shared", "--name", "消防太郎"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("共用領域"));
+    let empty = cli.ok(&["publish"]);
+    assert!(
+        empty.contains("公開する安否情報がまだありません"),
+        "{empty}"
+    );
+
+    let evacuee = examples().join("form1-evacuee.json");
+    cli.ok(&["entry", "add", evacuee.to_str().unwrap()]);
+    let published = cli.ok(&["publish"]);
+    assert!(
+        published.contains("第1版を公開しました") && published.contains("配信を終えました"),
+        "{published}"
+    );
+    let status = cli.ok(&["shared"]);
+    assert!(
+        status.contains("第1版") && status.contains("保持 1件") && status.contains("配信済み"),
+        "{status}"
+    );
+    let found = cli.ok(&["search", "--shared", "--name", "消防太郎"]);
+    assert!(
+        found.contains("共用領域（第1版") && found.contains("該当: 1件"),
+        "{found}"
+    );
+    let again = cli.json(&["publish", "--json"]);
+    assert_eq!(again["published"], false, "{again}");
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap()
+            .contains("新しい版は作りません")
+    );
+}

@@ -126,6 +126,14 @@ pub enum Payload {
         newer: RecordId,
         mode: DedupMode,
     },
+    /// The national tier published its read model as a numbered version of the shared
+    /// dataset (共用領域, P-02): the read model as folded through `through_position`.
+    DatasetPublished {
+        version: i64,
+        through_position: i64,
+        record_count: i64,
+        changed_count: i64,
+    },
 }
 
 impl Payload {
@@ -144,6 +152,7 @@ impl Payload {
             Payload::IntakeResumed { .. } => "IntakeResumed",
             Payload::DuplicateRemoved { .. } => "DuplicateRemoved",
             Payload::DuplicateFlagged { .. } => "DuplicateFlagged",
+            Payload::DatasetPublished { .. } => "DatasetPublished",
         }
     }
 

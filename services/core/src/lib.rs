@@ -16,4 +16,5 @@ pub mod prefecture;
 pub mod private_area;
 pub mod report;
 pub mod search;
+pub mod shared;
 pub mod validation;

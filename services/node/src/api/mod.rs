@@ -1,10 +1,11 @@
 //! The tonic services of a node. Thin: authenticate, parse, call the domain and the
 //! store, convert. R: T-02, A-01, E-01..E-13, L-02, T-04.
 
-mod convert;
+pub(crate) mod convert;
 pub mod error;
 mod organise;
 mod reports;
+mod shared;
 
 use std::sync::Arc;
 
@@ -454,5 +455,21 @@ impl v1::node_server::Node for NodeService {
         Ok(Response::new(
             organise::replay(&self.0, request.into_inner()).await?,
         ))
+    }
+
+    async fn publish(
+        &self,
+        request: Request<v1::PublishRequest>,
+    ) -> Result<Response<v1::PublishResponse>, Status> {
+        let actor = self.0.actor(&request).await?;
+        Ok(Response::new(shared::publish(&self.0, actor).await?))
+    }
+
+    async fn get_shared_status(
+        &self,
+        request: Request<v1::GetSharedStatusRequest>,
+    ) -> Result<Response<v1::SharedStatus>, Status> {
+        self.0.actor(&request).await?;
+        Ok(Response::new(shared::status(&self.0).await?))
     }
 }

@@ -19,8 +19,9 @@ use tonic::Status;
 
 use super::{NodeState, convert, error, optional_id};
 use crate::store::search::{self as queries, Table};
+use crate::store::shared::{REPLICA_INCIDENTS, REPLICA_RECORDS};
 use crate::store::writer::Command;
-use crate::store::{self, projection};
+use crate::store::{self, projection, reader};
 
 /// The record's state column on the organise screen: 新規 / 削除 / 退去.
 fn state_label(label: StateLabel) -> &'static str {
@@ -165,29 +166,39 @@ pub async fn search(
         red_cross: request.red_cross,
     };
     let query = Query::parse(&draft).map_err(|errors| error::invalid(&errors))?;
-    if request.shared {
-        return Err(Status::failed_precondition(
-            "共用領域（全国の共有データ）はまだ公開されていません。消防庁による公開後に検索できます",
-        ));
-    }
     let limit = match request.limit {
         0 => 100,
         n => i64::from(n.clamp(1, 1000)),
     };
-    let incidents = state.incident_map().await?;
     let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
-    let (records, truncated) = queries::search(&**client, Table::Records, &query, incident, limit)
+    // S-03: the private area, or this node's replica of the published shared dataset
+    // (answered locally, so it keeps answering while the national node is down, T-05).
+    let (table, incidents_table, dataset) = if request.shared {
+        let held = super::shared::searchable_version(&**client).await?;
+        (Table::Named(REPLICA_RECORDS), REPLICA_INCIDENTS, Some(held))
+    } else {
+        (Table::Records, "incidents", None)
+    };
+    let incidents = reader::incidents_where(&**client, incidents_table, 0, i64::MAX)
         .await
         .map_err(error::store)?;
+    let (records, truncated) = queries::search(&**client, table, &query, incident, limit)
+        .await
+        .map_err(error::store)?;
+    let dataset = dataset
+        .as_ref()
+        .map(super::shared::replica)
+        .unwrap_or_default();
     Ok(v1::SearchResponse {
         records: records
             .iter()
             .map(|r| convert::record(r, incidents.iter().find(|i| i.id == r.incident)))
             .collect(),
         truncated,
-        scope: "private".into(),
-        dataset_version: 0,
-        dataset_published_at: String::new(),
+        scope: if request.shared { "shared" } else { "private" }.into(),
+        dataset_version: dataset.version,
+        dataset_published_at: dataset.published_at,
+        dataset_received_at: dataset.received_at,
     })
 }
 

@@ -11,12 +11,17 @@
 //! - [`inbound`]: stages arriving parts in PostgreSQL, acknowledges them only after
 //!   that commit, applies complete reports in their sender's order through the writer,
 //!   and sends receipts back; [`inbound::run_receipts`] records the parent's receipts.
+//! - [`shared`]: the national shared dataset (P-02) in its own stream, `ANPI_SHARED`:
+//!   the national publisher sends each version's delta; every node keeps a replica.
+//! - [`parts`]: cutting a sequence of items into messages that fit the payload limit.
 //!
 //! The adapter holds no rules of its own: ordering, completeness and origin checks are
 //! in `anpi_core::report`.
 
 pub mod inbound;
+pub mod parts;
 pub mod relay;
+pub mod shared;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,13 +79,23 @@ pub async fn ensure_stream(js: &jetstream::Context) -> anyhow::Result<stream::St
     Ok(js.get_or_create_stream(stream_config()).await?)
 }
 
-/// A durable pull consumer of one node's inbound subject.
+/// A durable pull consumer of one node's inbound subject (of the report stream).
 pub async fn durable_consumer(
     js: &jetstream::Context,
     name: &str,
     subject: String,
 ) -> anyhow::Result<consumer::Consumer<consumer::pull::Config>> {
-    let stream = ensure_stream(js).await?;
+    durable_consumer_of(js, stream_config(), name, subject).await
+}
+
+/// A durable pull consumer of `subject` in the stream `config` (created if missing).
+pub async fn durable_consumer_of(
+    js: &jetstream::Context,
+    config: stream::Config,
+    name: &str,
+    subject: String,
+) -> anyhow::Result<consumer::Consumer<consumer::pull::Config>> {
+    let stream = js.get_or_create_stream(config).await?;
     let consumer = stream
         .get_or_create_consumer(
             name,
@@ -145,9 +160,13 @@ impl Bus {
     }
 
     /// Starts the tasks this node's tier needs: the relay and the receipt consumer
-    /// below the national tier, the report consumer above the municipalities.
+    /// below the national tier, the report consumer above the municipalities, the
+    /// shared-dataset publisher at the national tier and the replica everywhere.
     pub fn spawn(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
-        let mut tasks = Vec::new();
+        let mut tasks = vec![tokio::spawn(shared::run_replica(self.clone()))];
+        if self.code.tier() == anpi_core::jurisdiction::Tier::National {
+            tasks.push(tokio::spawn(shared::run_publisher(self.clone())));
+        }
         if self.parent.is_some() {
             tasks.push(tokio::spawn(relay::run(self.clone())));
             tasks.push(tokio::spawn(inbound::run_receipts(self.clone())));

@@ -7,7 +7,6 @@
 //! Parts are cut deterministically (same events, same parts), so a republished report
 //! fits together with parts of an earlier attempt.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,21 +15,16 @@ use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::report::split_by_size;
 use anpi_proto::v1;
 use anyhow::{Context, bail};
-use async_nats::jetstream::context::PublishAckFuture;
-use async_nats::jetstream::message::PublishMessage;
 use chrono::{DateTime, Utc};
 use prost::Message;
 use uuid::Uuid;
 
+use super::parts::{PartKind, PartSink};
 use super::{Backoff, Bus, ensure_stream, report_subject};
 use crate::wire;
 
 /// Positions read from the log per query.
 const PAGE: i64 = 2000;
-/// Publishes awaiting their acknowledgement at once.
-const IN_FLIGHT: usize = 16;
-/// Room left in a message for headers and protobuf framing.
-const HEADROOM: usize = 4096;
 
 /// Runs until the process ends.
 pub async fn run(bus: Arc<Bus>) {
@@ -144,31 +138,25 @@ async fn publish_report(
     client: &tokio_postgres::Client,
     report: &Pending,
 ) -> anyhow::Result<i32> {
-    let max_payload = bus.client.server_info().max_payload;
-    if max_payload == 0 {
-        bail!("not connected to NATS");
-    }
     ensure_stream(&bus.js).await?;
-    let mut sink = PartSink {
-        bus,
-        subject: report_subject(&report.to, &bus.code),
-        template: v1::ReportPart {
-            report_id: report.report_id.to_string(),
-            from: bus.code.to_string(),
-            to: report.to.to_string(),
-            log_id: crate::store::reader::log_id(client).await?.to_string(),
-            seq: report.seq,
-            event_count: report.event_count,
-            ..Default::default()
-        },
-        limit: max_payload.saturating_sub(HEADROOM),
-        next_part: 0,
-        in_flight: VecDeque::new(),
-        published_events: 0,
+    let template = v1::ReportPart {
+        report_id: report.report_id.to_string(),
+        from: bus.code.to_string(),
+        to: report.to.to_string(),
+        log_id: crate::store::reader::log_id(client).await?.to_string(),
+        seq: report.seq,
+        event_count: report.event_count,
+        ..Default::default()
     };
+    let mut sink = PartSink::new(
+        &bus.client,
+        &bus.js,
+        report_subject(&report.to, &bus.code),
+        ReportParts(template),
+    )?;
     // Uncompressed bytes gathered before cutting parts; JSON payloads compress at
     // least this well, and a part that does not is halved.
-    let raw_target = sink.limit * 4;
+    let raw_target = sink.limit() * 4;
     let mut pending: Vec<v1::Event> = Vec::new();
     let mut pending_bytes = 0usize;
     let mut after = report.after;
@@ -186,102 +174,48 @@ async fn publish_report(
             let sizes: Vec<usize> = pending.iter().map(|e| e.encoded_len()).collect();
             let ranges = split_by_size(&sizes, raw_target);
             let keep_from = ranges.last().map(|r| r.start).unwrap_or(0);
-            let rest = pending.split_off(keep_from);
-            let full = std::mem::replace(&mut pending, rest);
-            let mut start = 0;
             for range in &ranges[..ranges.len() - 1] {
-                let len = range.end - range.start;
-                sink.emit(full[start..start + len].to_vec(), false).await?;
-                start += len;
+                sink.emit(&pending[range.clone()], false).await?;
             }
+            pending.drain(..keep_from);
             pending_bytes = pending.iter().map(|e| e.encoded_len()).sum();
         }
         if done {
             break;
         }
     }
-    sink.emit(pending, true).await?;
+    sink.emit(&pending, true).await?;
     sink.finish().await?;
-    if sink.published_events != report.event_count {
+    if sink.published != report.event_count {
         bail!(
             "report {} announces {} events but the log gave {}",
             report.report_id,
             report.event_count,
-            sink.published_events
+            sink.published
         );
     }
     Ok(sink.next_part)
 }
 
-struct PartSink<'a> {
-    bus: &'a Bus,
-    subject: String,
-    template: v1::ReportPart,
-    limit: usize,
-    next_part: i32,
-    in_flight: VecDeque<PublishAckFuture>,
-    published_events: i64,
-}
+/// Report parts: the report's header with a run of its events.
+struct ReportParts(v1::ReportPart);
 
-impl PartSink<'_> {
-    /// Publishes `events` as one part, or as several when the compressed body would
-    /// exceed the payload limit (halving until each fits).
-    async fn emit(&mut self, events: Vec<v1::Event>, last: bool) -> anyhow::Result<()> {
-        let mut stack = vec![(events, last)];
-        while let Some((events, last)) = stack.pop() {
-            let mut part = self.template.clone();
-            part.part = self.next_part;
-            part.last = last;
-            part.events = events;
-            let body = wire::encode(&part);
-            if body.len() > self.limit {
-                let mut events = part.events;
-                if events.len() <= 1 {
-                    bail!(
-                        "event {} does not fit in one NATS message ({} bytes compressed, limit {})",
-                        events.first().map(|e| e.event_id.as_str()).unwrap_or("?"),
-                        body.len(),
-                        self.limit
-                    );
-                }
-                let second = events.split_off(events.len() / 2);
-                // Pushed in reverse: the first half is published first.
-                stack.push((second, last));
-                stack.push((events, false));
-                continue;
-            }
-            self.published_events += part.events.len() as i64;
-            let message = PublishMessage::build()
-                .payload(body.into())
-                .message_id(format!("{}.{}", part.report_id, part.part))
-                .header(wire::ENCODING_HEADER, wire::ENCODING);
-            let ack = self
-                .bus
-                .js
-                .send_publish(self.subject.clone(), message)
-                .await
-                .context("publishing a report part")?;
-            self.in_flight.push_back(ack);
-            self.next_part += 1;
-            while self.in_flight.len() >= IN_FLIGHT {
-                self.await_oldest().await?;
-            }
-        }
-        Ok(())
+impl PartKind for ReportParts {
+    type Item = v1::Event;
+
+    fn body(&self, part: i32, last: bool, events: &[v1::Event]) -> Vec<u8> {
+        let mut message = self.0.clone();
+        message.part = part;
+        message.last = last;
+        message.events = events.to_vec();
+        wire::encode(&message)
     }
 
-    async fn await_oldest(&mut self) -> anyhow::Result<()> {
-        if let Some(ack) = self.in_flight.pop_front() {
-            ack.await
-                .context("JetStream did not acknowledge a report part")?;
-        }
-        Ok(())
+    fn message_id(&self, part: i32) -> String {
+        format!("{}.{}", self.0.report_id, part)
     }
 
-    async fn finish(&mut self) -> anyhow::Result<()> {
-        while !self.in_flight.is_empty() {
-            self.await_oldest().await?;
-        }
-        Ok(())
+    fn describe(&self, event: &v1::Event) -> String {
+        format!("event {}", event.event_id)
     }
 }

@@ -16,6 +16,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_organise_search",
         include_str!("../../../../schemas/postgres/0003_organise_search.sql"),
     ),
+    (
+        "0004_shared_dataset",
+        include_str!("../../../../schemas/postgres/0004_shared_dataset.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

@@ -8,6 +8,7 @@ mod migrate;
 pub mod projection;
 pub mod reader;
 pub mod search;
+pub mod shared;
 pub mod writer;
 
 use anpi_core::jurisdiction::{JurisdictionCode, Tier};

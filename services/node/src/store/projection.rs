@@ -67,7 +67,8 @@ impl Batch {
             | Payload::ReportAcknowledged { .. }
             | Payload::IntakePaused { .. }
             | Payload::IntakeResumed { .. }
-            | Payload::DuplicateFlagged { .. } => self.bookkeeping.push(event.clone()),
+            | Payload::DuplicateFlagged { .. }
+            | Payload::DatasetPublished { .. } => self.bookkeeping.push(event.clone()),
             payload => {
                 if let Some(id) = payload.record_id() {
                     let before = self.states.remove(&id);
@@ -90,7 +91,14 @@ impl Batch {
             return Ok(());
         };
         if !self.touched.is_empty() {
-            write_records(client, &self.states, &self.touched, &self.created).await?;
+            write_records(
+                client,
+                "records",
+                &self.states,
+                &self.touched,
+                &self.created,
+            )
+            .await?;
         }
         for (incident, position) in &self.incidents {
             client
@@ -224,9 +232,44 @@ async fn write_bookkeeping<C: GenericClient>(client: &C, event: &Event) -> Resul
                 )
                 .await?;
         }
+        Payload::DatasetPublished {
+            version,
+            through_position,
+            record_count,
+            changed_count,
+        } => {
+            client
+                .execute(
+                    "INSERT INTO shared_versions (version, through_position, record_count, changed_count,
+                                                  published_at, actor, position)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (version) DO NOTHING",
+                    &[
+                        version,
+                        through_position,
+                        record_count,
+                        changed_count,
+                        &e.received_at,
+                        &actor,
+                        &event.position,
+                    ],
+                )
+                .await?;
+        }
         _ => {}
     }
     Ok(())
+}
+
+/// Writes whole records (every column, search columns derived again) into `table`, a
+/// table of the private area's shape: the shared-dataset replica (`shared.records`).
+pub async fn upsert_records<C: GenericClient>(
+    client: &C,
+    table: &str,
+    states: &HashMap<RecordId, RecordState>,
+) -> Result<()> {
+    let all: BTreeMap<RecordId, ()> = states.keys().map(|id| (*id, ())).collect();
+    let created: HashSet<RecordId> = states.keys().copied().collect();
+    write_records(client, table, states, &all, &created).await
 }
 
 /// Upserts the touched records: every column for the ones created in this batch (the
@@ -234,6 +277,7 @@ async fn write_bookkeeping<C: GenericClient>(client: &C, event: &Event) -> Resul
 /// data for the others.
 async fn write_records<C: GenericClient>(
     client: &C,
+    table: &str,
     states: &HashMap<RecordId, RecordState>,
     touched: &BTreeMap<RecordId, ()>,
     created: &HashSet<RecordId>,
@@ -254,9 +298,11 @@ async fn write_records<C: GenericClient>(
         }
         client
             .execute(
-                "UPDATE records r SET state = u.state, last_position = u.last_position, data = u.data
-                 FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::jsonb[]) AS u(record_id, state, last_position, data)
-                 WHERE r.record_id = u.record_id",
+                &format!(
+                    "UPDATE {table} r SET state = u.state, last_position = u.last_position, data = u.data
+                     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::jsonb[]) AS u(record_id, state, last_position, data)
+                     WHERE r.record_id = u.record_id"
+                ),
                 &[&ids, &labels, &last, &data],
             )
             .await?;
@@ -270,7 +316,7 @@ async fn write_records<C: GenericClient>(
     }
     client
         .execute(
-            "INSERT INTO records (record_id, incident_id, state, recorded_position, last_position, data,
+            &format!("INSERT INTO {table} (record_id, incident_id, state, recorded_position, last_position, data,
                                   origin, written_at, received_at, dedup_key, dedup_key_strict, suspect_key,
                                   name_key, kana_key, birth_date, sex, address_key, nationality, nationality_key,
                                   name_search, kana_search, address_search, text_search, grams)
@@ -282,7 +328,7 @@ async fn write_records<C: GenericClient>(
                  $20::text[], $21::text[], $22::text[], $23::text[], $24::text[]) AS u(
                  a, b, c, d, e, f, h, i, j, k, l, m, n, o, p, q, r, s, t, v, w, x, y, g)
              ON CONFLICT (record_id) DO UPDATE
-               SET state = EXCLUDED.state, last_position = EXCLUDED.last_position, data = EXCLUDED.data",
+               SET state = EXCLUDED.state, last_position = EXCLUDED.last_position, data = EXCLUDED.data"),
             &[
                 &c.ids, &c.incidents, &c.labels, &c.recorded, &c.last, &c.data, &c.origins, &c.written,
                 &c.received, &c.dedup, &c.dedup_strict, &c.suspect, &c.name_key, &c.kana_key, &c.birth,
@@ -426,13 +472,14 @@ async fn fold_through(
 }
 
 /// The tables a projection writes (all rebuilt from the log).
-const PROJECTION_TABLES: [&str; 7] = [
+const PROJECTION_TABLES: [&str; 8] = [
     "records",
     "incidents",
     "reports_sent",
     "reports_received",
     "intake_state",
     "duplicate_flags",
+    "shared_versions",
     "projection_checkpoints",
 ];
 
@@ -444,6 +491,7 @@ pub fn valid_schema_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && name.len() <= 48
         && name != "public"
+        && name != "shared"
         && name != "information_schema"
         && !name.starts_with("pg_")
 }
@@ -520,7 +568,8 @@ pub async fn rebuild(
         let tx = client.transaction().await?;
         tx.batch_execute(
             "DELETE FROM records; DELETE FROM incidents; DELETE FROM reports_sent;
-             DELETE FROM reports_received; DELETE FROM intake_state; DELETE FROM duplicate_flags;",
+             DELETE FROM reports_received; DELETE FROM intake_state; DELETE FROM duplicate_flags;
+             DELETE FROM shared_versions;",
         )
         .await?;
         set_checkpoint(&tx, PRIVATE_AREA, 0).await?;

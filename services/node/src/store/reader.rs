@@ -65,7 +65,7 @@ fn parse_actor(text: &str) -> Result<Actor> {
     })
 }
 
-fn event_from_row(row: &Row) -> Result<Event> {
+pub(crate) fn event_from_row(row: &Row) -> Result<Event> {
     let payload: serde_json::Value = row.get("payload");
     let incident: Option<Uuid> = row.get("incident_id");
     let origin: String = row.get("origin");
@@ -137,10 +137,24 @@ pub async fn list_records<C: GenericClient>(
 }
 
 pub async fn list_incidents<C: GenericClient>(client: &C) -> Result<Vec<Incident>> {
+    incidents_where(client, "incidents", 0, i64::MAX).await
+}
+
+/// The incidents of `table` (the private area's, or the shared replica's) created at
+/// positions `after < p <= through`, in order.
+pub async fn incidents_where<C: GenericClient>(
+    client: &C,
+    table: &str,
+    after: i64,
+    through: i64,
+) -> Result<Vec<Incident>> {
     let rows = client
         .query(
-            "SELECT incident_id, name, mode, created_at FROM incidents ORDER BY position",
-            &[],
+            &format!(
+                "SELECT incident_id, name, mode, created_at FROM {table}
+                 WHERE position > $1 AND position <= $2 ORDER BY position"
+            ),
+            &[&after, &through],
         )
         .await?;
     rows.iter()

@@ -6,4 +6,5 @@ mod gap_free;
 mod organise;
 mod rebuild;
 mod search;
+mod shared;
 mod support;

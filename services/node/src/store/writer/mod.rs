@@ -16,6 +16,7 @@
 
 mod dedup;
 mod reports;
+mod shared;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -92,6 +93,8 @@ pub enum Command {
     AcknowledgeReport {
         receipt: Receipt,
     },
+    /// P-02: publish the national read model as the next shared-dataset version.
+    Publish,
 }
 
 impl Command {
@@ -99,7 +102,10 @@ impl Command {
     fn is_solo(&self) -> bool {
         matches!(
             self,
-            Command::SendReport | Command::ApplyStaged { .. } | Command::AcknowledgeReport { .. }
+            Command::SendReport
+                | Command::ApplyStaged { .. }
+                | Command::AcknowledgeReport { .. }
+                | Command::Publish
         )
     }
 }
@@ -127,6 +133,14 @@ pub enum Outcome {
     Acknowledged {
         new: bool,
     },
+    /// A new version of the shared dataset (P-02).
+    Published {
+        version: anpi_core::shared::Version,
+        published_at: DateTime<Utc>,
+        position: i64,
+    },
+    /// Nothing to publish (no records yet, or none changed): the reason, for the user.
+    NotPublished(String),
 }
 
 /// Why a command produced no event.
@@ -198,6 +212,7 @@ pub struct Writer {
     sender: mpsc::Sender<Job>,
     intake: watch::Receiver<IntakeState>,
     reports_ready: Arc<Notify>,
+    shared_ready: Arc<Notify>,
 }
 
 impl Writer {
@@ -238,6 +253,7 @@ impl Writer {
             .collect();
         let (intake_sender, intake) = watch::channel(reader::intake_state(&client).await?);
         let reports_ready = Arc::new(Notify::new());
+        let shared_ready = Arc::new(Notify::new());
         let (sender, receiver) = mpsc::channel(4096);
         let task = WriterTask {
             client,
@@ -249,6 +265,7 @@ impl Writer {
             receiver,
             intake: intake_sender,
             reports_ready: reports_ready.clone(),
+            shared_ready: shared_ready.clone(),
             dedup_mode: options.dedup_mode,
         };
         let handle = tokio::spawn(task.run());
@@ -257,6 +274,7 @@ impl Writer {
                 sender,
                 intake,
                 reports_ready,
+                shared_ready,
             },
             handle,
         ))
@@ -291,6 +309,11 @@ impl Writer {
     pub fn reports_ready(&self) -> Arc<Notify> {
         self.reports_ready.clone()
     }
+
+    /// Notified after a shared-dataset version is published (wakes its publisher).
+    pub fn shared_ready(&self) -> Arc<Notify> {
+        self.shared_ready.clone()
+    }
 }
 
 struct WriterTask {
@@ -303,6 +326,7 @@ struct WriterTask {
     receiver: mpsc::Receiver<Job>,
     intake: watch::Sender<IntakeState>,
     reports_ready: Arc<Notify>,
+    shared_ready: Arc<Notify>,
     dedup_mode: DedupMode,
 }
 
@@ -449,6 +473,7 @@ impl WriterTask {
             Command::SendReport => self.send_report(job.actor).await,
             Command::ApplyStaged { from, log_id } => self.apply_staged(from, log_id).await,
             Command::AcknowledgeReport { receipt } => self.acknowledge(job.actor, receipt).await,
+            Command::Publish => self.publish(job.actor).await,
             _ => unreachable!("only solo commands"),
         };
         match result {
@@ -812,9 +837,10 @@ fn decide(
             };
             Ok(vec![(payload, None, None)])
         }
-        Command::SendReport | Command::ApplyStaged { .. } | Command::AcknowledgeReport { .. } => {
-            unreachable!("solo commands are not decided in a group")
-        }
+        Command::SendReport
+        | Command::ApplyStaged { .. }
+        | Command::AcknowledgeReport { .. }
+        | Command::Publish => unreachable!("solo commands are not decided in a group"),
     }
 }
 

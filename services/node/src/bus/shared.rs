@@ -1,0 +1,342 @@
+//! The shared dataset over NATS JetStream: the national publisher and every node's
+//! replica. R: P-02, S-03, T-05.
+//!
+//! The stream `ANPI_SHARED` (file storage, limits retention: every node reads every
+//! message, so nothing is removed when one node has it) holds each version's parts on
+//! `anpi.shared.<version>`. The national node's publisher sends, oldest first, every
+//! version not yet wholly stored there, reading its delta in one database snapshot
+//! (`store::shared::Delta`). Every node — the national one too — consumes the stream
+//! with a durable consumer `shared-<code>`, stages parts in `shared.parts` and only
+//! then acknowledges them, and applies each version whole once its parts are there.
+//! The delivery is the notification of the guideline's 第5 1(1) (「その旨を連絡する」):
+//! a node logs each version it takes, and `GetSharedStatus` shows it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anpi_core::ids::LogId;
+use anpi_core::shared::{self as rules, PartArrival};
+use anpi_proto::v1;
+use anyhow::{Context, anyhow};
+use async_nats::jetstream::{AckKind, stream};
+use futures::StreamExt;
+use tokio_postgres::IsolationLevel;
+use uuid::Uuid;
+
+use super::parts::{PartKind, PartSink};
+use super::{Backoff, Bus, durable_consumer_of};
+use crate::store::shared::{self as store, Delta, PartHeader, Published};
+use crate::wire;
+
+pub const STREAM: &str = "ANPI_SHARED";
+
+pub fn subject(version: i64) -> String {
+    format!("anpi.shared.{version}")
+}
+
+/// The stream's configuration.
+pub fn stream_config() -> stream::Config {
+    stream::Config {
+        name: STREAM.to_string(),
+        description: Some("anpi: versions of the national shared dataset".into()),
+        subjects: vec!["anpi.shared.>".into()],
+        retention: stream::RetentionPolicy::Limits,
+        storage: stream::StorageType::File,
+        duplicate_window: super::DUPLICATE_WINDOW,
+        ..Default::default()
+    }
+}
+
+/// The national node's publisher. Runs until the process ends.
+pub async fn run_publisher(bus: Arc<Bus>) {
+    let ready = bus.writer.shared_ready();
+    let mut backoff = Backoff::new();
+    loop {
+        match publish_pending(&bus).await {
+            Ok(()) => {
+                backoff.reset();
+                tokio::select! {
+                    _ = ready.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "shared dataset: publishing failed; will retry"
+                );
+                backoff.wait().await;
+            }
+        }
+    }
+}
+
+async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
+    let unsent = {
+        let client = bus.pool.get().await.context("database pool")?;
+        store::published(&**client, true).await?
+    };
+    for version in unsent {
+        publish_version(bus, &version).await?;
+    }
+    Ok(())
+}
+
+/// Sends one version's delta as a new attempt and marks it sent.
+async fn publish_version(bus: &Bus, version: &Published) -> anyhow::Result<()> {
+    let v = version.version;
+    bus.js
+        .get_or_create_stream(stream_config())
+        .await
+        .context("the shared-dataset stream")?;
+    let progress = bus.pool.get().await.context("database pool")?;
+    let mut reading = bus.pool.get().await.context("database pool")?;
+    // One snapshot for the whole version: records are read as they stood at its
+    // position, whatever the writer appends meanwhile.
+    let tx = reading
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let mut delta = Delta::new(version.previous_through, v.through_position);
+    let template = v1::SharedPart {
+        log_id: crate::store::reader::log_id(&*tx).await?.to_string(),
+        version: v.version,
+        through_position: v.through_position,
+        published_at: wire::rfc3339(version.published_at),
+        record_count: v.record_count,
+        changed_count: v.changed_count,
+        incidents: delta
+            .incidents(&*tx)
+            .await?
+            .iter()
+            .map(crate::api::convert::incident)
+            .collect(),
+        attempt: Uuid::now_v7().to_string(),
+        ..Default::default()
+    };
+    let mut sink = PartSink::new(
+        &bus.client,
+        &bus.js,
+        subject(v.version),
+        SharedParts(template),
+    )?;
+    let raw_target = sink.limit() * 3;
+    let mut pending: Vec<String> = Vec::new();
+    let mut pending_bytes = 0usize;
+    while let Some(page) = delta.next_page(&*tx).await? {
+        for json in page {
+            pending_bytes += json.len();
+            pending.push(json);
+            if pending_bytes >= raw_target {
+                sink.emit(&pending, false).await?;
+                pending.clear();
+                pending_bytes = 0;
+                store::set_progress(&**progress, v.version, sink.published).await?;
+            }
+        }
+    }
+    sink.emit(&pending, true).await?;
+    sink.finish().await?;
+    tx.commit().await?;
+    store::mark_sent(&**progress, v.version, sink.next_part, sink.published).await?;
+    tracing::info!(
+        version = v.version,
+        parts = sink.next_part,
+        records = sink.published,
+        "shared dataset version stored in JetStream"
+    );
+    Ok(())
+}
+
+/// Shared-dataset parts: the version's header with a run of its records (and its new
+/// incidents in part 0).
+struct SharedParts(v1::SharedPart);
+
+impl PartKind for SharedParts {
+    type Item = String;
+
+    fn body(&self, part: i32, last: bool, records: &[String]) -> Vec<u8> {
+        let mut message = self.0.clone();
+        message.part = part;
+        message.last = last;
+        message.records_json = records.to_vec();
+        if part != 0 {
+            message.incidents.clear();
+        }
+        wire::encode(&message)
+    }
+
+    fn message_id(&self, part: i32) -> String {
+        format!("shared.{}.{}.{}", self.0.version, self.0.attempt, part)
+    }
+
+    fn describe(&self, record: &String) -> String {
+        format!("a record of {} bytes", record.len())
+    }
+}
+
+/// Parts fetched per pull (each up to 1 MiB).
+const FETCH: usize = 4;
+
+/// Every node's replica of the shared dataset. Runs until the process ends.
+pub async fn run_replica(bus: Arc<Bus>) {
+    let mut backoff = Backoff::new();
+    loop {
+        if let Err(error) = apply_ready(&bus).await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "shared dataset: applying a staged version failed; will retry"
+            );
+            backoff.wait().await;
+            continue;
+        }
+        let consumer = match durable_consumer_of(
+            &bus.js,
+            stream_config(),
+            &format!("shared-{}", bus.code),
+            "anpi.shared.>".into(),
+        )
+        .await
+        {
+            Ok(consumer) => consumer,
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "shared dataset consumer unavailable; will retry"
+                );
+                backoff.wait().await;
+                continue;
+            }
+        };
+        backoff.reset();
+        loop {
+            let batch = consumer
+                .fetch()
+                .max_messages(FETCH)
+                .expires(Duration::from_secs(1))
+                .messages()
+                .await;
+            let mut batch = match batch {
+                Ok(batch) => batch,
+                Err(error) => {
+                    tracing::warn!(%error, "fetching shared-dataset parts failed; will retry");
+                    break;
+                }
+            };
+            let mut failed = false;
+            while let Some(message) = batch.next().await {
+                let handled = match message {
+                    Ok(message) => handle(&bus, &message).await,
+                    Err(error) => Err(anyhow!("receiving shared-dataset parts: {error}")),
+                };
+                if let Err(error) = handled {
+                    // Not acknowledged: JetStream redelivers it after the ack wait.
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "a shared-dataset part could not be staged; it will be redelivered"
+                    );
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                break;
+            }
+        }
+        backoff.wait().await;
+    }
+}
+
+/// Checks a part's header; `Err` names what is wrong.
+fn header(body: &[u8]) -> Result<PartHeader, String> {
+    let part: v1::SharedPart = wire::decode(body)?;
+    let log_id = part
+        .log_id
+        .parse::<Uuid>()
+        .map_err(|_| format!("log_id: `{}` is not a UUID", part.log_id))?;
+    let attempt = part
+        .attempt
+        .parse::<Uuid>()
+        .map_err(|_| format!("attempt: `{}` is not a UUID", part.attempt))?;
+    if part.version < 1 || part.part < 0 {
+        return Err(format!(
+            "version {} part {}: not a valid shared-dataset part",
+            part.version, part.part
+        ));
+    }
+    for (i, json) in part.records_json.iter().enumerate() {
+        serde_json::from_str::<anpi_core::private_area::RecordState>(json)
+            .map_err(|e| format!("records_json[{i}]: {e}"))?;
+    }
+    Ok(PartHeader {
+        log_id: LogId::from_uuid(log_id),
+        version: part.version,
+        attempt,
+        part: part.part,
+        last: part.last,
+    })
+}
+
+/// Stages one part and acknowledges it after the commit; applies what became whole.
+async fn handle(bus: &Bus, message: &async_nats::jetstream::Message) -> anyhow::Result<()> {
+    let header = match header(&message.payload) {
+        Ok(header) => header,
+        Err(reason) => {
+            tracing::error!(subject = %message.subject, %reason, "shared-dataset part refused");
+            message
+                .ack_with(AckKind::Term)
+                .await
+                .map_err(|e| anyhow!("terminating a refused part: {e}"))?;
+            return Ok(());
+        }
+    };
+    {
+        let client = bus.pool.get().await.context("database pool")?;
+        let current = store::replica_version(&**client).await?;
+        if let Some(current) = &current
+            && current.log_id != header.log_id
+        {
+            tracing::warn!(
+                held = %current.log_id,
+                arriving = %header.log_id,
+                "a shared-dataset part from another national log"
+            );
+        }
+        match rules::classify_part(current.map(|c| c.version.version), header.version) {
+            PartArrival::Stale => {}
+            PartArrival::Stage => store::stage_part(&**client, &header, &message.payload).await?,
+        }
+    }
+    message
+        .ack()
+        .await
+        .map_err(|e| anyhow!("acknowledging a staged part: {e}"))?;
+    apply_ready(bus).await
+}
+
+/// Applies every staged version that is whole, in order.
+async fn apply_ready(bus: &Bus) -> anyhow::Result<()> {
+    let mut client = bus.pool.get().await.context("database pool")?;
+    while let Some(applied) = store::apply_next(&mut client).await? {
+        let v = applied.version;
+        if rules::replica_complete(&v, applied.records_held) {
+            tracing::info!(
+                version = v.version,
+                records = applied.records_held,
+                changed = v.changed_count,
+                parts = applied.parts,
+                "shared dataset: version received (共用領域の新しい版を受信しました)"
+            );
+        } else {
+            tracing::error!(
+                version = v.version,
+                announced = v.record_count,
+                held = applied.records_held,
+                "shared dataset: the replica does not hold the records the version announced"
+            );
+        }
+    }
+    Ok(())
+}
