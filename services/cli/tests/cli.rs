@@ -38,6 +38,18 @@ impl Cli {
     fn json(&self, args: &[&str]) -> serde_json::Value {
         serde_json::from_str(&self.ok(args)).expect("JSON output")
     }
+
+    /// The CLI of a fresh home, logged in to `node` as its administrator.
+    fn logged_in(node: &TestNode) -> Cli {
+        let cli = Cli {
+            binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
+            home: node.dir.path().join("home"),
+            node: node.addr().to_string(),
+        };
+        let password = node.password_file.to_str().unwrap().to_string();
+        cli.ok(&["login", "--user", "admin", "--password-file", &password]);
+        cli
+    }
 }
 
 fn examples() -> PathBuf {
@@ -173,17 +185,7 @@ fn an_operator_reports_pauses_and_reads_the_history() {
         runtime.block_on(async { (TestDb::create().await, TestDb::create().await) });
     let muni = TestNode::start_in_network(&node_bin, "131016", &muni_db.url, &nats.url);
     let pref = TestNode::start_in_network(&node_bin, "130001", &pref_db.url, &nats.url);
-    let cli_for = |node: &TestNode| {
-        let cli = Cli {
-            binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
-            home: node.dir.path().join("home"),
-            node: node.addr().to_string(),
-        };
-        let password = node.password_file.to_str().unwrap().to_string();
-        cli.ok(&["login", "--user", "admin", "--password-file", &password]);
-        cli
-    };
-    let (chiyoda, tokyo) = (cli_for(&muni), cli_for(&pref));
+    let (chiyoda, tokyo) = (Cli::logged_in(&muni), Cli::logged_in(&pref));
     let id = uuid::Uuid::now_v7().to_string();
     for cli in [&chiyoda, &tokyo] {
         cli.ok(&[
@@ -271,13 +273,7 @@ fn an_organiser_sees_duplicates_merges_searches_and_replays() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let db = runtime.block_on(TestDb::create());
     let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
-    let cli = Cli {
-        binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
-        home: node.dir.path().join("home"),
-        node: node.addr().to_string(),
-    };
-    let password = node.password_file.to_str().unwrap().to_string();
-    cli.ok(&["login", "--user", "admin", "--password-file", &password]);
+    let cli = Cli::logged_in(&node);
     cli.ok(&[
         "incident",
         "create",
@@ -360,13 +356,7 @@ fn national_staff_publish_and_every_operator_sees_the_version() {
     let db = runtime.block_on(TestDb::create());
     let node =
         TestNode::start_in_network(&workspace_bin("anpi-node"), "000001", &db.url, &nats.url);
-    let cli = Cli {
-        binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
-        home: node.dir.path().join("home"),
-        node: node.addr().to_string(),
-    };
-    let password = node.password_file.to_str().unwrap().to_string();
-    cli.ok(&["login", "--user", "admin", "--password-file", &password]);
+    let cli = Cli::logged_in(&node);
     cli.ok(&[
         "incident",
         "create",

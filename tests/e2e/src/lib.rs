@@ -54,6 +54,25 @@ impl Member {
         client.query_one(sql, &[]).await.expect(sql).get(0)
     }
 
+    /// Waits (up to a minute) until the node's private area holds at least `n` records;
+    /// panics with the node's log otherwise.
+    pub async fn wait_records(&mut self, n: i64) {
+        let deadline = Deadline::new(
+            format!("{} to hold {n} records", self.code),
+            Duration::from_secs(60),
+        );
+        while self.count("SELECT count(*) FROM records").await < n {
+            if deadline.expired() {
+                panic!(
+                    "{} did not get {n} records; its log:\n{}",
+                    self.code,
+                    self.node.log()
+                );
+            }
+            deadline.tick().await;
+        }
+    }
+
     /// The IDs of the reportable events in this node's log collected by `origins`.
     pub async fn reportable_ids(&mut self, origins: &[&str]) -> HashSet<String> {
         self.client

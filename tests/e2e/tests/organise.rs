@@ -3,9 +3,7 @@
 //! tier deciding for itself; the national tier's read model is searchable and its
 //! replay equals it. R: D-01, D-02, D-04, D-07, P-01, P-03, S-01, S-02, S-04.
 
-use std::time::Duration;
-
-use anpi_e2e::{Deadline, Member, evacuee, network};
+use anpi_e2e::{Member, evacuee, network};
 use anpi_harness::NatsServer;
 use anpi_proto::v1;
 
@@ -13,23 +11,6 @@ const NATIONAL: &str = "000001";
 const TOKYO: &str = "130001";
 const CHIYODA: &str = "131016";
 const SHINJUKU: &str = "131041";
-
-async fn wait_records(member: &mut Member, n: i64) {
-    let deadline = Deadline::new(
-        format!("{} to hold {n} records", member.code),
-        Duration::from_secs(60),
-    );
-    while member.count("SELECT count(*) FROM records").await < n {
-        if deadline.expired() {
-            panic!(
-                "{} did not get {n} records; its log:\n{}",
-                member.code,
-                member.node.log()
-            );
-        }
-        deadline.tick().await;
-    }
-}
 
 async fn organise(member: &mut Member) -> v1::OrganiseResponse {
     let request = member.client.req(v1::OrganiseRequest::default());
@@ -103,9 +84,9 @@ async fn the_same_person_from_two_municipalities_is_merged_where_the_reports_mee
     for member in [&mut chiyoda, &mut shinjuku] {
         assert!(member.client.report().await.reported);
     }
-    wait_records(&mut tokyo, 4).await;
+    tokyo.wait_records(4).await;
     assert!(tokyo.client.report().await.reported);
-    wait_records(&mut national, 4).await;
+    national.wait_records(4).await;
 
     for member in [&mut tokyo, &mut national] {
         let screen = organise(member).await;

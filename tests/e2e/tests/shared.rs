@@ -15,23 +15,6 @@ const TOKYO: &str = "130001";
 const CHIYODA: &str = "131016";
 const SHINJUKU: &str = "131041";
 
-async fn wait_records(member: &mut Member, n: i64) {
-    let deadline = Deadline::new(
-        format!("{} to hold {n} records", member.code),
-        Duration::from_secs(60),
-    );
-    while member.count("SELECT count(*) FROM records").await < n {
-        if deadline.expired() {
-            panic!(
-                "{} did not get {n} records:\n{}",
-                member.code,
-                member.node.log()
-            );
-        }
-        deadline.tick().await;
-    }
-}
-
 async fn shared_status(member: &mut Member) -> v1::SharedStatus {
     let request = member.client.req(v1::GetSharedStatusRequest {});
     member
@@ -101,9 +84,9 @@ async fn report_up(
     for member in municipalities {
         member.client.report().await;
     }
-    wait_records(tokyo, records).await;
+    tokyo.wait_records(records).await;
     assert!(tokyo.client.report().await.reported);
-    wait_records(national, records).await;
+    national.wait_records(records).await;
 }
 
 /// The replica's rows (what search reads) digested, and the same of a read model.

@@ -21,7 +21,7 @@ use async_nats::jetstream::message::PublishMessage;
 use futures::StreamExt;
 use uuid::Uuid;
 
-use super::{Backoff, Bus, durable_consumer, receipt_subject};
+use super::{Backoff, Bus, durable_consumer, pull_until_failure, receipt_subject};
 use crate::store::writer::{AppliedReport, Command, Outcome, Receipt, system_actor};
 use crate::wire;
 
@@ -374,33 +374,18 @@ pub async fn run_receipts(bus: Arc<Bus>) {
                 }
             };
         backoff.reset();
-        loop {
-            let batch = consumer
-                .fetch()
-                .max_messages(FETCH)
-                .expires(Duration::from_secs(5))
-                .messages()
-                .await;
-            let Ok(mut batch) = batch else {
-                backoff.wait().await;
-                break;
-            };
-            let mut failed = false;
-            while let Some(Ok(message)) = batch.next().await {
-                if let Err(error) = handle_receipt(&bus, &message).await {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        "receipt not recorded; it will be redelivered"
-                    );
-                    failed = true;
-                    break;
-                }
-            }
-            if failed {
-                backoff.wait().await;
-                break;
-            }
-        }
+        pull_until_failure(
+            &consumer,
+            FETCH,
+            Duration::from_secs(5),
+            "receipts",
+            |message| {
+                let bus = bus.clone();
+                async move { handle_receipt(&bus, &message).await }
+            },
+        )
+        .await;
+        backoff.wait().await;
     }
 }
 

@@ -23,8 +23,11 @@ pub mod parts;
 pub mod relay;
 pub mod shared;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use anpi_core::jurisdiction::JurisdictionCode;
 use async_nats::jetstream::{self, consumer, stream};
@@ -175,6 +178,78 @@ impl Bus {
             tasks.push(tokio::spawn(inbound::run(self.clone())));
         }
         tasks
+    }
+}
+
+/// An outbox loop: runs `pass` now, again whenever `ready` is notified (and every
+/// 10 s), and after a failure with back-off. Runs until the process ends.
+pub(crate) async fn outbox_loop<F, Fut>(ready: Arc<Notify>, what: &'static str, mut pass: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let mut backoff = Backoff::new();
+    loop {
+        match pass().await {
+            Ok(()) => {
+                backoff.reset();
+                tokio::select! {
+                    _ = ready.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "{what}: publishing failed; will retry"
+                );
+                backoff.wait().await;
+            }
+        }
+    }
+}
+
+/// Pulls messages from `consumer` (up to `max` per pull, waiting up to `expires`) and
+/// hands each to `handle`, until a pull or a handler fails; returns then. A message
+/// whose handler failed is not acknowledged, so JetStream redelivers it.
+pub(crate) async fn pull_until_failure<F, Fut>(
+    consumer: &consumer::Consumer<consumer::pull::Config>,
+    max: usize,
+    expires: Duration,
+    what: &'static str,
+    mut handle: F,
+) where
+    F: FnMut(jetstream::Message) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    use futures::StreamExt;
+    loop {
+        let pulled = consumer
+            .fetch()
+            .max_messages(max)
+            .expires(expires)
+            .messages()
+            .await;
+        let mut batch = match pulled {
+            Ok(batch) => batch,
+            Err(error) => {
+                tracing::warn!(%error, "{what}: pulling failed; will retry");
+                return;
+            }
+        };
+        while let Some(message) = batch.next().await {
+            let handled = match message {
+                Ok(message) => handle(message).await,
+                Err(error) => Err(anyhow::anyhow!("receiving: {error}")),
+            };
+            if let Err(error) = handled {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "{what}: a message was not handled; it will be redelivered"
+                );
+                return;
+            }
+        }
     }
 }
 

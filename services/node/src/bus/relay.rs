@@ -8,7 +8,6 @@
 //! fits together with parts of an earlier attempt.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anpi_core::event::REPORTABLE_KINDS;
 use anpi_core::jurisdiction::JurisdictionCode;
@@ -20,7 +19,7 @@ use prost::Message;
 use uuid::Uuid;
 
 use super::parts::{PartKind, PartSink};
-use super::{Backoff, Bus, ensure_stream, report_subject};
+use super::{Bus, ensure_stream, outbox_loop, report_subject};
 use crate::wire;
 
 /// Positions read from the log per query.
@@ -28,26 +27,10 @@ const PAGE: i64 = 2000;
 
 /// Runs until the process ends.
 pub async fn run(bus: Arc<Bus>) {
-    let ready = bus.writer.reports_ready();
-    let mut backoff = Backoff::new();
-    loop {
-        match publish_pending(&bus).await {
-            Ok(()) => {
-                backoff.reset();
-                tokio::select! {
-                    _ = ready.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(10)) => {}
-                }
-            }
-            Err(error) => {
-                tracing::warn!(
-                    error = format!("{error:#}"),
-                    "report relay: publishing failed; will retry"
-                );
-                backoff.wait().await;
-            }
-        }
-    }
+    outbox_loop(bus.writer.reports_ready(), "report relay", || {
+        publish_pending(&bus)
+    })
+    .await
 }
 
 struct Pending {

@@ -19,12 +19,11 @@ use anpi_core::shared::{self as rules, PartArrival};
 use anpi_proto::v1;
 use anyhow::{Context, anyhow};
 use async_nats::jetstream::{AckKind, stream};
-use futures::StreamExt;
 use tokio_postgres::IsolationLevel;
 use uuid::Uuid;
 
 use super::parts::{PartKind, PartSink};
-use super::{Backoff, Bus, durable_consumer_of};
+use super::{Backoff, Bus, durable_consumer_of, outbox_loop, pull_until_failure};
 use crate::store::shared::{self as store, Delta, PartHeader, Published};
 use crate::wire;
 
@@ -49,26 +48,12 @@ pub fn stream_config() -> stream::Config {
 
 /// The national node's publisher. Runs until the process ends.
 pub async fn run_publisher(bus: Arc<Bus>) {
-    let ready = bus.writer.shared_ready();
-    let mut backoff = Backoff::new();
-    loop {
-        match publish_pending(&bus).await {
-            Ok(()) => {
-                backoff.reset();
-                tokio::select! {
-                    _ = ready.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(10)) => {}
-                }
-            }
-            Err(error) => {
-                tracing::warn!(
-                    error = format!("{error:#}"),
-                    "shared dataset: publishing failed; will retry"
-                );
-                backoff.wait().await;
-            }
-        }
-    }
+    outbox_loop(
+        bus.writer.shared_ready(),
+        "shared-dataset publisher",
+        || publish_pending(&bus),
+    )
+    .await
 }
 
 async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
@@ -211,40 +196,17 @@ pub async fn run_replica(bus: Arc<Bus>) {
             }
         };
         backoff.reset();
-        loop {
-            let batch = consumer
-                .fetch()
-                .max_messages(FETCH)
-                .expires(Duration::from_secs(1))
-                .messages()
-                .await;
-            let mut batch = match batch {
-                Ok(batch) => batch,
-                Err(error) => {
-                    tracing::warn!(%error, "fetching shared-dataset parts failed; will retry");
-                    break;
-                }
-            };
-            let mut failed = false;
-            while let Some(message) = batch.next().await {
-                let handled = match message {
-                    Ok(message) => handle(&bus, &message).await,
-                    Err(error) => Err(anyhow!("receiving shared-dataset parts: {error}")),
-                };
-                if let Err(error) = handled {
-                    // Not acknowledged: JetStream redelivers it after the ack wait.
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        "a shared-dataset part could not be staged; it will be redelivered"
-                    );
-                    failed = true;
-                    break;
-                }
-            }
-            if failed {
-                break;
-            }
-        }
+        pull_until_failure(
+            &consumer,
+            FETCH,
+            Duration::from_secs(1),
+            "shared-dataset replica",
+            |message| {
+                let bus = bus.clone();
+                async move { handle(&bus, &message).await }
+            },
+        )
+        .await;
         backoff.wait().await;
     }
 }
