@@ -528,7 +528,35 @@ pub async fn replay_into(
         tx.batch_execute(&sql).await?;
         tx.commit().await?;
     }
-    fold_through(client, Some(schema), through, progress).await
+    // Secondary indexes are built once after the fold: maintaining them (the GIN gram
+    // index above all) row by row made most of the replay's time. Unique indexes stay:
+    // the fold's upserts rely on them.
+    let deferred: Vec<(String, String)> = client
+        .query(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid)
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 AND NOT i.indisunique",
+            &[&schema],
+        )
+        .await?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    for (name, _) in &deferred {
+        client
+            .batch_execute(&format!("DROP INDEX {schema}.{name}"))
+            .await?;
+    }
+    let folded = fold_through(client, Some(schema), through, progress).await?;
+    client
+        .batch_execute("SET maintenance_work_mem = '256MB'")
+        .await?;
+    for (_, definition) in &deferred {
+        client.batch_execute(definition).await?;
+    }
+    client.batch_execute("RESET maintenance_work_mem").await?;
+    Ok(folded)
 }
 
 /// Compares the replayed records in `schema` with the live ones, row by row and column
