@@ -4,6 +4,8 @@
 #
 #   * PostgreSQL on 127.0.0.1:5432, user "postgres", no password over loopback
 #   * nats-server with JetStream on 127.0.0.1:4222
+#   * with --browser: Debian's chromium and chromium-driver (the public page's
+#     browser test; deploy/test.sh asks for them, the local network does not)
 #   * (checked only) the Rust toolchain: cargo, rustc >= 1.89
 #
 # Idempotent. When everything is already up (the normal case on the project's
@@ -13,8 +15,9 @@
 # logins passwordless ("trust") — this is meant for LOCAL DEVELOPMENT machines
 # and CI only.
 #
-# Usage: deploy/ensure-services.sh [--check]
+# Usage: deploy/ensure-services.sh [--check] [--browser]
 #   --check   only check; never install, start or reconfigure (exit 1 if not OK)
+#   --browser also chromium and chromedriver
 #
 # Environment (defaults in brackets):
 #   ANPI_PG_HOST [127.0.0.1]   ANPI_PG_PORT [5432]
@@ -31,9 +34,11 @@ NATS_PORT="${ANPI_NATS_PORT:-4222}"
 MIN_RUST_MINOR=89 # rustc 1.89
 
 CHECK_ONLY=0
+BROWSER=0
 for arg in "$@"; do
     case "$arg" in
         --check) CHECK_ONLY=1 ;;
+        --browser) BROWSER=1 ;;
         -h | --help)
             sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
             exit 0
@@ -413,9 +418,24 @@ ensure_nats() {
     esac
 }
 
+# The public page is tested in a real headless browser (tests/e2e/tests/public.rs).
+ensure_browser() {
+    if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+        log "browser OK (chromium and chromedriver)"
+        return 0
+    fi
+    [ "$CHECK_ONLY" -eq 0 ] || die "chromium and chromedriver are not installed"
+    log "chromium / chromedriver not installed: installing the Debian packages chromium and chromium-driver"
+    apt_install chromium chromium-driver
+    command -v chromedriver >/dev/null 2>&1 || die "chromedriver still not found after installing chromium-driver"
+}
+
 # ----------------------------------------------------------------- main ----
 
 check_rust
 ensure_postgres
 ensure_nats
+if [ "$BROWSER" -eq 1 ]; then
+    ensure_browser
+fi
 log "services ready"

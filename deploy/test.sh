@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # deploy/test.sh — run anpi's whole test suite (the README's test command).
 #
-#   1. deploy/ensure-services.sh: PostgreSQL + NATS JetStream up (installs on
-#      a fresh Debian), Rust toolchain present;
+#   1. deploy/ensure-services.sh --browser: PostgreSQL + NATS JetStream up, and
+#      chromium + chromedriver for the public page's browser test (installs on a
+#      fresh Debian), Rust toolchain present;
 #   2. from the repo root: `cargo nextest run --workspace --no-fail-fast` when
 #      cargo-nextest is installed, else
 #      `cargo test --workspace --no-fail-fast -- --test-threads=2`.
@@ -26,7 +27,7 @@ if ! command -v cargo >/dev/null 2>&1 && [ -x "${HOME:-/nonexistent}/.cargo/bin/
     export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
-bash deploy/ensure-services.sh
+bash deploy/ensure-services.sh --browser
 
 export ANPI_TEST_DATABASE_URL="${ANPI_TEST_DATABASE_URL:-postgres://postgres@${ANPI_PG_HOST:-127.0.0.1}:${ANPI_PG_PORT:-5432}/postgres}"
 export ANPI_TEST_NATS_URL="${ANPI_TEST_NATS_URL:-nats://${ANPI_NATS_HOST:-127.0.0.1}:${ANPI_NATS_PORT:-4222}}"

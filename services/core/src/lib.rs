@@ -14,6 +14,7 @@ pub mod incident;
 pub mod jurisdiction;
 pub mod prefecture;
 pub mod private_area;
+pub mod public;
 pub mod report;
 pub mod search;
 pub mod shared;

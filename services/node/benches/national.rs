@@ -45,6 +45,8 @@
 //! `--bench` (`cargo test --benches`) it makes a small smoke run (2,000 records, 20
 //! queries per kind). The summary goes to stdout as a markdown table and to
 //! `<target dir>/bench-national.json` (`bench-national-smoke.json` for the smoke run).
+//! `ANPI_BENCH_KEEP_DB=1` keeps the database afterwards (its name is printed) to look at
+//! query plans by hand.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -1145,6 +1147,15 @@ async fn main() -> Result<()> {
     eprintln!("national: wrote {}", path.display());
 
     drop((db, seq));
-    drop(test_db);
+    if std::env::var_os("ANPI_BENCH_KEEP_DB").is_some() {
+        // For looking at plans afterwards; drop it with `DROP DATABASE <name>`.
+        eprintln!(
+            "national: kept database {} (ANPI_BENCH_KEEP_DB)",
+            test_db.name
+        );
+        std::mem::forget(test_db);
+    } else {
+        drop(test_db);
+    }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! Environment variables (also shown by `anpi-node serve --help`):
 //! `ANPI_CONFIG`, `ANPI_TIER`, `ANPI_JURISDICTION`, `ANPI_PARENT`, `ANPI_DATABASE_URL`,
 //! `ANPI_NATS_URL`, `ANPI_LISTEN`, `ANPI_REPORT_INTERVAL_MINUTES`, `ANPI_DEDUP_MODE`,
-//! `ANPI_LOG` (tracing filter).
+//! `ANPI_PUBLIC_LISTEN`, `ANPI_PUBLIC_RATE_PER_MINUTE`, `ANPI_LOG` (tracing filter).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -46,6 +46,12 @@ pub struct NodeArgs {
     /// raw strings as the original system did (`strict`) (D-03).
     #[arg(long, env = "ANPI_DEDUP_MODE")]
     pub dedup_mode: Option<String>,
+    /// Address of the public "is information held?" page; unset: not served.
+    #[arg(long, env = "ANPI_PUBLIC_LISTEN")]
+    pub public_listen: Option<String>,
+    /// Searches one client address may make on the public page per minute.
+    #[arg(long, env = "ANPI_PUBLIC_RATE_PER_MINUTE")]
+    pub public_rate_per_minute: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,6 +65,8 @@ struct FileConfig {
     listen: Option<String>,
     report_interval_minutes: Option<u64>,
     dedup_mode: Option<String>,
+    public_listen: Option<String>,
+    public_rate_per_minute: Option<u32>,
 }
 
 /// A secret that never prints (database URLs may hold passwords).
@@ -90,6 +98,10 @@ pub struct Config {
     pub report_interval: Option<std::time::Duration>,
     /// How automatic duplicate removal compares the 4 information (D-03).
     pub dedup_mode: DedupMode,
+    /// The public page's address; `None`: not served.
+    pub public_listen: Option<SocketAddr>,
+    /// Searches per client address and minute on the public page.
+    pub public_rate_per_minute: u32,
 }
 
 impl Config {
@@ -111,6 +123,8 @@ impl Config {
 
 pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
+/// Public-page searches per client address and minute, unless configured.
+pub const DEFAULT_PUBLIC_RATE_PER_MINUTE: u32 = 10;
 
 /// Loads and validates the configuration.
 pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
@@ -179,7 +193,22 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
             .with_context(|| format!("unknown dedup_mode `{text}` (canonical or strict)"))?,
         None => DedupMode::default(),
     };
+    let public_listen = match pick(&args.public_listen, file.public_listen) {
+        Some(text) if !text.trim().is_empty() => Some(text.trim().parse().with_context(|| {
+            format!("invalid public_listen address `{text}` (e.g. 127.0.0.1:8080)")
+        })?),
+        _ => None,
+    };
+    let public_rate_per_minute = args
+        .public_rate_per_minute
+        .or(file.public_rate_per_minute)
+        .unwrap_or(DEFAULT_PUBLIC_RATE_PER_MINUTE);
+    if public_rate_per_minute == 0 {
+        bail!("public_rate_per_minute must be at least 1");
+    }
     Ok(Config {
+        public_listen,
+        public_rate_per_minute,
         dedup_mode,
         report_interval,
         tier,

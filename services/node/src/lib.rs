@@ -7,6 +7,7 @@
 pub mod api;
 pub mod bus;
 pub mod config;
+pub mod public;
 pub mod server;
 pub mod store;
 pub mod wire;

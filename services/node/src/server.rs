@@ -107,6 +107,18 @@ pub async fn serve(
             every,
         )));
     }
+    if let Some(address) = config.public_listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("binding the public page to {address}"))?;
+        let page = crate::public::PublicPage::new(pool.clone(), config.public_rate_per_minute);
+        tracing::info!(listen = %address, "public page serving");
+        background.push(tokio::spawn(async move {
+            if let Err(error) = crate::public::serve(page, listener, std::future::pending()).await {
+                tracing::error!(%error, "the public page stopped");
+            }
+        }));
+    }
     let state = Arc::new(NodeState {
         config: config.clone(),
         writer,

@@ -29,8 +29,17 @@ impl Member {
 
     /// Starts a node on an existing (possibly pre-filled) database.
     pub async fn start_on(code: &str, db: TestDb, nats: &NatsServer) -> Member {
-        let node =
-            TestNode::start_in_network(&workspace_bin("anpi-node"), code, &db.url, &nats.url);
+        Member::start_with(code, db, nats, "").await
+    }
+
+    /// Starts a node with `extra` lines in its `node.toml`.
+    pub async fn start_with(code: &str, db: TestDb, nats: &NatsServer, extra: &str) -> Member {
+        let node = TestNode::start_with(
+            &workspace_bin("anpi-node"),
+            code,
+            &db.url,
+            &format!("nats_url = \"{}\"\n{extra}", nats.url),
+        );
         let client = Client::connect(node.addr(), &node.password).await;
         Member {
             code: code.to_string(),
@@ -65,6 +74,33 @@ impl Member {
             if deadline.expired() {
                 panic!(
                     "{} did not get {n} records; its log:\n{}",
+                    self.code,
+                    self.node.log()
+                );
+            }
+            deadline.tick().await;
+        }
+    }
+
+    /// Waits (up to a minute) until the node's shared-dataset replica holds `version`
+    /// or a later one; panics with the node's log otherwise.
+    pub async fn wait_shared_version(&mut self, version: i64) -> v1::SharedStatus {
+        let deadline = Deadline::new(
+            format!("{} to hold shared version {version}", self.code),
+            Duration::from_secs(60),
+        );
+        loop {
+            let status = self.client.shared_status().await;
+            if status
+                .replica
+                .as_ref()
+                .is_some_and(|r| r.version >= version)
+            {
+                return status;
+            }
+            if deadline.expired() {
+                panic!(
+                    "{} did not receive version {version}:\n{}",
                     self.code,
                     self.node.log()
                 );
@@ -203,6 +239,21 @@ impl Client {
             .await
             .ok()
             .map(|r| r.into_inner())
+    }
+
+    /// P-02: publish the read model (national node).
+    pub async fn publish(&mut self) -> Result<v1::PublishResponse, tonic::Status> {
+        let request = self.req(v1::PublishRequest {});
+        Ok(self.node.publish(request).await?.into_inner())
+    }
+
+    pub async fn shared_status(&mut self) -> v1::SharedStatus {
+        let request = self.req(v1::GetSharedStatusRequest {});
+        self.node
+            .get_shared_status(request)
+            .await
+            .expect("shared status")
+            .into_inner()
     }
 
     pub async fn report(&mut self) -> v1::ReportResponse {

@@ -15,47 +15,6 @@ const TOKYO: &str = "130001";
 const CHIYODA: &str = "131016";
 const SHINJUKU: &str = "131041";
 
-async fn shared_status(member: &mut Member) -> v1::SharedStatus {
-    let request = member.client.req(v1::GetSharedStatusRequest {});
-    member
-        .client
-        .node
-        .get_shared_status(request)
-        .await
-        .expect("shared status")
-        .into_inner()
-}
-
-async fn wait_version(member: &mut Member, version: i64) -> v1::SharedStatus {
-    let deadline = Deadline::new(
-        format!("{} to hold shared version {version}", member.code),
-        Duration::from_secs(60),
-    );
-    loop {
-        let status = shared_status(member).await;
-        if status
-            .replica
-            .as_ref()
-            .is_some_and(|r| r.version >= version)
-        {
-            return status;
-        }
-        if deadline.expired() {
-            panic!(
-                "{} did not receive version {version}:\n{}",
-                member.code,
-                member.node.log()
-            );
-        }
-        deadline.tick().await;
-    }
-}
-
-async fn publish(member: &mut Member) -> Result<v1::PublishResponse, tonic::Status> {
-    let request = member.client.req(v1::PublishRequest {});
-    Ok(member.client.node.publish(request).await?.into_inner())
-}
-
 fn shared_query(name: &str, fuzzy: bool) -> v1::SearchRequest {
     v1::SearchRequest {
         name: name.into(),
@@ -126,7 +85,7 @@ async fn published_versions_reach_every_node_and_stay_searchable_without_the_nat
         refused.message()
     );
     // Only the national tier publishes.
-    let refused = publish(&mut tokyo).await.unwrap_err();
+    let refused = tokyo.client.publish().await.unwrap_err();
     assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
     assert!(
         refused.message().contains("国（消防庁）"),
@@ -135,13 +94,13 @@ async fn published_versions_reach_every_node_and_stay_searchable_without_the_nat
     );
 
     report_up([&mut chiyoda, &mut shinjuku], &mut tokyo, &mut national, 2).await;
-    let first = publish(&mut national).await.unwrap();
+    let first = national.client.publish().await.unwrap();
     assert!(first.published, "{}", first.message);
     let v1 = first.version.unwrap();
     assert_eq!((v1.version, v1.record_count, v1.changed_count), (1, 2, 2));
 
     for member in [&mut national, &mut tokyo, &mut chiyoda, &mut shinjuku] {
-        let status = wait_version(member, 1).await;
+        let status = member.wait_shared_version(1).await;
         assert_eq!(status.replica_records, 2, "{}", member.code);
         let held = status.replica.unwrap();
         assert_eq!(held.published_at, v1.published_at);
@@ -180,7 +139,7 @@ async fn published_versions_reach_every_node_and_stay_searchable_without_the_nat
         digest(&shinjuku, "shared.records").await,
         digest(&national, "records").await
     );
-    let nothing = publish(&mut national).await.unwrap();
+    let nothing = national.client.publish().await.unwrap();
     assert!(!nothing.published);
     assert!(nothing.message.contains("第1版"), "{}", nothing.message);
 
@@ -206,16 +165,16 @@ async fn published_versions_reach_every_node_and_stay_searchable_without_the_nat
     {
         deadline.tick().await;
     }
-    let second = publish(&mut national).await.unwrap().version.unwrap();
+    let second = national.client.publish().await.unwrap().version.unwrap();
     assert_eq!((second.version, second.changed_count), (2, 1));
-    wait_version(&mut chiyoda, 2).await;
+    chiyoda.wait_shared_version(2).await;
 
     // The national node goes down; Shinjuku comes back, takes version 2, and answers
     // from it (T-05).
     national.node.process.kill9();
     shinjuku.node.process.restart();
     shinjuku.reconnect().await;
-    let status = wait_version(&mut shinjuku, 2).await;
+    let status = shinjuku.wait_shared_version(2).await;
     assert_eq!(status.replica_records, 2);
     let found = search(&mut shinjuku, shared_query("消防太郎", false))
         .await

@@ -7,6 +7,8 @@
 //!   temporary store directory, killed on drop — for tests that must stop or restart it.
 //! - [`NodeProcess`]: an `anpi-node serve` process, stoppable with SIGTERM or SIGKILL.
 
+pub mod browser;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
