@@ -30,9 +30,18 @@ CREATE TABLE shared_versions (
 -- The publisher reads each version's delta by last change.
 CREATE INDEX records_last_position_idx ON records (last_position);
 
+-- Search answers newest 記入日時 first, 100 at a time. For a query that matches a large
+-- share of the records (one common character, 中央区) walking this index until 101
+-- hits beat reading and sorting every hit: at 1,000,000 records 子 went from 1.4 s to
+-- 6 ms and 中央区 from 1.2 s to 3 ms (the planner picks it from the gram statistics,
+-- which a larger sample makes reliable enough; rare queries keep the gram index).
+CREATE INDEX records_written_idx ON records (written_at DESC, record_id);
+ALTER TABLE records ALTER COLUMN grams SET STATISTICS 1000;
+
 CREATE SCHEMA shared;
 
 CREATE TABLE shared.records (LIKE public.records INCLUDING ALL);
+ALTER TABLE shared.records ALTER COLUMN grams SET STATISTICS 1000;
 CREATE TABLE shared.incidents (LIKE public.incidents INCLUDING ALL);
 
 CREATE TABLE shared.versions (

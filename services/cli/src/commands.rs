@@ -453,6 +453,7 @@ async fn run_authenticated(
         Cmd::Report { json } => crate::reports::report(client, json).await?,
         Cmd::Publish { no_wait, json } => crate::shared::publish(client, !no_wait, json).await?,
         Cmd::Shared { json } => crate::shared::status(client, json).await?,
+        Cmd::Inquiry { command } => crate::inquiry::run(client, command).await?,
         Cmd::Intake { command } => crate::reports::intake(client, command).await?,
         Cmd::Reports { command } => crate::reports::history(client, command).await?,
         Cmd::Login { .. } | Cmd::Health => unreachable!("handled before authentication"),

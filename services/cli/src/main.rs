@@ -1,10 +1,11 @@
 //! `anpi`: the operator command line. Talks to one node over gRPC.
 //! R: E-01, E-02, E-12, D-04, D-05, T-04, L-02, A-01, R-01, R-03, R-04, R-05, S-01..S-04,
-//! P-02, P-03, P-04.
+//! P-02, P-03, P-04, Q-01..Q-06.
 
 mod client;
 mod commands;
 mod entry_file;
+mod inquiry;
 mod organise;
 mod reports;
 mod session;
@@ -96,6 +97,11 @@ pub enum Cmd {
         into: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// Inquiries (照会) and answers (回答).
+    Inquiry {
+        #[command(subcommand)]
+        command: InquiryCmd,
     },
     /// (National) publish the read model as the next version of the shared dataset
     /// (共用領域) and follow its sending to the nodes.
@@ -192,6 +198,47 @@ pub enum EntryCmd {
     /// Show one record in full.
     Show {
         id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum InquiryCmd {
+    /// Register an inquiry from a JSON file (Form 4, or taken by phone/orally).
+    Register {
+        file: PathBuf,
+        /// The incident it concerns (optional).
+        #[arg(long)]
+        incident: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Look for the person asked about in the private area and the shared dataset.
+    Identify {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Answer (Form 5, kept as given), or refuse with --refuse REASON.
+    Answer {
+        id: String,
+        /// Refuse to answer (improper purpose) for this reason.
+        #[arg(long)]
+        refuse: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One inquiry in full (with the answer as given).
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inquiries, newest first.
+    List {
+        #[arg(long)]
+        limit: Option<i32>,
         #[arg(long)]
         json: bool,
     },

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::dedup::{DedupMode, Rule};
 use crate::entry::Entry;
-use crate::ids::{AccountId, EventId, IncidentId, LogId, RecordId, ReportId};
+use crate::ids::{AccountId, EventId, IncidentId, InquiryId, LogId, RecordId, ReportId};
 use crate::incident::Incident;
+use crate::inquiry::{Answer, Identification, Inquiry};
 use crate::jurisdiction::JurisdictionCode;
 use crate::report::{IntakeScope, Notice};
 
@@ -134,6 +135,43 @@ pub enum Payload {
         record_count: i64,
         changed_count: i64,
     },
+    /// An inquiry was registered: Form 4, or taken by phone or orally.
+    InquiryRegistered {
+        inquiry_id: InquiryId,
+        inquiry: Box<Inquiry>,
+    },
+    /// The person asked about was looked for in the private area and the shared
+    /// dataset: the outcome, and how many records of each were read to reach it.
+    InquiryIdentified {
+        inquiry_id: InquiryId,
+        identification: Identification,
+        searched: Searched,
+    },
+    /// The officer refused to answer for an improper purpose.
+    InquiryRefused {
+        inquiry_id: InquiryId,
+        reason: String,
+    },
+    /// The answer given (Q-04..Q-06): exactly what was disclosed (Form 5 as data and as
+    /// text), about which record.
+    InquiryAnswered {
+        inquiry_id: InquiryId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        record_id: Option<RecordId>,
+        answer: Answer,
+        form5: String,
+    },
+}
+
+/// Where an identification looked, for the log of reads of personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Searched {
+    /// Candidate records read from the private area.
+    pub private: i64,
+    /// Candidate records read from the shared dataset, and its version.
+    pub shared: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_version: Option<i64>,
 }
 
 impl Payload {
@@ -153,6 +191,10 @@ impl Payload {
             Payload::DuplicateRemoved { .. } => "DuplicateRemoved",
             Payload::DuplicateFlagged { .. } => "DuplicateFlagged",
             Payload::DatasetPublished { .. } => "DatasetPublished",
+            Payload::InquiryRegistered { .. } => "InquiryRegistered",
+            Payload::InquiryIdentified { .. } => "InquiryIdentified",
+            Payload::InquiryRefused { .. } => "InquiryRefused",
+            Payload::InquiryAnswered { .. } => "InquiryAnswered",
         }
     }
 
@@ -169,6 +211,17 @@ impl Payload {
             | Payload::EntryDeleted { record_id, .. }
             | Payload::DepartureRecorded { record_id, .. } => Some(*record_id),
             Payload::DuplicateRemoved { removed, .. } => Some(*removed),
+            _ => None,
+        }
+    }
+
+    /// The inquiry an event is about, if any.
+    pub fn inquiry_id(&self) -> Option<InquiryId> {
+        match self {
+            Payload::InquiryRegistered { inquiry_id, .. }
+            | Payload::InquiryIdentified { inquiry_id, .. }
+            | Payload::InquiryRefused { inquiry_id, .. }
+            | Payload::InquiryAnswered { inquiry_id, .. } => Some(*inquiry_id),
             _ => None,
         }
     }

@@ -55,6 +55,10 @@ uuid_id!(
     ReportId
 );
 uuid_id!(
+    /// Identity of an inquiry (照会) registered at a node. R: Q-01.
+    InquiryId
+);
+uuid_id!(
     /// Identity of a node's event log, made when its database is created; a receiver
     /// orders a sender's reports by (sender, log, sequence number). R: R-02.
     LogId

@@ -11,6 +11,7 @@ pub mod era;
 pub mod event;
 pub mod ids;
 pub mod incident;
+pub mod inquiry;
 pub mod jurisdiction;
 pub mod prefecture;
 pub mod private_area;

@@ -4,7 +4,8 @@
 //! Environment variables (also shown by `anpi-node serve --help`):
 //! `ANPI_CONFIG`, `ANPI_TIER`, `ANPI_JURISDICTION`, `ANPI_PARENT`, `ANPI_DATABASE_URL`,
 //! `ANPI_NATS_URL`, `ANPI_LISTEN`, `ANPI_REPORT_INTERVAL_MINUTES`, `ANPI_DEDUP_MODE`,
-//! `ANPI_PUBLIC_LISTEN`, `ANPI_PUBLIC_RATE_PER_MINUTE`, `ANPI_LOG` (tracing filter).
+//! `ANPI_PUBLIC_LISTEN`, `ANPI_PUBLIC_RATE_PER_MINUTE`, `ANPI_NAME`, `ANPI_LOG` (tracing
+//! filter).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -46,6 +47,10 @@ pub struct NodeArgs {
     /// raw strings as the original system did (`strict`) (D-03).
     #[arg(long, env = "ANPI_DEDUP_MODE")]
     pub dedup_mode: Option<String>,
+    /// The jurisdiction's name as shown on documents (e.g. 千代田区); Form 5 is signed
+    /// by its head (千代田区長).
+    #[arg(long, env = "ANPI_NAME")]
+    pub name: Option<String>,
     /// Address of the public "is information held?" page; unset: not served.
     #[arg(long, env = "ANPI_PUBLIC_LISTEN")]
     pub public_listen: Option<String>,
@@ -67,6 +72,7 @@ struct FileConfig {
     dedup_mode: Option<String>,
     public_listen: Option<String>,
     public_rate_per_minute: Option<u32>,
+    name: Option<String>,
 }
 
 /// A secret that never prints (database URLs may hold passwords).
@@ -98,6 +104,8 @@ pub struct Config {
     pub report_interval: Option<std::time::Duration>,
     /// How automatic duplicate removal compares the 4 information (D-03).
     pub dedup_mode: DedupMode,
+    /// The jurisdiction's display name (e.g. 千代田区), if configured.
+    pub name: Option<String>,
     /// The public page's address; `None`: not served.
     pub public_listen: Option<SocketAddr>,
     /// Searches per client address and minute on the public page.
@@ -105,6 +113,22 @@ pub struct Config {
 }
 
 impl Config {
+    /// Who signs an answer (Form 5): the head of the jurisdiction — 総務大臣 for the
+    /// national tier, the governor of a prefecture, the mayor of a municipality.
+    pub fn answering_body(&self) -> String {
+        match (self.tier, &self.name) {
+            (Tier::National, _) => "総務大臣".to_string(),
+            (Tier::Prefecture, Some(name)) => format!("{name}知事"),
+            (Tier::Prefecture, None) => format!(
+                "{}知事",
+                anpi_core::prefecture::name_of(self.jurisdiction.prefecture_number())
+                    .unwrap_or("都道府県")
+            ),
+            (Tier::Municipality, Some(name)) => format!("{name}長"),
+            (Tier::Municipality, None) => format!("市区町村長（{}）", self.jurisdiction),
+        }
+    }
+
     /// Database URL with any password masked, for logs.
     pub fn database_url_redacted(&self) -> String {
         let url = self.database_url.expose();
@@ -206,7 +230,11 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
     if public_rate_per_minute == 0 {
         bail!("public_rate_per_minute must be at least 1");
     }
+    let name = pick(&args.name, file.name)
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
     Ok(Config {
+        name,
         public_listen,
         public_rate_per_minute,
         dedup_mode,

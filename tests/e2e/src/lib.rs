@@ -12,6 +12,16 @@ use tonic::transport::Channel;
 /// The reportable kinds (what travels upward).
 pub const REPORTABLE: [&str; 4] = anpi_core::event::REPORTABLE_KINDS;
 
+/// The names of the jurisdictions the tests use (their nodes sign answers with them).
+pub const NAMES: [(&str, &str); 6] = [
+    ("000001", "国"),
+    ("130001", "東京都"),
+    ("270008", "大阪府"),
+    ("131016", "千代田区"),
+    ("131041", "新宿区"),
+    ("271004", "大阪市"),
+];
+
 /// One node of the test network.
 pub struct Member {
     pub code: String,
@@ -29,7 +39,12 @@ impl Member {
 
     /// Starts a node on an existing (possibly pre-filled) database.
     pub async fn start_on(code: &str, db: TestDb, nats: &NatsServer) -> Member {
-        Member::start_with(code, db, nats, "").await
+        let name = NAMES
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, name)| format!("name = \"{name}\"\n"))
+            .unwrap_or_default();
+        Member::start_with(code, db, nats, &name).await
     }
 
     /// Starts a node with `extra` lines in its `node.toml`.

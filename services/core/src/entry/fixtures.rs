@@ -71,3 +71,23 @@ pub fn numbered_deceased(n: usize) -> EntryDraft {
     draft.bereaved.relationship = "妻".into();
     draft
 }
+
+/// A complete, valid Form 1 draft of an injured person in hospital, with identifying
+/// information, a current location and a contact (every row of Form 5 has a value).
+pub fn injured() -> EntryDraft {
+    let mut draft = evacuee();
+    draft.identifying_info = "身長170cm程度、青い上着".into();
+    draft.injury = InjuryDraft {
+        status: "負傷".into(),
+        severity: "重症".into(),
+        description: "頭部打撲、意識不明".into(),
+    };
+    draft.location.prefecture = "東京都".into();
+    draft.location.municipality = "千代田区".into();
+    draft.location.town = "神田1丁目".into();
+    draft.location.lot = "2番3号".into();
+    draft.location.place_name = "千代田中央病院".into();
+    draft.location.category = "医療機関".into();
+    draft.contact = "千代田中央病院 03-1234-5678".into();
+    draft
+}

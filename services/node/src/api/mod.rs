@@ -3,6 +3,7 @@
 
 pub(crate) mod convert;
 pub mod error;
+mod inquiry;
 mod organise;
 mod reports;
 mod shared;
@@ -471,5 +472,55 @@ impl v1::node_server::Node for NodeService {
     ) -> Result<Response<v1::SharedStatus>, Status> {
         self.0.actor(&request).await?;
         Ok(Response::new(shared::status(&self.0).await?))
+    }
+
+    async fn register_inquiry(
+        &self,
+        request: Request<v1::RegisterInquiryRequest>,
+    ) -> Result<Response<v1::InquiryView>, Status> {
+        let actor = self.0.actor(&request).await?;
+        Ok(Response::new(
+            inquiry::register(&self.0, actor, request.into_inner()).await?,
+        ))
+    }
+
+    async fn identify_inquiry(
+        &self,
+        request: Request<v1::InquiryRequest>,
+    ) -> Result<Response<v1::InquiryView>, Status> {
+        let actor = self.0.actor(&request).await?;
+        Ok(Response::new(
+            inquiry::identify(&self.0, actor, request.into_inner()).await?,
+        ))
+    }
+
+    async fn answer_inquiry(
+        &self,
+        request: Request<v1::AnswerInquiryRequest>,
+    ) -> Result<Response<v1::InquiryView>, Status> {
+        let actor = self.0.actor(&request).await?;
+        Ok(Response::new(
+            inquiry::answer(&self.0, actor, request.into_inner()).await?,
+        ))
+    }
+
+    async fn get_inquiry(
+        &self,
+        request: Request<v1::InquiryRequest>,
+    ) -> Result<Response<v1::InquiryView>, Status> {
+        self.0.actor(&request).await?;
+        Ok(Response::new(
+            inquiry::get(&self.0, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_inquiries(
+        &self,
+        request: Request<v1::ListInquiriesRequest>,
+    ) -> Result<Response<v1::ListInquiriesResponse>, Status> {
+        self.0.actor(&request).await?;
+        Ok(Response::new(
+            inquiry::list(&self.0, request.into_inner()).await?,
+        ))
     }
 }

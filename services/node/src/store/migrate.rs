@@ -20,6 +20,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_shared_dataset",
         include_str!("../../../../schemas/postgres/0004_shared_dataset.sql"),
     ),
+    (
+        "0005_inquiries",
+        include_str!("../../../../schemas/postgres/0005_inquiries.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

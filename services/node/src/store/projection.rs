@@ -10,8 +10,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anpi_core::event::{Event, Payload};
-use anpi_core::ids::RecordId;
+use anpi_core::ids::{InquiryId, RecordId};
 use anpi_core::incident::Incident;
+use anpi_core::inquiry::{self, InquiryState};
 use anpi_core::private_area::{self, RecordState};
 use anpi_core::search::Indexed;
 use chrono::{DateTime, Utc};
@@ -32,6 +33,9 @@ pub struct Batch {
     touched: BTreeMap<RecordId, ()>,
     /// Records this batch created (their search columns are written once).
     created: HashSet<RecordId>,
+    /// Every inquiry state the batch touched (loaded or created), by id (Q-01..Q-06).
+    pub inquiries: HashMap<InquiryId, InquiryState>,
+    touched_inquiries: BTreeMap<InquiryId, ()>,
     incidents: Vec<(Incident, i64)>,
     /// Report and intake events, written in order after the records.
     bookkeeping: Vec<Event>,
@@ -55,9 +59,37 @@ impl Batch {
         Ok(())
     }
 
-    /// Folds one event (its record state must have been loaded).
+    /// Loads the current states of the inquiries `ids` that this batch does not hold.
+    pub async fn load_inquiries<C: GenericClient>(
+        &mut self,
+        client: &C,
+        ids: &[InquiryId],
+    ) -> Result<()> {
+        let missing: Vec<Uuid> = ids
+            .iter()
+            .filter(|id| !self.inquiries.contains_key(id))
+            .map(|id| id.as_uuid())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        for state in reader::inquiries_by_id(client, &missing).await? {
+            self.inquiries.insert(state.inquiry_id, state);
+        }
+        Ok(())
+    }
+
+    /// Folds one event (its record or inquiry state must have been loaded).
     pub fn fold(&mut self, event: &Event) {
         self.last_position = Some(event.position);
+        if let Some(id) = event.event.payload.inquiry_id() {
+            let before = self.inquiries.remove(&id);
+            if let Some(after) = inquiry::state::apply(before, event) {
+                self.inquiries.insert(id, after);
+                self.touched_inquiries.insert(id, ());
+            }
+            return;
+        }
         match &event.event.payload {
             Payload::IncidentCreated { incident } => {
                 self.incidents.push((incident.clone(), event.position))
@@ -99,6 +131,9 @@ impl Batch {
                 &self.created,
             )
             .await?;
+        }
+        if !self.touched_inquiries.is_empty() {
+            write_inquiries(client, &self.inquiries, &self.touched_inquiries).await?;
         }
         for (incident, position) in &self.incidents {
             client
@@ -256,6 +291,51 @@ async fn write_bookkeeping<C: GenericClient>(client: &C, event: &Event) -> Resul
                 .await?;
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Upserts the touched inquiries (the list columns and the folded state).
+async fn write_inquiries<C: GenericClient>(
+    client: &C,
+    states: &HashMap<InquiryId, InquiryState>,
+    touched: &BTreeMap<InquiryId, ()>,
+) -> Result<()> {
+    for id in touched.keys() {
+        let state = &states[id];
+        let record = state.answered.as_ref().and_then(|a| a.record_id).or(
+            match state.identified.as_ref().map(|i| &i.identification) {
+                Some(inquiry::Identification::Identified { record, .. }) => Some(*record),
+                _ => None,
+            },
+        );
+        let inquiry = &state.inquiry;
+        client
+            .execute(
+                "INSERT INTO inquiries (inquiry_id, incident_id, status, registered_at, inquired_at, channel,
+                                        relationship, inquirer_name, target_name, record_id, answered_at,
+                                        last_position, data)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                 ON CONFLICT (inquiry_id) DO UPDATE SET status = EXCLUDED.status,
+                     record_id = EXCLUDED.record_id, answered_at = EXCLUDED.answered_at,
+                     last_position = EXCLUDED.last_position, data = EXCLUDED.data",
+                &[
+                    &id.as_uuid(),
+                    &state.incident.map(|i| i.as_uuid()),
+                    &state.status().as_str(),
+                    &state.registered.at,
+                    &inquiry.inquired_at,
+                    &inquiry.channel.as_str(),
+                    &inquiry.relationship.as_str(),
+                    &inquiry.inquirer.name(),
+                    &inquiry.target.raw.name,
+                    &record.map(|r| r.as_uuid()),
+                    &state.answered.as_ref().map(|a| a.step.at),
+                    &state.last_position,
+                    &serde_json::to_value(state)?,
+                ],
+            )
+            .await?;
     }
     Ok(())
 }
@@ -460,6 +540,11 @@ async fn fold_through(
             .filter_map(|e| e.event.payload.record_id())
             .collect();
         batch.load(&tx, &ids).await?;
+        let inquiries: Vec<InquiryId> = events
+            .iter()
+            .filter_map(|e| e.event.payload.inquiry_id())
+            .collect();
+        batch.load_inquiries(&tx, &inquiries).await?;
         for event in &events {
             batch.fold(event);
         }
@@ -472,7 +557,7 @@ async fn fold_through(
 }
 
 /// The tables a projection writes (all rebuilt from the log).
-const PROJECTION_TABLES: [&str; 8] = [
+const PROJECTION_TABLES: [&str; 9] = [
     "records",
     "incidents",
     "reports_sent",
@@ -480,6 +565,7 @@ const PROJECTION_TABLES: [&str; 8] = [
     "intake_state",
     "duplicate_flags",
     "shared_versions",
+    "inquiries",
     "projection_checkpoints",
 ];
 
@@ -597,7 +683,7 @@ pub async fn rebuild(
         tx.batch_execute(
             "DELETE FROM records; DELETE FROM incidents; DELETE FROM reports_sent;
              DELETE FROM reports_received; DELETE FROM intake_state; DELETE FROM duplicate_flags;
-             DELETE FROM shared_versions;",
+             DELETE FROM shared_versions; DELETE FROM inquiries;",
         )
         .await?;
         set_checkpoint(&tx, PRIVATE_AREA, 0).await?;

@@ -100,10 +100,50 @@ pub async fn read_events<C: GenericClient>(
     rows.iter().map(event_from_row).collect()
 }
 
-pub async fn records_by_id<C: GenericClient>(client: &C, ids: &[Uuid]) -> Result<Vec<RecordState>> {
+pub async fn inquiries_by_id<C: GenericClient>(
+    client: &C,
+    ids: &[Uuid],
+) -> Result<Vec<anpi_core::inquiry::InquiryState>> {
     let rows = client
         .query(
-            "SELECT data FROM records WHERE record_id = ANY($1)",
+            "SELECT data FROM inquiries WHERE inquiry_id = ANY($1)",
+            &[&ids],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| Ok(serde_json::from_value(row.get::<_, serde_json::Value>(0))?))
+        .collect()
+}
+
+/// Inquiries newest first (at most `limit`).
+pub async fn list_inquiries<C: GenericClient>(
+    client: &C,
+    limit: i64,
+) -> Result<Vec<anpi_core::inquiry::InquiryState>> {
+    let rows = client
+        .query(
+            "SELECT data FROM inquiries ORDER BY registered_at DESC, inquiry_id LIMIT $1",
+            &[&limit],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| Ok(serde_json::from_value(row.get::<_, serde_json::Value>(0))?))
+        .collect()
+}
+
+pub async fn records_by_id<C: GenericClient>(client: &C, ids: &[Uuid]) -> Result<Vec<RecordState>> {
+    records_by_id_in(client, "records", ids).await
+}
+
+/// Records of `table` (the private area's, or the shared replica's) by id.
+pub async fn records_by_id_in<C: GenericClient>(
+    client: &C,
+    table: &str,
+    ids: &[Uuid],
+) -> Result<Vec<RecordState>> {
+    let rows = client
+        .query(
+            &format!("SELECT data FROM {table} WHERE record_id = ANY($1)"),
             &[&ids],
         )
         .await?;

@@ -24,9 +24,11 @@ use std::time::Duration;
 
 use anpi_core::dedup::DedupMode;
 use anpi_core::entry::Entry;
-use anpi_core::event::{Actor, Event, NewEvent, Payload, SCHEMA_VERSION};
-use anpi_core::ids::{AccountId, EventId, IncidentId, LogId, RecordId, ReportId};
+use anpi_core::event::{Actor, Event, NewEvent, Payload, SCHEMA_VERSION, Searched};
+use anpi_core::ids::{AccountId, EventId, IncidentId, InquiryId, LogId, RecordId, ReportId};
 use anpi_core::incident::{Incident, IncidentMode};
+use anpi_core::inquiry::state::{decide_answer, decide_identify, decide_refuse};
+use anpi_core::inquiry::{Answer, Identification, Inquiry, InquiryState};
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::private_area::{self, RecordState};
 use anpi_core::report::{IntakeScope, OWN_INTAKE_PAUSED};
@@ -95,6 +97,29 @@ pub enum Command {
     },
     /// P-02: publish the national read model as the next shared-dataset version.
     Publish,
+    /// register an inquiry.
+    RegisterInquiry {
+        incident: Option<IncidentId>,
+        inquiry: Box<Inquiry>,
+    },
+    /// the outcome of looking for the person asked about.
+    IdentifyInquiry {
+        inquiry: InquiryId,
+        identification: Identification,
+        searched: Searched,
+    },
+    /// refuse for an improper purpose.
+    RefuseInquiry {
+        inquiry: InquiryId,
+        reason: String,
+    },
+    /// Q-04..Q-06: the answer, as disclosed, about `record` (None: 非該当).
+    AnswerInquiry {
+        inquiry: InquiryId,
+        record: Option<RecordId>,
+        answer: Box<Answer>,
+        form5: String,
+    },
 }
 
 impl Command {
@@ -141,6 +166,11 @@ pub enum Outcome {
     },
     /// Nothing to publish (no records yet, or none changed): the reason, for the user.
     NotPublished(String),
+    /// An inquiry after the command's event (Q-01..Q-06).
+    Inquiry {
+        state: Box<InquiryState>,
+        position: i64,
+    },
 }
 
 /// Why a command produced no event.
@@ -340,6 +370,7 @@ struct Accepted {
 enum AcceptedKind {
     Incident(Incident),
     Record(RecordId),
+    Inquiry(InquiryId),
     Account,
     Intake,
 }
@@ -504,6 +535,16 @@ impl WriterTask {
                 .collect();
         let mut batch = Batch::default();
         batch.load(&tx, &wanted).await?;
+        let inquiries: Vec<InquiryId> = jobs
+            .iter()
+            .filter_map(|job| match &job.command {
+                Command::IdentifyInquiry { inquiry, .. }
+                | Command::RefuseInquiry { inquiry, .. }
+                | Command::AnswerInquiry { inquiry, .. } => Some(*inquiry),
+                _ => None,
+            })
+            .collect();
+        batch.load_inquiries(&tx, &inquiries).await?;
         let entries = jobs.iter().filter_map(|job| match &job.command {
             Command::RecordEntry {
                 incident, entry, ..
@@ -557,7 +598,10 @@ impl WriterTask {
                         };
                         AcceptedKind::Intake
                     }
-                    other => AcceptedKind::Record(other.record_id().expect("record event")),
+                    other => match other.inquiry_id() {
+                        Some(id) => AcceptedKind::Inquiry(id),
+                        None => AcceptedKind::Record(other.record_id().expect("record event")),
+                    },
                 };
                 events.push(event);
             }
@@ -606,12 +650,13 @@ impl WriterTask {
                 .await?;
             }
             let states: HashMap<RecordId, RecordState> = batch.states.clone();
+            let inquiries: HashMap<InquiryId, InquiryState> = batch.inquiries.clone();
             Self::commit(tx, &events, batch).await?;
-            Ok::<_, Error>(states)
+            Ok::<_, Error>((states, inquiries))
         }
         .await;
         match written {
-            Ok(states) => {
+            Ok((states, inquiries)) => {
                 self.head = head;
                 self.incidents.extend(new_incidents);
                 self.intake.send_if_modified(|current| {
@@ -629,6 +674,10 @@ impl WriterTask {
                             position: job.position,
                         },
                         AcceptedKind::Intake => Outcome::Intake(intake.clone()),
+                        AcceptedKind::Inquiry(id) => Outcome::Inquiry {
+                            state: Box::new(inquiries[&id].clone()),
+                            position: job.position,
+                        },
                         AcceptedKind::Record(id) => {
                             let record = Box::new(states[&id].clone());
                             let incident = self.incidents.get(&record.incident).cloned();
@@ -837,10 +886,93 @@ fn decide(
             };
             Ok(vec![(payload, None, None)])
         }
+        Command::RegisterInquiry { incident, inquiry } => {
+            if let Some(incident) = incident
+                && !incident_exists(*incident)
+            {
+                return Err(Rejection::NotFound(FieldError::new(
+                    "incident_id",
+                    "指定された事案が見つかりません。`anpi incident list` で事案IDを確認してください",
+                )));
+            }
+            Ok(vec![(
+                Payload::InquiryRegistered {
+                    inquiry_id: InquiryId::from_uuid(Uuid::now_v7()),
+                    inquiry: inquiry.clone(),
+                },
+                *incident,
+                None,
+            )])
+        }
+        Command::IdentifyInquiry {
+            inquiry,
+            identification,
+            searched,
+        } => {
+            let state = batch.inquiries.get(inquiry);
+            decide_identify(state).map_err(inquiry_rejection)?;
+            Ok(vec![(
+                Payload::InquiryIdentified {
+                    inquiry_id: *inquiry,
+                    identification: identification.clone(),
+                    searched: searched.clone(),
+                },
+                state.and_then(|s| s.incident),
+                None,
+            )])
+        }
+        Command::RefuseInquiry { inquiry, reason } => {
+            let state = batch.inquiries.get(inquiry);
+            let reason = decide_refuse(state, reason).map_err(inquiry_rejection)?;
+            Ok(vec![(
+                Payload::InquiryRefused {
+                    inquiry_id: *inquiry,
+                    reason,
+                },
+                state.and_then(|s| s.incident),
+                None,
+            )])
+        }
+        Command::AnswerInquiry {
+            inquiry,
+            record,
+            answer,
+            form5,
+        } => {
+            let state = batch.inquiries.get(inquiry);
+            let identified = decide_answer(state).map_err(inquiry_rejection)?;
+            if identified != *record {
+                return Err(Rejection::Conflict(FieldError::new(
+                    "inquiry_id",
+                    "特定した安否情報が変わりました。もう一度 `anpi inquiry identify` を実行してください",
+                )));
+            }
+            Ok(vec![(
+                Payload::InquiryAnswered {
+                    inquiry_id: *inquiry,
+                    record_id: *record,
+                    answer: (**answer).clone(),
+                    form5: form5.clone(),
+                },
+                state.and_then(|s| s.incident),
+                None,
+            )])
+        }
         Command::SendReport
         | Command::ApplyStaged { .. }
         | Command::AcknowledgeReport { .. }
         | Command::Publish => unreachable!("solo commands are not decided in a group"),
+    }
+}
+
+/// An inquiry step refused by `anpi_core::inquiry::state`.
+fn inquiry_rejection(error: FieldError) -> Rejection {
+    if error.message.contains("見つかりません") {
+        Rejection::NotFound(error)
+    } else if error.field == "reason" {
+        Rejection::Invalid(error)
+    } else {
+        Rejection::Conflict(error)
     }
 }
 

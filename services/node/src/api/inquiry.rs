@@ -1,0 +1,353 @@
+//! Inquiry RPCs: register, identify, answer or refuse, show, list. R: Q-01..Q-06,
+//! A-06 (the reads made to answer are counted in the identification event).
+//!
+//! Thin: the rules are `anpi_core::inquiry` — `validate`, `identify`, `answer`,
+//! `render_text` and the step checks of `inquiry::state`. This module gathers the
+//! candidate records (the private area and this node's replica of the shared dataset)
+//! and the record to answer about, and submits the events.
+
+use std::collections::BTreeMap;
+
+use anpi_core::event::{Actor, Searched};
+use anpi_core::ids::{IncidentId, InquiryId, RecordId};
+use anpi_core::inquiry::{
+    self, AnswerContext, Identification, InquiryDraft, InquiryState, state as steps,
+};
+use anpi_core::private_area::RecordState;
+use anpi_core::search::{Query, QueryDraft};
+use anpi_core::validation::FieldError;
+use anpi_proto::v1;
+use chrono::{SecondsFormat, Utc};
+use tonic::Status;
+
+use super::{NodeState, error, optional_id};
+use crate::store::reader;
+use crate::store::search::{self as queries, Table};
+use crate::store::shared::{REPLICA_RECORDS, replica_version};
+use crate::store::writer::{Command, Outcome};
+
+/// Candidate records read per search (name, furigana, identifying information).
+const CANDIDATES: i64 = 500;
+
+fn time(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The view of an inquiry state.
+pub fn view(state: &InquiryState) -> v1::InquiryView {
+    let status = state.status();
+    let (record, candidates) = match state.identified.as_ref().map(|i| &i.identification) {
+        Some(Identification::Identified {
+            record, candidates, ..
+        }) => (Some(*record), *candidates as i64),
+        Some(Identification::NotIdentified { candidates, .. }) => (None, *candidates as i64),
+        _ => (None, 0),
+    };
+    let record = state.answered.as_ref().and_then(|a| a.record_id).or(record);
+    let inquiry = &state.inquiry;
+    v1::InquiryView {
+        inquiry_id: state.inquiry_id.to_string(),
+        status: status.as_str().into(),
+        status_label: status.label_ja().into(),
+        registered_at: time(state.registered.at),
+        registered_by: state.registered.by.clone(),
+        inquirer: inquiry.inquirer.name().to_string(),
+        relationship_label: inquiry.relationship.label_ja().into(),
+        channel_label: inquiry.channel.label_ja().into(),
+        target_name: inquiry.target.raw.name.clone(),
+        record_id: record.map(|r| r.to_string()).unwrap_or_default(),
+        candidates,
+        ask_for: state
+            .ask_for()
+            .iter()
+            .map(|f| f.label_ja().to_string())
+            .collect(),
+        answered_at: state
+            .answered
+            .as_ref()
+            .map(|a| time(a.step.at))
+            .unwrap_or_default(),
+        answered_by: state
+            .answered
+            .as_ref()
+            .map(|a| a.step.by.clone())
+            .unwrap_or_default(),
+        form5: state
+            .answered
+            .as_ref()
+            .map(|a| a.form5.clone())
+            .unwrap_or_default(),
+        refusal_reason: state
+            .refused
+            .as_ref()
+            .map(|r| r.reason.clone())
+            .unwrap_or_default(),
+        officer_notes: state
+            .answered
+            .as_ref()
+            .map(|a| a.answer.officer_notes.clone())
+            .unwrap_or_default(),
+        state_json: serde_json::to_string(state).unwrap_or_default(),
+        incident_id: state.incident.map(|i| i.to_string()).unwrap_or_default(),
+    }
+}
+
+fn inquiry_id(text: &str) -> Result<InquiryId, Status> {
+    text.parse().map_err(|_| error::bad_id("inquiry_id", text))
+}
+
+async fn load(state: &NodeState, id: InquiryId) -> Result<Option<InquiryState>, Status> {
+    let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
+    Ok(reader::inquiries_by_id(&**client, &[id.as_uuid()])
+        .await
+        .map_err(error::store)?
+        .pop())
+}
+
+fn step_refused(error: FieldError) -> Status {
+    if error.message.contains("見つかりません") {
+        Status::not_found(error.message)
+    } else {
+        Status::failed_precondition(error.message)
+    }
+}
+
+fn inquiry_outcome(outcome: Outcome) -> Result<v1::InquiryView, Status> {
+    match outcome {
+        Outcome::Inquiry { state, .. } => Ok(view(&state)),
+        _ => Err(Status::internal("unexpected outcome")),
+    }
+}
+
+/// validates the inquiry (every problem named by field) and registers it.
+pub async fn register(
+    state: &NodeState,
+    actor: Actor,
+    request: v1::RegisterInquiryRequest,
+) -> Result<v1::InquiryView, Status> {
+    let incident = optional_id::<IncidentId>("incident_id", &request.incident_id)?;
+    let draft: InquiryDraft = serde_json::from_str(&request.draft_json).map_err(|e| {
+        error::invalid(&[FieldError::new(
+            "draft_json",
+            format!("照会の内容を読み取れません（JSON）: {e}"),
+        )])
+    })?;
+    let inquiry =
+        inquiry::validate(&draft, Utc::now()).map_err(|errors| error::invalid(&errors))?;
+    let outcome = state
+        .writer
+        .submit(
+            actor,
+            Command::RegisterInquiry {
+                incident,
+                inquiry: Box::new(inquiry),
+            },
+        )
+        .await
+        .map_err(error::rejection)?;
+    inquiry_outcome(outcome)
+}
+
+/// The searches that gather candidates: tolerant exact name, tolerant exact furigana,
+/// and (when neither is given) the identifying information as a partial match.
+fn candidate_queries(target: &inquiry::Target) -> Vec<Query> {
+    let raw = &target.raw;
+    let mut drafts = Vec::new();
+    if !raw.name.trim().is_empty() {
+        drafts.push(QueryDraft {
+            name: raw.name.clone(),
+            ..Default::default()
+        });
+    }
+    if !raw.furigana.trim().is_empty() {
+        drafts.push(QueryDraft {
+            kana: raw.furigana.clone(),
+            ..Default::default()
+        });
+    }
+    if drafts.is_empty() {
+        for piece in raw
+            .identifying_info
+            .split(['、', ',', '，', '・', ' ', '　'])
+            .filter(|p| !p.trim().is_empty())
+        {
+            drafts.push(QueryDraft {
+                text: piece.to_string(),
+                ..Default::default()
+            });
+        }
+    }
+    drafts
+        .iter()
+        .filter_map(|draft| Query::parse(draft).ok())
+        .collect()
+}
+
+/// looks for the person in the private area and the shared dataset this node
+/// holds, decides with `inquiry::identify`, and records the outcome with how many
+/// records were read.
+pub async fn identify(
+    state: &NodeState,
+    actor: Actor,
+    request: v1::InquiryRequest,
+) -> Result<v1::InquiryView, Status> {
+    let id = inquiry_id(&request.inquiry_id)?;
+    let current = load(state, id).await?;
+    steps::decide_identify(current.as_ref()).map_err(step_refused)?;
+    let current = current.expect("checked");
+    let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
+    let dataset = replica_version(&**client).await.map_err(error::store)?;
+    let mut found: BTreeMap<RecordId, RecordState> = BTreeMap::new();
+    let mut searched = Searched {
+        private: 0,
+        shared: 0,
+        dataset_version: dataset.as_ref().map(|d| d.version.version),
+    };
+    let queries = candidate_queries(&current.inquiry.target);
+    // The private area first: for the node's own records it is the newest state.
+    let tables: Vec<Table> = if dataset.is_some() {
+        vec![Table::Records, Table::Named(REPLICA_RECORDS)]
+    } else {
+        vec![Table::Records]
+    };
+    for (i, table) in tables.iter().enumerate() {
+        for query in &queries {
+            let (records, _) =
+                queries::search(&**client, *table, query, current.incident, CANDIDATES)
+                    .await
+                    .map_err(error::store)?;
+            if i == 0 {
+                searched.private += records.len() as i64;
+            } else {
+                searched.shared += records.len() as i64;
+            }
+            for record in records {
+                found.entry(record.record_id).or_insert(record);
+            }
+        }
+    }
+    drop(client);
+    let candidates: Vec<RecordState> = found.into_values().collect();
+    let identification = inquiry::identify(&current.inquiry.target, &candidates);
+    let outcome = state
+        .writer
+        .submit(
+            actor,
+            Command::IdentifyInquiry {
+                inquiry: id,
+                identification,
+                searched,
+            },
+        )
+        .await
+        .map_err(error::rejection)?;
+    inquiry_outcome(outcome)
+}
+
+/// Q-03..Q-06: refuses with the reason, or answers about the identified record (the
+/// private area's state when this node holds it, else the shared dataset's) and keeps
+/// the answer exactly as disclosed.
+pub async fn answer(
+    state: &NodeState,
+    actor: Actor,
+    request: v1::AnswerInquiryRequest,
+) -> Result<v1::InquiryView, Status> {
+    let id = inquiry_id(&request.inquiry_id)?;
+    if !request.refuse_reason.trim().is_empty() {
+        let outcome = state
+            .writer
+            .submit(
+                actor,
+                Command::RefuseInquiry {
+                    inquiry: id,
+                    reason: request.refuse_reason,
+                },
+            )
+            .await
+            .map_err(error::rejection)?;
+        return inquiry_outcome(outcome);
+    }
+    let current = load(state, id).await?;
+    let record_id = steps::decide_answer(current.as_ref()).map_err(step_refused)?;
+    let current = current.expect("checked");
+    let (record, collected_here) = match record_id {
+        None => (None, false),
+        Some(record_id) => {
+            let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
+            let ids = [record_id.as_uuid()];
+            let own = reader::records_by_id(&**client, &ids)
+                .await
+                .map_err(error::store)?
+                .pop();
+            let record = match own {
+                Some(record) => Some(record),
+                None => reader::records_by_id_in(&**client, REPLICA_RECORDS, &ids)
+                    .await
+                    .map_err(error::store)?
+                    .pop(),
+            };
+            let record = record.ok_or_else(|| {
+                Status::failed_precondition(
+                    "特定した安否情報が見つかりません。もう一度 `anpi inquiry identify` を実行してください",
+                )
+            })?;
+            let here = record.origin == state.config.jurisdiction;
+            (Some(record), here)
+        }
+    };
+    let context = AnswerContext {
+        collected_here,
+        publication_decided: None,
+    };
+    let answer = inquiry::answer(&current.inquiry, record.as_ref(), &context);
+    let form5 = inquiry::render_text(
+        &current.inquiry,
+        &answer,
+        &state.config.answering_body(),
+        Utc::now(),
+    );
+    let outcome = state
+        .writer
+        .submit(
+            actor,
+            Command::AnswerInquiry {
+                inquiry: id,
+                record: record_id,
+                answer: Box::new(answer),
+                form5,
+            },
+        )
+        .await
+        .map_err(error::rejection)?;
+    inquiry_outcome(outcome)
+}
+
+pub async fn get(
+    state: &NodeState,
+    request: v1::InquiryRequest,
+) -> Result<v1::InquiryView, Status> {
+    let id = inquiry_id(&request.inquiry_id)?;
+    let current = load(state, id).await?.ok_or_else(|| {
+        Status::not_found(
+            "指定された照会が見つかりません。`anpi inquiry list` で照会IDを確認してください",
+        )
+    })?;
+    Ok(view(&current))
+}
+
+pub async fn list(
+    state: &NodeState,
+    request: v1::ListInquiriesRequest,
+) -> Result<v1::ListInquiriesResponse, Status> {
+    let limit = match request.limit {
+        0 => 100,
+        n => i64::from(n.clamp(1, 1000)),
+    };
+    let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
+    let inquiries = reader::list_inquiries(&**client, limit)
+        .await
+        .map_err(error::store)?;
+    Ok(v1::ListInquiriesResponse {
+        inquiries: inquiries.iter().map(view).collect(),
+    })
+}
