@@ -3,6 +3,7 @@
 //! Invariant: this crate does no I/O (no tokio, no database, no network, no clock
 //! reads — callers pass `now`). Everything here is unit-tested without servers.
 
+pub mod account;
 pub mod canon;
 pub mod consent;
 pub mod dedup;
