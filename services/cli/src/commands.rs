@@ -125,13 +125,18 @@ fn record_detail(r: &v1::Record) -> String {
     out
 }
 
-fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
+pub(crate) fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
+    read_secret(file, "パスワード")
+}
+
+/// The first line of `file`, or a line typed at the prompt `label`.
+pub(crate) fn read_secret(file: Option<&std::path::Path>, label: &str) -> anyhow::Result<String> {
     let text = match file {
         Some(path) => {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
         }
         None => {
-            eprint!("パスワード: ");
+            eprint!("{label}: ");
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
             line
@@ -197,11 +202,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             logins.current = Some(node.clone());
             logins.save()?;
             println!(
-                "{node}（{}）に {} としてログインしました（有効期限 {}）",
+                "{node}（{}）に {}（{}）としてログインしました（有効期限 {}）",
                 reply.jurisdiction,
                 reply.account,
+                reply.role_label,
                 jst_time(&reply.expires_at)
             );
+            if !reply.notice.is_empty() {
+                println!("{}", reply.notice);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Health => {
@@ -454,6 +463,12 @@ async fn run_authenticated(
         Cmd::Publish { no_wait, json } => crate::shared::publish(client, !no_wait, json).await?,
         Cmd::Shared { json } => crate::shared::status(client, json).await?,
         Cmd::Inquiry { command } => crate::inquiry::run(client, command).await?,
+        Cmd::Account { command } => crate::accounts::run(client, command).await?,
+        Cmd::Password {
+            current_file,
+            new_file,
+        } => crate::accounts::change_password(client, current_file, new_file).await?,
+        Cmd::Audit { command } => crate::accounts::audit(client, command).await?,
         Cmd::Intake { command } => crate::reports::intake(client, command).await?,
         Cmd::Reports { command } => crate::reports::history(client, command).await?,
         Cmd::Login { .. } | Cmd::Health => unreachable!("handled before authentication"),

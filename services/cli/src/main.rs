@@ -1,7 +1,8 @@
 //! `anpi`: the operator command line. Talks to one node over gRPC.
 //! R: E-01, E-02, E-12, D-04, D-05, T-04, L-02, A-01, R-01, R-03, R-04, R-05, S-01..S-04,
-//! P-02, P-03, P-04, Q-01..Q-06.
+//! P-02, P-03, P-04, Q-01..Q-06, A-01..A-03, A-06.
 
+mod accounts;
 mod client;
 mod commands;
 mod entry_file;
@@ -97,6 +98,25 @@ pub enum Cmd {
         into: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// The account register (administrator): issue, list, withdraw, unlock, reset.
+    Account {
+        #[command(subcommand)]
+        command: AccountCmd,
+    },
+    /// Change your own password.
+    Password {
+        /// Read the current password from this file (first line); default: prompt.
+        #[arg(long)]
+        current_file: Option<PathBuf>,
+        /// Read the new password from this file (first line); default: prompt.
+        #[arg(long)]
+        new_file: Option<PathBuf>,
+    },
+    /// For auditors: the read log of personal data.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCmd,
     },
     /// Inquiries (照会) and answers (回答).
     Inquiry {
@@ -198,6 +218,68 @@ pub enum EntryCmd {
     /// Show one record in full.
     Show {
         id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AccountCmd {
+    /// Issue an account; prints its one-time password (shown only here).
+    Create {
+        #[arg(long)]
+        id: String,
+        /// 担当者の氏名
+        #[arg(long)]
+        holder: String,
+        /// 所属
+        #[arg(long)]
+        affiliation: String,
+        /// 連絡先
+        #[arg(long)]
+        contact: String,
+        /// input | provision | organise | administrator | red_cross | auditor | publisher
+        #[arg(long)]
+        role: String,
+        /// 端末（接続回線・設置場所）
+        #[arg(long, default_value = "")]
+        terminal: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The register: holder, affiliation, contact, role, issued and returned dates.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Withdraw (返却) an account: it can no longer log in.
+    Withdraw {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unlock an account locked after failed logins.
+    Unlock {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue a new one-time password (shown only here).
+    Reset {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCmd {
+    /// Who read which personal data, when, and how many results (newest first).
+    Reads {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        limit: Option<i32>,
         #[arg(long)]
         json: bool,
     },

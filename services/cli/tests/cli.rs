@@ -403,3 +403,90 @@ fn national_staff_publish_and_every_operator_sees_the_version() {
             .contains("新しい版は作りません")
     );
 }
+
+#[test]
+fn an_administrator_issues_accounts_and_an_auditor_reads_the_log() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(TestDb::create());
+    let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
+    let admin = Cli::logged_in(&node);
+    admin.ok(&[
+        "incident",
+        "create",
+        "--name",
+        "訓練：権限",
+        "--mode",
+        "drill",
+    ]);
+    let evacuee = examples().join("form1-evacuee.json");
+    admin.ok(&["entry", "add", evacuee.to_str().unwrap()]);
+
+    let issued = admin.json(&[
+        "account",
+        "create",
+        "--id",
+        "audit01",
+        "--holder",
+        "監査 太郎",
+        "--affiliation",
+        "監査室",
+        "--contact",
+        "内線 9000",
+        "--role",
+        "auditor",
+        "--json",
+    ]);
+    let initial = issued["initial_password"].as_str().unwrap().to_string();
+    let text = admin.ok(&["account", "list"]);
+    assert!(
+        text.contains("audit01") && text.contains("監査室") && text.contains("監査"),
+        "{text}"
+    );
+
+    // The auditor logs in with the one-time password, must change it, then reads the log.
+    let auditor = Cli {
+        binary: admin.binary.clone(),
+        home: node.dir.path().join("auditor-home"),
+        node: admin.node.clone(),
+    };
+    let dir = node.dir.path();
+    std::fs::write(dir.join("initial"), format!("{initial}\n")).unwrap();
+    std::fs::write(dir.join("new"), "Audit-2026-pass\n").unwrap();
+    let initial_file = dir.join("initial");
+    let new_file = dir.join("new");
+    let login = auditor.ok(&[
+        "login",
+        "--user",
+        "audit01",
+        "--password-file",
+        initial_file.to_str().unwrap(),
+    ]);
+    assert!(login.contains("初期パスワード"), "{login}");
+    let blocked = auditor.run(&["audit", "reads"]);
+    assert!(!blocked.status.success());
+    auditor.ok(&[
+        "password",
+        "--current-file",
+        initial_file.to_str().unwrap(),
+        "--new-file",
+        new_file.to_str().unwrap(),
+    ]);
+    admin.ok(&["search", "--name", "消防太郎"]);
+    let reads = auditor.json(&["audit", "reads", "--json"]);
+    let first = &reads["reads"][0];
+    assert_eq!(
+        (first["operation"].as_str(), first["account"].as_str()),
+        (Some("search"), Some("admin"))
+    );
+    assert_eq!(first["results"], 1);
+    // The auditor may not enter data; the refusal says why.
+    let refused = auditor.run(&["entry", "add", evacuee.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("監査"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let withdrawn = admin.ok(&["account", "withdraw", "audit01"]);
+    assert!(withdrawn.contains("返却しました"), "{withdrawn}");
+}

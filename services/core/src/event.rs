@@ -63,10 +63,39 @@ pub enum Payload {
         record_id: RecordId,
         date: NaiveDate,
     },
+    /// An account issued: the register entry (no password: only its hash is
+    /// kept, outside the log). `initial`: the password is one-time.
     AccountCreated {
         account: AccountId,
         display_name: String,
         role: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        affiliation: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        contact: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        terminal: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        initial: bool,
+    },
+    /// An account withdrawn (返却, A-01): it can no longer log in.
+    AccountWithdrawn {
+        account: AccountId,
+    },
+    /// A password set: by the holder (`initial` false) or reset by an
+    /// administrator as a new one-time password (`initial` true).
+    PasswordSet {
+        account: AccountId,
+        initial: bool,
+    },
+    /// Locked after failed logins in a row.
+    AccountLocked {
+        account: AccountId,
+        failures: i32,
+    },
+    /// Unlocked by an administrator.
+    AccountUnlocked {
+        account: AccountId,
     },
     /// "Report" was pressed: the reportable events at positions
     /// `after_position < p <= through_position` go to `to` as report number `seq`.
@@ -183,6 +212,10 @@ impl Payload {
             Payload::EntryDeleted { .. } => "EntryDeleted",
             Payload::DepartureRecorded { .. } => "DepartureRecorded",
             Payload::AccountCreated { .. } => "AccountCreated",
+            Payload::AccountWithdrawn { .. } => "AccountWithdrawn",
+            Payload::PasswordSet { .. } => "PasswordSet",
+            Payload::AccountLocked { .. } => "AccountLocked",
+            Payload::AccountUnlocked { .. } => "AccountUnlocked",
             Payload::ReportSent { .. } => "ReportSent",
             Payload::ReportReceived { .. } => "ReportReceived",
             Payload::ReportAcknowledged { .. } => "ReportAcknowledged",

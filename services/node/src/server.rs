@@ -14,7 +14,7 @@ use crate::api::{AuthService, NodeService, NodeState};
 use crate::bus::{self, Bus};
 use crate::config::Config;
 use crate::store::accounts::{self, Accounts};
-use crate::store::writer::{Command, Outcome, Writer, WriterOptions, system_actor};
+use crate::store::writer::{AccountChange, Command, Outcome, Writer, WriterOptions, system_actor};
 use crate::store::{self};
 
 /// Creates the database if needed, applies migrations and claims it for this node.
@@ -48,7 +48,8 @@ pub async fn init(config: &Config, admin: &AccountId, password: &str) -> anyhow:
     if accounts.count().await? > 0 {
         return Ok(false);
     }
-    accounts::check_password(password).map_err(anyhow::Error::msg)?;
+    anpi_core::account::check_password(password, admin.as_str(), None)
+        .map_err(|broken| anyhow::anyhow!("the administrator's password: {}", broken.join(" ")))?;
     let password = password.to_string();
     let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
         .await?
@@ -59,15 +60,25 @@ pub async fn init(config: &Config, admin: &AccountId, password: &str) -> anyhow:
         jurisdiction: config.jurisdiction.clone(),
         account: admin.clone(),
     };
+    let spec = anpi_core::account::AccountSpec {
+        account_id: admin.clone(),
+        holder: "管理者".into(),
+        affiliation: config
+            .name
+            .clone()
+            .unwrap_or_else(|| config.jurisdiction.to_string()),
+        contact: String::new(),
+        role: anpi_core::account::Role::Administrator,
+        terminal: "anpi-node init".into(),
+    };
     writer
         .submit(
             actor,
-            Command::CreateAccount {
-                account: admin.clone(),
-                display_name: "管理者".into(),
-                role: "administrator".into(),
+            Command::Account(AccountChange::Create {
+                spec,
                 password_hash: hash,
-            },
+                initial: false,
+            }),
         )
         .await
         .map_err(|e| anyhow::anyhow!("creating the administrator: {e}"))?;

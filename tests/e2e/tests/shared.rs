@@ -86,7 +86,7 @@ async fn published_versions_reach_every_node_and_stay_searchable_without_the_nat
     );
     // Only the national tier publishes.
     let refused = tokyo.client.publish().await.unwrap_err();
-    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
     assert!(
         refused.message().contains("国（消防庁）"),
         "{}",

@@ -330,7 +330,8 @@ impl TestNode {
             format!("jurisdiction = \"{jurisdiction}\"\ndatabase_url = \"{database_url}\"\nlisten = \"127.0.0.1:{port}\"\n{extra}"),
         )
         .expect("writing node.toml");
-        let password = format!("test-{}", uuid::Uuid::new_v4().simple());
+        // Within the password policy: 8–32 characters, two kinds at least.
+        let password = format!("Test-{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
         let password_file = dir.path().join("admin-password");
         std::fs::write(&password_file, format!("{password}\n")).expect("writing the password file");
         let init = Command::new(binary)

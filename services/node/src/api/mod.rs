@@ -1,6 +1,7 @@
 //! The tonic services of a node. Thin: authenticate, parse, call the domain and the
 //! store, convert. R: T-02, A-01, E-01..E-13, L-02, T-04.
 
+mod accounts;
 pub(crate) mod convert;
 pub mod error;
 mod inquiry;
@@ -10,6 +11,7 @@ mod shared;
 
 use std::sync::Arc;
 
+use anpi_core::account::{self, Operation};
 use anpi_core::entry;
 use anpi_core::event::Actor;
 use anpi_core::ids::{AccountId, IncidentId, RecordId};
@@ -21,9 +23,16 @@ use deadpool_postgres::Pool;
 use tonic::{Request, Response, Status};
 
 use crate::config::Config;
-use crate::store::accounts::Accounts;
+use crate::store::accounts::Login;
+use crate::store::accounts::{Accounts, Session};
 use crate::store::reader;
-use crate::store::writer::{Command, Outcome, Writer};
+use crate::store::writer::{AccountChange, Command, Outcome, Writer};
+
+/// Who is calling, with what rights.
+pub struct Caller {
+    pub actor: Actor,
+    pub session: Session,
+}
 
 /// Shared state of the services.
 pub struct NodeState {
@@ -36,8 +45,14 @@ pub struct NodeState {
 }
 
 impl NodeState {
-    /// The acting account of an authenticated request.
-    async fn actor<T>(&self, request: &Request<T>) -> Result<Actor, Status> {
+    /// The caller of an authenticated request, if its role may do `operation` at this
+    /// node. Refused with UNAUTHENTICATED (no valid login) or PERMISSION_DENIED
+    /// (the role may not; or only the password change is allowed, A-03).
+    async fn authorize<T>(
+        &self,
+        request: &Request<T>,
+        operation: Operation,
+    ) -> Result<Caller, Status> {
         let header = request
             .metadata()
             .get("authorization")
@@ -56,10 +71,47 @@ impl NodeState {
                     "ログインの有効期限が切れたか、無効です。もう一度 `anpi login` してください",
                 )
             })?;
-        Ok(Actor {
-            jurisdiction: self.config.jurisdiction.clone(),
-            account: session.account,
+        if let Some(message) = account::must_change_message(session.state)
+            && !matches!(
+                operation,
+                Operation::ChangeOwnPassword | Operation::NodeInfo
+            )
+        {
+            return Err(Status::permission_denied(format!(
+                "{message}（`anpi password` で変更できます）"
+            )));
+        }
+        if !account::permits(session.role, operation, self.config.tier) {
+            return Err(Status::permission_denied(account::denial_message(
+                session.role,
+                operation,
+            )));
+        }
+        Ok(Caller {
+            actor: Actor {
+                jurisdiction: self.config.jurisdiction.clone(),
+                account: session.account.clone(),
+            },
+            session,
         })
+    }
+
+    /// Records a read of personal data in the read log. A failure to log is
+    /// logged, and the read still answered: the log must not stop the work.
+    async fn log_read(
+        &self,
+        caller: &Caller,
+        operation: &str,
+        query: serde_json::Value,
+        results: usize,
+    ) {
+        if let Err(error) = self
+            .accounts
+            .log_read(&caller.session, operation, query, results)
+            .await
+        {
+            tracing::error!(%error, operation, "the read log could not be written");
+        }
     }
 
     async fn incident_map(&self) -> Result<Vec<Incident>, Status> {
@@ -108,14 +160,37 @@ impl v1::auth_server::Auth for AuthService {
         let request = request.into_inner();
         let denied = || Status::unauthenticated("ユーザーIDまたはパスワードが正しくありません");
         let account = AccountId::parse(&request.account).map_err(|_| denied())?;
-        let (token, session) = self
+        let login = self
             .0
             .accounts
             .login(&account, &request.password)
             .await
-            .map_err(error::store)?
-            .ok_or_else(denied)?;
-        tracing::info!(account = %account, "login");
+            .map_err(error::store)?;
+        let (token, session) = match login {
+            Login::Ok(token, session) => (token, session),
+            Login::Refused => return Err(denied()),
+            Login::Locked => return Err(locked()),
+            Login::LockedNow { failures } => {
+                tracing::warn!(account = %account, failures, "account locked after failed logins");
+                self.0
+                    .writer
+                    .submit(
+                        crate::store::writer::system_actor(&self.0.config.jurisdiction),
+                        Command::Account(AccountChange::Lock {
+                            account: account.clone(),
+                            failures,
+                        }),
+                    )
+                    .await
+                    .map_err(error::rejection)?;
+                self.0.accounts.forget(&account);
+                return Err(locked());
+            }
+        };
+        tracing::info!(account = %account, role = session.role.as_str(), "login");
+        let notice = account::must_change_message(session.state)
+            .map(|m| format!("{m}（`anpi password` で変更してください）"))
+            .unwrap_or_default();
         Ok(Response::new(v1::LoginResponse {
             token,
             expires_at: session
@@ -123,8 +198,19 @@ impl v1::auth_server::Auth for AuthService {
                 .to_rfc3339_opts(SecondsFormat::Secs, true),
             account: account.to_string(),
             jurisdiction: self.0.config.jurisdiction.to_string(),
+            role: session.role.as_str().into(),
+            role_label: session.role.long_label_ja().into(),
+            must_change_password: session.state != account::LoginState::Active,
+            notice,
         }))
     }
+}
+
+fn locked() -> Status {
+    Status::permission_denied(format!(
+        "パスワードの誤りが{}回続いたため、このユーザーIDはロックされています。管理者に解除を依頼してください（`anpi account unlock`）",
+        account::LOCKOUT_AFTER_FAILURES
+    ))
 }
 
 /// The Node service.
@@ -136,7 +222,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::GetNodeInfoRequest>,
     ) -> Result<Response<v1::NodeInfo>, Status> {
-        self.0.actor(&request).await?;
+        self.0.authorize(&request, Operation::NodeInfo).await?;
         let client = self
             .0
             .pool
@@ -169,7 +255,11 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::CreateIncidentRequest>,
     ) -> Result<Response<v1::Incident>, Status> {
-        let actor = self.0.actor(&request).await?;
+        let actor = self
+            .0
+            .authorize(&request, Operation::CreateIncident)
+            .await?
+            .actor;
         let request = request.into_inner();
         let (name, mode) = incident::validate_new_incident(&request.name, &request.mode)
             .map_err(|e| error::invalid(&e))?;
@@ -190,7 +280,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::ListIncidentsRequest>,
     ) -> Result<Response<v1::ListIncidentsResponse>, Status> {
-        self.0.actor(&request).await?;
+        self.0.authorize(&request, Operation::ListIncidents).await?;
         let incidents = self.0.incident_map().await?;
         Ok(Response::new(v1::ListIncidentsResponse {
             incidents: incidents.iter().map(convert::incident).collect(),
@@ -201,7 +291,11 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::RecordEntryRequest>,
     ) -> Result<Response<v1::RecordEntryResponse>, Status> {
-        let actor = self.0.actor(&request).await?;
+        let actor = self
+            .0
+            .authorize(&request, Operation::RecordEntry)
+            .await?
+            .actor;
         let request = request.into_inner();
         let incident: IncidentId = request.incident_id.parse().map_err(|_| {
             error::invalid(&[FieldError::new(
@@ -242,7 +336,11 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::DeleteEntryRequest>,
     ) -> Result<Response<v1::Record>, Status> {
-        let actor = self.0.actor(&request).await?;
+        let actor = self
+            .0
+            .authorize(&request, Operation::DeleteEntry)
+            .await?
+            .actor;
         let request = request.into_inner();
         let record = parse_record_id(&request.record_id)?;
         let outcome = self
@@ -264,7 +362,11 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::RecordDepartureRequest>,
     ) -> Result<Response<v1::Record>, Status> {
-        let actor = self.0.actor(&request).await?;
+        let actor = self
+            .0
+            .authorize(&request, Operation::RecordDeparture)
+            .await?
+            .actor;
         let request = request.into_inner();
         let record = parse_record_id(&request.record_id)?;
         let today = Utc::now().with_timezone(&entry::jst_offset()).date_naive();
@@ -288,7 +390,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::ListRecordsRequest>,
     ) -> Result<Response<v1::ListRecordsResponse>, Status> {
-        self.0.actor(&request).await?;
+        let caller = self.0.authorize(&request, Operation::ListRecords).await?;
         let request = request.into_inner();
         let incident = if request.incident_id.trim().is_empty() {
             None
@@ -320,10 +422,22 @@ impl v1::node_server::Node for NodeService {
         )
         .await
         .map_err(error::store)?;
-        let records = records
+        let records: Vec<v1::Record> = records
             .iter()
             .map(|r| convert::record(r, incidents.iter().find(|i| i.id == r.incident)))
             .collect();
+        self.0
+            .log_read(
+                &caller,
+                "list_records",
+                serde_json::json!({
+                    "incident_id": request.incident_id,
+                    "include_deleted": request.include_deleted,
+                    "after_position": request.after_position,
+                }),
+                records.len(),
+            )
+            .await;
         Ok(Response::new(v1::ListRecordsResponse { records }))
     }
 
@@ -331,7 +445,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::GetRecordRequest>,
     ) -> Result<Response<v1::Record>, Status> {
-        self.0.actor(&request).await?;
+        let caller = self.0.authorize(&request, Operation::GetRecord).await?;
         let record = parse_record_id(&request.into_inner().record_id)?;
         let client = self
             .0
@@ -342,7 +456,21 @@ impl v1::node_server::Node for NodeService {
         let found = reader::records_by_id(&**client, &[record.as_uuid()])
             .await
             .map_err(error::store)?;
-        let state = found.into_iter().next().ok_or_else(|| {
+        // P-04: a Red Cross account sees only persons of non-Japanese or unknown
+        // nationality; anyone else's record is "not found" to it.
+        let visible = found.into_iter().next().filter(|state| {
+            !account::red_cross_only(caller.session.role)
+                || state.entry.parsed.nationality != anpi_core::entry::Nationality::Japan
+        });
+        self.0
+            .log_read(
+                &caller,
+                "get_record",
+                serde_json::json!({ "record_id": record.to_string() }),
+                usize::from(visible.is_some()),
+            )
+            .await;
+        let state = visible.ok_or_else(|| {
             Status::not_found("指定された安否情報が見つかりません。IDを確認してください")
         })?;
         let incidents = self.0.incident_map().await?;
@@ -356,7 +484,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::ReadEventsRequest>,
     ) -> Result<Response<v1::ReadEventsResponse>, Status> {
-        self.0.actor(&request).await?;
+        let caller = self.0.authorize(&request, Operation::ReadEvents).await?;
         let request = request.into_inner();
         let limit = match request.limit {
             0 => 1000,
@@ -374,6 +502,14 @@ impl v1::node_server::Node for NodeService {
         let head = reader::head_position(&**client)
             .await
             .map_err(error::store)?;
+        self.0
+            .log_read(
+                &caller,
+                "read_events",
+                serde_json::json!({ "after_position": request.after_position, "limit": limit }),
+                events.len(),
+            )
+            .await;
         Ok(Response::new(v1::ReadEventsResponse {
             events: events.iter().map(crate::wire::event_to_proto).collect(),
             head_position: head,
@@ -384,7 +520,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::ReportRequest>,
     ) -> Result<Response<v1::ReportResponse>, Status> {
-        let actor = self.0.actor(&request).await?;
+        let actor = self.0.authorize(&request, Operation::Report).await?.actor;
         Ok(Response::new(reports::report(&self.0, actor).await?))
     }
 
@@ -392,7 +528,11 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::SetIntakeRequest>,
     ) -> Result<Response<v1::IntakeStatus>, Status> {
-        let actor = self.0.actor(&request).await?;
+        let actor = self
+            .0
+            .authorize(&request, Operation::SetIntake)
+            .await?
+            .actor;
         Ok(Response::new(
             reports::set_intake(&self.0, actor, request.into_inner()).await?,
         ))
@@ -402,7 +542,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::GetIntakeRequest>,
     ) -> Result<Response<v1::IntakeStatus>, Status> {
-        self.0.actor(&request).await?;
+        self.0.authorize(&request, Operation::GetIntake).await?;
         Ok(Response::new(reports::get_intake(&self.0).await?))
     }
 
@@ -410,7 +550,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::ReportHistoryRequest>,
     ) -> Result<Response<v1::ReportHistoryResponse>, Status> {
-        self.0.actor(&request).await?;
+        self.0.authorize(&request, Operation::ReportHistory).await?;
         Ok(Response::new(
             reports::history(&self.0, request.into_inner()).await?,
         ))
@@ -420,17 +560,24 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::OrganiseRequest>,
     ) -> Result<Response<v1::OrganiseResponse>, Status> {
-        self.0.actor(&request).await?;
-        Ok(Response::new(
-            organise::organise(&self.0, request.into_inner()).await?,
-        ))
+        let caller = self.0.authorize(&request, Operation::Organise).await?;
+        let screen = organise::organise(&self.0, request.into_inner()).await?;
+        self.0
+            .log_read(
+                &caller,
+                "organise",
+                serde_json::json!({}),
+                screen.rows.len(),
+            )
+            .await;
+        Ok(Response::new(screen))
     }
 
     async fn merge_duplicate(
         &self,
         request: Request<v1::MergeDuplicateRequest>,
     ) -> Result<Response<v1::Record>, Status> {
-        let actor = self.0.actor(&request).await?;
+        let actor = self.0.authorize(&request, Operation::Organise).await?.actor;
         Ok(Response::new(
             organise::merge(&self.0, actor, request.into_inner()).await?,
         ))
@@ -440,10 +587,16 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::SearchRequest>,
     ) -> Result<Response<v1::SearchResponse>, Status> {
-        self.0.actor(&request).await?;
-        Ok(Response::new(
-            organise::search(&self.0, request.into_inner()).await?,
-        ))
+        let caller = self.0.authorize(&request, Operation::Search).await?;
+        let mut request = request.into_inner();
+        // P-04: the Red Cross view is forced for a Red Cross account.
+        request.red_cross |= account::red_cross_only(caller.session.role);
+        let query = serde_json::to_value(&request).unwrap_or_default();
+        let found = organise::search(&self.0, request).await?;
+        self.0
+            .log_read(&caller, "search", query, found.records.len())
+            .await;
+        Ok(Response::new(found))
     }
 
     type ReplayStream = organise::ReplayStream;
@@ -452,7 +605,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::ReplayRequest>,
     ) -> Result<Response<Self::ReplayStream>, Status> {
-        self.0.actor(&request).await?;
+        self.0.authorize(&request, Operation::Replay).await?;
         Ok(Response::new(
             organise::replay(&self.0, request.into_inner()).await?,
         ))
@@ -462,7 +615,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::PublishRequest>,
     ) -> Result<Response<v1::PublishResponse>, Status> {
-        let actor = self.0.actor(&request).await?;
+        let actor = self.0.authorize(&request, Operation::Publish).await?.actor;
         Ok(Response::new(shared::publish(&self.0, actor).await?))
     }
 
@@ -470,7 +623,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::GetSharedStatusRequest>,
     ) -> Result<Response<v1::SharedStatus>, Status> {
-        self.0.actor(&request).await?;
+        self.0.authorize(&request, Operation::SharedStatus).await?;
         Ok(Response::new(shared::status(&self.0).await?))
     }
 
@@ -478,7 +631,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::RegisterInquiryRequest>,
     ) -> Result<Response<v1::InquiryView>, Status> {
-        let actor = self.0.actor(&request).await?;
+        let actor = self.0.authorize(&request, Operation::Inquiry).await?.actor;
         Ok(Response::new(
             inquiry::register(&self.0, actor, request.into_inner()).await?,
         ))
@@ -488,7 +641,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::InquiryRequest>,
     ) -> Result<Response<v1::InquiryView>, Status> {
-        let actor = self.0.actor(&request).await?;
+        let actor = self.0.authorize(&request, Operation::Inquiry).await?.actor;
         Ok(Response::new(
             inquiry::identify(&self.0, actor, request.into_inner()).await?,
         ))
@@ -498,7 +651,7 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::AnswerInquiryRequest>,
     ) -> Result<Response<v1::InquiryView>, Status> {
-        let actor = self.0.actor(&request).await?;
+        let actor = self.0.authorize(&request, Operation::Inquiry).await?.actor;
         Ok(Response::new(
             inquiry::answer(&self.0, actor, request.into_inner()).await?,
         ))
@@ -508,19 +661,113 @@ impl v1::node_server::Node for NodeService {
         &self,
         request: Request<v1::InquiryRequest>,
     ) -> Result<Response<v1::InquiryView>, Status> {
-        self.0.actor(&request).await?;
-        Ok(Response::new(
-            inquiry::get(&self.0, request.into_inner()).await?,
-        ))
+        let caller = self.0.authorize(&request, Operation::Inquiry).await?;
+        let request = request.into_inner();
+        let query = serde_json::json!({ "inquiry_id": request.inquiry_id });
+        let view = inquiry::get(&self.0, request).await?;
+        self.0.log_read(&caller, "get_inquiry", query, 1).await;
+        Ok(Response::new(view))
     }
 
     async fn list_inquiries(
         &self,
         request: Request<v1::ListInquiriesRequest>,
     ) -> Result<Response<v1::ListInquiriesResponse>, Status> {
-        self.0.actor(&request).await?;
+        let caller = self.0.authorize(&request, Operation::Inquiry).await?;
+        let list = inquiry::list(&self.0, request.into_inner()).await?;
+        self.0
+            .log_read(
+                &caller,
+                "list_inquiries",
+                serde_json::json!({}),
+                list.inquiries.len(),
+            )
+            .await;
+        Ok(Response::new(list))
+    }
+
+    async fn create_account(
+        &self,
+        request: Request<v1::CreateAccountRequest>,
+    ) -> Result<Response<v1::IssuedPassword>, Status> {
+        let caller = self
+            .0
+            .authorize(&request, Operation::ManageAccounts)
+            .await?;
         Ok(Response::new(
-            inquiry::list(&self.0, request.into_inner()).await?,
+            accounts::create(&self.0, &caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_accounts(
+        &self,
+        request: Request<v1::ListAccountsRequest>,
+    ) -> Result<Response<v1::ListAccountsResponse>, Status> {
+        self.0
+            .authorize(&request, Operation::ManageAccounts)
+            .await?;
+        Ok(Response::new(accounts::list(&self.0).await?))
+    }
+
+    async fn withdraw_account(
+        &self,
+        request: Request<v1::AccountRequest>,
+    ) -> Result<Response<v1::AccountInfo>, Status> {
+        let caller = self
+            .0
+            .authorize(&request, Operation::ManageAccounts)
+            .await?;
+        Ok(Response::new(
+            accounts::withdraw(&self.0, &caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn unlock_account(
+        &self,
+        request: Request<v1::AccountRequest>,
+    ) -> Result<Response<v1::AccountInfo>, Status> {
+        let caller = self
+            .0
+            .authorize(&request, Operation::ManageAccounts)
+            .await?;
+        Ok(Response::new(
+            accounts::unlock(&self.0, &caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn reset_password(
+        &self,
+        request: Request<v1::AccountRequest>,
+    ) -> Result<Response<v1::IssuedPassword>, Status> {
+        let caller = self
+            .0
+            .authorize(&request, Operation::ManageAccounts)
+            .await?;
+        Ok(Response::new(
+            accounts::reset(&self.0, &caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn change_password(
+        &self,
+        request: Request<v1::ChangePasswordRequest>,
+    ) -> Result<Response<v1::ChangePasswordResponse>, Status> {
+        let caller = self
+            .0
+            .authorize(&request, Operation::ChangeOwnPassword)
+            .await?;
+        Ok(Response::new(
+            accounts::change_password(&self.0, &caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_reads(
+        &self,
+        request: Request<v1::ListReadsRequest>,
+    ) -> Result<Response<v1::ListReadsResponse>, Status> {
+        self.0.authorize(&request, Operation::ReadAccessLog).await?;
+        Ok(Response::new(
+            accounts::reads(&self.0, request.into_inner()).await?,
         ))
     }
 }

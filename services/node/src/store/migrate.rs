@@ -24,6 +24,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_inquiries",
         include_str!("../../../../schemas/postgres/0005_inquiries.sql"),
     ),
+    (
+        "0006_accounts",
+        include_str!("../../../../schemas/postgres/0006_accounts.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

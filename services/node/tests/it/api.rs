@@ -12,19 +12,35 @@ use crate::support::{config, evacuee, example};
 
 const PASSWORD: &str = "test-password-1";
 
-struct Api {
-    node: v1::node_client::NodeClient<Channel>,
-    token: String,
+/// A node served in process, logged in as its administrator.
+pub struct Api {
+    pub node: v1::node_client::NodeClient<Channel>,
+    pub auth: v1::auth_client::AuthClient<Channel>,
+    pub token: String,
+    pub db: TestDb,
     _shutdown: tokio::sync::oneshot::Sender<()>,
-    _db: TestDb,
 }
 
 impl Api {
-    async fn start() -> Api {
+    pub async fn start() -> Api {
+        Api::start_at(crate::support::CODE).await
+    }
+
+    /// A node of jurisdiction `code`.
+    pub async fn start_at(code: &str) -> Api {
         let db = TestDb::create().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let config = config(&db.url, &addr.to_string());
+        let mut config = config(&db.url, &addr.to_string());
+        if code != crate::support::CODE {
+            config = anpi_node::config::load(&anpi_node::config::NodeArgs {
+                jurisdiction: Some(code.into()),
+                database_url: Some(db.url.clone()),
+                listen: Some(addr.to_string()),
+                ..Default::default()
+            })
+            .unwrap();
+        }
         anpi_node::server::init(&config, &AccountId::parse("admin").unwrap(), PASSWORD)
             .await
             .unwrap();
@@ -49,22 +65,18 @@ impl Api {
             .token;
         Api {
             node: v1::node_client::NodeClient::new(channel),
+            auth,
             token,
+            db,
             _shutdown: stop,
-            _db: db,
         }
     }
 
-    fn req<T>(&self, message: T) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        request.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {}", self.token).parse().unwrap(),
-        );
-        request
+    pub fn req<T>(&self, message: T) -> tonic::Request<T> {
+        as_token(&self.token, message)
     }
 
-    async fn incident(&mut self) -> String {
+    pub async fn incident(&mut self) -> String {
         let request = self.req(v1::CreateIncidentRequest {
             name: "訓練：試験".into(),
             mode: "drill".into(),
@@ -105,7 +117,16 @@ impl Api {
     }
 }
 
-fn example_draft(name: &str) -> v1::EntryDraft {
+/// A request carrying `token`.
+pub fn as_token<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+pub fn example_draft(name: &str) -> v1::EntryDraft {
     draft_to_proto(&serde_json::from_value(example(name)).unwrap())
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests of anpi-node against a real PostgreSQL (one binary, many modules).
 
+mod accounts;
 mod api;
 mod crash;
 mod gap_free;

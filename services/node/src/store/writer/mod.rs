@@ -14,6 +14,7 @@
 //! "report" records the range it covers (the outbox), and a subordinate's report is
 //! appended whole or not at all.
 
+mod accounts;
 mod dedup;
 mod reports;
 mod shared;
@@ -25,7 +26,7 @@ use std::time::Duration;
 use anpi_core::dedup::DedupMode;
 use anpi_core::entry::Entry;
 use anpi_core::event::{Actor, Event, NewEvent, Payload, SCHEMA_VERSION, Searched};
-use anpi_core::ids::{AccountId, EventId, IncidentId, InquiryId, LogId, RecordId, ReportId};
+use anpi_core::ids::{EventId, IncidentId, InquiryId, LogId, RecordId, ReportId};
 use anpi_core::incident::{Incident, IncidentMode};
 use anpi_core::inquiry::state::{decide_answer, decide_identify, decide_refuse};
 use anpi_core::inquiry::{Answer, Identification, Inquiry, InquiryState};
@@ -37,6 +38,7 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use uuid::Uuid;
 
+pub use self::accounts::AccountChange;
 use self::dedup::Deduper;
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
 use super::projection::Batch;
@@ -74,12 +76,8 @@ pub enum Command {
         keep: RecordId,
         remove: RecordId,
     },
-    CreateAccount {
-        account: AccountId,
-        display_name: String,
-        role: String,
-        password_hash: String,
-    },
+    /// issue, withdraw, set a password, lock, unlock.
+    Account(AccountChange),
     SetIntake {
         scope: IntakeScope,
         paused: bool,
@@ -131,6 +129,7 @@ impl Command {
                 | Command::ApplyStaged { .. }
                 | Command::AcknowledgeReport { .. }
                 | Command::Publish
+                | Command::Account(_)
         )
     }
 }
@@ -505,6 +504,7 @@ impl WriterTask {
             Command::ApplyStaged { from, log_id } => self.apply_staged(from, log_id).await,
             Command::AcknowledgeReport { receipt } => self.acknowledge(job.actor, receipt).await,
             Command::Publish => self.publish(job.actor).await,
+            Command::Account(change) => self.change_account(job.actor, change).await,
             _ => unreachable!("only solo commands"),
         };
         match result {
@@ -558,7 +558,6 @@ impl WriterTask {
         let mut intake = self.intake.borrow().clone();
         let mut new_incidents: HashMap<IncidentId, Incident> = HashMap::new();
         let mut events: Vec<Event> = Vec::new();
-        let mut accounts = Vec::new();
         let mut accepted = Vec::new();
         for job in jobs {
             if let Some(early) =
@@ -589,7 +588,6 @@ impl WriterTask {
                         new_incidents.insert(incident.id, incident.clone());
                         AcceptedKind::Incident(incident.clone())
                     }
-                    Payload::AccountCreated { .. } => AcceptedKind::Account,
                     Payload::IntakePaused { scope } | Payload::IntakeResumed { scope } => {
                         *intake.get_mut(*scope) = ScopeState {
                             paused: matches!(event.event.payload, Payload::IntakePaused { .. }),
@@ -621,15 +619,6 @@ impl WriterTask {
                     events.push(event);
                 }
             }
-            if let Command::CreateAccount {
-                account,
-                display_name,
-                role,
-                password_hash,
-            } = job.command
-            {
-                accounts.push((account, display_name, role, password_hash));
-            }
             accepted.push(Accepted {
                 reply: job.reply,
                 position,
@@ -642,13 +631,6 @@ impl WriterTask {
         }
 
         let written = async {
-            for (account, display_name, role, hash) in &accounts {
-                tx.execute(
-                    "INSERT INTO accounts (account_id, display_name, role, password_hash) VALUES ($1, $2, $3, $4)",
-                    &[&account.as_str(), display_name, role, hash],
-                )
-                .await?;
-            }
             let states: HashMap<RecordId, RecordState> = batch.states.clone();
             let inquiries: HashMap<InquiryId, InquiryState> = batch.inquiries.clone();
             Self::commit(tx, &events, batch).await?;
@@ -864,20 +846,6 @@ fn decide(
                 None,
             )])
         }
-        Command::CreateAccount {
-            account,
-            display_name,
-            role,
-            ..
-        } => Ok(vec![(
-            Payload::AccountCreated {
-                account: account.clone(),
-                display_name: display_name.clone(),
-                role: role.clone(),
-            },
-            None,
-            None,
-        )]),
         Command::SetIntake { scope, paused } => {
             let payload = if *paused {
                 Payload::IntakePaused { scope: *scope }
@@ -961,7 +929,8 @@ fn decide(
         Command::SendReport
         | Command::ApplyStaged { .. }
         | Command::AcknowledgeReport { .. }
-        | Command::Publish => unreachable!("solo commands are not decided in a group"),
+        | Command::Publish
+        | Command::Account(_) => unreachable!("solo commands are not decided in a group"),
     }
 }
 
