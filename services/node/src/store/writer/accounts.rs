@@ -9,7 +9,7 @@ use anpi_core::event::{Actor, Payload};
 use anpi_core::ids::AccountId;
 use anpi_core::validation::FieldError;
 
-use super::{Batch, Outcome, Rejection, WriterTask, now_micros, position_and_fold};
+use super::{Outcome, Rejection, WriterTask, now_micros};
 use crate::store::Result;
 
 type Answer = std::result::Result<Outcome, Rejection>;
@@ -201,15 +201,7 @@ impl WriterTask {
                 }
             }
         };
-        let mut head = self.head;
-        let mut batch = Batch::default();
-        let event = position_and_fold(
-            &mut head,
-            Self::new_event(&self.origin, actor, now, (payload, None, None)),
-            &mut batch,
-        );
-        Self::commit(tx, &[event], batch).await?;
-        self.head = head;
+        let head = Self::commit_one(tx, &mut self.head, &self.origin, actor, now, payload).await?;
         Ok(Ok(Outcome::Account { position: head }))
     }
 }

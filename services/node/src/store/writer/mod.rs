@@ -498,6 +498,28 @@ impl WriterTask {
         Ok(())
     }
 
+    /// Appends one event of this node (no incident, no 記入日時) in `tx` and commits;
+    /// `head` moves only once the commit succeeded. Returns the event's position.
+    async fn commit_one(
+        tx: tokio_postgres::Transaction<'_>,
+        head: &mut i64,
+        origin: &JurisdictionCode,
+        actor: Actor,
+        now: DateTime<Utc>,
+        payload: Payload,
+    ) -> Result<i64> {
+        let mut next = *head;
+        let mut batch = Batch::default();
+        let event = position_and_fold(
+            &mut next,
+            Self::new_event(origin, actor, now, (payload, None, None)),
+            &mut batch,
+        );
+        Self::commit(tx, &[event], batch).await?;
+        *head = next;
+        Ok(next)
+    }
+
     async fn process_solo(&mut self, job: Job) -> Result<()> {
         let result = match job.command {
             Command::SendReport => self.send_report(job.actor).await,

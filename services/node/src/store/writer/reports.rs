@@ -104,8 +104,6 @@ impl WriterTask {
         }
         let now = now_micros();
         let report_id = new_report_id();
-        let mut head = self.head;
-        let mut batch = Batch::default();
         let payload = Payload::ReportSent {
             report_id,
             seq,
@@ -114,13 +112,7 @@ impl WriterTask {
             through_position: through,
             event_count: count,
         };
-        let event = position_and_fold(
-            &mut head,
-            Self::new_event(&self.origin, actor, now, (payload, None, None)),
-            &mut batch,
-        );
-        Self::commit(tx, &[event], batch).await?;
-        self.head = head;
+        let head = Self::commit_one(tx, &mut self.head, &self.origin, actor, now, payload).await?;
         self.reports_ready.notify_one();
         tracing::info!(%report_id, seq, to = %parent, events = count, "report recorded");
         Ok(Ok(Outcome::Reported(Some(SentSummary {
@@ -338,8 +330,6 @@ impl WriterTask {
             return Ok(Ok(Outcome::Acknowledged { new: false }));
         }
         let now = now_micros();
-        let mut head = self.head;
-        let mut batch = Batch::default();
         let payload = Payload::ReportAcknowledged {
             report_id: receipt.report_id,
             by: receipt.by,
@@ -347,13 +337,7 @@ impl WriterTask {
             appended: receipt.appended,
             duplicates: receipt.duplicates,
         };
-        let event = position_and_fold(
-            &mut head,
-            Self::new_event(&self.origin, actor, now, (payload, None, None)),
-            &mut batch,
-        );
-        Self::commit(tx, &[event], batch).await?;
-        self.head = head;
+        Self::commit_one(tx, &mut self.head, &self.origin, actor, now, payload).await?;
         Ok(Ok(Outcome::Acknowledged { new: true }))
     }
 }

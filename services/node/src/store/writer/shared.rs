@@ -7,7 +7,7 @@
 use anpi_core::event::{Actor, Payload};
 use anpi_core::shared::{self, PublishError, Version};
 
-use super::{Batch, Outcome, Rejection, WriterTask, now_micros, position_and_fold};
+use super::{Outcome, Rejection, WriterTask, now_micros};
 use crate::store::Result;
 
 type Answer = std::result::Result<Outcome, Rejection>;
@@ -42,21 +42,13 @@ impl WriterTask {
             }
         };
         let now = now_micros();
-        let mut head = self.head;
-        let mut batch = Batch::default();
         let payload = Payload::DatasetPublished {
             version: version.version,
             through_position: version.through_position,
             record_count: version.record_count,
             changed_count: version.changed_count,
         };
-        let event = position_and_fold(
-            &mut head,
-            Self::new_event(&self.origin, actor, now, (payload, None, None)),
-            &mut batch,
-        );
-        Self::commit(tx, &[event], batch).await?;
-        self.head = head;
+        let head = Self::commit_one(tx, &mut self.head, &self.origin, actor, now, payload).await?;
         self.shared_ready.notify_one();
         tracing::info!(
             version = version.version,
