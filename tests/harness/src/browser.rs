@@ -233,6 +233,12 @@ impl Drop for Browser {
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // A chromium whose session could not be closed (a test that failed half-way)
+        // outlives its driver: end every process of this profile.
+        let _ = std::process::Command::new("pkill")
+            .arg("-f")
+            .arg(self._profile.path())
+            .status();
     }
 }
 
