@@ -8,7 +8,7 @@ use tonic::Code;
 use tonic::transport::Channel;
 use tonic_types::StatusExt;
 
-use crate::support::{config, evacuee, example};
+use crate::support::{evacuee, example};
 
 const PASSWORD: &str = "test-password-1";
 
@@ -19,6 +19,8 @@ pub struct Api {
     pub token: String,
     pub db: TestDb,
     _shutdown: tokio::sync::oneshot::Sender<()>,
+    /// Its own nats-server: what one test reports or publishes never reaches another.
+    _nats: anpi_harness::NatsServer,
 }
 
 impl Api {
@@ -31,16 +33,15 @@ impl Api {
         let db = TestDb::create().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let mut config = config(&db.url, &addr.to_string());
-        if code != crate::support::CODE {
-            config = anpi_node::config::load(&anpi_node::config::NodeArgs {
-                jurisdiction: Some(code.into()),
-                database_url: Some(db.url.clone()),
-                listen: Some(addr.to_string()),
-                ..Default::default()
-            })
-            .unwrap();
-        }
+        let nats = anpi_harness::NatsServer::start();
+        let config = anpi_node::config::load(&anpi_node::config::NodeArgs {
+            jurisdiction: Some(code.into()),
+            database_url: Some(db.url.clone()),
+            listen: Some(addr.to_string()),
+            nats_url: Some(nats.url.clone()),
+            ..Default::default()
+        })
+        .unwrap();
         anpi_node::server::init(&config, &AccountId::parse("admin").unwrap(), PASSWORD)
             .await
             .unwrap();
@@ -69,6 +70,7 @@ impl Api {
             token,
             db,
             _shutdown: stop,
+            _nats: nats,
         }
     }
 
