@@ -7,7 +7,7 @@ use anpi_proto::v1;
 use crate::client::{self, explain};
 use crate::commands::{emit, jst_time, read_secret};
 use crate::table::render;
-use crate::{AccountCmd, AuditCmd};
+use crate::{AccountCmd, AuditCmd, TrustCmd};
 
 fn account_line(a: &v1::AccountInfo) -> String {
     let mut state = Vec::new();
@@ -135,6 +135,56 @@ pub async fn run(client: &mut client::NodeClient, command: AccountCmd) -> anyhow
                 format!("ロックを解除しました。\n{}", account_line(a))
             })
         }
+        AccountCmd::Revoke {
+            id,
+            jurisdiction,
+            reason,
+            json,
+        } => {
+            let reply = client
+                .revoke_account(v1::RevokeAccountRequest {
+                    jurisdiction,
+                    account_id: id,
+                    reason,
+                })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            emit(json, &reply, |r| {
+                format!("{}\n指示番号: {}\n", r.message, r.order_id)
+            })
+        }
+        AccountCmd::Revocations { json } => {
+            let reply = client
+                .list_revocations(v1::ListRevocationsRequest {})
+                .await
+                .map_err(explain)?
+                .into_inner();
+            emit(json, &reply, |r| {
+                let rows: Vec<Vec<String>> = r
+                    .revocations
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            jst_time(&o.ordered_at),
+                            o.jurisdiction.clone(),
+                            o.account_id.clone(),
+                            o.reason.clone(),
+                            o.ordered_by.clone(),
+                            if o.sent_at.is_empty() {
+                                "未送信".to_string()
+                            } else {
+                                jst_time(&o.sent_at)
+                            },
+                        ]
+                    })
+                    .collect();
+                render(
+                    &["指示日時", "団体", "ユーザーID", "理由", "指示者", "送信"],
+                    &rows,
+                )
+            })
+        }
         AccountCmd::Reset { id, json } => {
             let reply = client
                 .reset_password(v1::AccountRequest { account_id: id })
@@ -199,4 +249,144 @@ pub async fn audit(client: &mut client::NodeClient, command: AuditCmd) -> anyhow
             &rows,
         )
     })
+}
+
+/// `anpi trust key | add | list`.
+pub async fn trust(client: &mut client::NodeClient, command: TrustCmd) -> anyhow::Result<()> {
+    match command {
+        TrustCmd::Key { json } => {
+            let reply = client
+                .get_node_key(v1::GetNodeKeyRequest {})
+                .await
+                .map_err(explain)?
+                .into_inner();
+            emit(json, &reply, |k| {
+                format!(
+                    "{} の報告署名鍵（公開鍵）:\n{}\n指紋: {}\n上位の団体の管理者に `anpi trust add {} {}` で登録してもらってください。\n",
+                    k.jurisdiction, k.public_key, k.fingerprint, k.jurisdiction, k.public_key
+                )
+            })
+        }
+        TrustCmd::Add {
+            child,
+            public_key,
+            json,
+        } => {
+            let reply = client
+                .register_child_key(v1::RegisterChildKeyRequest { child, public_key })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            emit(json, &reply, |k| {
+                format!(
+                    "{} の公開鍵を登録しました（指紋 {}）。この団体からの報告はこの鍵の署名で確認されます。\n",
+                    k.child, k.fingerprint
+                )
+            })
+        }
+        TrustCmd::List { json } => {
+            let reply = client
+                .list_child_keys(v1::ListChildKeysRequest {})
+                .await
+                .map_err(explain)?
+                .into_inner();
+            emit(json, &reply, |r| {
+                let rows: Vec<Vec<String>> = r
+                    .keys
+                    .iter()
+                    .map(|k| {
+                        vec![
+                            k.child.clone(),
+                            k.fingerprint.clone(),
+                            k.registered_by.clone(),
+                            jst_time(&k.registered_at),
+                        ]
+                    })
+                    .collect();
+                render(&["団体", "指紋", "登録者", "登録日時"], &rows)
+            })
+        }
+    }
+}
+
+/// `anpi entry export FILE`: the live records this node collected, as drafts in
+/// the entry-file format, written with mode 600 (personal data).
+pub async fn export(
+    client: &mut client::NodeClient,
+    file: PathBuf,
+    incident: Option<String>,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let me = client
+        .get_node_info(v1::GetNodeInfoRequest {})
+        .await
+        .map_err(explain)?
+        .into_inner()
+        .jurisdiction;
+    let incident = match incident {
+        Some(id) => id,
+        None => {
+            let incidents = client
+                .list_incidents(v1::ListIncidentsRequest {})
+                .await
+                .map_err(explain)?
+                .into_inner()
+                .incidents;
+            match incidents.as_slice() {
+                [one] => one.id.clone(),
+                [] => anyhow::bail!("事案が登録されていません"),
+                _ => anyhow::bail!("事案が複数あります。--incident で事案IDを指定してください"),
+            }
+        }
+    };
+    let mut drafts = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = client
+            .list_records(v1::ListRecordsRequest {
+                incident_id: incident.clone(),
+                include_deleted: false,
+                limit: 1000,
+                after_position: after,
+            })
+            .await
+            .map_err(explain)?
+            .into_inner()
+            .records;
+        let Some(last) = page.last() else { break };
+        after = last.recorded_position;
+        for record in page {
+            if record.collected_by != me {
+                continue;
+            }
+            let draft = record.draft.unwrap_or_default();
+            drafts.push(
+                anpi_proto::draft_from_proto(draft)
+                    .map_err(|e| anyhow::anyhow!("record {}: {e}", record.record_id))?,
+            );
+        }
+        eprintln!("書き出し中: {}件", drafts.len());
+    }
+    let text = serde_json::to_string_pretty(&drafts)?;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&file)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{} を作成できません（既にある場合は別の名前にしてください）: {e}",
+                file.display()
+            )
+        })?;
+    out.write_all(text.as_bytes())?;
+    out.sync_all()?;
+    println!(
+        "{}件を {} に書き出しました（事案 {incident}）。再登録: anpi entry add {} --incident {incident}",
+        drafts.len(),
+        file.display(),
+        file.display()
+    );
+    Ok(())
 }

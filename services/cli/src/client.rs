@@ -1,10 +1,13 @@
-//! gRPC connection with the bearer token attached to every call.
+//! gRPC connection with the bearer token attached to every call; TLS for `https://`
+//! nodes, trusting only the CA given with `--ca` / `ANPI_CA` (A-05, issue 7 item 7).
+
+use std::path::Path;
 
 use anpi_proto::v1;
-use anyhow::Context;
+use anyhow::{Context, bail};
 use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 #[derive(Clone)]
 pub struct Bearer(Option<MetadataValue<tonic::metadata::Ascii>>);
@@ -26,17 +29,70 @@ impl Interceptor for Bearer {
 pub type NodeClient =
     v1::node_client::NodeClient<tonic::service::interceptor::InterceptedService<Channel, Bearer>>;
 
-pub async fn channel(node: &str) -> anyhow::Result<Channel> {
-    let endpoint = Endpoint::from_shared(node.to_string())
+/// Connects to `node`. An `https://` node is reached over TLS and must present a
+/// certificate for the address's host signed by the CA in the PEM file `ca`; nothing
+/// else is trusted and verification is never turned off.
+pub async fn channel(node: &str, ca: Option<&Path>) -> anyhow::Result<Channel> {
+    let mut endpoint = Endpoint::from_shared(node.to_string())
         .with_context(|| format!("ノードのアドレスが正しくありません: {node}"))?
         .connect_timeout(std::time::Duration::from_secs(5));
-    endpoint.connect().await.with_context(|| {
-        format!("ノード {node} に接続できません。ノードが起動しているか確認してください")
+    let tls = endpoint.uri().scheme_str() == Some("https");
+    if tls {
+        endpoint = endpoint
+            .tls_config(ClientTlsConfig::new().ca_certificate(read_ca(ca)?))
+            .with_context(|| format!("TLS settings for {node}"))?;
+    }
+    endpoint.connect().await.map_err(|error| {
+        let detail = error_chain(&error);
+        let hint = if tls && detail.contains("certificate") {
+            "ノードの証明書を検証できません（--ca / ANPI_CA の CA が署名した、アドレスのホスト名の証明書ではありません）"
+        } else {
+            "ノードが起動しているか確認してください"
+        };
+        anyhow::anyhow!("ノード {node} に接続できません。{hint}: {detail}")
     })
 }
 
-pub async fn node_client(node: &str, token: &str) -> anyhow::Result<NodeClient> {
-    let channel = channel(node).await?;
+/// The CA certificate of an `https://` node.
+fn read_ca(ca: Option<&Path>) -> anyhow::Result<Certificate> {
+    let Some(path) = ca else {
+        bail!(
+            "https node needs --ca or ANPI_CA: the PEM certificate of the CA that signed the node's certificate"
+        );
+    };
+    let pem = std::fs::read(path).with_context(|| {
+        format!(
+            "reading the CA certificate (--ca / ANPI_CA) {}",
+            path.display()
+        )
+    })?;
+    let marker: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    if !pem.windows(marker.len()).any(|window| window == marker) {
+        bail!(
+            "the CA file {} (--ca / ANPI_CA) holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        );
+    }
+    Ok(Certificate::from_pem(pem))
+}
+
+/// An error and its sources in one line (a source its error already shows is left out).
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+pub async fn node_client(node: &str, ca: Option<&Path>, token: &str) -> anyhow::Result<NodeClient> {
+    let channel = channel(node, ca).await?;
     let value = format!("Bearer {token}")
         .parse()
         .context("トークンの形式が正しくありません")?;
@@ -61,5 +117,14 @@ pub fn explain(status: tonic::Status) -> anyhow::Error {
         tonic::Code::Unavailable => "ノードに接続できません",
         _ => "エラー",
     };
+    // A status with a source was made on this side from a broken connection (e.g.
+    // plaintext `http://` to a node serving TLS), not sent by the node: show the cause
+    // and the likely fix.
+    if let Some(source) = std::error::Error::source(&status) {
+        return anyhow::anyhow!(
+            "{code}: ノードとの接続が切れました: {}（ノードが TLS で動いている場合は https:// のアドレスと --ca を指定してください）",
+            error_chain(source)
+        );
+    }
     anyhow::anyhow!("{code}: {}", status.message())
 }

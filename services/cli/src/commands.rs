@@ -181,7 +181,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let node = session::resolve_node(cli.node.as_deref(), &logins)?;
             let password = read_password(password_file.as_deref())?;
-            let channel = client::channel(&node).await?;
+            // An https node's CA is saved with the login, absolute, so that later
+            // commands (from any directory) need no --ca.
+            let ca = session::resolve_ca(cli.ca.as_deref(), &node, &logins)
+                .filter(|_| node.starts_with("https://"))
+                .map(|path| std::path::absolute(&path).unwrap_or(path));
+            let channel = client::channel(&node, ca.as_deref()).await?;
             let mut auth = v1::auth_client::AuthClient::new(channel);
             let reply = auth
                 .login(v1::LoginRequest {
@@ -197,6 +202,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     account: reply.account.clone(),
                     token: reply.token,
                     expires_at: reply.expires_at.clone(),
+                    ca,
                 },
             );
             logins.current = Some(node.clone());
@@ -215,7 +221,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Cmd::Health => {
             let node = session::resolve_node(cli.node.as_deref(), &logins)?;
-            let channel = client::channel(&node).await?;
+            let ca = session::resolve_ca(cli.ca.as_deref(), &node, &logins);
+            let channel = client::channel(&node, ca.as_deref()).await?;
             let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
             let reply = health
                 .check(tonic_health::pb::HealthCheckRequest {
@@ -236,7 +243,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         command => {
             let node = session::resolve_node(cli.node.as_deref(), &logins)?;
             let token = session::resolve_token(cli.token.as_deref(), &node, &logins)?;
-            let mut client = client::node_client(&node, &token).await?;
+            let ca = session::resolve_ca(cli.ca.as_deref(), &node, &logins);
+            let mut client = client::node_client(&node, ca.as_deref(), &token).await?;
             run_authenticated(&mut client, command).await
         }
     }
@@ -406,6 +414,19 @@ async fn run_authenticated(
             }
         }
         Cmd::Entry {
+            command: EntryCmd::Export { file, incident },
+        } => crate::accounts::export(client, file, incident).await?,
+        Cmd::Entry {
+            command: EntryCmd::Purge { reason, confirm },
+        } => {
+            let reply = client
+                .purge_private_area(v1::PurgePrivateAreaRequest { reason, confirm })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            println!("{}", reply.message);
+        }
+        Cmd::Entry {
             command: EntryCmd::Show { id, json },
         } => {
             let record = client
@@ -469,6 +490,7 @@ async fn run_authenticated(
             new_file,
         } => crate::accounts::change_password(client, current_file, new_file).await?,
         Cmd::Audit { command } => crate::accounts::audit(client, command).await?,
+        Cmd::Trust { command } => crate::accounts::trust(client, command).await?,
         Cmd::Intake { command } => crate::reports::intake(client, command).await?,
         Cmd::Reports { command } => crate::reports::history(client, command).await?,
         Cmd::Login { .. } | Cmd::Health => unreachable!("handled before authentication"),

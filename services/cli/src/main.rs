@@ -1,6 +1,6 @@
 //! `anpi`: the operator command line. Talks to one node over gRPC.
 //! R: E-01, E-02, E-12, D-04, D-05, T-04, L-02, A-01, R-01, R-03, R-04, R-05, S-01..S-04,
-//! P-02, P-03, P-04, Q-01..Q-06, A-01..A-03, A-06.
+//! P-02, P-03, P-04, Q-01..Q-06, A-01..A-03, A-05 (TLS to the node), A-06.
 
 mod accounts;
 mod client;
@@ -20,9 +20,14 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "anpi", version, about = "anpi: 安否情報システムの操作コマンド")]
 pub struct Cli {
-    /// Node address (e.g. http://127.0.0.1:50061); default: the node of the last login.
+    /// Node address (e.g. http://127.0.0.1:50061, or https://… with --ca); default: the
+    /// node of the last login.
     #[arg(long, global = true, env = "ANPI_NODE")]
     node: Option<String>,
+    /// PEM certificate of the CA that signed an `https://` node's certificate (the only
+    /// CA trusted; A-05); default: the one saved with the login to that node.
+    #[arg(long, global = true, env = "ANPI_CA")]
+    ca: Option<PathBuf>,
     /// Bearer token; default: the saved login for the node.
     #[arg(long, global = true, env = "ANPI_TOKEN", hide_env_values = true)]
     token: Option<String>,
@@ -117,6 +122,12 @@ pub enum Cmd {
     Audit {
         #[command(subcommand)]
         command: AuditCmd,
+    },
+    /// Node-to-node trust: this node's report-signing key; the parent registers
+    /// its children's keys.
+    Trust {
+        #[command(subcommand)]
+        command: TrustCmd,
     },
     /// Inquiries (照会) and answers (回答).
     Inquiry {
@@ -221,6 +232,24 @@ pub enum EntryCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Write the live records this node collected to FILE in the entry-file format
+    /// (mode 600), so that `anpi entry add FILE` registers them again.
+    Export {
+        file: std::path::PathBuf,
+        /// Incident ID; may be omitted when the node has exactly one incident.
+        #[arg(long)]
+        incident: Option<String>,
+    },
+    /// (Administrator) purge the private area after a compromised ID: every
+    /// record leaves the read model; the event log keeps them and the fact.
+    Purge {
+        /// Why (e.g. ID漏えいによる再登録).
+        #[arg(long)]
+        reason: String,
+        /// This node's jurisdiction code, typed again to confirm.
+        #[arg(long)]
+        confirm: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -267,6 +296,45 @@ pub enum AccountCmd {
     /// Issue a new one-time password (shown only here).
     Reset {
         id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// (National administrator) disable an account at any node; the order
+    /// reaches that node over NATS, also after it was offline.
+    Revoke {
+        id: String,
+        /// The jurisdiction code of the node holding the account.
+        #[arg(long)]
+        jurisdiction: String,
+        /// Why (e.g. 不正利用の疑い).
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// (National administrator) revocation orders and whether they were sent.
+    Revocations {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TrustCmd {
+    /// This node's report-signing public key, to give to the parent's administrator.
+    Key {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register a child jurisdiction's public key (as its `anpi trust key` prints it).
+    Add {
+        child: String,
+        public_key: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The children's registered keys.
+    List {
         #[arg(long)]
         json: bool,
     },

@@ -1,9 +1,9 @@
-//! Where the CLI finds the node and the token: flags, `ANPI_NODE` / `ANPI_TOKEN`, or
-//! the saved login (`$ANPI_HOME/logins.json`, default `~/.config/anpi/logins.json`,
-//! mode 0600).
+//! Where the CLI finds the node, the token and the CA of an `https://` node: flags,
+//! `ANPI_NODE` / `ANPI_TOKEN` / `ANPI_CA`, or the saved login (`$ANPI_HOME/logins.json`,
+//! default `~/.config/anpi/logins.json`, mode 0600).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,10 @@ pub struct SavedLogin {
     pub account: String,
     pub token: String,
     pub expires_at: String,
+    /// The CA certificate the login to an `https://` node used (absolute path), so
+    /// that later commands need no `--ca` (A-05).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -99,6 +103,15 @@ pub fn resolve_token(flag: Option<&str>, node: &str, logins: &Logins) -> anyhow:
     }
 }
 
+/// The CA certificate for `node`: the flag/env value, else the one saved with the
+/// login to `node`. Only `https://` nodes use it.
+pub fn resolve_ca(flag: Option<&Path>, node: &str, logins: &Logins) -> Option<PathBuf> {
+    match flag {
+        Some(path) => Some(path.to_path_buf()),
+        None => logins.nodes.get(node).and_then(|login| login.ca.clone()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +131,7 @@ mod tests {
                 account: "a".into(),
                 token: "t".into(),
                 expires_at: String::new(),
+                ca: None,
             },
         );
         assert_eq!(resolve_node(None, &logins).unwrap(), "http://n:1");
@@ -127,5 +141,33 @@ mod tests {
             "x"
         );
         assert!(resolve_token(None, "http://other:1", &logins).is_err());
+    }
+
+    #[test]
+    fn the_ca_of_an_https_node_is_remembered_with_its_login() {
+        let mut logins = Logins::default();
+        assert_eq!(resolve_ca(None, "https://n:1", &logins), None);
+        logins.nodes.insert(
+            "https://n:1".into(),
+            SavedLogin {
+                account: "a".into(),
+                token: "t".into(),
+                expires_at: String::new(),
+                ca: Some("/etc/anpi/ca.pem".into()),
+            },
+        );
+        assert_eq!(
+            resolve_ca(None, "https://n:1", &logins),
+            Some(PathBuf::from("/etc/anpi/ca.pem"))
+        );
+        assert_eq!(
+            resolve_ca(Some(Path::new("other.pem")), "https://n:1", &logins),
+            Some(PathBuf::from("other.pem"))
+        );
+        // Saved before TLS: no `ca` field.
+        let old: SavedLogin =
+            serde_json::from_str(r#"{"account":"a","token":"t","expires_at":""}"#).unwrap();
+        assert_eq!(old.ca, None);
+        assert!(!serde_json::to_string(&old).unwrap().contains("\"ca\""));
     }
 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use anpi_harness::{TestDb, TestNode, workspace_bin};
+use anpi_harness::{TestCa, TestDb, TestNode, workspace_bin};
 
 struct Cli {
     binary: PathBuf,
@@ -186,6 +186,27 @@ fn an_operator_reports_pauses_and_reads_the_history() {
     let muni = TestNode::start_in_network(&node_bin, "131016", &muni_db.url, &nats.url);
     let pref = TestNode::start_in_network(&node_bin, "130001", &pref_db.url, &nats.url);
     let (chiyoda, tokyo) = (Cli::logged_in(&muni), Cli::logged_in(&pref));
+    // the prefecture's administrator registers 千代田区's report-signing key, as
+    // `anpi trust key` printed it there; only direct children are accepted.
+    let key = chiyoda.json(&["trust", "key", "--json"]);
+    let public_key = key["public_key"].as_str().unwrap().to_string();
+    assert_eq!(public_key.len(), 64);
+    assert!(chiyoda.ok(&["trust", "key"]).contains(&public_key));
+    let wrong = tokyo.run(&["trust", "add", "271004", &public_key]);
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("報告する団体ではない"));
+    let bad = tokyo.run(&["trust", "add", "131016", "12345"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("16進数64桁"));
+    assert!(
+        tokyo
+            .ok(&["trust", "add", "131016", &public_key])
+            .contains("登録しました")
+    );
+    let listed = tokyo.ok(&["trust", "list"]);
+    assert!(
+        listed.contains("131016") && listed.contains(key["fingerprint"].as_str().unwrap()),
+        "{listed}"
+    );
     let id = uuid::Uuid::now_v7().to_string();
     for cli in [&chiyoda, &tokyo] {
         cli.ok(&[
@@ -489,4 +510,221 @@ fn an_administrator_issues_accounts_and_an_auditor_reads_the_log() {
     );
     let withdrawn = admin.ok(&["account", "withdraw", "audit01"]);
     assert!(withdrawn.contains("返却しました"), "{withdrawn}");
+}
+
+/// A-05, issue 7 item 7: the CLI reaches a node that serves gRPC over TLS only through
+/// the CA given with `--ca` / `ANPI_CA` (or saved with the login); a certificate of
+/// another CA, plaintext to the TLS port and `https` without a CA all fail before any
+/// password is sent, and nothing is saved.
+#[test]
+fn the_cli_reaches_a_tls_node_only_through_its_ca() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(TestDb::create());
+    let ca = TestCa::new("anpi");
+    let unrelated = TestCa::new("unrelated");
+    let node = TestNode::start_tls(&workspace_bin("anpi-node"), "131016", &db.url, &ca);
+    let https = node.addr().to_string();
+    assert_eq!(https, format!("https://127.0.0.1:{}", node.process.port));
+    let home = node.dir.path().join("home");
+    let logins = home.join("logins.json");
+    let password_file = node.password_file.to_str().unwrap().to_string();
+    // Only what the arguments say: no node, token or CA from the environment.
+    let anpi = |args: &[&str], ca_env: Option<&Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_anpi"));
+        command
+            .args(args)
+            .env("ANPI_HOME", &home)
+            .env_remove("ANPI_NODE")
+            .env_remove("ANPI_TOKEN")
+            .env_remove("ANPI_CA");
+        if let Some(ca) = ca_env {
+            command.env("ANPI_CA", ca);
+        }
+        command.output().expect("running anpi")
+    };
+    let text = |output: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    let login = |node: &str, ca: Option<&Path>| {
+        let mut args = vec!["--node", node];
+        if let Some(ca) = ca {
+            args.extend(["--ca", ca.to_str().unwrap()]);
+        }
+        args.extend([
+            "login",
+            "--user",
+            "admin",
+            "--password-file",
+            &password_file,
+        ]);
+        anpi(&args, None)
+    };
+
+    // https without a CA: refused with the clear message, nothing attempted.
+    for output in [
+        login(&https, None),
+        anpi(&["--node", &https, "health"], None),
+    ] {
+        assert!(!output.status.success());
+        assert!(
+            text(&output).contains("https node needs --ca or ANPI_CA"),
+            "{}",
+            text(&output)
+        );
+    }
+
+    // The node's certificate does not verify with another CA: a certificate error,
+    // the password never sent (nor shown), no login saved.
+    for output in [
+        login(&https, Some(&unrelated.cert)),
+        anpi(&["--node", &https, "health"], Some(&unrelated.cert)),
+    ] {
+        assert!(!output.status.success());
+        let shown = text(&output);
+        assert!(shown.contains("certificate"), "{shown}");
+        assert!(shown.contains("証明書を検証できません"), "{shown}");
+        assert!(!shown.contains(&node.password), "{shown}");
+    }
+    assert!(!logins.exists(), "a failed TLS login saved something");
+
+    // Plaintext to the TLS port fails too.
+    let plain = https.replacen("https://", "http://", 1);
+    for output in [
+        login(&plain, None),
+        anpi(&["--node", &plain, "health"], None),
+    ] {
+        assert!(!output.status.success(), "{}", text(&output));
+        assert!(text(&output).contains("--ca"), "{}", text(&output));
+        assert!(!text(&output).contains(&node.password));
+    }
+    assert!(!logins.exists(), "a failed plaintext login saved something");
+
+    // A CA file that is not a certificate is named in the error.
+    let garbage = node.dir.path().join("not-a-ca.pem");
+    std::fs::write(&garbage, "not a certificate\n").unwrap();
+    let output = anpi(&["--node", &https, "health"], Some(&garbage));
+    assert!(!output.status.success());
+    assert!(text(&output).contains("not-a-ca.pem"), "{}", text(&output));
+
+    // The right CA, by flag: the login works and the CA is saved with it…
+    let output = login(&https, Some(&ca.cert));
+    assert!(output.status.success(), "{}", text(&output));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&logins).unwrap()).unwrap();
+    assert_eq!(saved["current"], https.as_str());
+    assert_eq!(
+        saved["nodes"][https.as_str()]["ca"],
+        ca.cert.to_str().unwrap()
+    );
+    // …so later commands need neither --node nor --ca.
+    let output = anpi(&["info", "--json"], None);
+    assert!(output.status.success(), "{}", text(&output));
+    let info: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(info["jurisdiction"], "131016");
+    let output = anpi(&["health"], None);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "SERVING");
+    assert!(node.log().contains("tls=true"), "{}", node.log());
+    // ANPI_CA works as the flag does; a flag or ANPI_CA overrides the saved CA.
+    let output = anpi(&["--node", &https, "health"], Some(&ca.cert));
+    assert!(output.status.success(), "{}", text(&output));
+    let output = anpi(&["info"], Some(&unrelated.cert));
+    assert!(!output.status.success());
+    assert!(text(&output).contains("certificate"), "{}", text(&output));
+}
+
+/// A-04, the incident procedure after a compromised ID: the administrator exports the
+/// private area (entry-file format, mode 600), purges it (an event naming who and why;
+/// the log keeps every record) and registers the export again; a replay of the log
+/// still equals the read model.
+#[test]
+fn an_administrator_exports_purges_and_reuploads_the_private_area() {
+    use std::os::unix::fs::PermissionsExt;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(TestDb::create());
+    let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
+    let cli = Cli::logged_in(&node);
+    cli.ok(&[
+        "incident",
+        "create",
+        "--name",
+        "訓練：ID漏えい",
+        "--mode",
+        "drill",
+    ]);
+    for file in [
+        "form1-evacuee.json",
+        "form1-injured.json",
+        "form2-deceased.json",
+    ] {
+        cli.ok(&["entry", "add", examples().join(file).to_str().unwrap()]);
+    }
+    let names = |cli: &Cli| {
+        let mut names: Vec<String> = cli
+            .json(&["entry", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["display_name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = names(&cli);
+    assert_eq!(before.len(), 3);
+
+    let file = node.dir.path().join("export.json");
+    let exported = cli.ok(&["entry", "export", file.to_str().unwrap()]);
+    assert!(exported.contains("3件"), "{exported}");
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let again = cli.run(&["entry", "export", file.to_str().unwrap()]);
+    assert!(!again.status.success(), "an export never overwrites a file");
+
+    let unconfirmed = cli.run(&[
+        "entry",
+        "purge",
+        "--reason",
+        "ID漏えい",
+        "--confirm",
+        "131041",
+    ]);
+    assert!(!unconfirmed.status.success());
+    assert!(String::from_utf8_lossy(&unconfirmed.stderr).contains("131016"));
+    assert_eq!(names(&cli).len(), 3, "nothing purged without confirmation");
+    let purged = cli.ok(&[
+        "entry",
+        "purge",
+        "--reason",
+        "ID漏えいによる再登録",
+        "--confirm",
+        "131016",
+    ]);
+    assert!(purged.contains("3 件を消去"), "{purged}");
+    assert!(names(&cli).is_empty());
+    let events = cli.json(&["events", "--json"]);
+    let purge = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "PrivateAreaPurged")
+        .expect("the purge is an event");
+    assert_eq!(purge["actor"], "131016/admin");
+    assert!(
+        purge["payload_json"]
+            .as_str()
+            .unwrap()
+            .contains("ID漏えいによる再登録")
+    );
+
+    cli.ok(&["entry", "add", file.to_str().unwrap()]);
+    assert_eq!(names(&cli), before);
+    let replay = cli.ok(&["replay"]);
+    assert!(replay.contains("すべて一致しました"), "{replay}");
 }

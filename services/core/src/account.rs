@@ -152,10 +152,16 @@ pub enum Operation {
     ReadAccessLog,
     /// Every role.
     ChangeOwnPassword,
+    /// Administrator: show this node's report-signing key, register children's.
+    ManageTrust,
+    /// Administrator at the national tier only: disable an account at any node.
+    RevokeAnywhere,
+    /// Administrator: purge the private area (A-04, after a compromised ID).
+    PurgePrivateArea,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 22] = [
+    pub const ALL: [Operation; 25] = [
         Operation::NodeInfo,
         Operation::ListIncidents,
         Operation::CreateIncident,
@@ -178,6 +184,9 @@ impl Operation {
         Operation::ManageAccounts,
         Operation::ReadAccessLog,
         Operation::ChangeOwnPassword,
+        Operation::ManageTrust,
+        Operation::RevokeAnywhere,
+        Operation::PurgePrivateArea,
     ];
 
     /// The wire name (the same as serde's).
@@ -205,6 +214,9 @@ impl Operation {
             Operation::ManageAccounts => "manage_accounts",
             Operation::ReadAccessLog => "read_access_log",
             Operation::ChangeOwnPassword => "change_own_password",
+            Operation::ManageTrust => "manage_trust",
+            Operation::RevokeAnywhere => "revoke_anywhere",
+            Operation::PurgePrivateArea => "purge_private_area",
         }
     }
 
@@ -234,6 +246,9 @@ impl Operation {
             Operation::ManageAccounts => "アカウントを管理",
             Operation::ReadAccessLog => "閲覧記録を表示",
             Operation::ChangeOwnPassword => "自分のパスワードを変更",
+            Operation::ManageTrust => "団体間の署名鍵を管理",
+            Operation::RevokeAnywhere => "全国のアカウントを無効化",
+            Operation::PurgePrivateArea => "個別領域を消去",
         }
     }
 }
@@ -271,7 +286,10 @@ pub fn permits(role: Role, operation: Operation, tier: Tier) -> bool {
         Operation::Publish => {
             tier == Tier::National && matches!(role, Role::Publisher | Role::Administrator)
         }
-        Operation::ManageAccounts => role == Role::Administrator,
+        Operation::ManageAccounts | Operation::ManageTrust | Operation::PurgePrivateArea => {
+            role == Role::Administrator
+        }
+        Operation::RevokeAnywhere => tier == Tier::National && role == Role::Administrator,
         Operation::ReadAccessLog => matches!(role, Role::Auditor | Role::Administrator),
     }
 }
@@ -284,7 +302,7 @@ pub fn denial_message(role: Role, operation: Operation) -> String {
         .filter(|r| permits(*r, operation, Tier::National))
         .map(Role::long_label_ja)
         .collect();
-    let place = if operation == Operation::Publish {
+    let place = if matches!(operation, Operation::Publish | Operation::RevokeAnywhere) {
         "国（消防庁）のノードの"
     } else {
         ""
@@ -622,7 +640,7 @@ mod tests {
     /// O(rganise), A(dministrator), R(ed cross), U (aUditor), B (puBlisher) — holding the
     /// role's letter when permitted and `.` when refused. The first string is for
     /// municipalities and prefectures, the second for the national tier.
-    const TABLE: [(Operation, &str, &str); 22] = [
+    const TABLE: [(Operation, &str, &str); 25] = [
         (Operation::NodeInfo, "IPOARUB", "IPOARUB"),
         (Operation::ListIncidents, "IPOARUB", "IPOARUB"),
         (Operation::CreateIncident, "..OA...", "..OA..."),
@@ -645,6 +663,9 @@ mod tests {
         (Operation::ManageAccounts, "...A...", "...A..."),
         (Operation::ReadAccessLog, "...A.U.", "...A.U."),
         (Operation::ChangeOwnPassword, "IPOARUB", "IPOARUB"),
+        (Operation::ManageTrust, "...A...", "...A..."),
+        (Operation::RevokeAnywhere, ".......", "...A..."),
+        (Operation::PurgePrivateArea, "...A...", "...A..."),
     ];
 
     #[test]
@@ -671,7 +692,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 22 * 7 * 3);
+        assert_eq!(checked, Operation::ALL.len() * 7 * 3);
     }
 
     #[test]

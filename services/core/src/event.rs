@@ -16,6 +16,7 @@ use crate::incident::Incident;
 use crate::inquiry::{Answer, Identification, Inquiry};
 use crate::jurisdiction::JurisdictionCode;
 use crate::report::{IntakeScope, Notice};
+use uuid::Uuid;
 
 /// Version of the payload schema written by this code.
 pub const SCHEMA_VERSION: i32 = 1;
@@ -96,6 +97,49 @@ pub enum Payload {
     /// Unlocked by an administrator.
     AccountUnlocked {
         account: AccountId,
+    },
+    /// (National) an order to disable `account` at `jurisdiction`'s node,
+    /// sent over NATS as `order_id`.
+    AccountRevocationOrdered {
+        order_id: Uuid,
+        jurisdiction: JurisdictionCode,
+        account: AccountId,
+        reason: String,
+    },
+    /// The national tier's order `order_id` disabled this node's `account`: it
+    /// can no longer log in and its sessions ended.
+    AccountRevoked {
+        account: AccountId,
+        order_id: Uuid,
+        reason: String,
+    },
+    /// The private area was purged (A-04, the incident procedure after a compromised
+    /// ID): every record of this node's read model is removed; the log keeps them and
+    /// this fact. `records`: how many records the private area held.
+    PrivateAreaPurged {
+        reason: String,
+        records: i64,
+    },
+    /// This node's Ed25519 report-signing key was made; only the public key
+    /// (hex) is logged.
+    NodeKeyCreated {
+        public_key: String,
+    },
+    /// A child jurisdiction's report-signing public key (hex) registered here;
+    /// it replaces any earlier key of that child.
+    ChildKeyRegistered {
+        child: JurisdictionCode,
+        public_key: String,
+    },
+    /// A report part was refused: not signed by the sender's registered
+    /// key, altered, or breaking the report rules; nothing of it was applied.
+    ReportPartRefused {
+        subject: String,
+        /// The sender the part claimed, as given.
+        from: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        report_id: String,
+        reason: String,
     },
     /// "Report" was pressed: the reportable events at positions
     /// `after_position < p <= through_position` go to `to` as report number `seq`.
@@ -216,6 +260,12 @@ impl Payload {
             Payload::PasswordSet { .. } => "PasswordSet",
             Payload::AccountLocked { .. } => "AccountLocked",
             Payload::AccountUnlocked { .. } => "AccountUnlocked",
+            Payload::AccountRevocationOrdered { .. } => "AccountRevocationOrdered",
+            Payload::AccountRevoked { .. } => "AccountRevoked",
+            Payload::NodeKeyCreated { .. } => "NodeKeyCreated",
+            Payload::PrivateAreaPurged { .. } => "PrivateAreaPurged",
+            Payload::ChildKeyRegistered { .. } => "ChildKeyRegistered",
+            Payload::ReportPartRefused { .. } => "ReportPartRefused",
             Payload::ReportSent { .. } => "ReportSent",
             Payload::ReportReceived { .. } => "ReportReceived",
             Payload::ReportAcknowledged { .. } => "ReportAcknowledged",

@@ -20,4 +20,5 @@ pub mod public;
 pub mod report;
 pub mod search;
 pub mod shared;
+pub mod trust;
 pub mod validation;

@@ -57,6 +57,18 @@ pub struct NodeArgs {
     /// Searches one client address may make on the public page per minute.
     #[arg(long, env = "ANPI_PUBLIC_RATE_PER_MINUTE")]
     pub public_rate_per_minute: Option<u32>,
+    /// PEM certificate chain the gRPC server presents (TLS on when set, with --tls-key).
+    #[arg(long, env = "ANPI_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "ANPI_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// NATS user of this jurisdiction (A-05; see `anpi-node nats-config`).
+    #[arg(long, env = "ANPI_NATS_USER")]
+    pub nats_user: Option<String>,
+    /// File holding the NATS user's password (first line).
+    #[arg(long, env = "ANPI_NATS_PASSWORD_FILE")]
+    pub nats_password_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +85,10 @@ struct FileConfig {
     public_listen: Option<String>,
     public_rate_per_minute: Option<u32>,
     name: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    nats_user: Option<String>,
+    nats_password_file: Option<PathBuf>,
 }
 
 /// A secret that never prints (database URLs may hold passwords).
@@ -110,6 +126,17 @@ pub struct Config {
     pub public_listen: Option<SocketAddr>,
     /// Searches per client address and minute on the public page.
     pub public_rate_per_minute: u32,
+    /// The gRPC server's TLS certificate and key (PEM files); `None`: plaintext.
+    pub tls: Option<TlsFiles>,
+    /// NATS user and password of this jurisdiction; `None`: no authentication.
+    pub nats_credentials: Option<(String, Secret)>,
+}
+
+/// PEM files of the gRPC server's TLS identity.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Config {
@@ -233,7 +260,33 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
     let name = pick(&args.name, file.name)
         .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty());
+    let tls = match (
+        args.tls_cert.clone().or(file.tls_cert),
+        args.tls_key.clone().or(file.tls_key),
+    ) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => bail!("tls_cert and tls_key go together: set both or neither"),
+    };
+    let nats_credentials = match (
+        pick(&args.nats_user, file.nats_user),
+        args.nats_password_file.clone().or(file.nats_password_file),
+    ) {
+        (Some(user), Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading the NATS password file {}", path.display()))?;
+            let password = text.lines().next().unwrap_or_default().trim().to_string();
+            if password.is_empty() {
+                bail!("the NATS password file {} is empty", path.display());
+            }
+            Some((user, Secret(password)))
+        }
+        (None, None) => None,
+        _ => bail!("nats_user and nats_password_file go together: set both or neither"),
+    };
     Ok(Config {
+        tls,
+        nats_credentials,
         name,
         public_listen,
         public_rate_per_minute,

@@ -10,4 +10,5 @@ pub mod config;
 pub mod public;
 pub mod server;
 pub mod store;
+pub mod trust;
 pub mod wire;

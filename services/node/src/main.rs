@@ -41,6 +41,18 @@ enum Cmd {
         #[command(flatten)]
         node: NodeArgs,
     },
+    /// Write the NATS users of a network: `OUT/auth.conf` (include it in the
+    /// nats-server configuration) and `OUT/<code>.password` per node, `OUT/admin.password`
+    /// for the operator. Existing passwords are kept; each user may publish and consume
+    /// only its own subjects.
+    NatsConfig {
+        /// Directory to write into (created; files mode 600).
+        #[arg(long, default_value = "deploy/nats/generated")]
+        out: PathBuf,
+        /// The jurisdiction codes of the network's nodes.
+        #[arg(required = true)]
+        codes: Vec<String>,
+    },
     /// Rebuild the private-area projection from position 0 of the log.
     Rebuild {
         #[command(flatten)]
@@ -122,6 +134,21 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("binding {}", config.listen))?;
             server::serve(config, listener, shutdown_signal()).await
+        }
+        Cmd::NatsConfig { out, codes } => {
+            let codes = codes
+                .iter()
+                .map(|c| {
+                    anpi_core::jurisdiction::JurisdictionCode::parse(c)
+                        .with_context(|| format!("jurisdiction code `{c}`"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let written = server::write_nats_config(&out, &codes)?;
+            println!(
+                "wrote {} (users: {written}); include it in the nats-server configuration",
+                out.join("auth.conf").display()
+            );
+            Ok(())
         }
         Cmd::Rebuild { node } => {
             let config = config::load(&node)?;

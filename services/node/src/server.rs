@@ -1,5 +1,6 @@
-//! Wiring: open the store, start the writer, serve gRPC with health and reflection,
-//! shut down in order (stop intake, then the writer).
+//! Wiring: open the store, start the writer, serve gRPC with health and reflection
+//! (over TLS when `tls_cert`/`tls_key` are configured, A-05 / ADR 0010), shut down in
+//! order (stop intake, then the writer).
 
 use std::sync::Arc;
 
@@ -9,10 +10,11 @@ use anpi_proto::v1;
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
+use tonic::transport::{Identity, ServerTlsConfig};
 
 use crate::api::{AuthService, NodeService, NodeState};
 use crate::bus::{self, Bus};
-use crate::config::Config;
+use crate::config::{Config, TlsFiles};
 use crate::store::accounts::{self, Accounts};
 use crate::store::writer::{AccountChange, Command, Outcome, Writer, WriterOptions, system_actor};
 use crate::store::{self};
@@ -44,7 +46,7 @@ pub async fn prepare_database(config: &Config) -> anyhow::Result<()> {
 pub async fn init(config: &Config, admin: &AccountId, password: &str) -> anyhow::Result<bool> {
     prepare_database(config).await?;
     let pool = store::pool(config.database_url.expose(), 2)?;
-    let accounts = Accounts::new(pool);
+    let accounts = Accounts::new(pool.clone());
     if accounts.count().await? > 0 {
         return Ok(false);
     }
@@ -82,9 +84,46 @@ pub async fn init(config: &Config, admin: &AccountId, password: &str) -> anyhow:
         )
         .await
         .map_err(|e| anyhow::anyhow!("creating the administrator: {e}"))?;
+    crate::trust::NodeKey::load_or_create(&pool, &writer, &config.jurisdiction).await?;
     drop(writer);
     task.await?;
     Ok(true)
+}
+
+/// Reads the gRPC server's TLS identity (A-05, issue 7 item 7): the PEM certificate
+/// chain and its private key. Each error names the file at fault.
+pub fn load_tls_identity(files: &TlsFiles) -> anyhow::Result<ServerTlsConfig> {
+    let cert = std::fs::read(&files.cert).with_context(|| {
+        format!(
+            "reading the TLS certificate (tls_cert) {}",
+            files.cert.display()
+        )
+    })?;
+    if !contains(&cert, b"-----BEGIN CERTIFICATE-----") {
+        anyhow::bail!(
+            "the TLS certificate (tls_cert) {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            files.cert.display()
+        );
+    }
+    let key = std::fs::read(&files.key).with_context(|| {
+        format!(
+            "reading the TLS private key (tls_key) {}",
+            files.key.display()
+        )
+    })?;
+    if !contains(&key, b"PRIVATE KEY-----") {
+        anyhow::bail!(
+            "the TLS private key (tls_key) {} holds no PEM private key (-----BEGIN ... PRIVATE KEY-----)",
+            files.key.display()
+        );
+    }
+    Ok(ServerTlsConfig::new().identity(Identity::from_pem(cert, key)))
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 /// Serves the node on `listener` until `shutdown` resolves.
@@ -93,6 +132,19 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // TLS first: a wrong file fails the start before anything else is opened.
+    let mut grpc = tonic::transport::Server::builder();
+    if let Some(files) = &config.tls {
+        grpc = grpc
+            .tls_config(load_tls_identity(files)?)
+            .with_context(|| {
+                format!(
+                    "the TLS certificate {} and key {} are not a usable identity (PEM, the key must belong to the certificate)",
+                    files.cert.display(),
+                    files.key.display()
+                )
+            })?;
+    }
     prepare_database(&config).await?;
     let url = config.database_url.expose().to_string();
     let options = WriterOptions {
@@ -101,14 +153,23 @@ pub async fn serve(
     let (writer, writer_task) =
         Writer::start_with(&url, config.jurisdiction.clone(), options).await?;
     let pool = store::pool(&url, 8)?;
-    let nats = bus::connect(&config.nats_url, &config.jurisdiction)
-        .await
-        .with_context(|| format!("NATS URL {}", config.nats_url))?;
+    let key = crate::trust::NodeKey::load_or_create(&pool, &writer, &config.jurisdiction).await?;
+    let accounts = Arc::new(Accounts::new(pool.clone()));
+    tracing::info!(public_key = %key.public(), fingerprint = key.public().fingerprint(), "report-signing key (A-05)");
+    let nats = bus::connect(
+        &config.nats_url,
+        &config.jurisdiction,
+        config.nats_credentials.as_ref(),
+    )
+    .await
+    .with_context(|| format!("NATS URL {}", config.nats_url))?;
     let bus = Bus::new(
         nats,
         config.jurisdiction.clone(),
         writer.clone(),
         pool.clone(),
+        key,
+        accounts.clone(),
     );
     let mut background = bus.spawn();
     if let Some(every) = config.report_interval {
@@ -134,7 +195,7 @@ pub async fn serve(
         config: config.clone(),
         writer,
         pool: pool.clone(),
-        accounts: Accounts::new(pool),
+        accounts,
         bus: Some(bus),
     });
 
@@ -152,11 +213,11 @@ pub async fn serve(
         jurisdiction = %config.jurisdiction,
         tier = config.tier.as_str(),
         listen = %listener.local_addr()?,
+        tls = config.tls.is_some(),
         database = %config.database_url_redacted(),
         "node serving"
     );
-    tonic::transport::Server::builder()
-        .add_service(health_service)
+    grpc.add_service(health_service)
         .add_service(reflection)
         .add_service(v1::auth_server::AuthServer::new(AuthService(state.clone())))
         .add_service(v1::node_server::NodeServer::new(NodeService(state.clone())))
@@ -205,5 +266,102 @@ async fn report_periodically(
             Ok(_) => tracing::debug!("automatic report: nothing new"),
             Err(error) => tracing::warn!(%error, "automatic report failed"),
         }
+    }
+}
+
+/// `anpi-node nats-config`: the network's NATS users into `out`: `auth.conf`
+/// and a password file per user (kept when present, else 32 random characters).
+/// Returns the number of users.
+pub fn write_nats_config(
+    out: &std::path::Path,
+    codes: &[anpi_core::jurisdiction::JurisdictionCode],
+) -> anyhow::Result<usize> {
+    use rand::Rng;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let private = |path: &std::path::Path, text: &str| -> anyhow::Result<()> {
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("restricting {}", path.display()))
+    };
+    let mut passwords = std::collections::BTreeMap::new();
+    let users = std::iter::once(("admin".to_string(), bus::auth::ADMIN_USER.to_string()))
+        .chain(codes.iter().map(|c| (c.to_string(), bus::auth::user_of(c))));
+    for (file, user) in users {
+        let path = out.join(format!("{file}.password"));
+        let password = match std::fs::read_to_string(&path) {
+            Ok(text) if !text.trim().is_empty() => {
+                text.lines().next().unwrap_or_default().trim().to_string()
+            }
+            _ => {
+                let password: String = rand::thread_rng()
+                    .sample_iter(&rand::distributions::Alphanumeric)
+                    .take(32)
+                    .map(char::from)
+                    .collect();
+                private(&path, &format!("{password}\n"))?;
+                password
+            }
+        };
+        passwords.insert(user, password);
+    }
+    private(
+        &out.join("auth.conf"),
+        &bus::auth::render(codes, &passwords),
+    )?;
+    Ok(passwords.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(dir: &std::path::Path, cert: &str, key: &str) -> TlsFiles {
+        let files = TlsFiles {
+            cert: dir.join("cert.pem"),
+            key: dir.join("key.pem"),
+        };
+        std::fs::write(&files.cert, cert).unwrap();
+        std::fs::write(&files.key, key).unwrap();
+        files
+    }
+
+    #[test]
+    fn tls_identity_errors_name_the_file() {
+        let dir = std::env::temp_dir().join(format!("anpi-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let message = |files: &TlsFiles| format!("{:#}", load_tls_identity(files).unwrap_err());
+
+        let missing = TlsFiles {
+            cert: dir.join("absent.pem"),
+            key: dir.join("key.pem"),
+        };
+        assert!(
+            message(&missing).contains("absent.pem"),
+            "{}",
+            message(&missing)
+        );
+
+        let not_a_cert = files(&dir, "hello", "-----BEGIN PRIVATE KEY-----\n");
+        let text = message(&not_a_cert);
+        assert!(
+            text.contains("tls_cert") && text.contains("cert.pem"),
+            "{text}"
+        );
+
+        let not_a_key = files(&dir, "-----BEGIN CERTIFICATE-----\n", "hello");
+        let text = message(&not_a_key);
+        assert!(
+            text.contains("tls_key") && text.contains("key.pem"),
+            "{text}"
+        );
+
+        let both = files(
+            &dir,
+            "-----BEGIN CERTIFICATE-----\n",
+            "-----BEGIN PRIVATE KEY-----\n",
+        );
+        assert!(load_tls_identity(&both).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

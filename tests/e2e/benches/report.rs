@@ -50,6 +50,8 @@ async fn main() {
     let mut national = Member::start("000001", &nats).await;
     tokyo.client.create_incident(&incident).await;
     national.client.create_incident(&incident).await;
+    anpi_e2e::trust(&mut tokyo, &mut chiyoda).await;
+    anpi_e2e::trust(&mut national, &mut tokyo).await;
 
     // Capture the parts as they pass, to publish the same payloads raw afterwards.
     let spy = async_nats::connect(&nats.url).await.unwrap();

@@ -148,10 +148,45 @@ pub async fn network<const N: usize>(nats: &NatsServer, codes: [&str; N]) -> ([M
         member.client.create_incident(&incident).await;
         members.push(member);
     }
+    // each parent registers its children's report-signing keys.
+    for child in 0..members.len() {
+        let parent = anpi_core::jurisdiction::JurisdictionCode::parse(&members[child].code)
+            .expect("a test code")
+            .natural_parent();
+        if let Some(p) = members
+            .iter()
+            .position(|m| Some(m.code.as_str()) == parent.as_ref().map(|c| c.as_str()))
+        {
+            let (parent, child) = if p < child {
+                let (left, right) = members.split_at_mut(child);
+                (&mut left[p], &mut right[0])
+            } else {
+                let (left, right) = members.split_at_mut(p);
+                (&mut right[0], &mut left[child])
+            };
+            trust(parent, child).await;
+        }
+    }
     let Ok(members) = <[Member; N]>::try_from(members) else {
         unreachable!("one member per code")
     };
     (members, incident)
+}
+
+/// Registers `child`'s report-signing key at `parent`, as the parent's
+/// administrator does with `anpi trust add`.
+pub async fn trust(parent: &mut Member, child: &mut Member) {
+    let key = child.client.node_key().await;
+    let request = parent.client.req(v1::RegisterChildKeyRequest {
+        child: child.code.clone(),
+        public_key: key.public_key,
+    });
+    parent
+        .client
+        .node
+        .register_child_key(request)
+        .await
+        .expect("registering a child's key");
 }
 
 /// A logged-in gRPC client of one node.
@@ -190,6 +225,16 @@ impl Client {
             format!("Bearer {}", self.token).parse().expect("header"),
         );
         request
+    }
+
+    /// This node's report-signing key.
+    pub async fn node_key(&mut self) -> v1::NodeKeyInfo {
+        let request = self.req(v1::GetNodeKeyRequest {});
+        self.node
+            .get_node_key(request)
+            .await
+            .expect("the node's key")
+            .into_inner()
     }
 
     pub async fn create_incident(&mut self, id: &str) {

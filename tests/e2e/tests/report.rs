@@ -421,8 +421,9 @@ async fn republished_batches_and_a_receiver_killed_mid_report_change_nothing() {
     let parts = chiyoda.client.history().await.sent[0].parts;
     assert!(parts >= 2, "the report was split ({parts} parts)");
 
-    // The same batch published again: with its own message IDs (JetStream drops
-    // them inside the duplicate window) and with new ones (as after the window).
+    // The same batch published again with its own message IDs and signatures: JetStream
+    // drops them inside the duplicate window; beyond it the receiver would see a report
+    // it already applied.
     let js = async_nats::jetstream::new(spy.clone());
     let mut messages = Vec::new();
     while let Ok(Some(message)) =
@@ -435,22 +436,29 @@ async fn republished_batches_and_a_receiver_killed_mid_report_change_nothing() {
         "captured {} parts",
         messages.len()
     );
-    for (i, message) in messages.iter().enumerate() {
+    for message in &messages {
         let headers = message.headers.clone().unwrap();
         js.publish_with_headers(message.subject.clone(), headers, message.payload.clone())
             .await
             .unwrap()
             .await
             .unwrap();
-        let mut fresh = message.headers.clone().unwrap();
-        fresh.insert("Nats-Msg-Id", format!("again-{i}").as_str());
-        js.publish_with_headers(message.subject.clone(), fresh, message.payload.clone())
-            .await
-            .unwrap()
+    }
+    // The same events under a new report number, signed with 千代田区's own key (read
+    // from its database, as its relay would sign a republished report): applied, but
+    // nothing is appended.
+    let pkcs8 = {
+        let (client, connection) = tokio_postgres::connect(&chiyoda.db.url, tokio_postgres::NoTls)
             .await
             .unwrap();
-    }
-    // The same events under a new report number: applied, but nothing is appended.
+        tokio::spawn(connection);
+        client
+            .query_one("SELECT pkcs8 FROM node_key", &[])
+            .await
+            .unwrap()
+            .get::<_, Vec<u8>>(0)
+    };
+    let key = anpi_node::trust::NodeKey::from_pkcs8(&pkcs8).unwrap();
     let mut replayed_events = 0;
     let report_id = uuid::Uuid::now_v7().to_string();
     for (i, message) in messages.iter().enumerate() {
@@ -459,17 +467,20 @@ async fn republished_batches_and_a_receiver_killed_mid_report_change_nothing() {
         part.report_id = report_id.clone();
         part.seq = 2;
         replayed_events += part.events.len();
+        let body = anpi_node::wire::encode(&part);
+        let message_id = format!("{report_id}.{i}");
         let mut headers = message.headers.clone().unwrap();
-        headers.insert("Nats-Msg-Id", format!("replay-{i}").as_str());
-        js.publish_with_headers(
-            message.subject.clone(),
-            headers,
-            anpi_node::wire::encode(&part).into(),
-        )
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+        headers.insert("Nats-Msg-Id", message_id.as_str());
+        headers.insert(
+            anpi_core::trust::SIGNATURE_HEADER,
+            key.sign(message.subject.as_str(), &message_id, &body)
+                .as_str(),
+        );
+        js.publish_with_headers(message.subject.clone(), headers, body.into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
     }
     wait_received(&mut tokyo, 2).await;
     let deadline = Deadline::new("the republished parts to be consumed", WAIT);
@@ -518,6 +529,7 @@ async fn reports_wait_for_a_parent_that_is_down_and_survive_nats_restarts() {
     // NATS killed and restarted between publish and consume.
     nats.restart();
     let mut tokyo = Member::start(TOKYO, &nats).await;
+    anpi_e2e::trust(&mut tokyo, &mut chiyoda).await;
     wait_received(&mut tokyo, 2).await;
     assert_eq!(
         tokyo.reportable_ids(&[CHIYODA]).await,
@@ -536,6 +548,7 @@ async fn a_report_of_200000_events_arrives_complete() {
     let mut chiyoda = Member::start_on(CHIYODA, db, &nats).await;
     let mut tokyo = Member::start(TOKYO, &nats).await;
     tokyo.client.create_incident(&incident).await;
+    anpi_e2e::trust(&mut tokyo, &mut chiyoda).await;
 
     let report = chiyoda.client.report().await.report.unwrap();
     assert_eq!(report.event_count, EVENTS);

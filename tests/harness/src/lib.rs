@@ -6,6 +6,9 @@
 //! - [`NatsServer`]: a `nats-server` process with JetStream on an ephemeral port and a
 //!   temporary store directory, killed on drop — for tests that must stop or restart it.
 //! - [`NodeProcess`]: an `anpi-node serve` process, stoppable with SIGTERM or SIGKILL.
+//! - [`TestCa`]: a throw-away certificate authority (made with the `openssl` command)
+//!   that issues server certificates for `localhost` / `127.0.0.1`, for nodes serving
+//!   gRPC over TLS ([`TestNode::start_tls`], A-05).
 
 pub mod browser;
 
@@ -140,13 +143,38 @@ pub struct NatsServer {
     pub url: String,
     child: Child,
     store: TempDir,
+    /// A configuration file (users and permissions), when started with one.
+    config: Option<PathBuf>,
 }
 
 impl NatsServer {
     pub fn start() -> NatsServer {
+        NatsServer::start_inner(None)
+    }
+
+    /// A server whose users and permissions are `dir/auth.conf` (as written by
+    /// `anpi-node nats-config --out dir`, A-05); its configuration goes to
+    /// `dir/nats.conf`.
+    pub fn start_with_auth(dir: &Path) -> NatsServer {
+        NatsServer::start_inner(Some(dir))
+    }
+
+    fn start_inner(auth_dir: Option<&Path>) -> NatsServer {
         let store = TempDir::new("anpi-nats");
         let port = free_port();
-        let child = spawn_nats(port, store.path());
+        let config = auth_dir.map(|dir| {
+            let path = dir.join("nats.conf");
+            std::fs::write(
+                &path,
+                format!(
+                    "listen: 127.0.0.1:{port}\njetstream {{ store_dir: \"{}\" }}\ninclude \"auth.conf\"\n",
+                    store.path().display()
+                ),
+            )
+            .expect("writing nats.conf");
+            path
+        });
+        let child = spawn_nats(port, store.path(), config.as_deref());
         assert!(
             wait_for_port(port, Duration::from_secs(10)),
             "nats-server did not start on port {port}"
@@ -156,6 +184,7 @@ impl NatsServer {
             url: format!("nats://127.0.0.1:{port}"),
             child,
             store,
+            config,
         }
     }
 
@@ -173,7 +202,7 @@ impl NatsServer {
 
     /// Starts a killed server again on the same port and store.
     pub fn start_again(&mut self) {
-        self.child = spawn_nats(self.port, self.store.path());
+        self.child = spawn_nats(self.port, self.store.path(), self.config.as_deref());
         assert!(
             wait_for_port(self.port, Duration::from_secs(10)),
             "nats-server did not restart"
@@ -181,10 +210,16 @@ impl NatsServer {
     }
 }
 
-fn spawn_nats(port: u16, store: &Path) -> Child {
-    Command::new(std::env::var("ANPI_NATS_SERVER").unwrap_or_else(|_| "nats-server".into()))
-        .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
-        .arg(store)
+fn spawn_nats(port: u16, store: &Path, config: Option<&Path>) -> Child {
+    let mut command =
+        Command::new(std::env::var("ANPI_NATS_SERVER").unwrap_or_else(|_| "nats-server".into()));
+    match config {
+        Some(config) => command.arg("-c").arg(config),
+        None => command
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(store),
+    };
+    command
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -356,6 +391,37 @@ impl TestNode {
         }
     }
 
+    /// A node serving gRPC over TLS (A-05, issue 7 item 7) with a certificate for
+    /// `localhost` and `127.0.0.1` issued by `ca`; its address is
+    /// `https://127.0.0.1:PORT`.
+    pub fn start_tls(
+        binary: &Path,
+        jurisdiction: &str,
+        database_url: &str,
+        ca: &TestCa,
+    ) -> TestNode {
+        TestNode::start_tls_with(binary, jurisdiction, database_url, ca, "")
+    }
+
+    /// [`TestNode::start_tls`] with `extra` appended to `node.toml`.
+    pub fn start_tls_with(
+        binary: &Path,
+        jurisdiction: &str,
+        database_url: &str,
+        ca: &TestCa,
+        extra: &str,
+    ) -> TestNode {
+        let (cert, key) = ca.issue_server_cert(&format!("node-{jurisdiction}"));
+        let tls = format!(
+            "tls_cert = \"{}\"\ntls_key = \"{}\"\n{extra}",
+            cert.display(),
+            key.display()
+        );
+        let mut node = TestNode::start_with(binary, jurisdiction, database_url, &tls);
+        node.process.addr = format!("https://127.0.0.1:{}", node.process.port);
+        node
+    }
+
     pub fn addr(&self) -> &str {
         &self.process.addr
     }
@@ -366,9 +432,154 @@ impl TestNode {
     }
 }
 
+/// A throw-away certificate authority: an EC P-256 key and a self-signed CA certificate
+/// in a temporary directory, made with the `openssl` command. Two `TestCa`s are
+/// unrelated: a certificate of one does not verify with the other (negative tests).
+pub struct TestCa {
+    /// The CA certificate (PEM): what a client trusts (`anpi --ca`).
+    pub cert: PathBuf,
+    key: PathBuf,
+    pub dir: TempDir,
+}
+
+impl TestCa {
+    /// A new CA named `anpi test CA <label>`, valid for two days.
+    pub fn new(label: &str) -> TestCa {
+        let dir = TempDir::new("anpi-ca");
+        let key = dir.path().join("ca.key");
+        let cert = dir.path().join("ca.pem");
+        new_ec_key(&key);
+        openssl(&[
+            "req".as_ref(),
+            "-x509".as_ref(),
+            "-new".as_ref(),
+            "-key".as_ref(),
+            key.as_os_str(),
+            "-sha256".as_ref(),
+            "-days".as_ref(),
+            "2".as_ref(),
+            "-subj".as_ref(),
+            format!("/CN=anpi test CA {label}").as_ref(),
+            "-addext".as_ref(),
+            "basicConstraints=critical,CA:TRUE".as_ref(),
+            "-addext".as_ref(),
+            "keyUsage=critical,keyCertSign,cRLSign".as_ref(),
+            "-out".as_ref(),
+            cert.as_os_str(),
+        ]);
+        TestCa { cert, key, dir }
+    }
+
+    /// A server certificate for DNS `localhost` and IP `127.0.0.1` signed by this CA:
+    /// `(certificate PEM, private key PEM)`, named `<name>.pem` / `<name>.key` in the
+    /// CA's directory.
+    pub fn issue_server_cert(&self, name: &str) -> (PathBuf, PathBuf) {
+        let key = self.dir.path().join(format!("{name}.key"));
+        let csr = self.dir.path().join(format!("{name}.csr"));
+        let cert = self.dir.path().join(format!("{name}.pem"));
+        let extensions = self.dir.path().join(format!("{name}.ext"));
+        new_ec_key(&key);
+        openssl(&[
+            "req".as_ref(),
+            "-new".as_ref(),
+            "-key".as_ref(),
+            key.as_os_str(),
+            "-subj".as_ref(),
+            format!("/CN={name}").as_ref(),
+            "-out".as_ref(),
+            csr.as_os_str(),
+        ]);
+        std::fs::write(
+            &extensions,
+            "basicConstraints=critical,CA:FALSE\n\
+             keyUsage=critical,digitalSignature\n\
+             extendedKeyUsage=serverAuth\n\
+             subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+        )
+        .expect("writing the certificate extensions");
+        let serial = format!("0x{}", &uuid::Uuid::new_v4().simple().to_string()[..30]);
+        openssl(&[
+            "x509".as_ref(),
+            "-req".as_ref(),
+            "-in".as_ref(),
+            csr.as_os_str(),
+            "-CA".as_ref(),
+            self.cert.as_os_str(),
+            "-CAkey".as_ref(),
+            self.key.as_os_str(),
+            "-set_serial".as_ref(),
+            serial.as_ref(),
+            "-sha256".as_ref(),
+            "-days".as_ref(),
+            "2".as_ref(),
+            "-extfile".as_ref(),
+            extensions.as_os_str(),
+            "-out".as_ref(),
+            cert.as_os_str(),
+        ]);
+        (cert, key)
+    }
+}
+
+fn new_ec_key(path: &Path) {
+    openssl(&[
+        "genpkey".as_ref(),
+        "-algorithm".as_ref(),
+        "EC".as_ref(),
+        "-pkeyopt".as_ref(),
+        "ec_paramgen_curve:P-256".as_ref(),
+        "-out".as_ref(),
+        path.as_os_str(),
+    ]);
+}
+
+/// Runs `openssl` with `args`; panics with its output when it fails.
+fn openssl(args: &[&std::ffi::OsStr]) {
+    let output = Command::new("openssl")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running openssl (install it: apt-get install openssl)");
+    assert!(
+        output.status.success(),
+        "openssl {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_test_ca_issues_verifiable_server_certificates() {
+        let ca = TestCa::new("one");
+        let other = TestCa::new("two");
+        let (cert, _key) = ca.issue_server_cert("node");
+        let verify = |trusted: &Path| {
+            Command::new("openssl")
+                .arg("verify")
+                .arg("-CAfile")
+                .arg(trusted)
+                .arg(&cert)
+                .output()
+                .unwrap()
+                .status
+                .success()
+        };
+        assert!(verify(&ca.cert));
+        assert!(!verify(&other.cert));
+        let text = Command::new("openssl")
+            .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
+            .arg(&cert)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            text.contains("DNS:localhost") && text.contains("IP Address:127.0.0.1"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn database_urls() {

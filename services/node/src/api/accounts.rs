@@ -61,13 +61,7 @@ async fn hash(password: String) -> Result<String, Status> {
 }
 
 async fn change(state: &NodeState, caller: &Caller, change: AccountChange) -> Result<(), Status> {
-    let account = match &change {
-        AccountChange::Create { spec, .. } => spec.account_id.clone(),
-        AccountChange::Withdraw { account }
-        | AccountChange::SetPassword { account, .. }
-        | AccountChange::Lock { account, .. }
-        | AccountChange::Unlock { account } => account.clone(),
-    };
+    let account = change.account().clone();
     state
         .writer
         .submit(caller.actor.clone(), Command::Account(change))

@@ -8,6 +8,7 @@ mod inquiry;
 mod organise;
 mod reports;
 mod shared;
+mod trust;
 
 use std::sync::Arc;
 
@@ -39,7 +40,7 @@ pub struct NodeState {
     pub config: Config,
     pub writer: Writer,
     pub pool: Pool,
-    pub accounts: Accounts,
+    pub accounts: Arc<Accounts>,
     /// The NATS side (reports); used here only to show what waits in JetStream.
     pub bus: Option<Arc<crate::bus::Bus>>,
 }
@@ -769,5 +770,66 @@ impl v1::node_server::Node for NodeService {
         Ok(Response::new(
             accounts::reads(&self.0, request.into_inner()).await?,
         ))
+    }
+    async fn get_node_key(
+        &self,
+        request: Request<v1::GetNodeKeyRequest>,
+    ) -> Result<Response<v1::NodeKeyInfo>, Status> {
+        self.0.authorize(&request, Operation::ManageTrust).await?;
+        Ok(Response::new(trust::node_key(&self.0).await?))
+    }
+
+    async fn register_child_key(
+        &self,
+        request: Request<v1::RegisterChildKeyRequest>,
+    ) -> Result<Response<v1::ChildKey>, Status> {
+        let caller = self.0.authorize(&request, Operation::ManageTrust).await?;
+        Ok(Response::new(
+            trust::register_child(&self.0, &caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_child_keys(
+        &self,
+        request: Request<v1::ListChildKeysRequest>,
+    ) -> Result<Response<v1::ListChildKeysResponse>, Status> {
+        self.0.authorize(&request, Operation::ManageTrust).await?;
+        Ok(Response::new(trust::child_keys(&self.0).await?))
+    }
+
+    async fn revoke_account(
+        &self,
+        request: Request<v1::RevokeAccountRequest>,
+    ) -> Result<Response<v1::RevokeAccountResponse>, Status> {
+        let caller = self
+            .0
+            .authorize(&request, Operation::RevokeAnywhere)
+            .await?;
+        Ok(Response::new(
+            trust::revoke(&self.0, &caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn purge_private_area(
+        &self,
+        request: Request<v1::PurgePrivateAreaRequest>,
+    ) -> Result<Response<v1::PurgePrivateAreaResponse>, Status> {
+        let caller = self
+            .0
+            .authorize(&request, Operation::PurgePrivateArea)
+            .await?;
+        Ok(Response::new(
+            trust::purge(&self.0, &caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_revocations(
+        &self,
+        request: Request<v1::ListRevocationsRequest>,
+    ) -> Result<Response<v1::ListRevocationsResponse>, Status> {
+        self.0
+            .authorize(&request, Operation::RevokeAnywhere)
+            .await?;
+        Ok(Response::new(trust::revocations(&self.0).await?))
     }
 }

@@ -13,12 +13,15 @@
 //!   and sends receipts back; [`inbound::run_receipts`] records the parent's receipts.
 //! - [`shared`]: the national shared dataset (P-02) in its own stream, `ANPI_SHARED`:
 //!   the national publisher sends each version's delta; every node keeps a replica.
+//! - [`orders`]: the national tier's revocation orders in `ANPI_ORDERS`.
 //! - [`parts`]: cutting a sequence of items into messages that fit the payload limit.
 //!
 //! The adapter holds no rules of its own: ordering, completeness and origin checks are
 //! in `anpi_core::report`.
 
+pub mod auth;
 pub mod inbound;
+pub mod orders;
 pub mod parts;
 pub mod relay;
 pub mod shared;
@@ -63,8 +66,21 @@ pub fn stream_config() -> stream::Config {
 
 /// Connects to NATS. The node starts even when NATS is down (T-05): the client keeps
 /// trying in the background and every loop here retries.
-pub async fn connect(url: &str, code: &JurisdictionCode) -> anyhow::Result<async_nats::Client> {
-    let client = async_nats::ConnectOptions::new()
+///
+/// With `credentials` the node logs in as its jurisdiction's NATS user, whose
+/// permissions (`anpi-node nats-config`) allow only its own subjects; replies come to
+/// its own inbox prefix `_INBOX_<code>`, which no other node may subscribe to.
+pub async fn connect(
+    url: &str,
+    code: &JurisdictionCode,
+    credentials: Option<&(String, crate::config::Secret)>,
+) -> anyhow::Result<async_nats::Client> {
+    let mut options = async_nats::ConnectOptions::new();
+    if let Some((user, password)) = credentials {
+        options = options.user_and_password(user.clone(), password.expose().to_string());
+    }
+    let client = options
+        .custom_inbox_prefix(inbox_prefix(code))
         .name(format!("anpi-node {code}"))
         .retry_on_initial_connect()
         .max_reconnects(None)
@@ -75,6 +91,11 @@ pub async fn connect(url: &str, code: &JurisdictionCode) -> anyhow::Result<async
         .connect(url)
         .await?;
     Ok(client)
+}
+
+/// The inbox prefix of `code`'s replies (its NATS user may subscribe only there).
+pub fn inbox_prefix(code: &JurisdictionCode) -> String {
+    format!("_INBOX_{code}")
 }
 
 /// Creates the stream when it does not exist yet.
@@ -124,6 +145,14 @@ pub struct Bus {
     pub parent: Option<JurisdictionCode>,
     pub writer: Writer,
     pub pool: Pool,
+    /// This node's report-signing key.
+    pub key: crate::trust::NodeKey,
+    /// The children's registered keys.
+    pub keyring: crate::trust::Keyring,
+    /// Woken when a revocation order is recorded (A-04, national).
+    pub orders_ready: Arc<Notify>,
+    /// Sessions to end when an order revokes an account.
+    pub accounts: Arc<crate::store::accounts::Accounts>,
 }
 
 impl Bus {
@@ -132,6 +161,8 @@ impl Bus {
         code: JurisdictionCode,
         writer: Writer,
         pool: Pool,
+        key: crate::trust::NodeKey,
+        accounts: Arc<crate::store::accounts::Accounts>,
     ) -> Arc<Bus> {
         let js = jetstream::new(client.clone());
         Arc::new(Bus {
@@ -141,6 +172,10 @@ impl Bus {
             code,
             writer,
             pool,
+            key,
+            keyring: Default::default(),
+            orders_ready: Default::default(),
+            accounts,
         })
     }
 
@@ -169,6 +204,9 @@ impl Bus {
         let mut tasks = vec![tokio::spawn(shared::run_replica(self.clone()))];
         if self.code.tier() == anpi_core::jurisdiction::Tier::National {
             tasks.push(tokio::spawn(shared::run_publisher(self.clone())));
+            tasks.push(tokio::spawn(orders::run_relay(self.clone())));
+        } else {
+            tasks.push(tokio::spawn(orders::run_consumer(self.clone())));
         }
         if self.parent.is_some() {
             tasks.push(tokio::spawn(relay::run(self.clone())));

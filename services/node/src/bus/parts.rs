@@ -37,6 +37,8 @@ pub struct PartSink<'a, K: PartKind> {
     /// Items published so far.
     pub published: i64,
     in_flight: VecDeque<PublishAckFuture>,
+    /// Signs every part when set.
+    signer: Option<&'a crate::trust::NodeKey>,
 }
 
 impl<'a, K: PartKind> PartSink<'a, K> {
@@ -59,7 +61,15 @@ impl<'a, K: PartKind> PartSink<'a, K> {
             next_part: 0,
             published: 0,
             in_flight: VecDeque::new(),
+            signer: None,
         })
+    }
+
+    /// Signs every part with `key` (header [`anpi_core::trust::SIGNATURE_HEADER`] over
+    /// the subject, message ID and body).
+    pub fn signed_by(mut self, key: &'a crate::trust::NodeKey) -> Self {
+        self.signer = Some(key);
+        self
     }
 
     /// The largest encoded body a part may have.
@@ -93,10 +103,13 @@ impl<'a, K: PartKind> PartSink<'a, K> {
                 stack.push((start, middle, false));
                 continue;
             }
-            let message = PublishMessage::build()
-                .payload(body.into())
-                .message_id(self.kind.message_id(self.next_part))
-                .header(wire::ENCODING_HEADER, wire::ENCODING);
+            let message_id = self.kind.message_id(self.next_part);
+            let mut message = PublishMessage::build().header(wire::ENCODING_HEADER, wire::ENCODING);
+            if let Some(key) = self.signer {
+                let signature = key.sign(&self.subject, &message_id, &body);
+                message = message.header(anpi_core::trust::SIGNATURE_HEADER, signature.as_str());
+            }
+            let message = message.payload(body.into()).message_id(message_id);
             let ack = self
                 .js
                 .send_publish(self.subject.clone(), message)

@@ -136,7 +136,8 @@ async fn publish_report(
         &bus.js,
         report_subject(&report.to, &bus.code),
         ReportParts(template),
-    )?;
+    )?
+    .signed_by(&bus.key);
     // Uncompressed bytes gathered before cutting parts; JSON payloads compress at
     // least this well, and a part that does not is halved.
     let raw_target = sink.limit() * 4;

@@ -28,6 +28,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_accounts",
         include_str!("../../../../schemas/postgres/0006_accounts.sql"),
     ),
+    (
+        "0007_trust",
+        include_str!("../../../../schemas/postgres/0007_trust.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

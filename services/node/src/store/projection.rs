@@ -39,6 +39,8 @@ pub struct Batch {
     incidents: Vec<(Incident, i64)>,
     /// Report and intake events, written in order after the records.
     bookkeeping: Vec<Event>,
+    /// A `PrivateAreaPurged` was folded: the stored records go before these are written.
+    purged: bool,
     last_position: Option<i64>,
 }
 
@@ -94,6 +96,16 @@ impl Batch {
             Payload::IncidentCreated { incident } => {
                 self.incidents.push((incident.clone(), event.position))
             }
+            Payload::PrivateAreaPurged { .. } => {
+                // every record so far leaves the read model; records made after
+                // the purge in this batch are kept.
+                self.purged = true;
+                self.bookkeeping
+                    .retain(|e| !matches!(e.event.payload, Payload::DuplicateFlagged { .. }));
+                self.states.clear();
+                self.touched.clear();
+                self.created.clear();
+            }
             Payload::ReportSent { .. }
             | Payload::ReportReceived { .. }
             | Payload::ReportAcknowledged { .. }
@@ -122,6 +134,11 @@ impl Batch {
         let Some(position) = self.last_position else {
             return Ok(());
         };
+        if self.purged {
+            client
+                .batch_execute("DELETE FROM duplicate_flags; DELETE FROM records;")
+                .await?;
+        }
         if !self.touched.is_empty() {
             write_records(
                 client,

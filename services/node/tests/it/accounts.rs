@@ -193,6 +193,24 @@ async fn call(api: &mut Api, token: &str, operation: Operation, incident: &str) 
             .list_reads(as_token(token, v1::ListReadsRequest::default()))
             .await
             .map(drop),
+        Operation::ManageTrust => node
+            .list_child_keys(as_token(token, v1::ListChildKeysRequest {}))
+            .await
+            .map(drop),
+        Operation::PurgePrivateArea => node
+            .purge_private_area(as_token(
+                token,
+                v1::PurgePrivateAreaRequest {
+                    reason: String::new(),
+                    confirm: "wrong".into(),
+                },
+            ))
+            .await
+            .map(drop),
+        Operation::RevokeAnywhere => node
+            .list_revocations(as_token(token, v1::ListRevocationsRequest {}))
+            .await
+            .map(drop),
         Operation::ChangeOwnPassword => node
             .change_password(as_token(
                 token,

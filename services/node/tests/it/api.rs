@@ -340,6 +340,7 @@ async fn delete_and_departure_change_the_state_once() {
         kinds,
         [
             "AccountCreated",
+            "NodeKeyCreated",
             "IncidentCreated",
             "EntryRecorded",
             "EntryRecorded",

@@ -36,6 +36,26 @@ pub enum AccountChange {
     Lock { account: AccountId, failures: i32 },
     /// Unlock (an administrator).
     Unlock { account: AccountId },
+    /// Disable on the national tier's order: like a withdrawal, its sessions end.
+    Revoke {
+        account: AccountId,
+        order_id: uuid::Uuid,
+        reason: String,
+    },
+}
+
+impl AccountChange {
+    /// The account the change is about.
+    pub fn account(&self) -> &AccountId {
+        match self {
+            AccountChange::Create { spec, .. } => &spec.account_id,
+            AccountChange::Withdraw { account }
+            | AccountChange::SetPassword { account, .. }
+            | AccountChange::Lock { account, .. }
+            | AccountChange::Unlock { account }
+            | AccountChange::Revoke { account, .. } => account,
+        }
+    }
 }
 
 fn not_found(account: &AccountId) -> Rejection {
@@ -54,13 +74,7 @@ impl WriterTask {
         change: AccountChange,
     ) -> Result<Answer> {
         let tx = self.client.transaction().await?;
-        let account = match &change {
-            AccountChange::Create { spec, .. } => spec.account_id.clone(),
-            AccountChange::Withdraw { account }
-            | AccountChange::SetPassword { account, .. }
-            | AccountChange::Lock { account, .. }
-            | AccountChange::Unlock { account } => account.clone(),
-        };
+        let account = change.account().clone();
         let row = tx
             .query_opt(
                 "SELECT disabled_at IS NOT NULL, locked_at IS NOT NULL FROM accounts WHERE account_id = $1",
@@ -135,7 +149,7 @@ impl WriterTask {
                     initial: *initial,
                 }
             }
-            AccountChange::Withdraw { account } => {
+            AccountChange::Withdraw { account } | AccountChange::Revoke { account, .. } => {
                 tx.execute(
                     "UPDATE accounts SET disabled_at = $2 WHERE account_id = $1",
                     &[&account.as_str(), &now],
@@ -146,8 +160,17 @@ impl WriterTask {
                     &[&account.as_str()],
                 )
                 .await?;
-                Payload::AccountWithdrawn {
-                    account: account.clone(),
+                match &change {
+                    AccountChange::Revoke {
+                        order_id, reason, ..
+                    } => Payload::AccountRevoked {
+                        account: account.clone(),
+                        order_id: *order_id,
+                        reason: reason.clone(),
+                    },
+                    _ => Payload::AccountWithdrawn {
+                        account: account.clone(),
+                    },
                 }
             }
             AccountChange::SetPassword {

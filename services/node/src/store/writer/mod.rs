@@ -18,6 +18,7 @@ mod accounts;
 mod dedup;
 mod reports;
 mod shared;
+mod trust;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -41,6 +42,7 @@ use uuid::Uuid;
 pub use self::accounts::AccountChange;
 use self::dedup::Deduper;
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
+pub use self::trust::TrustChange;
 use super::projection::Batch;
 use super::{Error, Result, reader};
 
@@ -78,6 +80,8 @@ pub enum Command {
     },
     /// issue, withdraw, set a password, lock, unlock.
     Account(AccountChange),
+    /// signing keys, refused parts, revocation orders.
+    Trust(TrustChange),
     SetIntake {
         scope: IntakeScope,
         paused: bool,
@@ -130,6 +134,7 @@ impl Command {
                 | Command::AcknowledgeReport { .. }
                 | Command::Publish
                 | Command::Account(_)
+                | Command::Trust(_)
         )
     }
 }
@@ -527,6 +532,7 @@ impl WriterTask {
             Command::AcknowledgeReport { receipt } => self.acknowledge(job.actor, receipt).await,
             Command::Publish => self.publish(job.actor).await,
             Command::Account(change) => self.change_account(job.actor, change).await,
+            Command::Trust(change) => self.change_trust(job.actor, change).await,
             _ => unreachable!("only solo commands"),
         };
         match result {
@@ -952,7 +958,8 @@ fn decide(
         | Command::ApplyStaged { .. }
         | Command::AcknowledgeReport { .. }
         | Command::Publish
-        | Command::Account(_) => unreachable!("solo commands are not decided in a group"),
+        | Command::Account(_)
+        | Command::Trust(_) => unreachable!("solo commands are not decided in a group"),
     }
 }
 

@@ -1,0 +1,250 @@
+//! Trust RPCs: this node's signing key, its children's registered keys (A-05), and the
+//! national tier's revocation orders (A-04). Thin: who may register whose key is
+//! `anpi_core::trust::check_child`; the keys are `crate::trust`; the order travels in
+//! `bus::orders`.
+
+use anpi_core::ids::AccountId;
+use anpi_core::jurisdiction::{JurisdictionCode, Tier};
+use anpi_core::trust::{self, PublicKey};
+use anpi_core::validation::FieldError;
+use anpi_proto::v1;
+use anyhow::Context;
+use tonic::Status;
+
+use super::{Caller, NodeState, error};
+use crate::store::writer::{Command, TrustChange};
+use crate::wire::rfc3339;
+
+fn invalid(field: &str, message: impl Into<String>) -> Status {
+    error::invalid(&[FieldError::new(field, message.into())])
+}
+
+fn internal(error: anyhow::Error) -> Status {
+    tracing::error!(error = format!("{error:#}"), "trust");
+    Status::internal("内部エラーが発生しました（ノードのログを確認してください）")
+}
+
+pub async fn node_key(state: &NodeState) -> Result<v1::NodeKeyInfo, Status> {
+    let key = crate::trust::NodeKey::load(&state.pool)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| {
+            Status::unavailable("署名鍵がまだ作成されていません（ノードを起動してください）")
+        })?;
+    Ok(v1::NodeKeyInfo {
+        jurisdiction: state.config.jurisdiction.to_string(),
+        public_key: key.public().to_string(),
+        fingerprint: key.public().fingerprint(),
+    })
+}
+
+pub async fn register_child(
+    state: &NodeState,
+    caller: &Caller,
+    request: v1::RegisterChildKeyRequest,
+) -> Result<v1::ChildKey, Status> {
+    let child = JurisdictionCode::parse(request.child.trim())
+        .map_err(|e| invalid("child", format!("団体コード: {e}")))?;
+    trust::check_child(&state.config.jurisdiction, &child)
+        .map_err(|e| invalid("child", e.to_string()))?;
+    let key =
+        PublicKey::parse(&request.public_key).map_err(|e| invalid("public_key", e.to_string()))?;
+    state
+        .writer
+        .submit(
+            caller.actor.clone(),
+            Command::Trust(TrustChange::RegisterChild {
+                child: child.clone(),
+                public_key: key.to_string(),
+            }),
+        )
+        .await
+        .map_err(error::rejection)?;
+    if let Some(bus) = &state.bus {
+        // Parts that waited for this key are redelivered within 30 s; the cache is
+        // read again now.
+        bus.keyring
+            .key_of(&state.pool, &child, true)
+            .await
+            .map_err(internal)?;
+    }
+    Ok(v1::ChildKey {
+        child: child.to_string(),
+        public_key: key.to_string(),
+        fingerprint: key.fingerprint(),
+        registered_by: caller.actor.to_string(),
+        registered_at: rfc3339(chrono::Utc::now()),
+    })
+}
+
+pub async fn child_keys(state: &NodeState) -> Result<v1::ListChildKeysResponse, Status> {
+    let keys = crate::trust::registered_keys(&state.pool)
+        .await
+        .map_err(internal)?;
+    Ok(v1::ListChildKeysResponse {
+        keys: keys
+            .into_iter()
+            .map(|(child, public_key, actor, at)| v1::ChildKey {
+                fingerprint: PublicKey::parse(&public_key)
+                    .map(|k| k.fingerprint())
+                    .unwrap_or_default(),
+                child,
+                public_key,
+                registered_by: actor,
+                registered_at: rfc3339(at),
+            })
+            .collect(),
+    })
+}
+
+pub async fn revoke(
+    state: &NodeState,
+    caller: &Caller,
+    request: v1::RevokeAccountRequest,
+) -> Result<v1::RevokeAccountResponse, Status> {
+    if state.config.tier != Tier::National {
+        return Err(Status::permission_denied(
+            "アカウントの全国での無効化は国（消防庁）のノードでのみ行えます",
+        ));
+    }
+    let jurisdiction = JurisdictionCode::parse(request.jurisdiction.trim())
+        .map_err(|e| invalid("jurisdiction", format!("団体コード: {e}")))?;
+    let account = AccountId::parse(request.account_id.trim())
+        .map_err(|message| invalid("account_id", message))?;
+    let reason = request.reason.trim().to_string();
+    if reason.is_empty() {
+        return Err(invalid("reason", "無効化の理由を入力してください"));
+    }
+    if jurisdiction == state.config.jurisdiction {
+        return Err(invalid(
+            "jurisdiction",
+            "国のノードのアカウントは `anpi account withdraw` で返却してください",
+        ));
+    }
+    state
+        .writer
+        .submit(
+            caller.actor.clone(),
+            Command::Trust(TrustChange::OrderRevocation {
+                jurisdiction: jurisdiction.clone(),
+                account: account.clone(),
+                reason,
+            }),
+        )
+        .await
+        .map_err(error::rejection)?;
+    if let Some(bus) = &state.bus {
+        bus.orders_ready.notify_one();
+    }
+    let order = revocations(state)
+        .await?
+        .revocations
+        .into_iter()
+        .find(|r| r.jurisdiction == jurisdiction.as_str() && r.account_id == account.as_str())
+        .map(|r| r.order_id)
+        .unwrap_or_default();
+    Ok(v1::RevokeAccountResponse {
+        order_id: order,
+        message: format!(
+            "{jurisdiction} のユーザーID「{account}」の無効化を指示しました。指示はそのノードに届き次第（停止中であれば再開時に）有効になります"
+        ),
+    })
+}
+
+/// Revocation orders, newest first, with when JetStream stored each.
+pub async fn revocations(state: &NodeState) -> Result<v1::ListRevocationsResponse, Status> {
+    let client = state
+        .pool
+        .get()
+        .await
+        .context("database pool")
+        .map_err(internal)?;
+    let rows = client
+        .query(
+            "SELECT e.payload -> 'data', e.actor, e.appended_at, s.published_at
+             FROM events e LEFT JOIN orders_sent s
+               ON s.order_id = ((e.payload -> 'data') ->> 'order_id')::uuid
+             WHERE e.kind = 'AccountRevocationOrdered' ORDER BY e.position DESC",
+            &[],
+        )
+        .await
+        .context("listing revocation orders")
+        .map_err(internal)?;
+    Ok(v1::ListRevocationsResponse {
+        revocations: rows
+            .iter()
+            .map(|row| {
+                let data: serde_json::Value = row.get(0);
+                let text = |key: &str| data[key].as_str().unwrap_or_default().to_string();
+                let sent: Option<chrono::DateTime<chrono::Utc>> = row.get(3);
+                v1::Revocation {
+                    order_id: text("order_id"),
+                    jurisdiction: text("jurisdiction"),
+                    account_id: text("account"),
+                    reason: text("reason"),
+                    ordered_by: row.get(1),
+                    ordered_at: rfc3339(row.get(2)),
+                    sent_at: sent.map(rfc3339).unwrap_or_default(),
+                }
+            })
+            .collect(),
+    })
+}
+
+/// A-04: purges the private area (the read model's records; the log keeps them).
+pub async fn purge(
+    state: &NodeState,
+    caller: &Caller,
+    request: v1::PurgePrivateAreaRequest,
+) -> Result<v1::PurgePrivateAreaResponse, Status> {
+    let reason = request.reason.trim().to_string();
+    let mut problems = Vec::new();
+    if reason.is_empty() {
+        problems.push(FieldError::new(
+            "reason",
+            "消去の理由を入力してください".to_string(),
+        ));
+    }
+    if request.confirm.trim() != state.config.jurisdiction.as_str() {
+        problems.push(FieldError::new(
+            "confirm",
+            format!(
+                "確認のため、この団体の団体コード（{}）を入力してください",
+                state.config.jurisdiction
+            ),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(error::invalid(&problems));
+    }
+    let before = state
+        .pool
+        .get()
+        .await
+        .context("database pool")
+        .map_err(internal)?
+        .query_one("SELECT count(*) FROM records", &[])
+        .await
+        .context("counting records")
+        .map_err(internal)?
+        .get::<_, i64>(0);
+    let position = match state
+        .writer
+        .submit(
+            caller.actor.clone(),
+            Command::Trust(TrustChange::PurgePrivateArea { reason }),
+        )
+        .await
+        .map_err(error::rejection)?
+    {
+        crate::store::writer::Outcome::Account { position } => position,
+        _ => 0,
+    };
+    Ok(v1::PurgePrivateAreaResponse {
+        records: before,
+        position,
+        message: format!(
+            "個別領域の安否情報 {before} 件を消去しました（イベントログには残っています）。書き出したファイルを確認してから `anpi entry add` で再登録してください"
+        ),
+    })
+}

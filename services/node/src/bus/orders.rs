@@ -1,0 +1,190 @@
+//! National revocation orders over JetStream (A-04): stream `ANPI_ORDERS` (file
+//! storage, work-queue retention), subject `anpi.order.<jurisdiction>`.
+//!
+//! The national node records `AccountRevocationOrdered` first; the order relay then
+//! publishes every order JetStream has not stored yet (`orders_sent`), with the order
+//! ID as message ID, so a republish is dropped by the server. Every other node consumes
+//! only its own subject with a durable consumer (`orders-<code>`): an order waits in
+//! the stream while the node is down and takes effect when it is back. Only the
+//! national NATS user may publish on `anpi.order.>` (`anpi-node nats-config`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anpi_core::ids::AccountId;
+use anpi_core::jurisdiction::JurisdictionCode;
+use anyhow::{Context, anyhow};
+use async_nats::jetstream::{self, stream};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Backoff, Bus, durable_consumer_of, outbox_loop, pull_until_failure};
+use crate::store::writer::{AccountChange, Command, Rejection, system_actor};
+
+pub const STREAM: &str = "ANPI_ORDERS";
+
+pub fn subject(to: &JurisdictionCode) -> String {
+    format!("anpi.order.{to}")
+}
+
+/// The stream's configuration.
+pub fn stream_config() -> stream::Config {
+    stream::Config {
+        name: STREAM.to_string(),
+        description: Some("anpi: national orders to nodes (account revocation)".into()),
+        subjects: vec!["anpi.order.>".into()],
+        retention: stream::RetentionPolicy::WorkQueue,
+        storage: stream::StorageType::File,
+        duplicate_window: super::DUPLICATE_WINDOW,
+        ..Default::default()
+    }
+}
+
+/// An order as it travels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub order_id: Uuid,
+    pub account: AccountId,
+    pub reason: String,
+    /// `000001/<account>` of the national administrator.
+    pub ordered_by: String,
+}
+
+/// (National) publishes the orders JetStream has not stored yet. Runs until the
+/// process ends.
+pub async fn run_relay(bus: Arc<Bus>) {
+    outbox_loop(bus.orders_ready.clone(), "revocation orders", || {
+        publish_pending(&bus)
+    })
+    .await
+}
+
+async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
+    let client = bus.pool.get().await.context("database pool")?;
+    let rows = client
+        .query(
+            "SELECT e.payload -> 'data', e.actor FROM events e
+             WHERE e.kind = 'AccountRevocationOrdered'
+               AND NOT EXISTS (SELECT 1 FROM orders_sent s
+                               WHERE s.order_id = ((e.payload -> 'data') ->> 'order_id')::uuid)
+             ORDER BY e.position",
+            &[],
+        )
+        .await?;
+    // Made at the first pass (the node's start), so that every node's consumer finds
+    // it: only the national user may create it.
+    bus.js
+        .get_or_create_stream(stream_config())
+        .await
+        .context("the orders stream")?;
+    for row in rows {
+        let data: serde_json::Value = row.get(0);
+        let text = |key: &str| data[key].as_str().unwrap_or_default().to_string();
+        let order_id: Uuid = text("order_id").parse().context("stored order ID")?;
+        let to = JurisdictionCode::parse(&text("jurisdiction")).context("stored order target")?;
+        let order = Order {
+            order_id,
+            account: AccountId::parse(&text("account"))
+                .map_err(|e| anyhow!("stored account: {e}"))?,
+            reason: text("reason"),
+            ordered_by: row.get(1),
+        };
+        let message = jetstream::message::PublishMessage::build()
+            .payload(serde_json::to_vec(&order)?.into())
+            .message_id(order_id.to_string());
+        bus.js
+            .send_publish(subject(&to), message)
+            .await
+            .context("publishing an order")?
+            .await
+            .context("JetStream did not store an order")?;
+        client
+            .execute(
+                "INSERT INTO orders_sent (order_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                &[&order_id],
+            )
+            .await?;
+        tracing::info!(%order_id, to = %to, account = %order.account, "revocation order stored in JetStream");
+    }
+    Ok(())
+}
+
+/// (Every node below the national tier) carries out the orders addressed to it. Runs
+/// until the process ends.
+pub async fn run_consumer(bus: Arc<Bus>) {
+    let mut backoff = Backoff::new();
+    loop {
+        let consumer = match durable_consumer_of(
+            &bus.js,
+            stream_config(),
+            &format!("orders-{}", bus.code),
+            subject(&bus.code),
+        )
+        .await
+        {
+            Ok(consumer) => consumer,
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "orders consumer unavailable; will retry"
+                );
+                backoff.wait().await;
+                continue;
+            }
+        };
+        backoff.reset();
+        pull_until_failure(
+            &consumer,
+            8,
+            Duration::from_secs(1),
+            "revocation orders",
+            |message| {
+                let bus = bus.clone();
+                async move { handle(&bus, &message).await }
+            },
+        )
+        .await;
+        backoff.wait().await;
+    }
+}
+
+async fn handle(bus: &Bus, message: &jetstream::Message) -> anyhow::Result<()> {
+    let order: Order = match serde_json::from_slice(&message.payload) {
+        Ok(order) => order,
+        Err(error) => {
+            tracing::error!(subject = %message.subject, %error, "an order that cannot be read was dropped");
+            message
+                .ack_with(jetstream::AckKind::Term)
+                .await
+                .map_err(|e| anyhow!("terminating an unreadable order: {e}"))?;
+            return Ok(());
+        }
+    };
+    let national = JurisdictionCode::national();
+    let outcome = bus
+        .writer
+        .submit(
+            system_actor(&national),
+            Command::Account(AccountChange::Revoke {
+                account: order.account.clone(),
+                order_id: order.order_id,
+                reason: order.reason.clone(),
+            }),
+        )
+        .await;
+    match outcome {
+        Ok(_) => {
+            bus.accounts.forget(&order.account);
+            tracing::warn!(order_id = %order.order_id, account = %order.account, by = %order.ordered_by, reason = %order.reason, "account revoked on the national tier's order (A-04)");
+        }
+        Err(Rejection::NotFound(_)) | Err(Rejection::Conflict(_)) => {
+            bus.accounts.forget(&order.account);
+            tracing::info!(order_id = %order.order_id, account = %order.account, "revocation order: the account is unknown here or already disabled");
+        }
+        Err(other) => return Err(anyhow!("carrying out order {}: {other}", order.order_id)),
+    }
+    message
+        .ack()
+        .await
+        .map_err(|e| anyhow!("acknowledging an order: {e}"))
+}

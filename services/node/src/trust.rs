@@ -1,0 +1,210 @@
+//! Ed25519 signing of report parts and their verification (A-05), with ring. What is
+//! signed, the key text and who may register whose key are `anpi_core::trust`; here
+//! are the keys themselves: this node's signing key (kept in its database, made once
+//! through the writer) and the registered keys of its children (read from the log).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use anpi_core::jurisdiction::JurisdictionCode;
+use anpi_core::trust::{self, PublicKey};
+use anyhow::{Context, anyhow};
+use deadpool_postgres::Pool;
+use ring::signature::{self, Ed25519KeyPair, KeyPair};
+
+use crate::store::writer::{Command, TrustChange, Writer, system_actor};
+
+/// This node's report-signing key.
+pub struct NodeKey {
+    pair: Ed25519KeyPair,
+    public: PublicKey,
+}
+
+impl NodeKey {
+    /// A key from its PKCS#8 document (as kept in `node_key`).
+    pub fn from_pkcs8(pkcs8: &[u8]) -> anyhow::Result<NodeKey> {
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8)
+            .map_err(|e| anyhow!("the stored signing key is not a valid Ed25519 key: {e}"))?;
+        let public = PublicKey(
+            pair.public_key()
+                .as_ref()
+                .try_into()
+                .context("an Ed25519 public key has 32 bytes")?,
+        );
+        Ok(NodeKey { pair, public })
+    }
+
+    pub fn public(&self) -> PublicKey {
+        self.public
+    }
+
+    /// The signature header's value for one part.
+    pub fn sign(&self, subject: &str, message_id: &str, body: &[u8]) -> String {
+        let input = trust::signing_input(subject, message_id, body);
+        trust::encode_hex(self.pair.sign(&input).as_ref())
+    }
+
+    /// Loads this node's key, making it first when the node has none (the key goes into
+    /// `node_key` with a `NodeKeyCreated` event in one transaction).
+    pub async fn load_or_create(
+        pool: &Pool,
+        writer: &Writer,
+        code: &JurisdictionCode,
+    ) -> anyhow::Result<NodeKey> {
+        if let Some(key) = NodeKey::load(pool).await? {
+            return Ok(key);
+        }
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng)
+            .map_err(|_| anyhow!("generating the node's signing key failed"))?;
+        let public_key = NodeKey::from_pkcs8(pkcs8.as_ref())?.public.to_string();
+        let actor = system_actor(code);
+        writer
+            .submit(
+                actor,
+                Command::Trust(TrustChange::CreateNodeKey {
+                    pkcs8: pkcs8.as_ref().to_vec(),
+                    public_key,
+                }),
+            )
+            .await
+            .map_err(|e| anyhow!("storing the node's signing key: {e}"))?;
+        NodeKey::load(pool)
+            .await?
+            .context("the signing key was stored but cannot be read back")
+    }
+
+    /// This node's key, if it has one.
+    pub async fn load(pool: &Pool) -> anyhow::Result<Option<NodeKey>> {
+        let client = pool.get().await.context("database pool")?;
+        let row = client
+            .query_opt("SELECT pkcs8 FROM node_key", &[])
+            .await
+            .context("reading the node's signing key")?;
+        row.map(|row| NodeKey::from_pkcs8(row.get::<_, &[u8]>(0)))
+            .transpose()
+    }
+}
+
+/// Checks `signature_hex` over one part against `key`.
+pub fn verify(
+    key: &PublicKey,
+    subject: &str,
+    message_id: &str,
+    body: &[u8],
+    signature_hex: &str,
+) -> Result<(), String> {
+    let signature = trust::parse_signature(signature_hex).map_err(|e| e.to_string())?;
+    let input = trust::signing_input(subject, message_id, body);
+    signature::UnparsedPublicKey::new(&signature::ED25519, key.0)
+        .verify(&input, &signature)
+        .map_err(|_| "the signature does not match the sender's registered key".to_string())
+}
+
+/// The children's registered keys, cached; a miss or a changed key reads the log again.
+#[derive(Default)]
+pub struct Keyring {
+    cache: Mutex<HashMap<JurisdictionCode, PublicKey>>,
+}
+
+impl Keyring {
+    /// The key registered for `child`, if any.
+    pub async fn key_of(
+        &self,
+        pool: &Pool,
+        child: &JurisdictionCode,
+        fresh: bool,
+    ) -> anyhow::Result<Option<PublicKey>> {
+        if !fresh {
+            let cached = self.cache.lock().expect("keyring lock").get(child).copied();
+            if cached.is_some() {
+                return Ok(cached);
+            }
+        }
+        let key = registered_key(pool, child).await?;
+        let mut cache = self.cache.lock().expect("keyring lock");
+        match key {
+            Some(key) => cache.insert(child.clone(), key),
+            None => cache.remove(child),
+        };
+        Ok(key)
+    }
+}
+
+/// The newest `ChildKeyRegistered` of `child` in this node's log.
+pub async fn registered_key(
+    pool: &Pool,
+    child: &JurisdictionCode,
+) -> anyhow::Result<Option<PublicKey>> {
+    let client = pool.get().await.context("database pool")?;
+    let row = client
+        .query_opt(
+            "SELECT (payload -> 'data') ->> 'public_key' FROM events
+             WHERE kind = 'ChildKeyRegistered' AND (payload -> 'data') ->> 'child' = $1
+             ORDER BY position DESC LIMIT 1",
+            &[&child.as_str()],
+        )
+        .await
+        .context("reading a child's key")?;
+    row.map(|row| {
+        PublicKey::parse(row.get::<_, &str>(0)).map_err(|e| anyhow!("a registered key: {e}"))
+    })
+    .transpose()
+}
+
+/// Every child key registered here, newest registration per child.
+pub async fn registered_keys(
+    pool: &Pool,
+) -> anyhow::Result<Vec<(String, String, String, chrono::DateTime<chrono::Utc>)>> {
+    let client = pool.get().await.context("database pool")?;
+    let rows = client
+        .query(
+            "SELECT DISTINCT ON ((payload -> 'data') ->> 'child')
+                    (payload -> 'data') ->> 'child', (payload -> 'data') ->> 'public_key', actor, appended_at
+             FROM events WHERE kind = 'ChildKeyRegistered'
+             ORDER BY (payload -> 'data') ->> 'child', position DESC",
+            &[],
+        )
+        .await
+        .context("listing children's keys")?;
+    Ok(rows
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> NodeKey {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        NodeKey::from_pkcs8(pkcs8.as_ref()).unwrap()
+    }
+
+    #[test]
+    fn a_signature_verifies_only_for_the_same_subject_id_body_and_key() {
+        let (key, other) = (key(), key());
+        let subject = "anpi.report.130001.131016";
+        let signature = key.sign(subject, "r.0", b"events");
+        assert_eq!(
+            verify(&key.public(), subject, "r.0", b"events", &signature),
+            Ok(())
+        );
+        assert!(verify(&other.public(), subject, "r.0", b"events", &signature).is_err());
+        assert!(verify(&key.public(), subject, "r.0", b"eventz", &signature).is_err());
+        assert!(verify(&key.public(), subject, "r.1", b"events", &signature).is_err());
+        assert!(
+            verify(
+                &key.public(),
+                "anpi.report.130001.131041",
+                "r.0",
+                b"events",
+                &signature
+            )
+            .is_err()
+        );
+        assert!(verify(&key.public(), subject, "r.0", b"events", "00").is_err());
+    }
+}
