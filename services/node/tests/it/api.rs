@@ -350,7 +350,7 @@ async fn delete_and_departure_change_the_state_once() {
         ]
     );
     let positions: Vec<_> = events.events.iter().map(|e| e.position).collect();
-    assert_eq!(positions, (1..=7).collect::<Vec<_>>());
+    assert_eq!(positions, (1..=8).collect::<Vec<_>>());
     assert!(events.events.iter().all(|e| {
         uuid::Uuid::parse_str(&e.event_id)
             .unwrap()
