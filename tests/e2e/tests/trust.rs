@@ -123,6 +123,15 @@ async fn each_node_speaks_only_as_itself_and_forged_parts_are_refused_and_logged
     wait_records(&mut tokyo, 1).await;
     assert!(tokyo.client.report().await.reported);
     wait_records(&mut national, 1).await;
+    // The national user publishes the shared dataset; every node's user reads it.
+    national
+        .client
+        .publish()
+        .await
+        .expect("publishing version 1");
+    for member in [&mut tokyo, &mut chiyoda, &mut shinjuku] {
+        member.wait_shared_version(1).await;
+    }
 
     // 新宿区's key is not registered at 東京都: its report waits in JetStream.
     shinjuku
