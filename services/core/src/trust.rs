@@ -198,6 +198,27 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Key and signature text from anywhere (pasted, typed, forged headers) never
+        /// panics; an accepted key is exactly 32 bytes whose text reads back the same.
+        #[test]
+        fn any_text_is_read_or_refused_and_keys_round_trip(
+            text in ".{0,140}",
+            bytes in proptest::array::uniform32(proptest::num::u8::ANY),
+        ) {
+            if let Ok(key) = PublicKey::parse(&text) {
+                proptest::prop_assert_eq!(PublicKey::parse(&key.to_string()), Ok(key));
+            }
+            let _ = parse_signature(&text);
+            let key = PublicKey(bytes);
+            proptest::prop_assert_eq!(PublicKey::parse(&key.to_string()), Ok(key));
+            proptest::prop_assert_eq!(
+                PublicKey::parse(&format!("ed25519:{}", key.to_string().to_uppercase())),
+                Ok(key)
+            );
+        }
+    }
+
     #[test]
     fn only_direct_children_are_registered() {
         assert!(check_child(&code("130001"), &code("131016")).is_ok());

@@ -109,6 +109,23 @@ async fn main() {
     }
     let raw = raw_started.elapsed() / rounds;
 
+    // what signing and verifying every part costs, against the same raw publish.
+    let key = {
+        let rng = ring::rand::SystemRandom::new();
+        let doc = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        anpi_node::trust::NodeKey::from_pkcs8(doc.as_ref()).unwrap()
+    };
+    let subject = "anpi.report.130001.131016";
+    let crypto_started = Instant::now();
+    for _ in 0..rounds {
+        for (i, payload) in payloads.iter().enumerate() {
+            let id = format!("bench.{i}");
+            let signature = key.sign(subject, &id, payload);
+            anpi_node::trust::verify(&key.public(), subject, &id, payload, &signature).unwrap();
+        }
+    }
+    let crypto = crypto_started.elapsed() / rounds;
+
     let pipeline_rate = events as f64 / end_to_end.as_secs_f64();
     let raw_rate = events as f64 / raw.as_secs_f64();
     println!("events in the report:             {events}");
@@ -135,6 +152,11 @@ async fn main() {
     println!(
         "ratio pipeline / raw publish:     {:.4}",
         pipeline_rate / raw_rate
+    );
+    println!(
+        "sign + verify every part (A-05):  {:.3} s per pass ({:.1} % of the raw publish of the same parts)",
+        crypto.as_secs_f64(),
+        100.0 * crypto.as_secs_f64() / raw.as_secs_f64()
     );
     for member in [&chiyoda, &tokyo, &national] {
         for line in member.node.log().lines().filter(|l| l.contains("report")) {
