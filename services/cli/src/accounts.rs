@@ -278,8 +278,13 @@ pub async fn trust(client: &mut client::NodeClient, command: TrustCmd) -> anyhow
                 .map_err(explain)?
                 .into_inner();
             emit(json, &reply, |k| {
+                let checks = if k.child == "000001" {
+                    "国からの指示（アカウントの無効化）"
+                } else {
+                    "この団体からの報告"
+                };
                 format!(
-                    "{} の公開鍵を登録しました（指紋 {}）。この団体からの報告はこの鍵の署名で確認されます。\n",
+                    "{} の公開鍵を登録しました（指紋 {}）。{checks}はこの鍵の署名で確認されます。\n",
                     k.child, k.fingerprint
                 )
             })

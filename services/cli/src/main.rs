@@ -326,7 +326,8 @@ pub enum TrustCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Register a child jurisdiction's public key (as its `anpi trust key` prints it).
+    /// Register a child jurisdiction's public key (as its `anpi trust key` prints it),
+    /// or with 000001 the national key, which signs revocation orders.
     Add {
         child: String,
         public_key: String,

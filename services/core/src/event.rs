@@ -131,6 +131,19 @@ pub enum Payload {
         child: JurisdictionCode,
         public_key: String,
     },
+    /// The national tier's public key (hex) registered here: its orders
+    /// are carried out only when signed by it. Replaces any earlier one.
+    NationalKeyRegistered {
+        public_key: String,
+    },
+    /// A national order was refused: not signed by the registered national key,
+    /// or unreadable; nothing of it was carried out.
+    OrderRefused {
+        subject: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        order_id: String,
+        reason: String,
+    },
     /// A report part was refused: not signed by the sender's registered
     /// key, altered, or breaking the report rules; nothing of it was applied.
     ReportPartRefused {
@@ -265,6 +278,8 @@ impl Payload {
             Payload::NodeKeyCreated { .. } => "NodeKeyCreated",
             Payload::PrivateAreaPurged { .. } => "PrivateAreaPurged",
             Payload::ChildKeyRegistered { .. } => "ChildKeyRegistered",
+            Payload::NationalKeyRegistered { .. } => "NationalKeyRegistered",
+            Payload::OrderRefused { .. } => "OrderRefused",
             Payload::ReportPartRefused { .. } => "ReportPartRefused",
             Payload::ReportSent { .. } => "ReportSent",
             Payload::ReportReceived { .. } => "ReportReceived",

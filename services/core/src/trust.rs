@@ -2,6 +2,9 @@
 //! an Ed25519 public key, and who may register whose key. The cryptography itself is
 //! the adapter's (`anpi-node`, with ring); this module decides nothing with secrets.
 //!
+//! The national tier signs its orders (account revocations, A-04) the same way; every
+//! other node checks them against the national key registered there.
+//!
 //! A jurisdiction reports only as itself and only to its parent: NATS permissions keep
 //! a node's credentials to its own subjects, and every report part carries an Ed25519
 //! signature that the parent checks against the key registered for that child. The
@@ -102,16 +105,31 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Whether `node` may register a key for `child`: only for its own direct children
-/// (a prefecture for its municipalities, the national tier for prefectures), since
-/// reports travel only from a child to its parent (T-03).
-pub fn check_child(node: &JurisdictionCode, child: &JurisdictionCode) -> Result<(), TrustError> {
-    if child.natural_parent().as_ref() == Some(node) {
-        Ok(())
+/// Whose key a node registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// A direct child's: its report parts are checked with it.
+    Child,
+    /// The national tier's (at any other node): its orders are checked with it.
+    National,
+}
+
+/// Whether `node` may register a key for `code`: its own direct children (a
+/// prefecture for its municipalities, the national tier for prefectures), since
+/// reports travel only from a child to its parent (T-03); and, below the national
+/// tier, the national tier's key, which signs the orders every node carries out.
+pub fn check_registration(
+    node: &JurisdictionCode,
+    code: &JurisdictionCode,
+) -> Result<Registration, TrustError> {
+    if code.natural_parent().as_ref() == Some(node) {
+        Ok(Registration::Child)
+    } else if code.tier() == crate::jurisdiction::Tier::National && node != code {
+        Ok(Registration::National)
     } else {
         Err(TrustError::NotAChild {
             node: node.clone(),
-            child: child.clone(),
+            child: code.clone(),
         })
     }
 }
@@ -122,7 +140,7 @@ pub enum TrustError {
     KeyFormat,
     #[error("署名は16進数128桁でなければなりません")]
     SignatureFormat,
-    #[error("{child} は {node} に報告する団体ではないため、鍵を登録できません")]
+    #[error("{child} は {node} に報告する団体（または国）ではないため、鍵を登録できません")]
     NotAChild {
         node: JurisdictionCode,
         child: JurisdictionCode,
@@ -220,16 +238,30 @@ mod tests {
     }
 
     #[test]
-    fn only_direct_children_are_registered() {
-        assert!(check_child(&code("130001"), &code("131016")).is_ok());
-        assert!(check_child(&code("000001"), &code("130001")).is_ok());
-        for (node, child) in [
+    fn direct_children_and_the_national_key_are_registered() {
+        assert_eq!(
+            check_registration(&code("130001"), &code("131016")),
+            Ok(Registration::Child)
+        );
+        assert_eq!(
+            check_registration(&code("000001"), &code("130001")),
+            Ok(Registration::Child)
+        );
+        for node in ["130001", "131016"] {
+            assert_eq!(
+                check_registration(&code(node), &code("000001")),
+                Ok(Registration::National)
+            );
+        }
+        for (node, other) in [
             ("000001", "131016"),
             ("270008", "131016"),
             ("131016", "130001"),
+            ("000001", "000001"),
+            ("131016", "131041"),
         ] {
             assert!(matches!(
-                check_child(&code(node), &code(child)),
+                check_registration(&code(node), &code(other)),
                 Err(TrustError::NotAChild { .. })
             ));
         }

@@ -131,42 +131,58 @@ impl Keyring {
     }
 }
 
-/// The newest `ChildKeyRegistered` of `child` in this node's log.
+/// The key registered here for `code`: a child's newest `ChildKeyRegistered`, or for
+/// the national code the newest `NationalKeyRegistered`.
 pub async fn registered_key(
     pool: &Pool,
-    child: &JurisdictionCode,
+    code: &JurisdictionCode,
 ) -> anyhow::Result<Option<PublicKey>> {
     let client = pool.get().await.context("database pool")?;
-    let row = client
-        .query_opt(
-            "SELECT (payload -> 'data') ->> 'public_key' FROM events
-             WHERE kind = 'ChildKeyRegistered' AND (payload -> 'data') ->> 'child' = $1
-             ORDER BY position DESC LIMIT 1",
-            &[&child.as_str()],
-        )
-        .await
-        .context("reading a child's key")?;
+    let row = if code.tier() == anpi_core::jurisdiction::Tier::National {
+        client
+            .query_opt(
+                "SELECT (payload -> 'data') ->> 'public_key' FROM events
+                 WHERE kind = 'NationalKeyRegistered' ORDER BY position DESC LIMIT 1",
+                &[],
+            )
+            .await
+    } else {
+        client
+            .query_opt(
+                "SELECT (payload -> 'data') ->> 'public_key' FROM events
+                 WHERE kind = 'ChildKeyRegistered' AND (payload -> 'data') ->> 'child' = $1
+                 ORDER BY position DESC LIMIT 1",
+                &[&code.as_str()],
+            )
+            .await
+    }
+    .context("reading a registered key")?;
     row.map(|row| {
         PublicKey::parse(row.get::<_, &str>(0)).map_err(|e| anyhow!("a registered key: {e}"))
     })
     .transpose()
 }
 
-/// Every child key registered here, newest registration per child.
+/// Every key registered here (children's, and the national key as `000001`), newest
+/// registration per code.
 pub async fn registered_keys(
     pool: &Pool,
 ) -> anyhow::Result<Vec<(String, String, String, chrono::DateTime<chrono::Utc>)>> {
     let client = pool.get().await.context("database pool")?;
     let rows = client
         .query(
-            "SELECT DISTINCT ON ((payload -> 'data') ->> 'child')
-                    (payload -> 'data') ->> 'child', (payload -> 'data') ->> 'public_key', actor, appended_at
-             FROM events WHERE kind = 'ChildKeyRegistered'
-             ORDER BY (payload -> 'data') ->> 'child', position DESC",
+            "SELECT DISTINCT ON (code) code, public_key, actor, appended_at FROM (
+                 SELECT (payload -> 'data') ->> 'child' AS code, (payload -> 'data') ->> 'public_key' AS public_key,
+                        actor, appended_at, position
+                 FROM events WHERE kind = 'ChildKeyRegistered'
+                 UNION ALL
+                 SELECT '000001', (payload -> 'data') ->> 'public_key', actor, appended_at, position
+                 FROM events WHERE kind = 'NationalKeyRegistered'
+             ) k ORDER BY code, position DESC",
             &[],
         )
         .await
-        .context("listing children's keys")?;
+        .context("listing registered keys")?;
     Ok(rows
         .iter()
         .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3)))

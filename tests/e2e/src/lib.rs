@@ -167,14 +167,31 @@ pub async fn network<const N: usize>(nats: &NatsServer, codes: [&str; N]) -> ([M
             trust(parent, child).await;
         }
     }
+    // every other node registers the national key, which signs orders.
+    if let Some(n) = members.iter().position(|m| m.code == "000001") {
+        for other in 0..members.len() {
+            if other == n {
+                continue;
+            }
+            let (at, national) = if other < n {
+                let (left, right) = members.split_at_mut(n);
+                (&mut left[other], &mut right[0])
+            } else {
+                let (left, right) = members.split_at_mut(other);
+                (&mut right[0], &mut left[n])
+            };
+            trust(at, national).await;
+        }
+    }
     let Ok(members) = <[Member; N]>::try_from(members) else {
         unreachable!("one member per code")
     };
     (members, incident)
 }
 
-/// Registers `child`'s report-signing key at `parent`, as the parent's
-/// administrator does with `anpi trust add`.
+/// Registers `child`'s signing key at `parent`, as the parent's administrator
+/// does with `anpi trust add`; with the national node as `child`, registers the
+/// national key (which signs orders, A-04) at `parent`.
 pub async fn trust(parent: &mut Member, child: &mut Member) {
     let key = child.client.node_key().await;
     let request = parent.client.req(v1::RegisterChildKeyRequest {

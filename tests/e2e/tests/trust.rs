@@ -358,6 +358,8 @@ async fn a_national_revocation_reaches_the_node_also_after_it_was_offline() {
     let nats = NatsServer::start_with_auth(auth.path());
     let mut national = secured(NATIONAL, &nats, auth.path()).await;
     let mut chiyoda = secured(CHIYODA, &nats, auth.path()).await;
+    // 千代田区 carries out only orders signed with the national key registered there.
+    trust(&mut chiyoda, &mut national).await;
     let first = issue(&mut chiyoda, "clerk-a").await;
     let second = issue(&mut chiyoda, "clerk-b").await;
     let token = login(chiyoda.node.addr(), "clerk-a", &first).await.unwrap();
@@ -427,6 +429,55 @@ async fn a_national_revocation_reaches_the_node_also_after_it_was_offline() {
         Code::Unauthenticated,
         "the revoked account's session ended"
     );
+
+    // An order that the national key did not sign is refused and logged, even when
+    // it comes through NATS with the operator's all-powerful user.
+    let (operator, _) = nats_as(
+        &nats,
+        "anpi-admin",
+        &password(auth.path(), "admin"),
+        "_INBOX",
+    )
+    .await;
+    let forged_key = {
+        let rng = ring::rand::SystemRandom::new();
+        let doc = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        anpi_node::trust::NodeKey::from_pkcs8(doc.as_ref()).unwrap()
+    };
+    let order_id = uuid::Uuid::now_v7().to_string();
+    let body = serde_json::json!({
+        "order_id": order_id,
+        "account": "admin",
+        "reason": "偽の指示",
+        "ordered_by": "000001/admin",
+    })
+    .to_string();
+    let order_subject = format!("anpi.order.{CHIYODA}");
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", order_id.as_str());
+    headers.insert(
+        anpi_core::trust::SIGNATURE_HEADER,
+        forged_key
+            .sign(&order_subject, &order_id, body.as_bytes())
+            .as_str(),
+    );
+    async_nats::jetstream::new(operator)
+        .publish_with_headers(order_subject, headers, body.into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let deadline = Deadline::new("the forged order to be refused", Duration::from_secs(30));
+    while chiyoda
+        .count("SELECT count(*) FROM events WHERE kind = 'OrderRefused'")
+        .await
+        == 0
+    {
+        deadline.tick().await;
+    }
+    login(chiyoda.node.addr(), "admin", &chiyoda.node.password)
+        .await
+        .expect("a forged order disables nothing");
 
     // 千代田区's node is down when the next order is given.
     chiyoda.node.process.kill9();

@@ -45,24 +45,27 @@ pub async fn register_child(
 ) -> Result<v1::ChildKey, Status> {
     let child = JurisdictionCode::parse(request.child.trim())
         .map_err(|e| invalid("child", format!("団体コード: {e}")))?;
-    trust::check_child(&state.config.jurisdiction, &child)
+    let registration = trust::check_registration(&state.config.jurisdiction, &child)
         .map_err(|e| invalid("child", e.to_string()))?;
     let key =
         PublicKey::parse(&request.public_key).map_err(|e| invalid("public_key", e.to_string()))?;
+    let change = match registration {
+        trust::Registration::Child => TrustChange::RegisterChild {
+            child: child.clone(),
+            public_key: key.to_string(),
+        },
+        trust::Registration::National => TrustChange::RegisterNational {
+            public_key: key.to_string(),
+        },
+    };
     state
         .writer
-        .submit(
-            caller.actor.clone(),
-            Command::Trust(TrustChange::RegisterChild {
-                child: child.clone(),
-                public_key: key.to_string(),
-            }),
-        )
+        .submit(caller.actor.clone(), Command::Trust(change))
         .await
         .map_err(error::rejection)?;
     if let Some(bus) = &state.bus {
-        // Parts that waited for this key are redelivered within 30 s; the cache is
-        // read again now.
+        // Parts and orders that waited for this key are redelivered within 30 s; the
+        // cache is read again now.
         bus.keyring
             .key_of(&state.pool, &child, true)
             .await

@@ -6,7 +6,11 @@
 //! ID as message ID, so a republish is dropped by the server. Every other node consumes
 //! only its own subject with a durable consumer (`orders-<code>`): an order waits in
 //! the stream while the node is down and takes effect when it is back. Only the
-//! national NATS user may publish on `anpi.order.>` (`anpi-node nats-config`).
+//! national NATS user may publish on `anpi.order.>` (`anpi-node nats-config`), and
+//! every order is signed with the national node's key (subject, order ID, body): a
+//! node carries out only orders that verify against the national key registered
+//! there (`anpi trust add 000001 KEY`). Until that key is registered orders wait in
+//! the stream; an order that does not verify is refused and logged (`OrderRefused`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{Backoff, Bus, durable_consumer_of, outbox_loop, pull_until_failure};
-use crate::store::writer::{AccountChange, Command, Rejection, system_actor};
+use crate::store::writer::{AccountChange, Command, Rejection, TrustChange, system_actor};
 
 pub const STREAM: &str = "ANPI_ORDERS";
 
@@ -89,8 +93,11 @@ async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
             reason: text("reason"),
             ordered_by: row.get(1),
         };
+        let body = serde_json::to_vec(&order)?;
+        let signature = bus.key.sign(&subject(&to), &order_id.to_string(), &body);
         let message = jetstream::message::PublishMessage::build()
-            .payload(serde_json::to_vec(&order)?.into())
+            .header(anpi_core::trust::SIGNATURE_HEADER, signature.as_str())
+            .payload(body.into())
             .message_id(order_id.to_string());
         bus.js
             .send_publish(subject(&to), message)
@@ -148,19 +155,79 @@ pub async fn run_consumer(bus: Arc<Bus>) {
     }
 }
 
+/// How long an order waits for the national key to be registered here.
+const KEYLESS_RETRY: Duration = Duration::from_secs(30);
+
 async fn handle(bus: &Bus, message: &jetstream::Message) -> anyhow::Result<()> {
-    let order: Order = match serde_json::from_slice(&message.payload) {
+    let national = JurisdictionCode::national();
+    let header = |name: &str| {
+        message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(name))
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default()
+    };
+    let message_id = header("Nats-Msg-Id");
+    let signature = header(anpi_core::trust::SIGNATURE_HEADER);
+    let mut fresh = false;
+    let verdict = loop {
+        let Some(key) = bus.keyring.key_of(&bus.pool, &national, fresh).await? else {
+            tracing::warn!(subject = %message.subject, "a national order arrived but the national key is not registered here (`anpi trust add 000001 KEY`); it waits in JetStream");
+            message
+                .ack_with(jetstream::AckKind::Nak(Some(KEYLESS_RETRY)))
+                .await
+                .map_err(|e| anyhow!("postponing an order: {e}"))?;
+            return Ok(());
+        };
+        match crate::trust::verify(
+            &key,
+            message.subject.as_str(),
+            &message_id,
+            &message.payload,
+            &signature,
+        ) {
+            Ok(()) => break Ok(()),
+            Err(_) if !fresh => fresh = true,
+            Err(reason) => break Err(format!("{reason} (national key {})", key.fingerprint())),
+        }
+    };
+    let order = verdict.and_then(|()| {
+        serde_json::from_slice::<Order>(&message.payload)
+            .map_err(|e| format!("unreadable order: {e}"))
+            .and_then(|order| {
+                if order.order_id.to_string() == message_id {
+                    Ok(order)
+                } else {
+                    Err(format!(
+                        "order {} sent as message {message_id}",
+                        order.order_id
+                    ))
+                }
+            })
+    });
+    let order = match order {
         Ok(order) => order,
-        Err(error) => {
-            tracing::error!(subject = %message.subject, %error, "an order that cannot be read was dropped");
+        Err(reason) => {
+            tracing::error!(subject = %message.subject, %reason, "national order refused; nothing of it is carried out");
+            bus.writer
+                .submit(
+                    system_actor(&bus.code),
+                    Command::Trust(TrustChange::RefuseOrder {
+                        subject: message.subject.to_string(),
+                        order_id: message_id,
+                        reason,
+                    }),
+                )
+                .await
+                .map_err(|e| anyhow!("logging a refused order: {e}"))?;
             message
                 .ack_with(jetstream::AckKind::Term)
                 .await
-                .map_err(|e| anyhow!("terminating an unreadable order: {e}"))?;
+                .map_err(|e| anyhow!("terminating a refused order: {e}"))?;
             return Ok(());
         }
     };
-    let national = JurisdictionCode::national();
     let outcome = bus
         .writer
         .submit(

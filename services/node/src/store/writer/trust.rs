@@ -24,6 +24,14 @@ pub enum TrustChange {
         child: JurisdictionCode,
         public_key: String,
     },
+    /// Register (or replace) the national tier's public key.
+    RegisterNational { public_key: String },
+    /// Log a refused national order.
+    RefuseOrder {
+        subject: String,
+        order_id: String,
+        reason: String,
+    },
     /// Log a refused report part.
     RefusePart {
         subject: String,
@@ -76,6 +84,18 @@ impl WriterTask {
             TrustChange::RegisterChild { child, public_key } => {
                 Payload::ChildKeyRegistered { child, public_key }
             }
+            TrustChange::RegisterNational { public_key } => {
+                Payload::NationalKeyRegistered { public_key }
+            }
+            TrustChange::RefuseOrder {
+                subject,
+                order_id,
+                reason,
+            } => Payload::OrderRefused {
+                subject,
+                order_id,
+                reason,
+            },
             TrustChange::RefusePart {
                 subject,
                 from,
