@@ -345,34 +345,18 @@ pub async fn export(
             }
         }
     };
-    let mut drafts = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = client
-            .list_records(v1::ListRecordsRequest {
-                incident_id: incident.clone(),
-                include_deleted: false,
-                limit: 1000,
-                after_position: after,
-            })
-            .await
-            .map_err(explain)?
-            .into_inner()
-            .records;
-        let Some(last) = page.last() else { break };
-        after = last.recorded_position;
-        for record in page {
-            if record.collected_by != me {
-                continue;
-            }
-            let draft = record.draft.unwrap_or_default();
-            drafts.push(
-                anpi_proto::draft_from_proto(draft)
-                    .map_err(|e| anyhow::anyhow!("record {}: {e}", record.record_id))?,
-            );
-        }
-        eprintln!("書き出し中: {}件", drafts.len());
-    }
+    let records = crate::commands::all_records(client, incident.clone(), false, |n| {
+        eprintln!("読み込み中: {n}件");
+    })
+    .await?;
+    let drafts = records
+        .into_iter()
+        .filter(|record| record.collected_by == me)
+        .map(|record| {
+            anpi_proto::draft_from_proto(record.draft.unwrap_or_default())
+                .map_err(|e| anyhow::anyhow!("record {}: {e}", record.record_id))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let text = serde_json::to_string_pretty(&drafts)?;
     let mut out = std::fs::OpenOptions::new()
         .write(true)

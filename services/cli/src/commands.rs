@@ -388,24 +388,7 @@ async fn run_authenticated(
                     json,
                 },
         } => {
-            let mut records = Vec::new();
-            let mut after = 0;
-            loop {
-                let page = client
-                    .list_records(v1::ListRecordsRequest {
-                        incident_id: incident.clone().unwrap_or_default(),
-                        include_deleted: all,
-                        limit: 1000,
-                        after_position: after,
-                    })
-                    .await
-                    .map_err(explain)?
-                    .into_inner()
-                    .records;
-                let Some(last) = page.last() else { break };
-                after = last.recorded_position;
-                records.extend(page);
-            }
+            let records = all_records(client, incident.unwrap_or_default(), all, |_| {}).await?;
             if json {
                 print_json(&records)?;
             } else {
@@ -571,4 +554,34 @@ async fn add_entries(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Every record of the private area (of `incident`, or all when empty), page by page;
+/// `progress` is told the count after each page.
+pub(crate) async fn all_records(
+    client: &mut crate::client::NodeClient,
+    incident: String,
+    include_deleted: bool,
+    mut progress: impl FnMut(usize),
+) -> anyhow::Result<Vec<v1::Record>> {
+    let mut records = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = client
+            .list_records(v1::ListRecordsRequest {
+                incident_id: incident.clone(),
+                include_deleted,
+                limit: 1000,
+                after_position: after,
+            })
+            .await
+            .map_err(explain)?
+            .into_inner()
+            .records;
+        let Some(last) = page.last() else { break };
+        after = last.recorded_position;
+        records.extend(page);
+        progress(records.len());
+    }
+    Ok(records)
 }

@@ -54,18 +54,13 @@ impl NodeKey {
         if let Some(key) = NodeKey::load(pool).await? {
             return Ok(key);
         }
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng)
-            .map_err(|_| anyhow!("generating the node's signing key failed"))?;
-        let public_key = NodeKey::from_pkcs8(pkcs8.as_ref())?.public.to_string();
+        let pkcs8 = generate_pkcs8()?;
+        let public_key = NodeKey::from_pkcs8(&pkcs8)?.public.to_string();
         let actor = system_actor(code);
         writer
             .submit(
                 actor,
-                Command::Trust(TrustChange::CreateNodeKey {
-                    pkcs8: pkcs8.as_ref().to_vec(),
-                    public_key,
-                }),
+                Command::Trust(TrustChange::CreateNodeKey { pkcs8, public_key }),
             )
             .await
             .map_err(|e| anyhow!("storing the node's signing key: {e}"))?;
@@ -86,6 +81,15 @@ impl NodeKey {
     }
 }
 
+/// A new Ed25519 key as a PKCS#8 document (this node's key; tests and benchmarks make
+/// other signers with it).
+pub fn generate_pkcs8() -> anyhow::Result<Vec<u8>> {
+    let rng = ring::rand::SystemRandom::new();
+    Ed25519KeyPair::generate_pkcs8(&rng)
+        .map(|doc| doc.as_ref().to_vec())
+        .map_err(|_| anyhow!("generating an Ed25519 key failed"))
+}
+
 /// Checks `signature_hex` over one part against `key`.
 pub fn verify(
     key: &PublicKey,
@@ -99,6 +103,25 @@ pub fn verify(
     signature::UnparsedPublicKey::new(&signature::ED25519, key.0)
         .verify(&input, &signature)
         .map_err(|_| "the signature does not match the sender's registered key".to_string())
+}
+
+/// What checking a signed message against a registered key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    Signed,
+    /// No key registered for the signer (yet).
+    NoKey,
+    /// Unsigned, or the signature does not verify: the reason.
+    Forged(String),
+}
+
+/// A header's value, if the message has it.
+pub fn header(message: &async_nats::jetstream::Message, name: &str) -> Option<String> {
+    message
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(name))
+        .map(|v| v.as_str().to_string())
 }
 
 /// The children's registered keys, cached; a miss or a changed key reads the log again.
@@ -128,6 +151,42 @@ impl Keyring {
             None => cache.remove(child),
         };
         Ok(key)
+    }
+
+    /// Checks `message`'s signature (header [`trust::SIGNATURE_HEADER`] over its
+    /// subject, `Nats-Msg-Id` and body) against the key registered for `signer`. A
+    /// failure with a cached key reads the log again first, so a key registered anew
+    /// takes effect at once.
+    pub async fn check(
+        &self,
+        pool: &Pool,
+        signer: &JurisdictionCode,
+        message: &async_nats::jetstream::Message,
+    ) -> anyhow::Result<Checked> {
+        let Some(signature) = header(message, trust::SIGNATURE_HEADER) else {
+            return Ok(Checked::Forged(format!(
+                "unsigned message from {signer} (no {} header)",
+                trust::SIGNATURE_HEADER
+            )));
+        };
+        let message_id = header(message, "Nats-Msg-Id").unwrap_or_default();
+        let mut fresh = false;
+        loop {
+            let Some(key) = self.key_of(pool, signer, fresh).await? else {
+                return Ok(Checked::NoKey);
+            };
+            let subject = message.subject.as_str();
+            match verify(&key, subject, &message_id, &message.payload, &signature) {
+                Ok(()) => return Ok(Checked::Signed),
+                Err(_) if !fresh => fresh = true,
+                Err(reason) => {
+                    return Ok(Checked::Forged(format!(
+                        "{reason} ({signer}, key {})",
+                        key.fingerprint()
+                    )));
+                }
+            }
+        }
     }
 }
 
@@ -194,9 +253,7 @@ mod tests {
     use super::*;
 
     fn key() -> NodeKey {
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
-        NodeKey::from_pkcs8(pkcs8.as_ref()).unwrap()
+        NodeKey::from_pkcs8(&generate_pkcs8().unwrap()).unwrap()
     }
 
     #[test]

@@ -111,11 +111,8 @@ async fn main() {
 
     // what signing and verifying every part costs, against the same raw publish
     // and against the whole report (two hops: each part is signed and verified twice).
-    let key = {
-        let rng = ring::rand::SystemRandom::new();
-        let doc = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
-        anpi_node::trust::NodeKey::from_pkcs8(doc.as_ref()).unwrap()
-    };
+    let key = anpi_node::trust::NodeKey::from_pkcs8(&anpi_node::trust::generate_pkcs8().unwrap())
+        .unwrap();
     let subject = "anpi.report.130001.131016";
     let crypto_started = Instant::now();
     for _ in 0..rounds {

@@ -157,13 +157,7 @@ pub async fn network<const N: usize>(nats: &NatsServer, codes: [&str; N]) -> ([M
             .iter()
             .position(|m| Some(m.code.as_str()) == parent.as_ref().map(|c| c.as_str()))
         {
-            let (parent, child) = if p < child {
-                let (left, right) = members.split_at_mut(child);
-                (&mut left[p], &mut right[0])
-            } else {
-                let (left, right) = members.split_at_mut(p);
-                (&mut right[0], &mut left[child])
-            };
+            let (parent, child) = pair_mut(&mut members, p, child);
             trust(parent, child).await;
         }
     }
@@ -173,13 +167,7 @@ pub async fn network<const N: usize>(nats: &NatsServer, codes: [&str; N]) -> ([M
             if other == n {
                 continue;
             }
-            let (at, national) = if other < n {
-                let (left, right) = members.split_at_mut(n);
-                (&mut left[other], &mut right[0])
-            } else {
-                let (left, right) = members.split_at_mut(other);
-                (&mut right[0], &mut left[n])
-            };
+            let (at, national) = pair_mut(&mut members, other, n);
             trust(at, national).await;
         }
     }
@@ -187,6 +175,18 @@ pub async fn network<const N: usize>(nats: &NatsServer, codes: [&str; N]) -> ([M
         unreachable!("one member per code")
     };
     (members, incident)
+}
+
+/// Two different members, both mutable.
+fn pair_mut(members: &mut [Member], a: usize, b: usize) -> (&mut Member, &mut Member) {
+    assert_ne!(a, b, "two different members");
+    if a < b {
+        let (left, right) = members.split_at_mut(b);
+        (&mut left[a], &mut right[0])
+    } else {
+        let (left, right) = members.split_at_mut(a);
+        (&mut right[0], &mut left[b])
+    }
 }
 
 /// Registers `child`'s signing key at `parent`, as the parent's administrator

@@ -211,11 +211,9 @@ async fn each_node_speaks_only_as_itself_and_forged_parts_are_refused_and_logged
             .get(0)
     };
     let own_key = anpi_node::trust::NodeKey::from_pkcs8(&pkcs8).unwrap();
-    let other_key = {
-        let rng = ring::rand::SystemRandom::new();
-        let doc = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
-        anpi_node::trust::NodeKey::from_pkcs8(doc.as_ref()).unwrap()
-    };
+    let other_key =
+        anpi_node::trust::NodeKey::from_pkcs8(&anpi_node::trust::generate_pkcs8().unwrap())
+            .unwrap();
     let subject = format!("anpi.report.{TOKYO}.{CHIYODA}");
     let forged_body = |report_id: &str| {
         let part = v1::ReportPart {
@@ -277,7 +275,10 @@ async fn each_node_speaks_only_as_itself_and_forged_parts_are_refused_and_logged
         .map(|e| e.payload_json)
         .collect::<Vec<_>>()
         .join("\n");
-    assert!(reasons.contains("unsigned part from 131016"), "{reasons}");
+    assert!(
+        reasons.contains("unsigned message from 131016"),
+        "{reasons}"
+    );
     assert_eq!(
         reasons
             .matches("does not match the sender's registered key")
@@ -439,11 +440,9 @@ async fn a_national_revocation_reaches_the_node_also_after_it_was_offline() {
         "_INBOX",
     )
     .await;
-    let forged_key = {
-        let rng = ring::rand::SystemRandom::new();
-        let doc = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
-        anpi_node::trust::NodeKey::from_pkcs8(doc.as_ref()).unwrap()
-    };
+    let forged_key =
+        anpi_node::trust::NodeKey::from_pkcs8(&anpi_node::trust::generate_pkcs8().unwrap())
+            .unwrap();
     let order_id = uuid::Uuid::now_v7().to_string();
     let body = serde_json::json!({
         "order_id": order_id,

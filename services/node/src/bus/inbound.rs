@@ -28,6 +28,7 @@ use uuid::Uuid;
 
 use super::{Backoff, Bus, durable_consumer, pull_until_failure, receipt_subject};
 use crate::store::writer::{AppliedReport, Command, Outcome, Receipt, TrustChange, system_actor};
+use crate::trust::{Checked, header};
 use crate::wire;
 
 /// Messages fetched per pull. One: at most one message is delivered and not yet
@@ -151,64 +152,8 @@ async fn recover(bus: &Bus) -> anyhow::Result<()> {
     send_missing_receipts(bus).await
 }
 
-/// Where an arriving message goes.
 /// How long a part from a child without a registered key waits before redelivery.
 const KEYLESS_RETRY: Duration = Duration::from_secs(30);
-
-enum Authenticity {
-    /// Signed by the key registered for the sender its subject names.
-    Signed,
-    /// No key registered for this sender (yet).
-    NoKey(String),
-    /// Unsigned, or the signature does not verify: never applicable.
-    Forged(String),
-}
-
-/// Checks a part's signature against the key registered for the child its subject
-/// names. A failed check with a cached key reads the log again first, so a key
-/// registered anew takes effect at once.
-async fn authenticate(
-    bus: &Bus,
-    message: &async_nats::jetstream::Message,
-) -> anyhow::Result<Authenticity> {
-    let subject = message.subject.as_str();
-    let from = subject.rsplit('.').next().unwrap_or_default();
-    let Ok(from) = JurisdictionCode::parse(from) else {
-        return Ok(Authenticity::Forged(format!(
-            "{subject}: no sender code in the subject"
-        )));
-    };
-    let header = |name: &str| {
-        message
-            .headers
-            .as_ref()
-            .and_then(|h| h.get(name))
-            .map(|v| v.as_str().to_string())
-    };
-    let Some(signature) = header(anpi_core::trust::SIGNATURE_HEADER) else {
-        return Ok(Authenticity::Forged(format!(
-            "unsigned part from {from} (no {} header)",
-            anpi_core::trust::SIGNATURE_HEADER
-        )));
-    };
-    let message_id = header("Nats-Msg-Id").unwrap_or_default();
-    let mut fresh = false;
-    loop {
-        let Some(key) = bus.keyring.key_of(&bus.pool, &from, fresh).await? else {
-            return Ok(Authenticity::NoKey(from.to_string()));
-        };
-        match crate::trust::verify(&key, subject, &message_id, &message.payload, &signature) {
-            Ok(()) => return Ok(Authenticity::Signed),
-            Err(_) if !fresh => fresh = true,
-            Err(reason) => {
-                return Ok(Authenticity::Forged(format!(
-                    "{reason} ({from}, key {})",
-                    key.fingerprint()
-                )));
-            }
-        }
-    }
-}
 
 /// Logs a refused part as an event of this node, then terminates it in JetStream.
 async fn refuse(
@@ -217,12 +162,7 @@ async fn refuse(
     reason: String,
 ) -> anyhow::Result<()> {
     let subject = message.subject.to_string();
-    let message_id = message
-        .headers
-        .as_ref()
-        .and_then(|h| h.get("Nats-Msg-Id"))
-        .map(|v| v.as_str().to_string())
-        .unwrap_or_default();
+    let message_id = header(message, "Nats-Msg-Id").unwrap_or_default();
     let report_id = message_id
         .split_once('.')
         .map(|(id, _)| id.to_string())
@@ -245,6 +185,7 @@ async fn refuse(
         .map_err(|e| anyhow!("terminating a refused part: {e}"))
 }
 
+/// Where an arriving message goes.
 enum Verdict {
     Stage(Box<v1::ReportPart>, LogId),
     /// Never applicable: terminated and logged.
@@ -302,9 +243,15 @@ fn check(bus: &Bus, subject: &str, body: &[u8]) -> Verdict {
 /// Stages one message and acknowledges it after the commit; applies what became
 /// complete.
 async fn handle(bus: &Bus, message: &async_nats::jetstream::Message) -> anyhow::Result<()> {
-    let verdict = match authenticate(bus, message).await? {
-        Authenticity::Signed => check(bus, message.subject.as_str(), &message.payload),
-        Authenticity::NoKey(from) => {
+    let subject = message.subject.as_str();
+    let from = subject.rsplit('.').next().unwrap_or_default();
+    let checked = match JurisdictionCode::parse(from) {
+        Ok(sender) => bus.keyring.check(&bus.pool, &sender, message).await?,
+        Err(_) => Checked::Forged(format!("{subject}: no sender code in the subject")),
+    };
+    let verdict = match checked {
+        Checked::Signed => check(bus, subject, &message.payload),
+        Checked::NoKey => {
             tracing::warn!(subject = %message.subject, %from, "a report part arrived from {from}, whose signing key is not registered here (`anpi trust add`); it waits in JetStream");
             message
                 .ack_with(AckKind::Nak(Some(KEYLESS_RETRY)))
@@ -312,7 +259,7 @@ async fn handle(bus: &Bus, message: &async_nats::jetstream::Message) -> anyhow::
                 .map_err(|e| anyhow!("postponing a part: {e}"))?;
             return Ok(());
         }
-        Authenticity::Forged(reason) => Verdict::Refuse(reason),
+        Checked::Forged(reason) => Verdict::Refuse(reason),
     };
     let (part, log_id) = match verdict {
         Verdict::Stage(part, log_id) => (part, log_id),

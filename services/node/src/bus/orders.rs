@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use super::{Backoff, Bus, durable_consumer_of, outbox_loop, pull_until_failure};
 use crate::store::writer::{AccountChange, Command, Rejection, TrustChange, system_actor};
+use crate::trust::{Checked, header};
 
 pub const STREAM: &str = "ANPI_ORDERS";
 
@@ -160,37 +161,18 @@ const KEYLESS_RETRY: Duration = Duration::from_secs(30);
 
 async fn handle(bus: &Bus, message: &jetstream::Message) -> anyhow::Result<()> {
     let national = JurisdictionCode::national();
-    let header = |name: &str| {
-        message
-            .headers
-            .as_ref()
-            .and_then(|h| h.get(name))
-            .map(|v| v.as_str().to_string())
-            .unwrap_or_default()
-    };
-    let message_id = header("Nats-Msg-Id");
-    let signature = header(anpi_core::trust::SIGNATURE_HEADER);
-    let mut fresh = false;
-    let verdict = loop {
-        let Some(key) = bus.keyring.key_of(&bus.pool, &national, fresh).await? else {
+    let message_id = header(message, "Nats-Msg-Id").unwrap_or_default();
+    let verdict = match bus.keyring.check(&bus.pool, &national, message).await? {
+        Checked::Signed => Ok(()),
+        Checked::NoKey => {
             tracing::warn!(subject = %message.subject, "a national order arrived but the national key is not registered here (`anpi trust add 000001 KEY`); it waits in JetStream");
             message
                 .ack_with(jetstream::AckKind::Nak(Some(KEYLESS_RETRY)))
                 .await
                 .map_err(|e| anyhow!("postponing an order: {e}"))?;
             return Ok(());
-        };
-        match crate::trust::verify(
-            &key,
-            message.subject.as_str(),
-            &message_id,
-            &message.payload,
-            &signature,
-        ) {
-            Ok(()) => break Ok(()),
-            Err(_) if !fresh => fresh = true,
-            Err(reason) => break Err(format!("{reason} (national key {})", key.fingerprint())),
         }
+        Checked::Forged(reason) => Err(reason),
     };
     let order = verdict.and_then(|()| {
         serde_json::from_slice::<Order>(&message.payload)

@@ -58,6 +58,16 @@ impl AccountChange {
     }
 }
 
+/// Ends every session of `account` (withdrawal, revocation, lock, reset).
+async fn end_sessions(tx: &tokio_postgres::Transaction<'_>, account: &AccountId) -> Result<()> {
+    tx.execute(
+        "DELETE FROM sessions WHERE account_id = $1",
+        &[&account.as_str()],
+    )
+    .await?;
+    Ok(())
+}
+
 fn not_found(account: &AccountId) -> Rejection {
     Rejection::NotFound(FieldError::new(
         "account_id",
@@ -155,11 +165,7 @@ impl WriterTask {
                     &[&account.as_str(), &now],
                 )
                 .await?;
-                tx.execute(
-                    "DELETE FROM sessions WHERE account_id = $1",
-                    &[&account.as_str()],
-                )
-                .await?;
+                end_sessions(&tx, account).await?;
                 match &change {
                     AccountChange::Revoke {
                         order_id, reason, ..
@@ -186,11 +192,7 @@ impl WriterTask {
                 )
                 .await?;
                 if *initial {
-                    tx.execute(
-                        "DELETE FROM sessions WHERE account_id = $1",
-                        &[&account.as_str()],
-                    )
-                    .await?;
+                    end_sessions(&tx, account).await?;
                 }
                 Payload::PasswordSet {
                     account: account.clone(),
@@ -203,11 +205,7 @@ impl WriterTask {
                     &[&account.as_str(), &now],
                 )
                 .await?;
-                tx.execute(
-                    "DELETE FROM sessions WHERE account_id = $1",
-                    &[&account.as_str()],
-                )
-                .await?;
+                end_sessions(&tx, account).await?;
                 Payload::AccountLocked {
                     account: account.clone(),
                     failures: *failures,
