@@ -132,7 +132,10 @@ pub async fn run(client: &mut client::NodeClient, command: AccountCmd) -> anyhow
                 .map_err(explain)?
                 .into_inner();
             emit(json, &reply, |a| {
-                format!("ロックを解除しました。\n{}", account_line(a))
+                format!(
+                    "ログインの待ち時間とロックを解除しました。\n{}",
+                    account_line(a)
+                )
             })
         }
         AccountCmd::Revoke {
@@ -329,35 +332,12 @@ pub async fn export(
         .map_err(explain)?
         .into_inner()
         .jurisdiction;
-    let incident = match incident {
-        Some(id) => id,
-        None => {
-            let incidents = client
-                .list_incidents(v1::ListIncidentsRequest {})
-                .await
-                .map_err(explain)?
-                .into_inner()
-                .incidents;
-            match incidents.as_slice() {
-                [one] => one.id.clone(),
-                [] => anyhow::bail!("事案が登録されていません"),
-                _ => anyhow::bail!("事案が複数あります。--incident で事案IDを指定してください"),
-            }
-        }
-    };
-    let records = crate::commands::all_records(client, incident.clone(), false, |n| {
-        eprintln!("読み込み中: {n}件");
-    })
-    .await?;
-    let drafts = records
-        .into_iter()
-        .filter(|record| record.collected_by == me)
-        .map(|record| {
-            anpi_proto::draft_from_proto(record.draft.unwrap_or_default())
-                .map_err(|e| anyhow::anyhow!("record {}: {e}", record.record_id))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let text = serde_json::to_string_pretty(&drafts)?;
+    // T-04: an export is of one incident, and says which and whether it is a drill.
+    let chosen = crate::commands::pick_incident(client, incident).await?;
+    let incident = chosen.id.clone();
+    eprintln!("事案: {}（{}）", chosen.name, chosen.mode_label);
+    // The file first: nothing is read (and logged as exported, A-06) when it cannot be
+    // written.
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -369,12 +349,50 @@ pub async fn export(
                 file.display()
             )
         })?;
-    out.write_all(text.as_bytes())?;
-    out.sync_all()?;
+    let written = async {
+        let records = crate::commands::all_records(client, incident.clone(), false, true, |n| {
+            eprintln!("読み込み中: {n}件");
+        })
+        .await?;
+        let drafts = records
+            .into_iter()
+            .filter(|record| record.collected_by == me)
+            .map(|record| {
+                anpi_proto::draft_from_proto(record.draft.unwrap_or_default())
+                    .map_err(|e| anyhow::anyhow!("record {}: {e}", record.record_id))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        // T-04: the file says which incident it holds and whether it is a drill.
+        let file_body = serde_json::json!({
+            "export": crate::entry_file::ExportMeta {
+                incident_id: chosen.id.clone(),
+                incident_name: chosen.name.clone(),
+                mode: chosen.mode.clone(),
+                jurisdiction: me.clone(),
+                exported_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            },
+            "entries": drafts,
+        });
+        let text = serde_json::to_string_pretty(&file_body)?;
+        out.write_all(text.as_bytes())?;
+        out.sync_all()?;
+        anyhow::Ok(drafts.len())
+    }
+    .await;
+    let count = match written {
+        Ok(count) => count,
+        Err(error) => {
+            // Half a file is never left behind.
+            let _ = std::fs::remove_file(&file);
+            return Err(error);
+        }
+    };
     println!(
-        "{}件を {} に書き出しました（事案 {incident}）。再登録: anpi entry add {} --incident {incident}",
-        drafts.len(),
+        "{}件を {} に書き出しました（事案 {}（{}） {incident}）。再登録: anpi entry add {} --incident {incident}",
+        count,
         file.display(),
+        chosen.name,
+        chosen.mode_label,
         file.display()
     );
     Ok(())

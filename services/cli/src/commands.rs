@@ -145,7 +145,7 @@ pub(crate) fn read_secret(file: Option<&std::path::Path>, label: &str) -> anyhow
     Ok(text.lines().next().unwrap_or_default().to_string())
 }
 
-async fn pick_incident(
+pub(crate) async fn pick_incident(
     client: &mut client::NodeClient,
     given: Option<String>,
 ) -> anyhow::Result<v1::Incident> {
@@ -341,9 +341,13 @@ async fn run_authenticated(
                     file,
                     incident,
                     supersedes,
+                    confirm_same_person,
                     json,
                 },
-        } => return add_entries(client, &file, incident, supersedes, json).await,
+        } => {
+            let replace = supersedes.map(|id| (id, confirm_same_person));
+            return add_entries(client, &file, incident, replace, json).await;
+        }
         Cmd::Entry {
             command: EntryCmd::Delete { id, reason, json },
         } => {
@@ -388,7 +392,8 @@ async fn run_authenticated(
                     json,
                 },
         } => {
-            let records = all_records(client, incident.unwrap_or_default(), all, |_| {}).await?;
+            let records =
+                all_records(client, incident.unwrap_or_default(), all, false, |_| {}).await?;
             if json {
                 print_json(&records)?;
             } else {
@@ -487,13 +492,14 @@ async fn add_entries(
     client: &mut client::NodeClient,
     file: &std::path::Path,
     incident: Option<String>,
-    supersedes: Option<String>,
+    supersedes: Option<(String, bool)>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("{} を読み取れません", file.display()))?;
-    let entries =
-        crate::entry_file::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let parsed = crate::entry_file::parse_file(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let entries = parsed.entries;
     if supersedes.is_some() && entries.len() != 1 {
         bail!(
             "--supersedes は1件の安否情報を置き換えます。{} には{}件の記入があります",
@@ -505,6 +511,24 @@ async fn add_entries(
     if !json {
         eprintln!("事案: {}（{}）", incident.name, incident.mode_label);
     }
+    // T-04: an export of a drill is never registered under an actual incident, nor
+    // an actual one under a drill.
+    if let Some(export) = &parsed.export
+        && export.mode != incident.mode
+    {
+        bail!(
+            "{} は{}の事案「{}」から書き出したファイルです。{}の事案「{}」には登録できません（訓練と実事案の安否情報は混ぜません）",
+            file.display(),
+            if export.mode == "drill" {
+                "訓練"
+            } else {
+                "実事案"
+            },
+            export.incident_name,
+            incident.mode_label,
+            incident.name
+        );
+    }
     let total = entries.len();
     let mut recorded = Vec::new();
     let mut failed = 0;
@@ -514,7 +538,11 @@ async fn add_entries(
                 .record_entry(v1::RecordEntryRequest {
                     incident_id: incident.id.clone(),
                     draft: Some(draft_to_proto(&draft)),
-                    supersedes: supersedes.clone().unwrap_or_default(),
+                    supersedes: supersedes
+                        .as_ref()
+                        .map(|(id, _)| id.clone())
+                        .unwrap_or_default(),
+                    confirm_same_person: supersedes.as_ref().is_some_and(|(_, yes)| *yes),
                 })
                 .await
                 .map(|r| r.into_inner())
@@ -562,6 +590,7 @@ pub(crate) async fn all_records(
     client: &mut crate::client::NodeClient,
     incident: String,
     include_deleted: bool,
+    export: bool,
     mut progress: impl FnMut(usize),
 ) -> anyhow::Result<Vec<v1::Record>> {
     let mut records = Vec::new();
@@ -573,6 +602,7 @@ pub(crate) async fn all_records(
                 include_deleted,
                 limit: 1000,
                 after_position: after,
+                export,
             })
             .await
             .map_err(explain)?

@@ -9,8 +9,22 @@ use crate::client::{self, explain};
 use crate::commands::{emit, jst_time};
 use crate::table::render;
 
+/// The incident line of an inquiry (T-04): a drill is said to be one.
+fn incident_line(v: &v1::InquiryView) -> String {
+    match &v.incident {
+        Some(i) if i.mode == "drill" => format!(
+            "事案: {}（{}）　※ 訓練の照会です。訓練の安否情報だけを使います\n",
+            i.name, i.mode_label
+        ),
+        Some(i) => format!("事案: {}（{}）\n", i.name, i.mode_label),
+        None if v.incident_id.is_empty() => "事案: （指定なし）\n".to_string(),
+        None => format!("事案: {}\n", v.incident_id),
+    }
+}
+
 fn summary(v: &v1::InquiryView) -> String {
-    let mut text = format!(
+    let mut text = incident_line(v);
+    text += &format!(
         "照会 {}　状態: {}\n照会者: {}（{}、{}）　被照会者: {}\n受付: {} {}\n",
         v.inquiry_id,
         v.status_label,
@@ -83,9 +97,11 @@ pub async fn run(client: &mut client::NodeClient, command: InquiryCmd) -> anyhow
         } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("{} を読めません", file.display()))?;
+            // T-04: an inquiry belongs to one incident (the only one, or --incident).
+            let incident = crate::commands::pick_incident(client, incident).await?;
             let view = client
                 .register_inquiry(v1::RegisterInquiryRequest {
-                    incident_id: incident.unwrap_or_default(),
+                    incident_id: incident.id,
                     draft_json: text,
                 })
                 .await
@@ -140,6 +156,10 @@ pub async fn run(client: &mut client::NodeClient, command: InquiryCmd) -> anyhow
                     .map(|v| {
                         vec![
                             jst_time(&v.registered_at),
+                            v.incident
+                                .as_ref()
+                                .map(|i| i.mode_label.clone())
+                                .unwrap_or_default(),
                             v.status_label.clone(),
                             v.inquirer.clone(),
                             v.relationship_label.clone(),
@@ -149,7 +169,15 @@ pub async fn run(client: &mut client::NodeClient, command: InquiryCmd) -> anyhow
                     })
                     .collect();
                 render(
-                    &["受付日時", "状態", "照会者", "関係", "被照会者", "照会ID"],
+                    &[
+                        "受付日時",
+                        "種別",
+                        "状態",
+                        "照会者",
+                        "関係",
+                        "被照会者",
+                        "照会ID",
+                    ],
                     &rows,
                 )
             })

@@ -197,6 +197,10 @@ pub enum EntryCmd {
         /// record records a death, E-11). The file must hold exactly one entry.
         #[arg(long)]
         supersedes: Option<String>,
+        /// With --supersedes: you confirmed the replaced record is of the same person
+        /// although the 4 information differ or are not all known (recorded).
+        #[arg(long, requires = "supersedes")]
+        confirm_same_person: bool,
         #[arg(long)]
         json: bool,
     },
@@ -287,7 +291,8 @@ pub enum AccountCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Unlock an account locked after failed logins.
+    /// Clear an account's wait after wrong passwords (and any old lock) so its holder can
+    /// log in at once; works on another administrator too.
     Unlock {
         id: String,
         #[arg(long)]
@@ -359,7 +364,8 @@ pub enum InquiryCmd {
     /// Register an inquiry from a JSON file (Form 4, or taken by phone/orally).
     Register {
         file: PathBuf,
-        /// The incident it concerns (optional).
+        /// The incident it concerns (T-04: an inquiry uses only that incident's
+        /// records); may be omitted when the node has exactly one incident.
         #[arg(long)]
         incident: Option<String>,
         #[arg(long)]

@@ -70,6 +70,10 @@ fn organise_text(s: &v1::OrganiseResponse) -> String {
             }
             vec![
                 marks.join(" "),
+                r.incident
+                    .as_ref()
+                    .map(|i| i.mode_label.clone())
+                    .unwrap_or_default(),
                 row.state_label.clone(),
                 row.status_label.clone(),
                 truncate(&r.display_name, 20),
@@ -85,6 +89,7 @@ fn organise_text(s: &v1::OrganiseResponse) -> String {
     text += &render(
         &[
             "",
+            "種別",
             "状態",
             "区分",
             "氏名",

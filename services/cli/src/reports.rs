@@ -110,6 +110,7 @@ pub async fn history(client: &mut client::NodeClient, command: ReportsCmd) -> an
                         s.seq.to_string(),
                         jst_time(&s.created_at),
                         s.to.clone(),
+                        s.mode_labels.join("・"),
                         s.event_count.to_string(),
                         s.status_label.clone(),
                         s.report_id.clone(),
@@ -117,7 +118,15 @@ pub async fn history(client: &mut client::NodeClient, command: ReportsCmd) -> an
                 })
                 .collect();
             text += &render(
-                &["番号", "報告日時", "報告先", "件数", "状態", "報告ID"],
+                &[
+                    "番号",
+                    "報告日時",
+                    "報告先",
+                    "種別",
+                    "件数",
+                    "状態",
+                    "報告ID",
+                ],
                 &rows,
             );
             text += "\n";
@@ -132,6 +141,7 @@ pub async fn history(client: &mut client::NodeClient, command: ReportsCmd) -> an
                     format!("{} {}", r.from, r.from_name).trim().to_string(),
                     r.seq.to_string(),
                     jst_time(&r.applied_at),
+                    r.mode_labels.join("・"),
                     r.event_count.to_string(),
                     r.duplicates.to_string(),
                     r.notices.len().to_string(),
@@ -139,7 +149,16 @@ pub async fn history(client: &mut client::NodeClient, command: ReportsCmd) -> an
             })
             .collect();
         text += &render(
-            &["", "報告団体", "番号", "受信日時", "件数", "既受信", "通知"],
+            &[
+                "",
+                "報告団体",
+                "番号",
+                "受信日時",
+                "種別",
+                "件数",
+                "既受信",
+                "通知",
+            ],
             &rows,
         );
         for r in &h.received {

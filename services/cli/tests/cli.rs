@@ -686,6 +686,40 @@ fn an_administrator_exports_purges_and_reuploads_the_private_area() {
     );
     let again = cli.run(&["entry", "export", file.to_str().unwrap()]);
     assert!(!again.status.success(), "an export never overwrites a file");
+    // T-04: the file says which incident it holds and that it is a drill; A-06: the
+    // export is in the read log as an export, with its row count.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(written["export"]["mode"], "drill");
+    assert_eq!(written["export"]["incident_name"], "訓練：ID漏えい");
+    assert_eq!(written["entries"].as_array().unwrap().len(), 3);
+    let exports: i64 = runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client
+            .query_one(
+                "SELECT COALESCE(sum(results), 0)::bigint FROM read_log WHERE operation = 'export_records'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    });
+    assert_eq!(exports, 3);
+    // An export of a drill is never registered under an incident of the other mode.
+    let mut relabelled = written.clone();
+    relabelled["export"]["mode"] = "actual".into();
+    let actual_file = node.dir.path().join("as-actual.json");
+    std::fs::write(&actual_file, relabelled.to_string()).unwrap();
+    let crossed = cli.run(&["entry", "add", actual_file.to_str().unwrap()]);
+    assert!(!crossed.status.success());
+    assert!(
+        String::from_utf8_lossy(&crossed.stderr).contains("訓練と実事案の安否情報は混ぜません"),
+        "{}",
+        String::from_utf8_lossy(&crossed.stderr)
+    );
 
     let unconfirmed = cli.run(&[
         "entry",
@@ -727,4 +761,214 @@ fn an_administrator_exports_purges_and_reuploads_the_private_area() {
     assert_eq!(names(&cli), before);
     let replay = cli.ok(&["replay"]);
     assert!(replay.contains("すべて一致しました"), "{replay}");
+}
+
+/// Issue 13 item 5: entry files that serde_json alone would take wrongly (a duplicate
+/// key, last wins), describe badly (a type error without its field, a 10 MB field as
+/// the transport's "decoded message length too large") or let through (a line feed,
+/// U+202E or U+200B in a name) are refused naming the field by JSON pointer and form
+/// label, before anything is sent; the node refuses the same characters from any gRPC
+/// client (it calls `entry::validate`). Issue 13 item 6b: a Form 2 restriction by the
+/// bereaved is recorded, and ⑭ does not widen ⑬. R: E-03, E-08, E-09, E-15.
+#[test]
+fn hostile_entry_files_are_refused_by_field_and_consent_is_kept_as_given() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(TestDb::create());
+    let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
+    let cli = Cli::logged_in(&node);
+    cli.ok(&[
+        "incident",
+        "create",
+        "--name",
+        "訓練：入力検査",
+        "--mode",
+        "drill",
+    ]);
+
+    let entry = |name: &str| {
+        format!(
+            r#"{{"form":"form1","written_at":"2026-11-21 14:30","name":"{name}","furigana":"ショウボウ　タロウ","birth_date":"1981-11-25","sex":"男","address":{{"prefecture":"東京都","municipality":"千代田区"}},"injury":{{"status":"非該当"}}}}"#
+        )
+    };
+    let big = "x".repeat(10 * 1024 * 1024);
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "duplicate.json",
+            entry("消防　太郎").replace(r#""sex":"男""#, r#""sex":"男","sex":"女""#),
+            vec!["/sex", "男女の別", "2回"],
+        ),
+        (
+            "type.json",
+            format!(
+                "[{}]",
+                entry("消防　太郎")
+                    .replace(r#""injury""#, r#""consent":{"family":"yes"},"injury""#,)
+            ),
+            vec![
+                "/0/consent/family",
+                "親族・同居者への回答",
+                "「true」または「false」",
+            ],
+        ),
+        (
+            "number.json",
+            entry("消防　太郎").replace(r#""消防　太郎""#, "123"),
+            vec!["/name", "氏名", "文字列"],
+        ),
+        (
+            "big.json",
+            entry(&big),
+            vec!["/name", "氏名", "100文字以内"],
+        ),
+        (
+            "newline.json",
+            entry(r"消防\n太郎"),
+            vec!["/name", "氏名", "改行"],
+        ),
+        (
+            "override.json",
+            entry(r"消防\u202e太郎"),
+            vec!["/name", "氏名", "U+202E"],
+        ),
+        (
+            "zwsp.json",
+            entry(r"消防\u200b太郎"),
+            vec!["/name", "氏名", "U+200B"],
+        ),
+    ];
+    for (file, text, expected) in cases {
+        let path = node.dir.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        let output = cli.run(&["entry", "add", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{file} was accepted");
+        for words in expected {
+            assert!(stderr.contains(words), "{file}: {words}: {stderr}");
+        }
+        assert!(stderr.contains("入力エラー"), "{file}: {stderr}");
+        assert!(!stderr.contains("too large"), "{file}: {stderr}");
+    }
+    let invalid = examples().join("invalid").join("hidden-characters.json");
+    let output = cli.run(&["entry", "add", invalid.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/name")
+            && stderr.contains("/furigana")
+            && stderr.contains("/address/municipality"),
+        "{stderr}"
+    );
+    assert_eq!(
+        cli.json(&["entry", "list", "--json"]),
+        serde_json::json!([]),
+        "nothing was sent"
+    );
+
+    // The node itself refuses them from any client, naming the field.
+    runtime.block_on(async {
+        use anpi_proto::v1;
+        let password = std::fs::read_to_string(&node.password_file).unwrap();
+        let channel = tonic::transport::Channel::from_shared(node.addr().to_string())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let token = v1::auth_client::AuthClient::new(channel.clone())
+            .login(v1::LoginRequest {
+                account: "admin".into(),
+                password: password.lines().next().unwrap().into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .token;
+        let mut client = v1::node_client::NodeClient::new(channel);
+        fn authorized<T>(token: &str, message: T) -> tonic::Request<T> {
+            let mut request = tonic::Request::new(message);
+            let value = format!("Bearer {token}").parse().unwrap();
+            request.metadata_mut().insert("authorization", value);
+            request
+        }
+        let incidents = client
+            .list_incidents(authorized(&token, v1::ListIncidentsRequest::default()))
+            .await
+            .unwrap()
+            .into_inner()
+            .incidents;
+        for (name, code) in [
+            ("消防\u{202E}太郎", "U+202E"),
+            ("消防\n太郎", "U+000A"),
+            ("消防\u{200B}太郎", "U+200B"),
+        ] {
+            let draft: anpi_core::entry::EntryDraft =
+                serde_json::from_str(&entry("消防　太郎")).unwrap();
+            let mut wire = anpi_proto::draft_to_proto(&draft);
+            wire.name = name.into();
+            let status = client
+                .record_entry(authorized(
+                    &token,
+                    v1::RecordEntryRequest {
+                        incident_id: incidents[0].id.clone(),
+                        draft: Some(wire),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .expect_err("the node refuses it");
+            assert_eq!(status.code(), tonic::Code::InvalidArgument, "{name:?}");
+            assert!(
+                status.message().contains("氏名") && status.message().contains(code),
+                "{name:?}: {}",
+                status.message()
+            );
+        }
+    });
+    assert_eq!(
+        cli.json(&["entry", "list", "--json"]),
+        serde_json::json!([])
+    );
+
+    // Form 2: the bereaved's restriction of single items is recorded as given.
+    let restricted = examples().join("form2-restricted.json");
+    cli.ok(&["entry", "add", restricted.to_str().unwrap()]);
+    // Form 1: ⑭ 同意する with ⑬ at its default is flagged for re-confirmation.
+    let evacuee = examples().join("form1-evacuee.json");
+    let added = cli.ok(&["entry", "add", evacuee.to_str().unwrap()]);
+    assert!(
+        added.contains("注意") && added.contains("再確認"),
+        "{added}"
+    );
+    let records = cli.json(&["entry", "list", "--json"]);
+    let consent = |name: &str| -> serde_json::Value {
+        let record = records
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["display_name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {records}"));
+        serde_json::from_str(record["consent_json"].as_str().unwrap()).unwrap()
+    };
+    let deceased = consent("消防　花子");
+    for audience in ["family", "acquaintance", "others"] {
+        let fields = deceased[audience].as_array().unwrap();
+        assert!(
+            !fields.contains(&serde_json::json!("location")),
+            "{deceased}"
+        );
+        assert!(
+            fields.contains(&serde_json::json!("injury_state")),
+            "{deceased}"
+        );
+    }
+    assert!(
+        !deceased["others"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("contact"))
+    );
+    let evacuee = consent("消防　太郎");
+    assert_eq!(
+        evacuee["acquaintance"],
+        serde_json::json!(["name", "identifying_info", "injury_flag"]),
+        "⑭ does not widen ⑬: {evacuee}"
+    );
 }

@@ -72,7 +72,7 @@ const GIVEN: [(&str, &str); 20] = [
 ];
 
 /// Names written in other scripts, in the forms they arrive in.
-const FOREIGN: [&str; 10] = [
+const FOREIGN: [&str; 12] = [
     "ジョン・スミス",
     "ｼﾞｮﾝ･ｽﾐｽ",
     "ＪＯＨＮ　ＳＭＩＴＨ",
@@ -83,6 +83,8 @@ const FOREIGN: [&str; 10] = [
     "ＭＡＲＩＡ ＳＩＬＶＡ",
     "ﾏﾘｱ ｼﾙｳﾞｧ",
     "キム・ミンジュン",
+    "ヴィクトル・ユーゴー",
+    "ビクトル ユーゴー",
 ];
 
 /// Katakana for hiragana (the two blocks are 0x60 apart).
@@ -162,7 +164,7 @@ fn full_width(text: &str) -> String {
 }
 
 /// Places: (prefecture, municipality, town names as written in various ways).
-const PLACES: [(&str, &str, &[&str]); 10] = [
+const PLACES: [(&str, &str, &[&str]); 12] = [
     (
         "東京都",
         "千代田区",
@@ -181,11 +183,13 @@ const PLACES: [(&str, &str, &[&str]); 10] = [
     ("三重県", "四日市市", &["諏訪町"]),
     ("東京都", "西多摩郡奥多摩町", &["氷川"]),
     ("茨城県", "龍ケ崎市", &["馴柳町", "松ケ丘"]),
+    ("埼玉県", "さいたま市緑区", &["大門", "大字大門", "字大門"]),
+    ("大阪府", "堺市堺区", &["南花田口町"]),
 ];
 
 /// One address of the batch as parts: prefecture (full, short or empty),
-/// municipality, town with or without 丁目, and a lot in one of several notations,
-/// with Arabic, full-width or kanji numerals.
+/// municipality, town with or without 丁目 (or 丁 before the lot), and a lot in one of
+/// several notations, with Arabic, full-width or kanji numerals.
 fn address_parts(i: usize) -> [String; 4] {
     let (prefecture, municipality, towns) = PLACES[i % PLACES.len()];
     let town = towns[i / PLACES.len() % towns.len()];
@@ -199,7 +203,7 @@ fn address_parts(i: usize) -> [String; 4] {
             .to_string(),
         _ => String::new(),
     };
-    let (town, lot) = match i / 3 % 6 {
+    let (town, lot) = match i / 3 % 7 {
         0 => (format!("{town}{chome}丁目"), format!("{ban}番{go}号")),
         1 => (town.to_string(), format!("{chome}-{ban}-{go}")),
         2 => (
@@ -208,6 +212,10 @@ fn address_parts(i: usize) -> [String; 4] {
         ),
         3 => (town.to_string(), full_width(&format!("{chome}-{ban}-{go}"))),
         4 => (town.to_string(), format!("{ban}番地の{go}")),
+        5 => (
+            full_width(&format!("{town}{chome}丁")),
+            full_width(&format!("{ban}-{go}")),
+        ),
         _ => (
             full_width(&format!("{town}{chome}丁目")),
             format!("{ban}番地{go}"),

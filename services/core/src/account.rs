@@ -10,9 +10,13 @@
 //!
 //! Passwords follow 第3 3(2): 8～32文字; 半角の「英文字」「英記号」「数字」, 2種類以上; IDを含まない;
 //! 初期パスワードと同じものを用いない; 全て同じ文字のものとしない; 設定してから180日間経過すると
-//! 自動的にパスワードの変更を促される. The register follows 表3-5 (ID及びパスワード管理簿):
+//! 自動的にパスワードの変更を促される. Failed logins slow further attempts down per account
+//! and per client address (`LoginThrottle`) rather than locking the account, and every
+//! refusal reads the same (`LOGIN_REFUSED_MESSAGE`). The register follows 表3-5 (ID及びパスワード管理簿):
 //! ユーザID, 区分, 担当者の氏名・所属・連絡先. Everything here is decided without I/O: callers
 //! pass `now`, and hashing and sessions live in the node.
+
+use std::net::{IpAddr, Ipv6Addr};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -324,8 +328,6 @@ pub fn red_cross_only(role: Role) -> bool {
 
 /// Days after which a password must be changed.
 pub const PASSWORD_MAX_AGE_DAYS: i64 = 180;
-/// Failed logins in a row that lock an account.
-pub const LOCKOUT_AFTER_FAILURES: i32 = 5;
 /// Shortest password (A-03, 第3 3(2)ア).
 pub const PASSWORD_MIN_CHARS: usize = 8;
 /// Longest password (A-03, 第3 3(2)ア).
@@ -466,10 +468,251 @@ pub fn must_change_message(state: LoginState) -> Option<String> {
     }
 }
 
-/// After a failed login: whether the account is now locked (failures in a row reached the
-/// limit, `LOCKOUT_AFTER_FAILURES`).
-pub fn locks_after(failures_in_a_row: i32) -> bool {
-    failures_in_a_row >= LOCKOUT_AFTER_FAILURES
+// Login throttling (A-03; docs/adr/0012-login-throttling.md). Failed logins slow further
+// attempts down, per account and per client address, instead of locking the account:
+// a lock after N failures let anyone lock any account, administrators included. The
+// node keeps the counters; everything below is decided here, with `now` passed in.
+
+/// Failures of one account that cost no wait (typing mistakes). R: A-03
+pub const ACCOUNT_FREE_FAILURES: u32 = 3;
+/// Failures from one client address that cost no wait. An office or a shelter often
+/// shares one address, so it gets more than one account does. R: A-03
+pub const ADDRESS_FREE_FAILURES: u32 = 10;
+/// An account's failures are forgotten a day after the last one.
+pub const ACCOUNT_FORGET_AFTER_HOURS: i64 = 24;
+/// An address's failures are forgotten an hour after the last one.
+pub const ADDRESS_FORGET_AFTER_MINUTES: i64 = 60;
+/// The default wait after the first failure beyond the free ones (then doubling).
+pub const DEFAULT_FIRST_DELAY_MS: i64 = 1_000;
+/// The default longest wait.
+pub const DEFAULT_MAX_DELAY_SECONDS: i64 = 900;
+/// The longest wait a node may configure: no longer than an address is remembered.
+pub const MAX_DELAY_LIMIT_SECONDS: i64 = ADDRESS_FORGET_AFTER_MINUTES * 60;
+/// Client addresses remembered per account: a login from one of them is not slowed by
+/// the account's own failures (only by its address's), so failures caused from
+/// elsewhere cannot keep the holder out of their usual terminal.
+pub const KNOWN_ADDRESSES: usize = 4;
+
+/// The one answer to every refused login, whether the ID is unknown, the password wrong,
+/// the account or the address throttled, or the account locked: neither IDs nor their
+/// state can be probed (same text, same gRPC code). R: A-03
+pub const LOGIN_REFUSED_MESSAGE: &str = "ユーザーIDまたはパスワードが正しくありません。誤りが続いたときは、しばらく待ってからやり直してください（急ぐときは管理者に解除を依頼してください）";
+
+/// Failed logins in a row of one account or one client address, and when the last was.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Failures {
+    pub count: u32,
+    pub last: Option<DateTime<Utc>>,
+}
+
+impl Failures {
+    /// After a correct password from an address: the attempt, counted before the
+    /// password was checked, is taken back (the address's other failures stay).
+    pub fn take_back_one(self) -> Failures {
+        Failures {
+            count: self.count.saturating_sub(1),
+            last: self.last,
+        }
+    }
+}
+
+/// How failures slow the next attempt down, for one kind of counter. R: A-03
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// Failures in a row that cost no wait.
+    pub free_failures: u32,
+    /// The wait after the first failure beyond the free ones.
+    pub first_delay: Duration,
+    /// The longest wait.
+    pub max_delay: Duration,
+    /// Failures are forgotten this long after the last one.
+    pub forget_after: Duration,
+}
+
+impl Backoff {
+    /// The wait after `failures` in a row: none up to `free_failures`, then
+    /// `first_delay`, doubling with each further failure, at most `max_delay`.
+    pub fn delay(&self, failures: u32) -> Duration {
+        if failures <= self.free_failures {
+            return Duration::zero();
+        }
+        let doublings = (failures - self.free_failures - 1).min(40);
+        let millis = self
+            .first_delay
+            .num_milliseconds()
+            .saturating_mul(1_i64 << doublings);
+        Duration::milliseconds(millis).min(self.max_delay)
+    }
+
+    /// The failures that still count at `now`: none once `forget_after` has passed since
+    /// the last one (or when its time is unknown).
+    pub fn current(&self, failures: Failures, now: DateTime<Utc>) -> u32 {
+        match failures.last {
+            Some(last) if now - last < self.forget_after => failures.count,
+            _ => 0,
+        }
+    }
+
+    /// The counter after one more failure at `now`.
+    pub fn after_failure(&self, failures: Failures, now: DateTime<Utc>) -> Failures {
+        Failures {
+            count: self.current(failures, now).saturating_add(1),
+            last: Some(now),
+        }
+    }
+
+    /// Until when the next attempt must wait (`None`: it may be made now). The wait runs
+    /// from the last failure.
+    pub fn throttled_until(&self, failures: Failures, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let last = failures.last?;
+        let until = last + self.delay(self.current(failures, now));
+        (until > now).then_some(until)
+    }
+}
+
+/// The back-off of accounts and of client addresses. R: A-03
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginThrottle {
+    pub account: Backoff,
+    pub address: Backoff,
+}
+
+impl LoginThrottle {
+    /// Both counters with the given first and longest wait (a node's configuration; tests
+    /// use short ones). The first wait must be positive and not above the longest, which
+    /// must not exceed `MAX_DELAY_LIMIT_SECONDS`.
+    pub fn new(first_delay: Duration, max_delay: Duration) -> Result<LoginThrottle, String> {
+        if first_delay <= Duration::zero() {
+            return Err("the first login back-off must be positive".into());
+        }
+        if max_delay < first_delay {
+            return Err("the longest login back-off must not be shorter than the first".into());
+        }
+        if max_delay > Duration::seconds(MAX_DELAY_LIMIT_SECONDS) {
+            return Err(format!(
+                "the longest login back-off must not exceed {MAX_DELAY_LIMIT_SECONDS} seconds"
+            ));
+        }
+        Ok(LoginThrottle {
+            account: Backoff {
+                free_failures: ACCOUNT_FREE_FAILURES,
+                first_delay,
+                max_delay,
+                forget_after: Duration::hours(ACCOUNT_FORGET_AFTER_HOURS),
+            },
+            address: Backoff {
+                free_failures: ADDRESS_FREE_FAILURES,
+                first_delay,
+                max_delay,
+                forget_after: Duration::minutes(ADDRESS_FORGET_AFTER_MINUTES),
+            },
+        })
+    }
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle::new(
+            Duration::milliseconds(DEFAULT_FIRST_DELAY_MS),
+            Duration::seconds(DEFAULT_MAX_DELAY_SECONDS),
+        )
+        .expect("the default back-off is valid")
+    }
+}
+
+/// Whether a login attempt may have its password checked. Every refusal is answered the
+/// same way (`LOGIN_REFUSED_MESSAGE`); the variants are for the node's own log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Open,
+    /// Too many failures from the client's address lately, whatever the IDs.
+    AddressThrottled {
+        until: DateTime<Utc>,
+    },
+    /// Too many failures of the account lately, from an address it is not known at.
+    AccountThrottled {
+        until: DateTime<Utc>,
+    },
+    /// Locked (only accounts locked before throttling replaced the lockout) until an
+    /// administrator unlocks it or the node's operator recovers it.
+    Locked,
+}
+
+impl Gate {
+    pub fn is_open(self) -> bool {
+        self == Gate::Open
+    }
+}
+
+/// The first check of every attempt, before the account is looked up (so it tells
+/// nothing about the ID and costs no hashing). R: A-03
+pub fn address_gate(throttle: &LoginThrottle, address: Failures, now: DateTime<Utc>) -> Gate {
+    match throttle.address.throttled_until(address, now) {
+        Some(until) => Gate::AddressThrottled { until },
+        None => Gate::Open,
+    }
+}
+
+/// The second check, for an existing account: locked, or throttled by its own failures
+/// unless `known_address` (the client's address is one the account logged in from
+/// before, `remember_address`). R: A-03
+///
+/// Counting (the node's part): an attempt that passes the address gate counts as one
+/// failure of its address, and one that passes this gate as one of its account, before
+/// the password is checked, so attempts made at once cannot slip through together. A
+/// correct password then resets the account's failures and takes the address's one back
+/// (`Failures::take_back_one`). An attempt refused by a gate does not count for that
+/// gate's own counter: hammering does not lengthen the wait.
+pub fn account_gate(
+    throttle: &LoginThrottle,
+    locked: bool,
+    account: Failures,
+    known_address: bool,
+    now: DateTime<Utc>,
+) -> Gate {
+    if locked {
+        return Gate::Locked;
+    }
+    if known_address {
+        return Gate::Open;
+    }
+    match throttle.account.throttled_until(account, now) {
+        Some(until) => Gate::AccountThrottled { until },
+        None => Gate::Open,
+    }
+}
+
+/// The key a client address is counted and remembered under: an IPv4 address as is
+/// (also when written as IPv4-mapped IPv6); an IPv6 address by its /64 network, since
+/// one subscriber usually holds a whole /64.
+pub fn address_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let network = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("{network}/64")
+        }
+    }
+}
+
+/// The known addresses after a successful login from `key`: it comes first, earlier
+/// ones follow without repeats, at most `KNOWN_ADDRESSES`.
+pub fn remember_address(known: &[String], key: &str) -> Vec<String> {
+    std::iter::once(key.to_string())
+        .chain(known.iter().filter(|k| k.as_str() != key).cloned())
+        .take(KNOWN_ADDRESSES)
+        .collect()
+}
+
+/// Whether an administrator's unlock has anything to clear: a lock, or account failures
+/// not yet forgotten (`ACCOUNT_FORGET_AFTER_HOURS`). R: A-03
+pub fn needs_unlock(locked: bool, account: Failures, now: DateTime<Utc>) -> bool {
+    locked
+        || (account.count > 0
+            && account
+                .last
+                .is_some_and(|last| now - last < Duration::hours(ACCOUNT_FORGET_AFTER_HOURS)))
 }
 
 /// A-01 register entry as typed by the administrator (表3-5).
@@ -917,12 +1160,235 @@ mod tests {
         );
     }
 
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, 0).unwrap() + Duration::seconds(seconds)
+    }
+
+    fn failed(count: u32, last: DateTime<Utc>) -> Failures {
+        Failures {
+            count,
+            last: Some(last),
+        }
+    }
+
     #[test]
-    fn accounts_lock_at_the_fifth_failure_in_a_row() {
-        assert!(!locks_after(0));
-        assert!(!locks_after(4));
-        assert!(locks_after(5));
-        assert!(locks_after(6));
+    fn the_wait_is_free_then_doubles_up_to_the_longest() {
+        let account = LoginThrottle::default().account;
+        let waits: Vec<i64> = (0..=16).map(|n| account.delay(n).num_seconds()).collect();
+        assert_eq!(
+            waits,
+            [
+                0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900
+            ]
+        );
+        assert_eq!(account.delay(u32::MAX), Duration::seconds(900));
+        let address = LoginThrottle::default().address;
+        assert_eq!(address.delay(ADDRESS_FREE_FAILURES), Duration::zero());
+        assert_eq!(
+            address.delay(ADDRESS_FREE_FAILURES + 1),
+            Duration::seconds(1)
+        );
+        let short = LoginThrottle::new(Duration::milliseconds(200), Duration::seconds(1)).unwrap();
+        assert_eq!(short.account.delay(4), Duration::milliseconds(200));
+        assert_eq!(short.account.delay(6), Duration::milliseconds(800));
+        assert_eq!(short.account.delay(7), Duration::seconds(1));
+    }
+
+    #[test]
+    fn failures_are_forgotten_after_a_quiet_period() {
+        let throttle = LoginThrottle::default();
+        let (account, address) = (throttle.account, throttle.address);
+        let day = ACCOUNT_FORGET_AFTER_HOURS * 3600;
+        assert_eq!(account.current(failed(7, at(0)), at(day - 1)), 7);
+        assert_eq!(account.current(failed(7, at(0)), at(day)), 0);
+        let hour = ADDRESS_FORGET_AFTER_MINUTES * 60;
+        assert_eq!(address.current(failed(12, at(0)), at(hour - 1)), 12);
+        assert_eq!(address.current(failed(12, at(0)), at(hour)), 0);
+        // A count without a time (rows from before throttling) counts for nothing.
+        let legacy = Failures {
+            count: 4,
+            last: None,
+        };
+        assert_eq!(account.current(legacy, at(0)), 0);
+        assert_eq!(account.throttled_until(legacy, at(0)), None);
+    }
+
+    #[test]
+    fn a_failure_adds_one_or_starts_again_after_forgetting() {
+        let account = LoginThrottle::default().account;
+        assert_eq!(
+            account.after_failure(Failures::default(), at(5)),
+            failed(1, at(5))
+        );
+        assert_eq!(
+            account.after_failure(failed(3, at(0)), at(5)),
+            failed(4, at(5))
+        );
+        let day = ACCOUNT_FORGET_AFTER_HOURS * 3600;
+        assert_eq!(
+            account.after_failure(failed(9, at(0)), at(day)),
+            failed(1, at(day))
+        );
+        assert_eq!(
+            account.after_failure(failed(u32::MAX, at(0)), at(1)).count,
+            u32::MAX
+        );
+    }
+
+    #[test]
+    fn the_wait_runs_from_the_last_failure() {
+        let account = LoginThrottle::default().account;
+        assert_eq!(account.throttled_until(Failures::default(), at(0)), None);
+        assert_eq!(account.throttled_until(failed(3, at(0)), at(0)), None);
+        // The 5th failure in a row: 2 seconds.
+        assert_eq!(
+            account.throttled_until(failed(5, at(0)), at(0)),
+            Some(at(2))
+        );
+        assert_eq!(
+            account.throttled_until(failed(5, at(0)), at(1)),
+            Some(at(2))
+        );
+        assert_eq!(account.throttled_until(failed(5, at(0)), at(2)), None);
+        assert_eq!(
+            account.throttled_until(failed(50, at(0)), at(899)),
+            Some(at(900))
+        );
+        assert_eq!(account.throttled_until(failed(50, at(0)), at(900)), None);
+    }
+
+    #[test]
+    fn the_configured_waits_are_checked() {
+        let ms = Duration::milliseconds;
+        assert!(LoginThrottle::new(ms(1), ms(1)).is_ok());
+        assert!(LoginThrottle::new(ms(0), ms(10)).is_err());
+        assert!(LoginThrottle::new(ms(500), ms(100)).is_err());
+        assert!(LoginThrottle::new(ms(500), Duration::seconds(MAX_DELAY_LIMIT_SECONDS)).is_ok());
+        assert!(
+            LoginThrottle::new(ms(500), Duration::seconds(MAX_DELAY_LIMIT_SECONDS + 1)).is_err()
+        );
+        let default = LoginThrottle::default();
+        assert_eq!(default.account.free_failures, ACCOUNT_FREE_FAILURES);
+        assert_eq!(default.address.free_failures, ADDRESS_FREE_FAILURES);
+        assert!(default.address.forget_after >= default.address.max_delay);
+        assert!(default.account.forget_after >= default.account.max_delay);
+    }
+
+    #[test]
+    fn the_address_gate_depends_only_on_the_address() {
+        let throttle = LoginThrottle::default();
+        let free = failed(ADDRESS_FREE_FAILURES, at(0));
+        assert_eq!(address_gate(&throttle, free, at(0)), Gate::Open);
+        let over = failed(ADDRESS_FREE_FAILURES + 2, at(0));
+        assert_eq!(
+            address_gate(&throttle, over, at(1)),
+            Gate::AddressThrottled { until: at(2) }
+        );
+        assert!(address_gate(&throttle, over, at(2)).is_open());
+    }
+
+    #[test]
+    fn the_account_gate_locks_throttles_and_lets_known_addresses_through() {
+        let throttle = LoginThrottle::default();
+        let hammered = failed(40, at(0));
+        assert_eq!(
+            account_gate(&throttle, false, hammered, false, at(10)),
+            Gate::AccountThrottled { until: at(900) }
+        );
+        // The holder's usual address is not slowed by failures caused elsewhere.
+        assert_eq!(
+            account_gate(&throttle, false, hammered, true, at(10)),
+            Gate::Open
+        );
+        // A lock (from before throttling) holds everywhere until it is lifted.
+        for known in [false, true] {
+            assert_eq!(
+                account_gate(&throttle, true, Failures::default(), known, at(0)),
+                Gate::Locked
+            );
+        }
+        assert_eq!(
+            account_gate(
+                &throttle,
+                false,
+                failed(ACCOUNT_FREE_FAILURES, at(0)),
+                false,
+                at(0)
+            ),
+            Gate::Open
+        );
+        assert!(account_gate(&throttle, false, hammered, false, at(900)).is_open());
+    }
+
+    #[test]
+    fn a_correct_password_takes_the_addresss_attempt_back() {
+        assert_eq!(failed(4, at(3)).take_back_one(), failed(3, at(3)));
+        assert_eq!(Failures::default().take_back_one(), Failures::default());
+    }
+
+    #[test]
+    fn an_attacker_elsewhere_gets_few_guesses_and_never_keeps_the_holder_out() {
+        // The attacker tries whenever the account lets them, for a day, from addresses
+        // the account is not known at; the holder logs in from their usual terminal.
+        let throttle = LoginThrottle::default();
+        let mut account = Failures::default();
+        let mut guesses = 0;
+        let mut now = at(0);
+        let end = at(24 * 3600);
+        while now < end {
+            match account_gate(&throttle, false, account, false, now) {
+                Gate::Open => {
+                    account = throttle.account.after_failure(account, now);
+                    guesses += 1;
+                }
+                Gate::AccountThrottled { until } => now = until,
+                other => panic!("{other:?}"),
+            }
+            assert!(account_gate(&throttle, false, account, true, now).is_open());
+        }
+        assert!((90..=120).contains(&guesses), "{guesses} guesses a day");
+    }
+
+    #[test]
+    fn addresses_are_counted_per_ipv4_host_and_per_ipv6_64() {
+        let key = |text: &str| address_key(text.parse().unwrap());
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+        assert_ne!(key("127.0.0.1"), key("127.0.0.2"));
+    }
+
+    #[test]
+    fn known_addresses_keep_the_latest_few_without_repeats() {
+        let known = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(remember_address(&[], "10.0.0.1"), known(&["10.0.0.1"]));
+        assert_eq!(
+            remember_address(&known(&["10.0.0.1", "10.0.0.2"]), "10.0.0.2"),
+            known(&["10.0.0.2", "10.0.0.1"])
+        );
+        let full = known(&["a", "b", "c", "d"]);
+        assert_eq!(remember_address(&full, "e"), known(&["e", "a", "b", "c"]));
+        assert_eq!(remember_address(&full, "c"), known(&["c", "a", "b", "d"]));
+        assert_eq!(remember_address(&full, "e").len(), KNOWN_ADDRESSES);
+    }
+
+    #[test]
+    fn unlocking_needs_a_lock_or_failures_not_yet_forgotten() {
+        assert!(!needs_unlock(false, Failures::default(), at(0)));
+        assert!(needs_unlock(true, Failures::default(), at(0)));
+        assert!(needs_unlock(false, failed(1, at(0)), at(60)));
+        let day = ACCOUNT_FORGET_AFTER_HOURS * 3600;
+        assert!(!needs_unlock(false, failed(30, at(0)), at(day)));
+    }
+
+    #[test]
+    fn every_refusal_reads_the_same_and_gives_nothing_away() {
+        let message = LOGIN_REFUSED_MESSAGE;
+        assert!(message.contains("ユーザーIDまたはパスワード"));
+        assert!(message.contains("しばらく待って"));
+        assert!(!message.contains("ロック"));
     }
 
     fn good() -> AccountDraft {

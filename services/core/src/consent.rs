@@ -4,8 +4,12 @@
 //! (第4 1(3)コ): family/cohabitants every field; acquaintances only other identifying
 //! information and the injury flag (and the name, which an inquirer names anyway);
 //! others nothing. The Form 1 answers ⑫ (family), ⑬ (acquaintances) and ⑭ (others)
-//! set whole columns; per-field choices (the check boxes of figure 4-1, or a remark
-//! restricting one field) override single cells.
+//! set whole columns, each its own: ⑭ never widens ⑬ (a field open to others but not
+//! to acquaintances is the figure 4-1 inconsistency, warned about for re-confirmation,
+//! E-09). Per-field choices (the check boxes of figure 4-1, or a remark restricting one
+//! field) override single cells. On Form 2 the bereaved answer ⑪ for others, family and
+//! acquaintances are answered in principle, and the bereaved may restrict single items
+//! (様式第2号 注4, 第5 4(3)ア ※): [`resolve_deceased`].
 
 use std::collections::BTreeMap;
 
@@ -77,6 +81,17 @@ impl ConsentField {
             ConsentField::InjuryState => "負傷又は疾病の状況",
             ConsentField::Location => "現在の居所",
             ConsentField::Contact => "連絡先その他必要情報",
+        }
+    }
+
+    /// The label on Form 2, where three rows mean something else: 死亡, the death
+    /// details and where the body is.
+    pub fn deceased_label_ja(self) -> &'static str {
+        match self {
+            ConsentField::InjuryFlag => "死亡",
+            ConsentField::InjuryState => "死亡の日時、場所及び状況",
+            ConsentField::Location => "遺体が安置されている場所",
+            other => other.label_ja(),
         }
     }
 
@@ -246,7 +261,9 @@ pub struct FieldChoice {
     pub others: Option<bool>,
 }
 
-/// The consent part of a Form 1 entry as the clerk gave it.
+/// The consent part of an entry as the clerk gave it: on Form 1 ⑫–⑭ and per-field
+/// choices; on Form 2 only `fields`, the bereaved's restrictions of single items (their
+/// answer ⑪ is `BereavedDraft::consent`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentDraft {
@@ -262,7 +279,8 @@ pub struct ConsentDraft {
     /// E-07: the person's wishes could not be confirmed (意思確認不可).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_confirmable: bool,
-    /// Per-field choices, keyed by field (`contact`, `location`, ...).
+    /// Per-field choices, keyed by field (`contact`, `location`, ...). On Form 2 they
+    /// may only restrict (`false`), or repeat what ⑪ already allows.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, FieldChoice>,
 }
@@ -313,12 +331,12 @@ pub fn resolve(
         ));
     }
 
+    // ⑫ and ⑬ answer for their own columns; ⑭ for "others" only (R: E-08). Agreeing to
+    // answers to anyone does not make acquaintances get more than ⑬ says: where they
+    // differ, the figure 4-1 warning below asks for re-confirmation (E-09).
     let mut matrix = ConsentMatrix::table_4_3();
     if others == Agreement::Agree {
-        // Someone who agrees to answers to anyone is taken to agree to answers to
-        // family and acquaintances too, unless ⑫/⑬ say otherwise.
         matrix.others = FieldSet::all();
-        matrix.acquaintance = FieldSet::all();
     }
     if draft.family == Some(false) {
         matrix.family = FieldSet::none();
@@ -326,14 +344,43 @@ pub fn resolve(
     if draft.acquaintance == Some(false) {
         matrix.acquaintance = FieldSet::none();
     }
+    apply_choices(&mut matrix, &draft.fields, None, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ResolvedConsent {
+        matrix,
+        others,
+        not_confirmable,
+        warnings: figure_4_1_warnings(&matrix, Whom::Person),
+    })
+}
 
-    for (key, choice) in &draft.fields {
+/// Who gave the consent, for the re-confirmation warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whom {
+    /// The person (Form 1).
+    Person,
+    /// The bereaved (Form 2).
+    Bereaved,
+}
+
+/// Sets the cells the per-field choices name. With `ceiling` (Form 2), a `true` must
+/// already be allowed by it: the choices may restrict, never widen.
+fn apply_choices(
+    matrix: &mut ConsentMatrix,
+    choices: &BTreeMap<String, FieldChoice>,
+    ceiling: Option<ConsentMatrix>,
+    errors: &mut Vec<FieldError>,
+) {
+    for (key, choice) in choices {
         let Some(field) = ConsentField::from_key(key) else {
             let keys: Vec<_> = ConsentField::ALL.iter().map(|f| f.key()).collect();
+            let shown = crate::entry::text::printable(key);
             errors.push(FieldError::new(
-                &format!("consent.fields.{key}"),
+                &format!("consent.fields.{shown}"),
                 format!(
-                    "項目名「{key}」はありません（使用できる項目: {}）",
+                    "項目名「{shown}」はありません（使用できる項目: {}）",
                     keys.join(", ")
                 ),
             ));
@@ -344,38 +391,66 @@ pub fn resolve(
             (Audience::Acquaintance, choice.acquaintance),
             (Audience::Others, choice.others),
         ] {
-            if let Some(allowed) = value {
-                matrix.column_mut(audience).set(field, allowed);
+            let Some(allowed) = value else { continue };
+            if let Some(ceiling) = ceiling
+                && allowed
+                && !ceiling.allows(audience, field)
+            {
+                errors.push(FieldError::new(
+                    &format!("consent.fields.{key}"),
+                    format!(
+                        "遺族が⑪で{}への回答に同意していないため、「{}」だけを回答することはできません。様式第2号で項目ごとに入力できるのは回答の限定（false）です",
+                        audience_label(audience),
+                        field.deceased_label_ja()
+                    ),
+                ));
+                continue;
             }
+            matrix.column_mut(audience).set(field, allowed);
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+}
 
-    let warnings = matrix
+fn audience_label(audience: Audience) -> &'static str {
+    match audience {
+        Audience::Family => "親族・同居者",
+        Audience::Acquaintance => "知人",
+        Audience::Others => "親族・同居者・知人以外",
+    }
+}
+
+/// Figure 4-1: one warning per field open to others but not to family or
+/// acquaintances, naming who is missing, asking to re-confirm. R: E-09.
+fn figure_4_1_warnings(matrix: &ConsentMatrix, whom: Whom) -> Vec<FieldWarning> {
+    matrix
         .inconsistent_fields()
         .into_iter()
         .map(|field| {
+            let missing = match (
+                matrix.family.contains(field),
+                matrix.acquaintance.contains(field),
+            ) {
+                (false, false) => "親族・同居者及び知人",
+                (false, true) => "親族・同居者",
+                _ => "知人",
+            };
+            let (label, who) = match whom {
+                Whom::Person => (field.label_ja(), "本人"),
+                Whom::Bereaved => (field.deceased_label_ja(), "遺族"),
+            };
             FieldError::new(
                 &format!("consent.fields.{}", field.key()),
                 format!(
-                    "「{}」は親族・同居者・知人以外への回答に同意していますが、親族・同居者または知人への回答には同意していません。本人に再確認してください",
-                    field.label_ja()
+                    "「{label}」は親族・同居者・知人以外への回答に同意していますが、{missing}への回答には同意していません。同意の有無を{who}に再確認してください（図4-1）"
                 ),
             )
         })
-        .collect();
-    Ok(ResolvedConsent {
-        matrix,
-        others,
-        not_confirmable,
-        warnings,
-    })
+        .collect()
 }
 
-/// The matrix of a deceased person (Form 2): the bereaved decide for "others" (⑪);
-/// family and acquaintances are answered everything (public interest, 第5 4(3)イ).
+/// The matrix of a deceased person (Form 2) before any restriction: the bereaved decide
+/// for "others" (⑪); family and acquaintances are answered every item (注1
+/// 「原則として親族・同居者・知人からの照会があれば回答する」).
 pub fn deceased_matrix(others: Agreement) -> ConsentMatrix {
     ConsentMatrix {
         family: FieldSet::all(),
@@ -386,6 +461,40 @@ pub fn deceased_matrix(others: Agreement) -> ConsentMatrix {
             FieldSet::none()
         },
     }
+}
+
+/// Resolves a deceased person's consent (Form 2). R: E-07, E-08, E-09.
+///
+/// `others` is the bereaved's answer ⑪; `fields` their restrictions of single items
+/// (様式第2号 注4 「回答情報の限定を希望する場合は備考欄に御記入願います」; 第5 4(3)ア ※
+/// 「…備考欄等で、特定の情報について回答に同意しない旨が意思表示されている場合等については、
+/// 当該情報については回答することはできない」), for any audience. A `true` may only repeat
+/// what ⑪ allows. When nobody could be asked (`not_confirmable`, E-07) nobody restricted
+/// anything, so restrictions are refused.
+pub fn resolve_deceased(
+    others: Agreement,
+    not_confirmable: bool,
+    fields: &BTreeMap<String, FieldChoice>,
+) -> Result<ResolvedConsent, Vec<FieldError>> {
+    let base = deceased_matrix(others);
+    if not_confirmable && !fields.is_empty() {
+        return Err(vec![FieldError::new(
+            "consent.fields",
+            "遺族の意思を確認できない（意思確認不可）場合は、項目ごとの回答の限定は入力できません。遺族に確認できたら同意回答者を入力してください",
+        )]);
+    }
+    let mut matrix = base;
+    let mut errors = Vec::new();
+    apply_choices(&mut matrix, fields, Some(base), &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ResolvedConsent {
+        matrix,
+        others,
+        not_confirmable,
+        warnings: figure_4_1_warnings(&matrix, Whom::Bereaved),
+    })
 }
 
 #[cfg(test)]
@@ -431,27 +540,74 @@ mod tests {
         assert_eq!(m.acquaintance, FieldSet::none());
     }
 
+    /// ⑭ answers for "others" only. Figure 4-1 (「親族・同居者・知人以外の者からの照会に
+    /// 対する回答又は公表に同意しているにもかかわらず、親族・同居者及び知人からの照会に対する
+    /// 回答に同意していない等の場合は…同意の有無について本人に再度確認し」) asks for a warning
+    /// and re-confirmation, not for ⑬ to be widened. R: E-08, E-09.
     #[test]
-    fn agreement_for_others_opens_everything_without_warning() {
+    fn agreement_for_others_never_widens_acquaintances() {
         let d = ConsentDraft {
             others: "同意する".into(),
             ..draft()
         };
         let r = resolve(&d, "").unwrap();
         assert_eq!(r.matrix.others, FieldSet::all());
+        assert_eq!(r.matrix.family, FieldSet::all());
+        assert_eq!(
+            r.matrix.acquaintance,
+            ConsentMatrix::table_4_3().acquaintance,
+            "⑬ stays as recorded"
+        );
+        let warned: Vec<_> = r.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(warned.len(), 8, "{warned:?}");
+        assert!(warned.contains(&"consent.fields.contact"));
+        assert!(
+            r.warnings[0]
+                .message
+                .contains("知人への回答には同意していません")
+        );
+
+        // Re-confirmed: the person also wants acquaintances told everything.
+        let d = ConsentDraft {
+            others: "同意する".into(),
+            fields: ConsentField::ALL
+                .iter()
+                .map(|f| {
+                    let choice = FieldChoice {
+                        acquaintance: Some(true),
+                        ..FieldChoice::default()
+                    };
+                    (f.key().to_string(), choice)
+                })
+                .collect(),
+            ..draft()
+        };
+        let r = resolve(&d, "").unwrap();
+        assert_eq!(r.matrix.acquaintance, FieldSet::all());
         assert!(r.warnings.is_empty());
     }
 
     #[test]
     fn figure_4_1_inconsistency_warns_per_field() {
-        // Others agreed, but location and contact refused to family: figure 4-1.
-        let mut fields = BTreeMap::new();
+        // Figure 4-1 as drawn: every box ticked for every audience, but 現在の居所 and
+        // 連絡先その他必要情報 not for family and acquaintances.
+        let mut fields: BTreeMap<String, FieldChoice> = ConsentField::ALL
+            .iter()
+            .map(|f| {
+                let choice = FieldChoice {
+                    acquaintance: Some(true),
+                    ..Default::default()
+                };
+                (f.key().to_string(), choice)
+            })
+            .collect();
         for key in ["location", "contact"] {
             fields.insert(
                 key.to_string(),
                 FieldChoice {
                     family: Some(false),
-                    ..Default::default()
+                    acquaintance: Some(false),
+                    others: None,
                 },
             );
         }
@@ -467,6 +623,13 @@ mod tests {
             ["consent.fields.location", "consent.fields.contact"]
         );
         assert!(r.warnings[0].message.contains("再確認"));
+        assert!(
+            r.warnings[0]
+                .message
+                .contains("親族・同居者及び知人への回答には同意していません"),
+            "{}",
+            r.warnings[0].message
+        );
     }
 
     #[test]
@@ -503,6 +666,43 @@ mod tests {
         let json = serde_json::to_string(&m).unwrap();
         assert!(json.contains("\"acquaintance\":[\"name\",\"identifying_info\",\"injury_flag\"]"));
         assert_eq!(serde_json::from_str::<ConsentMatrix>(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn the_bereaved_restrict_single_items_and_never_widen() {
+        let restrict = |family, acquaintance, others| FieldChoice {
+            family,
+            acquaintance,
+            others,
+        };
+        let fields = BTreeMap::from([
+            ("location".to_string(), restrict(Some(false), None, None)),
+            ("contact".to_string(), restrict(None, None, Some(false))),
+        ]);
+        let r = resolve_deceased(Agreement::Agree, false, &fields).unwrap();
+        assert!(!r.matrix.allows(Audience::Family, ConsentField::Location));
+        assert!(
+            r.matrix
+                .allows(Audience::Acquaintance, ConsentField::Location)
+        );
+        assert!(!r.matrix.allows(Audience::Others, ConsentField::Contact));
+        // The body's place is open to others but not to family: figure 4-1, for the
+        // bereaved to re-confirm.
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].field, "consent.fields.location");
+        assert!(r.warnings[0].message.contains("遺体が安置されている場所"));
+        assert!(r.warnings[0].message.contains("遺族に再確認"));
+
+        // `true` that only repeats ⑪ is fine; `true` beyond it is refused.
+        let same = BTreeMap::from([("contact".to_string(), restrict(Some(true), None, None))]);
+        assert!(resolve_deceased(Agreement::Disagree, false, &same).is_ok());
+        let wider = BTreeMap::from([("contact".to_string(), restrict(None, None, Some(true)))]);
+        let errors = resolve_deceased(Agreement::Disagree, false, &wider).unwrap_err();
+        assert_eq!(errors[0].field, "consent.fields.contact");
+        // Nobody to restrict anything when the bereaved could not be asked.
+        let errors = resolve_deceased(Agreement::Unknown, true, &fields).unwrap_err();
+        assert_eq!(errors[0].field, "consent.fields");
+        assert!(resolve_deceased(Agreement::Unknown, true, &BTreeMap::new()).is_ok());
     }
 
     #[test]

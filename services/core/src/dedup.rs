@@ -63,14 +63,22 @@ impl fmt::Display for DedupMode {
 const SEP: char = '\u{1f}';
 
 /// Whether the address is known down to its lot (D-01): a foreign address, or a
-/// Japanese one with prefecture, municipality and lot filled in.
+/// Japanese one whose text, read as the canonical key reads it (the parts joined and
+/// split again), names a prefecture, a municipality and a lot number after the town.
+/// Which field holds the lot does not matter: `2丁目` typed into 地番 is a street
+/// without a lot (unknown), `霞が関2丁目1番2号` typed into 町丁字 has its lot (known).
+/// Both modes ask this: a strict comparison of raw strings must not remove a record
+/// on partial information either. R: D-01, D-03, N-04.
 fn address_known(address: &AddressDraft) -> bool {
     if !address.foreign.trim().is_empty() {
         return true;
     }
-    [&address.prefecture, &address.municipality, &address.lot]
-        .iter()
-        .all(|part| !part.trim().is_empty())
+    canon::address_lot_known(
+        &address.prefecture,
+        &address.municipality,
+        &address.town,
+        &address.lot,
+    )
 }
 
 fn address_canonical(address: &AddressDraft) -> String {
@@ -474,14 +482,89 @@ mod tests {
         let full = entry(&full);
         assert_eq!(four_info_key(&partial, DedupMode::Canonical), None);
         assert!(four_info_key(&full, DedupMode::Canonical).is_some());
-        // Even written into the lot field, the street without a lot number differs.
+        // Even written into the lot field, the street without a lot number is unknown.
         let mut short = evacuee();
         short.address.town = "霞ヶ関".into();
         short.address.lot = "2丁目".into();
-        assert_ne!(
-            four_info_key(&entry(&short), DedupMode::Canonical),
-            four_info_key(&full, DedupMode::Canonical)
+        assert_eq!(four_info_key(&entry(&short), DedupMode::Canonical), None);
+    }
+
+    // Guideline 第4 4(2) 同一人物であることの判断: 「4 情報が全て判明しており、かつ、完全に
+    // 一致している場合については、同一人物であると判断する。ただし、4 情報の一部が判明して
+    // いない場合や、…その全てが完全に一致しない場合については、当該安否情報の入力担当者に
+    // 連絡を取り、誤入力や入力漏れ等が確認されたときのみ、同一人物であると判断する。」
+    // 表4-7 (例): 「住所については、地番まで含めた全ての情報について完全に一致している者
+    // のみを同一人物として判断する。」 — 霞ヶ関2丁目 and 霞ヶ関2丁目1番2号 are not one
+    // person. Whether the 地番 is known is read from the address, not from the field.
+
+    #[test]
+    fn given_a_street_typed_into_the_lot_field_when_keyed_then_it_is_not_a_known_lot() {
+        // Given two records of the same name, birth date and sex whose address is
+        // 霞ヶ関 with 2丁目 typed into 地番 and no lot number,
+        let mut first = evacuee();
+        first.address.town = "霞ヶ関".into();
+        first.address.lot = "2丁目".into();
+        let mut second = first.clone();
+        second.written_at = "2026-11-21 10:00".into();
+        // when their 4-information keys are computed, in either mode,
+        for mode in [DedupMode::Canonical, DedupMode::Strict] {
+            // then neither has one: the 地番 is not known, nothing is removed.
+            assert_eq!(four_info_key(&entry(&first), mode), None, "{mode}");
+            assert_eq!(four_info_key(&entry(&second), mode), None, "{mode}");
+        }
+        // The same with kanji numerals, 丁 without 目, or a building after the street.
+        for lot in ["二丁目", "2丁", "２丁目　霞ビル"] {
+            let mut draft = evacuee();
+            draft.address.town = "霞ヶ関".into();
+            draft.address.lot = lot.into();
+            assert_eq!(
+                four_info_key(&entry(&draft), DedupMode::Canonical),
+                None,
+                "{lot}"
+            );
+        }
+    }
+
+    #[test]
+    fn given_the_whole_address_in_the_town_field_when_keyed_then_it_is_the_split_one() {
+        // Given one record with the whole address typed into 町丁字 and 地番 empty, and
+        // one with the same address split as the guideline's rule asks (第4 4(3)②:
+        // 町丁字欄に「〇丁目」、地番欄に「〇番〇号」),
+        let mut whole = evacuee();
+        whole.address.town = "霞が関2丁目1番2号".into();
+        whole.address.lot = String::new();
+        let mut split = evacuee();
+        split.address.town = "霞が関2丁目".into();
+        split.address.lot = "1-2".into();
+        // when their canonical 4-information keys are computed,
+        let whole = four_info_key(&entry(&whole), DedupMode::Canonical);
+        let split = four_info_key(&entry(&split), DedupMode::Canonical);
+        // then both are known and equal: the same person.
+        assert!(whole.is_some());
+        assert_eq!(whole, split);
+    }
+
+    #[test]
+    fn given_issue_13_notations_when_keyed_then_one_person() {
+        // R: D-03, N-03. 大字 written on one side only, and 丁目 written as 丁.
+        let key = |town: &str, lot: &str| {
+            let mut draft = evacuee();
+            draft.address.prefecture = "大阪府".into();
+            draft.address.municipality = "堺市堺区".into();
+            draft.address.town = town.into();
+            draft.address.lot = lot.into();
+            four_info_key(&entry(&draft), DedupMode::Canonical)
+        };
+        assert!(key("南花田口町2丁目", "3番10号").is_some());
+        assert_eq!(
+            key("南花田口町２丁３－１０", ""),
+            key("南花田口町2丁目", "3番10号")
         );
+        assert_eq!(
+            key("大字南花田口町2丁目", "3-10"),
+            key("南花田口町2丁目", "3番10号")
+        );
+        assert_eq!(key("南花田口町", "2丁"), None);
     }
 
     #[test]

@@ -47,6 +47,10 @@ impl fmt::Display for Actor {
 pub enum Payload {
     IncidentCreated {
         incident: Incident,
+        /// A drill this node made for its own practice: its events are never reported
+        /// upward (T-06, `incident::decide_create`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        local: bool,
     },
     EntryRecorded {
         record_id: RecordId,
@@ -94,9 +98,17 @@ pub enum Payload {
         account: AccountId,
         failures: i32,
     },
-    /// Unlocked by an administrator.
+    /// Unlocked by an administrator: any lock and the login back-off cleared.
     AccountUnlocked {
         account: AccountId,
+    },
+    /// The node's operator restored an administrator from the node's host
+    /// (`anpi-node recover-admin`, A-01, A-03): lock and back-off cleared and a new
+    /// one-time password set; `created`: the ID was issued as a new administrator (its
+    /// `AccountCreated` comes just before).
+    AdministratorRecovered {
+        account: AccountId,
+        created: bool,
     },
     /// (National) an order to disable `account` at `jurisdiction`'s node,
     /// sent over NATS as `order_id`.
@@ -273,6 +285,7 @@ impl Payload {
             Payload::PasswordSet { .. } => "PasswordSet",
             Payload::AccountLocked { .. } => "AccountLocked",
             Payload::AccountUnlocked { .. } => "AccountUnlocked",
+            Payload::AdministratorRecovered { .. } => "AdministratorRecovered",
             Payload::AccountRevocationOrdered { .. } => "AccountRevocationOrdered",
             Payload::AccountRevoked { .. } => "AccountRevoked",
             Payload::NodeKeyCreated { .. } => "NodeKeyCreated",

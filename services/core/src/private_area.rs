@@ -204,44 +204,65 @@ pub fn decide_delete(state: Option<&RecordState>, reason: &str) -> Result<String
     Ok(reason.to_string())
 }
 
+/// What every supersede refusal about the old record says: an unknown ID, a deleted
+/// record and a record of another incident are refused alike, so the refusal does not
+/// tell whether an ID exists (found by a hostile test: different errors let a clerk
+/// probe which IDs exist).
+pub const SUPERSEDE_UNAVAILABLE: &str = "置き換える安否情報が見つからないか、既に削除されているか、別の事案のものです。この事案の有効な安否情報のIDを指定してください";
+
 /// Checks that `old` may be replaced by `new` (E-10, E-11) and returns the reason
 /// recorded with the old record's deletion. A death conversion — an evacuee or
 /// injured person who died — is a Form 2 entry replacing a Form 1 record.
+///
+/// A supersede deletes the old record, so the node asks for the delete right first
+/// here the new entry must be of the same person: the 4 information known and
+/// equal in their canonical forms (D-01), or — when they differ or are not all known
+/// (newly known 4 information, corrected errors: 第4 3(4)ア) — the operator's explicit
+/// confirmation (`confirmed_same_person`), which the reason records. Found by a
+/// hostile test: a clerk replaced another person's record and so deleted it.
 pub fn decide_supersede(
     old: Option<&RecordState>,
     new: &Entry,
     incident: IncidentId,
+    confirmed_same_person: bool,
 ) -> Result<String, FieldError> {
     let field = "supersedes";
-    let old = old.ok_or_else(|| {
-        FieldError::new(
-            field,
-            "置き換える安否情報が見つかりません。IDを確認してください",
-        )
-    })?;
-    if let Some(deletion) = &old.deletion {
+    let old = old
+        .filter(|old| old.deletion.is_none() && old.incident == incident)
+        .ok_or_else(|| FieldError::new(field, SUPERSEDE_UNAVAILABLE))?;
+    let same = same_person(&old.entry, new);
+    if !same && !confirmed_same_person {
         return Err(FieldError::new(
-            field,
-            format!(
-                "置き換える安否情報は既に削除されています（理由: {}）",
-                deletion.reason
-            ),
+            "confirm_same_person",
+            "置き換える安否情報と新しい記入の4情報（氏名・出生の年月日・男女の別・住所）が一致しないか、そろっていません。同一人物であることを確認した場合に限り、確認したことを指定して（`--confirm-same-person`）登録してください",
         ));
     }
-    if old.incident != incident {
-        return Err(FieldError::new(
-            field,
-            "置き換える安否情報は別の事案のものです。同じ事案の安否情報を指定してください",
-        ));
-    }
-    match (old.entry.parsed.status, new.parsed.status) {
-        (Status::Dead, Status::Dead) => Ok("死亡住民の情報を新しい記入で更新".into()),
-        (Status::Dead, _) => Err(FieldError::new(
-            field,
-            "死亡住民（様式第2号）の安否情報を様式第1号の記入で置き換えることはできません。誤入力の場合は削除してから登録してください",
-        )),
-        (_, Status::Dead) => Ok("死亡により死亡住民（様式第2号）として再登録".into()),
-        _ => Ok("新しい記入で更新".into()),
+    let reason = match (old.entry.parsed.status, new.parsed.status) {
+        (Status::Dead, Status::Dead) => "死亡住民の情報を新しい記入で更新",
+        (Status::Dead, _) => {
+            return Err(FieldError::new(
+                field,
+                "死亡住民（様式第2号）の安否情報を様式第1号の記入で置き換えることはできません。誤入力の場合は削除してから登録してください",
+            ));
+        }
+        (_, Status::Dead) => "死亡により死亡住民（様式第2号）として再登録",
+        _ => "新しい記入で更新",
+    };
+    Ok(if same {
+        reason.to_string()
+    } else {
+        format!("{reason}（4情報が一致しないため、同一人物であることを記入者が確認）")
+    })
+}
+
+/// Whether two entries are of the same person by the 4 information (D-01): all known
+/// and equal in their canonical forms.
+pub fn same_person(a: &Entry, b: &Entry) -> bool {
+    let key =
+        |entry: &Entry| crate::dedup::four_info_key(entry, crate::dedup::DedupMode::Canonical);
+    match (key(a), key(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
     }
 }
 
@@ -349,7 +370,7 @@ mod tests {
         let old = state_of(&evacuee());
         let new = crate::entry::validate(&deceased(), now()).unwrap();
         let incident = old.incident;
-        let reason = decide_supersede(Some(&old), &new, incident).unwrap();
+        let reason = decide_supersede(Some(&old), &new, incident, false).unwrap();
         assert!(reason.contains("死亡"), "{reason}");
         let notice = death_conversion(
             RecordId::from_uuid(uuid(8)),
@@ -382,7 +403,7 @@ mod tests {
         newer.location.town = "霞が関3丁目".into();
         let new = crate::entry::validate(&newer, now()).unwrap();
         assert_eq!(
-            decide_supersede(Some(&old), &new, old.incident).unwrap(),
+            decide_supersede(Some(&old), &new, old.incident, false).unwrap(),
             "新しい記入で更新"
         );
         let id = RecordId::from_uuid(uuid(9));
@@ -405,31 +426,61 @@ mod tests {
     }
 
     #[test]
-    fn supersede_refusals_name_the_field() {
+    fn supersede_refusals_name_the_field_and_do_not_tell_whether_an_id_exists() {
         let old = state_of(&evacuee());
         let new = crate::entry::validate(&evacuee(), now()).unwrap();
-        let error = decide_supersede(None, &new, old.incident).unwrap_err();
-        assert_eq!(error.field, "supersedes");
+        let unknown = decide_supersede(None, &new, old.incident, false).unwrap_err();
+        assert_eq!(unknown.field, "supersedes");
         let other = IncidentId::from_uuid(uuid(99));
-        assert!(
-            decide_supersede(Some(&old), &new, other)
-                .unwrap_err()
-                .message
-                .contains("別の事案")
-        );
+        let elsewhere = decide_supersede(Some(&old), &new, other, false).unwrap_err();
         let mut deleted = old.clone();
         deleted.deletion = Some(Deletion {
             reason: "重複".into(),
             at: now(),
             actor: old.actor.clone(),
         });
+        let gone = decide_supersede(Some(&deleted), &new, old.incident, true).unwrap_err();
+        // R: E-10 — unknown, deleted and other-incident IDs are refused alike.
+        assert_eq!(unknown, elsewhere);
+        assert_eq!(unknown, gone);
         assert!(
-            decide_supersede(Some(&deleted), &new, old.incident)
-                .unwrap_err()
-                .message
-                .contains("既に削除")
+            !gone.message.contains("重複"),
+            "the deletion reason is not told"
         );
         let dead = state_of(&deceased());
-        assert!(decide_supersede(Some(&dead), &new, dead.incident).is_err());
+        assert!(decide_supersede(Some(&dead), &new, dead.incident, true).is_err());
+    }
+
+    // R: E-10, D-01 — a supersede deletes the old record: only an entry of the same
+    // person (4 information) replaces it, or the operator confirms, and the reason
+    // records the confirmation. Found by a hostile test: John Smith's record was
+    // deleted by an entry of another person.
+    #[test]
+    fn only_the_same_person_replaces_a_record_unless_the_operator_confirms() {
+        let old = state_of(&evacuee());
+        let mut someone_else = evacuee();
+        someone_else.name = "スミス ジョン".into();
+        let other = crate::entry::validate(&someone_else, now()).unwrap();
+        assert_eq!(
+            decide_supersede(Some(&old), &other, old.incident, false)
+                .unwrap_err()
+                .field,
+            "confirm_same_person"
+        );
+        let confirmed = decide_supersede(Some(&old), &other, old.incident, true).unwrap();
+        assert!(confirmed.contains("確認"), "{confirmed}");
+        // Written differently (表記ゆれ) is still the same person.
+        let mut variant = evacuee();
+        variant.name = variant.name.replace('　', "");
+        let variant = crate::entry::validate(&variant, now()).unwrap();
+        assert_eq!(
+            decide_supersede(Some(&old), &variant, old.incident, false).unwrap(),
+            "新しい記入で更新"
+        );
+        // 4 information not all known: the operator confirms.
+        let mut partial = evacuee();
+        partial.address.lot = String::new();
+        let partial = crate::entry::validate(&partial, now()).unwrap();
+        assert!(decide_supersede(Some(&old), &partial, old.incident, false).is_err());
     }
 }

@@ -11,11 +11,15 @@
 //! not held, and a deleted record is not held. The adapter fetches the records of the
 //! published shared dataset with the query's keys; [`held`] decides.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 use chrono::NaiveDate;
 
 use crate::canon;
 use crate::consent::Audience;
 use crate::era;
+use crate::ids::IncidentId;
+use crate::incident::IncidentMode;
 use crate::private_area::RecordState;
 use crate::validation::FieldError;
 
@@ -90,12 +94,64 @@ pub fn refused_everything(state: &RecordState) -> bool {
         .all(|audience| consent.column(audience).fields().is_empty())
 }
 
-/// "Held" when some record answers the query, is not deleted, and its person did not
-/// refuse every answer.
-pub fn held(query: &PublicQuery, records: &[RecordState]) -> bool {
-    records
-        .iter()
-        .any(|r| r.deletion.is_none() && !refused_everything(r) && query.matches(r))
+/// "Held" when some record of an actual incident answers the query, is not deleted,
+/// and its person did not refuse every answer. `mode_of` tells each incident's mode
+/// as the dataset holds it; a record of a drill (訓練) or of an incident the dataset
+/// does not describe is never held: drill data never answers the public page
+/// (T-04, T-06).
+pub fn held(
+    query: &PublicQuery,
+    records: &[RecordState],
+    mode_of: impl Fn(IncidentId) -> Option<IncidentMode>,
+) -> bool {
+    records.iter().any(|r| {
+        mode_of(r.incident) == Some(IncidentMode::Actual)
+            && r.deletion.is_none()
+            && !refused_everything(r)
+            && query.matches(r)
+    })
+}
+
+/// What the page echoes back of what was typed: at most the accepted length, so a
+/// 100,000-character "name" is not sent back whole.
+pub fn echo(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
+
+/// Longest birth date echoed back (characters).
+pub const MAX_BIRTH_CHARS: usize = 30;
+
+/// The allowances a client's request is taken from: its own address, and the
+/// network it belongs to — the /24 of an IPv4 address, the /64 of an IPv6 one (a
+/// single subscriber usually holds a whole /64, and a neighbour's addresses in a /24
+/// are easy to hop between). An IPv4-mapped IPv6 address counts as IPv4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientKey {
+    Address(IpAddr),
+    Network(IpAddr),
+}
+
+impl ClientKey {
+    pub fn of(address: IpAddr) -> [ClientKey; 2] {
+        let address = match address {
+            IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map(IpAddr::V4)
+                .unwrap_or(IpAddr::V6(v6)),
+            v4 => v4,
+        };
+        let network = match address {
+            IpAddr::V4(v4) => {
+                let [a, b, c, _] = v4.octets();
+                IpAddr::V4(Ipv4Addr::new(a, b, c, 0))
+            }
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        };
+        [ClientKey::Address(address), ClientKey::Network(network)]
+    }
 }
 
 /// A per-client token bucket: `capacity` requests at once, refilled at
@@ -148,6 +204,29 @@ mod tests {
     use chrono::{TimeZone, Utc};
     use uuid::Uuid;
 
+    fn actual() -> IncidentId {
+        IncidentId::from_uuid(Uuid::from_u128(7))
+    }
+
+    fn drill() -> IncidentId {
+        IncidentId::from_uuid(Uuid::from_u128(8))
+    }
+
+    /// The dataset's incidents: 7 actual, 8 a drill, anything else unknown.
+    fn modes(id: IncidentId) -> Option<IncidentMode> {
+        if id == actual() {
+            Some(IncidentMode::Actual)
+        } else if id == drill() {
+            Some(IncidentMode::Drill)
+        } else {
+            None
+        }
+    }
+
+    fn held(query: &PublicQuery, records: &[RecordState]) -> bool {
+        super::held(query, records, modes)
+    }
+
     fn record(consent: Option<ConsentMatrix>) -> RecordState {
         let mut entry = validate(
             &evacuee(),
@@ -162,7 +241,7 @@ mod tests {
             position: 1,
             event: NewEvent {
                 id: EventId::from_uuid(Uuid::now_v7()),
-                incident: Some(IncidentId::from_uuid(Uuid::from_u128(7))),
+                incident: Some(actual()),
                 origin: code.clone(),
                 actor: Actor {
                     jurisdiction: code,
@@ -223,6 +302,48 @@ mod tests {
         });
         assert!(!held(&q, &[deleted]));
         assert!(!held(&q, &[]));
+    }
+
+    // R: T-04, T-06 — a person who exists only in a drill is not held; the same
+    // person in an actual incident is. Found by a hostile test: the page answered
+    // 保有しています for a drill-only person.
+    #[test]
+    fn drill_data_never_answers_the_public_page() {
+        let q = PublicQuery::parse("消防太郎", "").unwrap();
+        let mut practice = record(None);
+        practice.incident = drill();
+        assert!(!held(&q, std::slice::from_ref(&practice)));
+        let mut unknown = record(None);
+        unknown.incident = IncidentId::from_uuid(Uuid::from_u128(9));
+        assert!(
+            !held(&q, &[unknown]),
+            "an incident the dataset does not describe"
+        );
+        assert!(held(&q, &[practice, record(None)]));
+    }
+
+    #[test]
+    fn echo_is_cut_to_the_accepted_length() {
+        let long = "あ".repeat(100_000);
+        assert_eq!(echo(&long, MAX_NAME_CHARS).chars().count(), MAX_NAME_CHARS);
+        assert_eq!(echo("消防太郎", MAX_NAME_CHARS), "消防太郎");
+    }
+
+    #[test]
+    fn clients_count_by_address_and_by_network() {
+        let a: IpAddr = "127.0.0.2".parse().unwrap();
+        let b: IpAddr = "127.0.0.3".parse().unwrap();
+        assert_ne!(ClientKey::of(a)[0], ClientKey::of(b)[0]);
+        assert_eq!(ClientKey::of(a)[1], ClientKey::of(b)[1], "same /24");
+        let c: IpAddr = "127.0.1.2".parse().unwrap();
+        assert_ne!(ClientKey::of(a)[1], ClientKey::of(c)[1]);
+        let x: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let y: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let z: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(ClientKey::of(x)[1], ClientKey::of(y)[1], "same /64");
+        assert_ne!(ClientKey::of(x)[1], ClientKey::of(z)[1]);
+        let mapped: IpAddr = "::ffff:127.0.0.2".parse().unwrap();
+        assert_eq!(ClientKey::of(mapped), ClientKey::of(a));
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub type FieldWarning = FieldError;
 /// The form label of a field path.
 pub fn label_of(field: &str) -> &'static str {
     match field {
+        "entry" => "安否情報（1件全体）",
         "form" => "様式",
         "written_at" => "記入日時",
         "name" => "氏名",
@@ -73,12 +74,15 @@ pub fn label_of(field: &str) -> &'static str {
         "consent.family" => "親族・同居者への回答",
         "consent.acquaintance" => "知人への回答",
         "consent.others" => "親族・同居者・知人以外への回答又は公表",
+        "consent.not_confirmable" => "意思確認不可",
         "consent.fields" => "照会に対する回答の意向（項目別）",
         "death" => "死亡の日時、場所及び状況",
         "death.date" => "死亡の日付",
         "death.time" => "死亡の時刻",
         "death.place" => "死亡の場所",
         "death.circumstances" => "死亡の状況",
+        "death.no_medical_certificate" => "診断書等無し",
+        "death.discovered" => "発見された日時及び場所",
         "body_location" => "遺体が安置されている場所",
         "bereaved" => "同意回答者（遺族）",
         "bereaved.consent" => "親族・同居者・知人以外への回答又は公表（遺族の同意）",

@@ -11,12 +11,18 @@
 //! - the keys allowed in `consent.fields` are exactly `ConsentField::ALL`;
 //! - every `enum` value is accepted by the node, and a value outside the list is refused
 //!   (that the lists are complete is checked only where the code exposes its list:
-//!   `Severity::LABELS`).
+//!   `Severity::LABELS`);
+//! - every free-form text property states the node's limit (`maxLength`) and characters
+//!   (`pattern`, built from `entry::text::refused_ranges`), and the node refuses what
+//!   the pattern excludes, naming the field; `consent.fields` allows as many choices as
+//!   the node (`maxProperties`);
+//! - the valid examples are accepted by the node and the invalid ones refused.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use anpi_core::consent::{ConsentDraft, ConsentField, FieldChoice};
+use anpi_core::entry::text::{self, TextKind};
 use anpi_core::entry::{
     AddressDraft, BereavedDraft, DeathDraft, EntryDraft, FormKind, InjuryDraft, LocationDraft,
     NationalityDraft, Severity, validate,
@@ -181,11 +187,24 @@ fn schema_has_the_expected_shape() {
 
     // One entry, or a non-empty array of entries.
     let one_of = schema["oneOf"].as_array().expect("oneOf");
-    assert_eq!(one_of.len(), 2);
+    assert_eq!(one_of.len(), 3);
     assert_eq!(ref_target(&one_of[0]), Some("entry"));
     assert_eq!(one_of[1]["type"], "array");
     assert_eq!(one_of[1]["minItems"], 1);
     assert_eq!(ref_target(&one_of[1]["items"]), Some("entry"));
+    // The export wrapper (T-04): its incident and mode, then the entries.
+    assert_eq!(
+        one_of[2]["required"],
+        serde_json::json!(["export", "entries"])
+    );
+    assert_eq!(
+        one_of[2]["properties"]["export"]["properties"]["mode"]["enum"],
+        serde_json::json!(["actual", "drill"])
+    );
+    assert_eq!(
+        ref_target(&one_of[2]["properties"]["entries"]["items"]),
+        Some("entry")
+    );
 
     let defs = schema["$defs"].as_object().expect("$defs");
     let names: BTreeSet<&str> = defs.keys().map(String::as_str).collect();
@@ -593,4 +612,181 @@ fn enum_values_are_accepted_and_the_lists_are_closed() {
         properties(&schema, "injury")["severity"]["enum"],
         json!(Severity::LABELS)
     );
+}
+
+/// The `pattern` of a text property of `kind`: anything but the characters the node
+/// refuses.
+fn pattern(kind: TextKind) -> String {
+    let mut class = String::new();
+    for (low, high) in text::refused_ranges(kind) {
+        class.push_str(&format!("\\u{:04X}", u32::from(low)));
+        if high != low {
+            class.push_str(&format!("-\\u{:04X}", u32::from(high)));
+        }
+    }
+    format!("^[^{class}]*$")
+}
+
+/// A Form 1 or Form 2 entry the node accepts, for trying one text property at a time.
+fn accepted_base(field: &str) -> Value {
+    let form2 = ["death", "body_location", "bereaved"]
+        .iter()
+        .any(|prefix| field.starts_with(prefix));
+    let mut entry = if form2 {
+        json!({
+            "form": "form2",
+            "written_at": "2026-11-21 14:30",
+            "identifying_info": "成人男性",
+            "death": { "date": "2026-11-21", "place": "千代田区" },
+            "bereaved": { "consent": "同意しない", "name": "消防　良子", "relationship": "妻" },
+        })
+    } else {
+        json!({
+            "form": "form1",
+            "written_at": "2026-11-21 14:30",
+            "identifying_info": "幼児",
+            "injury": { "status": "負傷", "severity": "軽症" },
+        })
+    };
+    if field == "nationality.other" {
+        entry["nationality"] = json!({ "kind": "その他" });
+    }
+    if field.starts_with("address.") && field != "address.foreign" {
+        entry["address"] = json!({ "prefecture": "東京都", "municipality": "千代田区" });
+    }
+    entry
+}
+
+/// A value the node parses for `field`, so that only the characters under test matter.
+fn plain_value(field: &str) -> &'static str {
+    match field {
+        "written_at" => "2026-11-21 14:30",
+        "birth_date" | "death.date" => "2000-01-01",
+        "death.time" => "09:40",
+        "furigana" => "タロウ",
+        "nationality.other" => "アメリカ",
+        "address.postal_code" => "1008927",
+        "address.prefecture" | "location.prefecture" => "東京都",
+        _ => "千代田",
+    }
+}
+
+#[test]
+fn text_limits_and_characters_are_the_node_s() {
+    let schema = schema();
+    let paths = def_paths(&schema);
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+    let refused_fields = |entry: Value| -> Vec<String> {
+        let draft = parse(entry).expect("serde accepts it");
+        match validate(&draft, now) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|e| e.field).collect(),
+        }
+    };
+    let mut checked = Vec::new();
+    for name in DEFINITIONS {
+        for (key, property) in properties(&schema, name) {
+            if property["type"] != "string" {
+                continue;
+            }
+            let path: Vec<&str> = paths[name]
+                .iter()
+                .map(String::as_str)
+                .chain([key.as_str()])
+                .collect();
+            let field = path.join(".");
+            if field == "form" {
+                continue;
+            }
+            let (kind, max) = text::limit(&field)
+                .unwrap_or_else(|| panic!("{field}: the node has no text rule for it"));
+            checked.push(field.clone());
+            if property.get("enum").is_some() {
+                // A closed list says more than a length and a pattern.
+                assert_eq!(kind, TextKind::Line, "{field}");
+                continue;
+            }
+            assert_eq!(property["maxLength"], json!(max), "{field}: maxLength");
+            assert_eq!(
+                property["pattern"],
+                json!(pattern(kind)),
+                "{field}: pattern"
+            );
+
+            // What the pattern excludes, the node refuses, naming the field.
+            let base = accepted_base(&field);
+            let plain = plain_value(&field);
+            assert_eq!(
+                refused_fields(with_value(&base, &path, json!(plain))),
+                Vec::<String>::new(),
+                "{field}: the base entry is accepted"
+            );
+            let mut tries = vec![
+                (format!("{plain}\u{202E}"), true),
+                (format!("{plain}\u{2066}"), true),
+            ];
+            tries.push((format!("{plain}\n"), kind == TextKind::Line));
+            tries.push((format!("{plain}\u{200B}"), true));
+            tries.push((format!("{plain}\u{200D}"), kind == TextKind::Line));
+            tries.push(("あ".repeat(max + 1), true));
+            for (value, refused) in tries {
+                let fields = refused_fields(with_value(&base, &path, json!(value)));
+                assert_eq!(
+                    fields.contains(&field),
+                    refused,
+                    "{field} = {value:?}: {fields:?}"
+                );
+            }
+        }
+    }
+    // Every text field of the node's table is described (map keys aside).
+    let described: BTreeSet<&str> = checked.iter().map(String::as_str).collect();
+    for f in text::fields(&EntryDraft::default()) {
+        if f.field != "consent.fields" {
+            assert!(
+                described.contains(f.field),
+                "{}: not in the schema",
+                f.field
+            );
+        }
+    }
+    let fields = &properties(&schema, "consent")["fields"];
+    assert_eq!(fields["maxProperties"], json!(text::MAX_FIELD_CHOICES));
+    assert_eq!(fields["maxProperties"], json!(ConsentField::ALL.len()));
+}
+
+#[test]
+fn the_node_accepts_the_examples_and_refuses_the_invalid_ones() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+    for (dir, valid) in [("examples", true), ("examples/invalid", false)] {
+        for item in std::fs::read_dir(json_dir().join(dir)).unwrap() {
+            let path = item.unwrap().path();
+            let file = path.file_name().unwrap().to_string_lossy().to_string();
+            if !file.ends_with(".json") || file.starts_with("inquiry-") {
+                continue;
+            }
+            let entries = match read_json(&path) {
+                Value::Array(items) => items,
+                object => vec![object],
+            };
+            for entry in entries {
+                let draft = parse(entry).unwrap();
+                let result = validate(&draft, now);
+                assert_eq!(result.is_ok(), valid, "{file}: {result:?}");
+            }
+        }
+    }
+    // The bereaved's restriction in form2-restricted.json is kept (様式第2号 注4).
+    let draft = parse(read_json(
+        &json_dir().join("examples/form2-restricted.json"),
+    ))
+    .unwrap();
+    let entry = validate(&draft, now).unwrap();
+    let consent = entry.parsed.consent;
+    use anpi_core::consent::Audience;
+    assert!(!consent.allows(Audience::Family, ConsentField::Location));
+    assert!(consent.allows(Audience::Family, ConsentField::Contact));
+    assert!(!consent.allows(Audience::Others, ConsentField::Contact));
+    assert!(consent.allows(Audience::Others, ConsentField::InjuryState));
+    assert!(entry.warnings.is_empty(), "{:?}", entry.warnings);
 }

@@ -251,6 +251,7 @@ async fn load(
                             incident,
                             entry: Box::new(entry),
                             supersedes: None,
+                            confirm_same_person: false,
                         },
                     )
                 });
@@ -889,6 +890,7 @@ async fn main() -> Result<()> {
                 name: "訓練：全国読み取りモデル".into(),
                 mode: IncidentMode::Drill,
                 id: None,
+                local: false,
             },
         )
         .await

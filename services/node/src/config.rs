@@ -4,13 +4,15 @@
 //! Environment variables (also shown by `anpi-node serve --help`):
 //! `ANPI_CONFIG`, `ANPI_TIER`, `ANPI_JURISDICTION`, `ANPI_PARENT`, `ANPI_DATABASE_URL`,
 //! `ANPI_NATS_URL`, `ANPI_LISTEN`, `ANPI_REPORT_INTERVAL_MINUTES`, `ANPI_DEDUP_MODE`,
-//! `ANPI_PUBLIC_LISTEN`, `ANPI_PUBLIC_RATE_PER_MINUTE`, `ANPI_NAME`, `ANPI_LOG` (tracing
+//! `ANPI_PUBLIC_LISTEN`, `ANPI_PUBLIC_RATE_PER_MINUTE`, `ANPI_NAME`,
+//! `ANPI_LOGIN_BACKOFF_FIRST_MS`, `ANPI_LOGIN_BACKOFF_MAX_SECONDS`, `ANPI_LOG` (tracing
 //! filter).
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anpi_core::account::{self, LoginThrottle};
 use anpi_core::dedup::DedupMode;
 use anpi_core::jurisdiction::{JurisdictionCode, Tier};
 use anyhow::{Context, bail};
@@ -69,6 +71,13 @@ pub struct NodeArgs {
     /// File holding the NATS user's password (first line).
     #[arg(long, env = "ANPI_NATS_PASSWORD_FILE")]
     pub nats_password_file: Option<PathBuf>,
+    /// Wait after the first failed login beyond the free ones, in milliseconds; it
+    /// doubles with each further failure (A-03, per account and per client address).
+    #[arg(long, env = "ANPI_LOGIN_BACKOFF_FIRST_MS")]
+    pub login_backoff_first_ms: Option<u64>,
+    /// Longest wait after failed logins, in seconds (at most 3600).
+    #[arg(long, env = "ANPI_LOGIN_BACKOFF_MAX_SECONDS")]
+    pub login_backoff_max_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,6 +98,8 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     nats_user: Option<String>,
     nats_password_file: Option<PathBuf>,
+    login_backoff_first_ms: Option<u64>,
+    login_backoff_max_seconds: Option<u64>,
 }
 
 /// A secret that never prints (database URLs may hold passwords).
@@ -130,6 +141,8 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// NATS user and password of this jurisdiction; `None`: no authentication.
     pub nats_credentials: Option<(String, Secret)>,
+    /// How failed logins slow further attempts down (A-03, docs/adr/0012).
+    pub login_throttle: LoginThrottle,
 }
 
 /// PEM files of the gRPC server's TLS identity.
@@ -284,7 +297,23 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
         (None, None) => None,
         _ => bail!("nats_user and nats_password_file go together: set both or neither"),
     };
+    let first_ms = args
+        .login_backoff_first_ms
+        .or(file.login_backoff_first_ms)
+        .unwrap_or(account::DEFAULT_FIRST_DELAY_MS as u64);
+    let max_seconds = args
+        .login_backoff_max_seconds
+        .or(file.login_backoff_max_seconds)
+        .unwrap_or(account::DEFAULT_MAX_DELAY_SECONDS as u64);
+    let login_throttle = LoginThrottle::new(
+        // Clamped far above the limits, so that `LoginThrottle::new` refuses them.
+        chrono::Duration::milliseconds(first_ms.min(1 << 40) as i64),
+        chrono::Duration::seconds(max_seconds.min(1 << 30) as i64),
+    )
+    .map_err(anyhow::Error::msg)
+    .context("login_backoff_first_ms / login_backoff_max_seconds")?;
     Ok(Config {
+        login_throttle,
         tls,
         nats_credentials,
         name,
@@ -346,6 +375,35 @@ mod tests {
         })
         .unwrap_err();
         assert!(format!("{error:#}").contains("listen_addr"));
+    }
+
+    #[test]
+    fn login_backoff_is_configurable_and_checked() {
+        assert_eq!(
+            load(&args()).unwrap().login_throttle,
+            LoginThrottle::default()
+        );
+        let short = load(&NodeArgs {
+            login_backoff_first_ms: Some(250),
+            login_backoff_max_seconds: Some(2),
+            ..args()
+        })
+        .unwrap()
+        .login_throttle;
+        assert_eq!(
+            short.account.first_delay,
+            chrono::Duration::milliseconds(250)
+        );
+        assert_eq!(short.address.max_delay, chrono::Duration::seconds(2));
+        for (first, max) in [(Some(0), None), (None, Some(7200)), (Some(5000), Some(1))] {
+            let error = load(&NodeArgs {
+                login_backoff_first_ms: first,
+                login_backoff_max_seconds: max,
+                ..args()
+            })
+            .unwrap_err();
+            assert!(format!("{error:#}").contains("login_backoff"), "{error:#}");
+        }
     }
 
     #[test]

@@ -53,6 +53,21 @@ enum Cmd {
         #[arg(required = true)]
         codes: Vec<String>,
     },
+    /// Give a node whose administrators are all locked out (or withdrawn) an
+    /// administrator back: clears an administrator's lock and login back-off
+    /// and sets a one-time password, or issues a new administrator for an unused ID.
+    /// Stop `anpi-node serve` first; recorded as AdministratorRecovered by `<code>/system`.
+    RecoverAdmin {
+        #[command(flatten)]
+        node: NodeArgs,
+        /// The administrator's login ID (an existing administrator, or a new ID).
+        #[arg(long)]
+        admin_id: String,
+        /// File holding the one-time password to set (first line); without it a random
+        /// one is made and printed.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
     /// Rebuild the private-area projection from position 0 of the log.
     Rebuild {
         #[command(flatten)]
@@ -88,6 +103,16 @@ async fn shutdown_signal() {
     tracing::info!("shutdown requested");
 }
 
+/// The first line of a password file.
+fn first_line(path: &std::path::Path) -> anyhow::Result<String> {
+    Ok(std::fs::read_to_string(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     init_tracing();
@@ -101,12 +126,7 @@ async fn main() -> anyhow::Result<()> {
             let config = config::load(&node)?;
             let admin = AccountId::parse(&admin_id).map_err(anyhow::Error::msg)?;
             let password = match (admin_password_file, admin_password) {
-                (Some(path), _) => std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
+                (Some(path), _) => first_line(&path)?,
                 (None, Some(password)) => password,
                 (None, None) => anyhow::bail!(
                     "give the administrator's password with --admin-password-file or ANPI_ADMIN_PASSWORD"
@@ -147,6 +167,30 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "wrote {} (users: {written}); include it in the nats-server configuration",
                 out.join("auth.conf").display()
+            );
+            Ok(())
+        }
+        Cmd::RecoverAdmin {
+            node,
+            admin_id,
+            password_file,
+        } => {
+            let config = config::load(&node)?;
+            let admin = AccountId::parse(&admin_id).map_err(anyhow::Error::msg)?;
+            let password = password_file.map(|path| first_line(&path)).transpose()?;
+            let recovery = store::accounts::recover_admin(&config, &admin, password).await?;
+            let what = if recovery.created {
+                "issued as a new administrator"
+            } else {
+                "recovered: lock and login back-off cleared, sessions ended"
+            };
+            println!(
+                "node {}: `{admin}` {what} (AdministratorRecovered at position {})",
+                config.jurisdiction, recovery.position
+            );
+            println!("one-time password: {}", recovery.one_time_password);
+            println!(
+                "start the node again; the administrator must change the password at the first login (`anpi password`)"
             );
             Ok(())
         }

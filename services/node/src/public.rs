@@ -13,8 +13,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use anpi_core::ids::IncidentId;
+use anpi_core::incident::IncidentMode;
 use anpi_core::private_area::RecordState;
-use anpi_core::public::{self, Bucket, PublicQuery};
+use anpi_core::public::{self, Bucket, ClientKey, PublicQuery};
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -28,39 +30,90 @@ use crate::store::shared as replica;
 /// Clients remembered before full buckets are forgotten.
 const PRUNE_AT: usize = 10_000;
 
+/// A network (/24 or /64) may search this many times what one address may (X-03):
+/// a household or an office behind one prefix still gets answers, an attacker hopping
+/// between the addresses of one prefix does not get a fresh allowance per address.
+const NETWORK_FACTOR: u32 = 5;
+
 /// What the page's handlers share.
 pub struct PublicPage {
     pool: Pool,
-    per_minute: u32,
-    /// Requests a client may make at once (then `per_minute` a minute).
-    capacity: u32,
-    clients: Mutex<HashMap<IpAddr, Bucket>>,
-    started: Instant,
+    limiter: Limiter,
 }
 
 impl PublicPage {
     pub fn new(pool: Pool, per_minute: u32) -> Arc<PublicPage> {
-        let per_minute = per_minute.max(1);
         Arc::new(PublicPage {
             pool,
+            limiter: Limiter::new(per_minute),
+        })
+    }
+
+    fn admit(&self, client: IpAddr) -> bool {
+        self.limiter
+            .admit(client, self.limiter.started.elapsed().as_secs_f64())
+    }
+}
+
+/// The per-client allowances (X-03): token buckets per address and per network.
+struct Limiter {
+    per_minute: u32,
+    /// Requests a client may make at once (then `per_minute` a minute).
+    capacity: u32,
+    clients: Mutex<HashMap<ClientKey, Bucket>>,
+    started: Instant,
+}
+
+impl Limiter {
+    fn new(per_minute: u32) -> Limiter {
+        let per_minute = per_minute.max(1);
+        Limiter {
             per_minute,
             capacity: per_minute,
             clients: Mutex::new(HashMap::new()),
             started: Instant::now(),
-        })
+        }
     }
 
-    /// Takes one request of `client`'s allowance (X-03).
-    fn admit(&self, client: IpAddr) -> bool {
-        let now = self.started.elapsed().as_secs_f64();
+    /// The allowance of a key: per address, or per network (`NETWORK_FACTOR` times).
+    fn allowance(&self, key: &ClientKey) -> (u32, u32) {
+        match key {
+            ClientKey::Address(_) => (self.capacity, self.per_minute),
+            ClientKey::Network(_) => (
+                self.capacity.saturating_mul(NETWORK_FACTOR),
+                self.per_minute.saturating_mul(NETWORK_FACTOR),
+            ),
+        }
+    }
+
+    /// Takes one request of `client`'s allowance and of its network's at `now`
+    /// (seconds); refused when either is spent (nothing is taken then).
+    fn admit(&self, client: IpAddr, now: f64) -> bool {
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         if clients.len() >= PRUNE_AT {
-            clients.retain(|_, bucket| !bucket.is_full(self.capacity, self.per_minute, now));
+            clients.retain(|key, bucket| {
+                let (capacity, per_minute) = self.allowance(key);
+                !bucket.is_full(capacity, per_minute, now)
+            });
         }
-        clients
-            .entry(client)
-            .or_insert_with(|| Bucket::full(self.capacity, now))
-            .take(self.capacity, self.per_minute, now)
+        let keys = ClientKey::of(client);
+        let mut taken = Vec::with_capacity(keys.len());
+        for key in keys {
+            let (capacity, per_minute) = self.allowance(&key);
+            let bucket = clients
+                .entry(key)
+                .or_insert_with(|| Bucket::full(capacity, now));
+            let before = bucket.clone();
+            if !bucket.take(capacity, per_minute, now) {
+                // Give back what the other keys gave: a refusal costs nothing.
+                for (key, before) in taken {
+                    clients.insert(key, before);
+                }
+                return false;
+            }
+            taken.push((key, before));
+        }
+        true
     }
 }
 
@@ -140,7 +193,8 @@ async fn check(
     html(status, &page_html(&form.name, &form.birth, Some(&outcome)))
 }
 
-/// Looks the query up in the published dataset this node holds.
+/// Looks the query up in the published dataset this node holds: records of actual
+/// incidents only (T-04, T-06); `public::held` checks the mode again.
 async fn lookup(pool: &Pool, query: &PublicQuery) -> anyhow::Result<Outcome> {
     let client = pool.get().await?;
     if replica::replica_version(&**client).await?.is_none() {
@@ -149,22 +203,31 @@ async fn lookup(pool: &Pool, query: &PublicQuery) -> anyhow::Result<Outcome> {
     let rows = client
         .query(
             &format!(
-                "SELECT data FROM {} WHERE name_key = $1 AND ($2::date IS NULL OR birth_date = $2)
-                   AND state <> 'deleted' LIMIT 1000",
-                replica::REPLICA_RECORDS
+                "SELECT r.data, i.mode FROM {} r JOIN {} i ON i.incident_id = r.incident_id
+                  WHERE r.name_key = $1 AND ($2::date IS NULL OR r.birth_date = $2)
+                    AND r.state <> 'deleted' AND i.mode = 'actual' LIMIT 1000",
+                replica::REPLICA_RECORDS,
+                replica::REPLICA_INCIDENTS,
             ),
             &[&query.name_key, &query.birth_date],
         )
         .await?;
-    let records = rows
-        .iter()
-        .map(|row| serde_json::from_value::<RecordState>(row.get(0)))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(if public::held(query, &records) {
-        Outcome::Held
-    } else {
-        Outcome::NotHeld
-    })
+    let mut records = Vec::with_capacity(rows.len());
+    let mut modes: HashMap<IncidentId, IncidentMode> = HashMap::new();
+    for row in &rows {
+        let record: RecordState = serde_json::from_value(row.get(0))?;
+        if let Some(mode) = IncidentMode::parse(row.get(1)) {
+            modes.insert(record.incident, mode);
+        }
+        records.push(record);
+    }
+    Ok(
+        if public::held(query, &records, |id| modes.get(&id).copied()) {
+            Outcome::Held
+        } else {
+            Outcome::NotHeld
+        },
+    )
 }
 
 fn html(status: StatusCode, body: &str) -> Response {
@@ -238,8 +301,12 @@ fn answer_html(name: &str, outcome: &Outcome) -> String {
     format!(r#"<section id="answer" class="{class}" role="status"><p>{text}</p></section>"#)
 }
 
-/// The whole page: the form (with what was typed) and, after a search, the answer.
+/// The whole page: the form (with what was typed, cut to the accepted length) and,
+/// after a search, the answer.
 fn page_html(name: &str, birth: &str, outcome: Option<&Outcome>) -> String {
+    let name = public::echo(name, public::MAX_NAME_CHARS);
+    let birth = public::echo(birth, public::MAX_BIRTH_CHARS);
+    let (name, birth) = (name.as_str(), birth.as_str());
     let answer = outcome.map(|o| answer_html(name, o)).unwrap_or_default();
     format!(
         r#"<!DOCTYPE html>
@@ -295,6 +362,36 @@ mod tests {
         );
         let page = page_html("<b>x</b>", "\"><img>", Some(&Outcome::NotHeld));
         assert!(!page.contains("<b>x</b>") && !page.contains("\"><img>"));
+    }
+
+    // R: X-03 — found by a hostile test: 127.0.0.2, .3 … each got a fresh allowance.
+    #[test]
+    fn hopping_addresses_of_one_network_shares_its_allowance() {
+        let limiter = Limiter::new(2);
+        let admitted = (2..=100u8)
+            .filter(|last| limiter.admit(IpAddr::from([127, 0, 0, *last]), 0.0))
+            .count();
+        assert_eq!(admitted, (2 * NETWORK_FACTOR) as usize);
+        // Another network still has its own allowance; one address only its own.
+        assert!(limiter.admit(IpAddr::from([127, 0, 1, 2]), 0.0));
+        assert!(limiter.admit(IpAddr::from([127, 0, 1, 2]), 0.0));
+        assert!(!limiter.admit(IpAddr::from([127, 0, 1, 2]), 0.0));
+        // IPv6: the whole /64 shares.
+        let v6 = |last: u16| IpAddr::from([0x2001, 0xdb8, 1, 2, 0, 0, 0, last]);
+        let admitted = (1..=100u16)
+            .filter(|last| limiter.admit(v6(*last), 0.0))
+            .count();
+        assert_eq!(admitted, (2 * NETWORK_FACTOR) as usize);
+        // A minute later the allowance is back.
+        assert!(limiter.admit(IpAddr::from([127, 0, 0, 50]), 60.0));
+    }
+
+    #[test]
+    fn a_long_name_is_not_echoed_whole() {
+        let long = "あ".repeat(100_000);
+        let page = page_html(&long, &"1".repeat(1000), Some(&Outcome::NotHeld));
+        assert!(page.len() < 10_000, "{} bytes", page.len());
+        assert!(page.contains(&"あ".repeat(public::MAX_NAME_CHARS)));
     }
 
     #[test]

@@ -39,12 +39,18 @@ impl Member {
 
     /// Starts a node on an existing (possibly pre-filled) database.
     pub async fn start_on(code: &str, db: TestDb, nats: &NatsServer) -> Member {
+        Member::start_named(code, db, nats, "").await
+    }
+
+    /// Starts a node under its name (as the local network names it), with `extra`
+    /// lines in its `node.toml`.
+    pub async fn start_named(code: &str, db: TestDb, nats: &NatsServer, extra: &str) -> Member {
         let name = NAMES
             .iter()
             .find(|(c, _)| *c == code)
             .map(|(_, name)| format!("name = \"{name}\"\n"))
             .unwrap_or_default();
-        Member::start_with(code, db, nats, &name).await
+        Member::start_with(code, db, nats, &format!("{name}{extra}")).await
     }
 
     /// Starts a node with `extra` lines in its `node.toml`.
@@ -97,6 +103,34 @@ impl Member {
         }
     }
 
+    /// Waits (up to a minute) until the node holds the incident `id` (T-06: incidents
+    /// come from the national tier over NATS).
+    pub async fn wait_incident(&mut self, id: &str) -> v1::Incident {
+        let deadline = Deadline::new(
+            format!("{} to hold incident {id}", self.code),
+            Duration::from_secs(60),
+        );
+        loop {
+            if let Some(found) = self
+                .client
+                .incidents()
+                .await
+                .into_iter()
+                .find(|i| i.id == id)
+            {
+                return found;
+            }
+            if deadline.expired() {
+                panic!(
+                    "{} did not get incident {id}:\n{}",
+                    self.code,
+                    self.node.log()
+                );
+            }
+            deadline.tick().await;
+        }
+    }
+
     /// Waits (up to a minute) until the node's shared-dataset replica holds `version`
     /// or a later one; panics with the node's log otherwise.
     pub async fn wait_shared_version(&mut self, version: i64) -> v1::SharedStatus {
@@ -141,10 +175,20 @@ impl Member {
 /// Starts a node for each of `codes` on `nats`, in order, and files them all under one
 /// new incident; returns the members and the incident ID.
 pub async fn network<const N: usize>(nats: &NatsServer, codes: [&str; N]) -> ([Member; N], String) {
+    network_with(nats, codes, |_| String::new()).await
+}
+
+/// [`network`], with `extra(code)` lines in each node's `node.toml`.
+pub async fn network_with<const N: usize>(
+    nats: &NatsServer,
+    codes: [&str; N],
+    extra: impl Fn(&str) -> String,
+) -> ([Member; N], String) {
     let incident = incident_id();
     let mut members = Vec::with_capacity(N);
     for code in codes {
-        let mut member = Member::start(code, nats).await;
+        let mut member =
+            Member::start_named(code, TestDb::create().await, nats, &extra(code)).await;
         member.client.create_incident(&incident).await;
         members.push(member);
     }
@@ -263,6 +307,31 @@ impl Client {
         self.node.create_incident(request).await.expect("incident");
     }
 
+    /// Creates an incident as an operator would (T-06: the node decides whether it may).
+    pub async fn new_incident(
+        &mut self,
+        name: &str,
+        mode: &str,
+    ) -> Result<v1::Incident, tonic::Status> {
+        let request = self.req(v1::CreateIncidentRequest {
+            name: name.into(),
+            mode: mode.into(),
+            incident_id: String::new(),
+        });
+        Ok(self.node.create_incident(request).await?.into_inner())
+    }
+
+    /// The incidents this node holds.
+    pub async fn incidents(&mut self) -> Vec<v1::Incident> {
+        let request = self.req(v1::ListIncidentsRequest {});
+        self.node
+            .list_incidents(request)
+            .await
+            .expect("the incidents")
+            .into_inner()
+            .incidents
+    }
+
     pub async fn record(
         &mut self,
         incident: &str,
@@ -273,6 +342,7 @@ impl Client {
             incident_id: incident.into(),
             draft: Some(draft_to_proto(draft)),
             supersedes: supersedes.unwrap_or_default().into(),
+            ..Default::default()
         });
         Ok(self
             .node
@@ -454,6 +524,7 @@ pub async fn prefilled_municipality(
                 name: "訓練：報告試験".into(),
                 mode: anpi_core::incident::IncidentMode::Drill,
                 id: Some(incident_id),
+                local: false,
             },
         )
         .await
@@ -476,6 +547,7 @@ pub async fn prefilled_municipality(
                             incident: incident_id,
                             entry: Box::new(entry),
                             supersedes: None,
+                            confirm_same_person: false,
                         },
                     )
                     .await

@@ -25,9 +25,9 @@ fn example(name: &str) -> String {
     .unwrap()
 }
 
-async fn register(member: &mut Member, draft_json: String) -> v1::InquiryView {
+async fn register(member: &mut Member, incident: &str, draft_json: String) -> v1::InquiryView {
     let request = member.client.req(v1::RegisterInquiryRequest {
-        incident_id: String::new(),
+        incident_id: incident.into(),
         draft_json,
     });
     member
@@ -116,7 +116,7 @@ async fn a_person_collected_elsewhere_is_found_through_the_shared_dataset_and_an
 
     // The family inquiry (Form 4, all 4 information): identified through the shared
     // dataset, answered within table 4-3's family column.
-    let family = register(&mut shinjuku, example("inquiry-family.json")).await;
+    let family = register(&mut shinjuku, &incident, example("inquiry-family.json")).await;
     assert_eq!(family.status, "registered");
     let premature = answer(&mut shinjuku, &family.inquiry_id, "")
         .await
@@ -180,7 +180,12 @@ async fn a_person_collected_elsewhere_is_found_through_the_shared_dataset_and_an
 
     // A vaguer inquiry by phone (name and sex only) matches both namesakes: not
     // identified, the officer is told what to ask for, and nothing can be answered.
-    let vague = register(&mut shinjuku, example("inquiry-phone-acquaintance.json")).await;
+    let vague = register(
+        &mut shinjuku,
+        &incident,
+        example("inquiry-phone-acquaintance.json"),
+    )
+    .await;
     let vague = identify(&mut shinjuku, &vague.inquiry_id).await;
     assert_eq!(vague.status, "not_identified", "{vague:?}");
     assert_eq!(vague.candidates, 2);
@@ -205,7 +210,7 @@ async fn a_person_collected_elsewhere_is_found_through_the_shared_dataset_and_an
         serde_json::from_str(&example("inquiry-phone-acquaintance.json")).unwrap();
     draft["target"]["birth_date"] = "1981-11-25".into();
     draft["target"]["address"] = "東京都千代田区霞が関2丁目1番2号".into();
-    let acquaintance = register(&mut shinjuku, draft.to_string()).await;
+    let acquaintance = register(&mut shinjuku, &incident, draft.to_string()).await;
     assert_eq!(
         identify(&mut shinjuku, &acquaintance.inquiry_id)
             .await
@@ -225,7 +230,12 @@ async fn a_person_collected_elsewhere_is_found_through_the_shared_dataset_and_an
     }
 
     // An improper purpose is refused with its reason, and the refusal is logged.
-    let organisation = register(&mut shinjuku, example("inquiry-organisation.json")).await;
+    let organisation = register(
+        &mut shinjuku,
+        &incident,
+        example("inquiry-organisation.json"),
+    )
+    .await;
     let refused = answer(
         &mut shinjuku,
         &organisation.inquiry_id,

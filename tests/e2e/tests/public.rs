@@ -4,7 +4,7 @@
 //! persons who refused every answer and deleted records counted as not held, and a
 //! client that searches too often refused. R.
 
-use anpi_e2e::{Member, evacuee, incident_id};
+use anpi_e2e::{Member, evacuee};
 use anpi_harness::browser::Browser;
 use anpi_harness::{NatsServer, TestDb, free_port};
 
@@ -32,8 +32,13 @@ async fn the_public_page_answers_only_held_or_not_held_and_limits_each_client() 
         &format!("public_listen = \"127.0.0.1:{port}\"\npublic_rate_per_minute = {RATE}\n"),
     )
     .await;
-    let incident = incident_id();
-    national.client.create_incident(&incident).await;
+    // T-04, T-06: the public page answers only from actual incidents.
+    let incident = national
+        .client
+        .new_incident("首都直下地震", "actual")
+        .await
+        .expect("an actual incident at the national node")
+        .id;
     let page = format!("http://127.0.0.1:{port}/");
     let mut browser = Browser::start();
     let mut searches = 0;

@@ -4,7 +4,8 @@
 //! One pass does, per character: NFKC (full-width Latin and digits → ASCII,
 //! half-width katakana → full-width, `㎝` → `cm`, `㍻` → `平成`), lower-casing, dropping
 //! whitespace, control and zero-width characters and stray (han)dakuten, the kanji
-//! variant table, and the kana fold of [`super::kana::fold_kana`]. The marks that repeat
+//! variant table, and the kana fold of [`super::kana::fold_kana`] (a `ヴ` with the
+//! small vowel after it first read as one syllable, `ヴァ` = `バ`). The marks that repeat
 //! or lengthen what precedes them (ー, 々, ゝ, ヽ …) look back at the last character
 //! written, skipping separators and punctuation so that the coarser levels (which
 //! drop those) fold them the same way. Passes repeat until the output is stable, so
@@ -12,7 +13,9 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::kana::{CHOONPU, fold_kana, is_kana, is_voicing_mark, long_vowel_after, to_katakana};
+use super::kana::{
+    CHOONPU, fold_kana, is_kana, is_voicing_mark, long_vowel_after, read_vu, to_katakana,
+};
 use super::variants::standard_form;
 
 /// How much a fold drops, from least to most. Each level drops what the previous one
@@ -101,11 +104,21 @@ pub fn fold(text: &str, level: Level) -> String {
     current
 }
 
-/// One pass of the fold over `text`. R: N-01..N-04.
+/// One pass of the fold over `text`. `ヴ` is read together with the small vowel after
+/// it (`ヴァ` = `バ`, see [`read_vu`]) before the per-character fold. R: N-01..N-04.
 fn pass(text: &str, level: Level) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.nfkc().flat_map(char::to_lowercase) {
-        push(&mut out, c, level);
+    let mut chars = text.nfkc().flat_map(char::to_lowercase).peekable();
+    while let Some(c) = chars.next() {
+        if to_katakana(c) == 'ヴ' {
+            let (syllable, took_next) = read_vu(chars.peek().copied());
+            if took_next {
+                chars.next();
+            }
+            push(&mut out, syllable, level);
+        } else {
+            push(&mut out, c, level);
+        }
     }
     out
 }
@@ -203,6 +216,33 @@ mod tests {
         assert_eq!(fold("オ・ー", Level::Text), "オ・ウ");
         assert_eq!(fold("オ(ー", Level::Name), "オ(ウ");
         assert_eq!(fold("オ(ー", Level::Search), "オウ");
+    }
+
+    #[test]
+    fn vu_syllables_fold_like_the_b_row() {
+        // R: N-02. Given a foreign name written with ヴ and a small vowel, when it is
+        // folded, then it equals the same name written with the b-row kana.
+        let same = [
+            ("ヴィクトル", "ビクトル"),
+            ("ヴァイオリン", "バイオリン"),
+            ("ヴェルサイユ", "ベルサイユ"),
+            ("ヴォルフ", "ボルフ"),
+            ("ゔぃくとる", "ビクトル"),
+            ("ｳﾞｨｸﾄﾙ", "ビクトル"),
+            ("ウ\u{3099}ィクトル", "ビクトル"),
+            ("レヴュー", "レビュー"),
+            ("ヴァー", "バー"),
+            ("ヴ", "ブ"),
+        ];
+        for level in [Level::Text, Level::Name, Level::Search] {
+            for (a, b) in same {
+                assert_eq!(fold(a, level), fold(b, level), "{a} / {b} at {level:?}");
+            }
+        }
+        // A voiceless ファ is not a ヴァ, and a large vowel after ヴ stays a vowel.
+        assert_ne!(fold("ファン", Level::Name), fold("ヴァン", Level::Name));
+        assert_eq!(fold("ヴア", Level::Name), "フア");
+        assert_eq!(fold("ヴァ", Level::Name), "ハ");
     }
 
     #[test]

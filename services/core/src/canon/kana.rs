@@ -67,6 +67,23 @@ pub fn fold_kana(c: char) -> char {
     }
 }
 
+/// What `ヴ` (after [`to_katakana`]) stands for, given the character after it: with a
+/// small vowel it is one b-row syllable (`ヴァ` = `バ`, `ヴィ` = `ビ`, `ヴェ` = `ベ`,
+/// `ヴォ` = `ボ`, so `ヴィクトル` = `ビクトル`), `ヴュ` is `ビュ` (`レヴュー` = `レビュー`),
+/// and otherwise `ヴ` alone is `ブ`. Returns the syllable and whether it took the next
+/// character in. The next character is looked at as written, after NFKC and before
+/// any other fold, so every key reads a `ヴ` the same way. R: N-02.
+pub fn read_vu(next: Option<char>) -> (char, bool) {
+    match next.map(to_katakana) {
+        Some('ァ') => ('バ', true),
+        Some('ィ') => ('ビ', true),
+        Some('ェ') => ('ベ', true),
+        Some('ォ') => ('ボ', true),
+        Some('ュ') => ('ビ', false),
+        _ => ('ブ', false),
+    }
+}
+
 /// Small katakana → large (`ヶ` → `ケ`, `ッ` → `ツ`), keeping (han)dakuten; any other
 /// character unchanged. Used by the address key, where `ガ` must stay `ガ`. R: E-15.
 pub fn to_large(c: char) -> char {
@@ -161,6 +178,23 @@ mod tests {
             if let Some(c) = char::from_u32(code) {
                 assert_eq!(fold_kana(fold_kana(c)), fold_kana(c), "U+{code:04X}");
             }
+        }
+    }
+
+    #[test]
+    fn vu_with_a_small_vowel_is_one_syllable() {
+        let cases = [
+            (Some('ァ'), ('バ', true)),
+            (Some('ぃ'), ('ビ', true)),
+            (Some('ェ'), ('ベ', true)),
+            (Some('ォ'), ('ボ', true)),
+            (Some('ュ'), ('ビ', false)),
+            (Some('ア'), ('ブ', false)),
+            (Some('ゥ'), ('ブ', false)),
+            (None, ('ブ', false)),
+        ];
+        for (next, expected) in cases {
+            assert_eq!(read_vu(next), expected, "{next:?}");
         }
     }
 

@@ -49,7 +49,24 @@ pub fn is_number_start(chars: &[char], index: usize) -> bool {
     if is_digit_like(c) {
         return !matches!(chars.get(end), Some('条' | '線'));
     }
-    chars[end..].starts_with(&['丁', '目']) || lot_end(chars, index).is_some_and(|e| e > end)
+    chome_end(chars, index).is_some() || lot_end(chars, index).is_some_and(|e| e > end)
+}
+
+/// End of the street number (丁目) starting at `start`: `N丁目`, or `N丁` written
+/// without 目 when a lot number follows it directly (`2丁3-10`) or nothing but spaces
+/// and other text do (`2丁`, `2丁 霞ビル`). `N丁` before other text is a name
+/// (`八丁堀`), and so is `N丁の…` (`六丁の目`). `None` when no number starts there.
+/// R: E-15, N-03.
+pub fn chome_end(chars: &[char], start: usize) -> Option<usize> {
+    let end = number_end(chars, start)?;
+    match chars.get(end..=end + 1) {
+        Some(['丁', '目']) => return Some(end + 2),
+        Some(['丁', next]) if !next.is_whitespace() && number_end(chars, end + 1).is_none() => {
+            return None;
+        }
+        _ => {}
+    }
+    (chars.get(end) == Some(&'丁')).then_some(end + 1)
 }
 
 /// Width of the lot marker at `index` (番地, 番, 号, a dash, の/ノ). R: E-15.
@@ -124,6 +141,27 @@ mod tests {
     }
 
     #[test]
+    fn chome_extents() {
+        let cases = [
+            ("2丁目1番", Some(3)),
+            ("二丁目", Some(3)),
+            ("2丁3-10", Some(2)),
+            ("２丁３－１０", Some(2)),
+            ("二丁三番", Some(2)),
+            ("2丁", Some(2)),
+            ("2丁 3-10", Some(2)),
+            ("2丁 霞ビル", Some(2)),
+            ("八丁堀", None),
+            ("6丁の目", None),
+            ("2番", None),
+            ("丁目", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(chome_end(&chars(text), 0), expected, "{text}");
+        }
+    }
+
+    #[test]
     fn number_starts() {
         let cases = [
             ("霞が関2丁目", 3, true),
@@ -134,6 +172,8 @@ mod tests {
             ("三ノ輪", 0, false),
             ("十日町", 0, false),
             ("八丁堀", 0, false),
+            ("二丁三番", 0, true),
+            ("南花田口町２丁３", 5, true),
             ("二十三番地", 0, true),
             ("二十三番地", 1, false),
             ("12", 1, false),

@@ -6,14 +6,17 @@
 //!
 //! - [`name_key`], [`kana_key`] (氏名, フリガナ; exact match): width (NFKC), case,
 //!   spaces and `・`/`=` between name parts, kanji variants (髙→高, see `variants`),
-//!   kana: hiragana→katakana; ヴ→ブ, ヂ→ジ, ヅ→ズ, then (han)dakuten removed
+//!   kana: hiragana→katakana; ヴァ/ヴィ/ヴェ/ヴォ→バ/ビ/ベ/ボ, ヴュ→ビュ, other ヴ→ブ,
+//!   ヂ→ジ, ヅ→ズ, then (han)dakuten removed
 //!   (バ = ハ = パ); small→large (ァ→ア, ッ→ツ); ー → the vowel it lengthens.
 //! - [`text_key`] (その他識別情報, 備考, 地名): the same, but punctuation and `・` are kept.
 //! - [`search_key`] (partial search over all of these): the same, and `・`, `=` and
 //!   common punctuation are dropped; see `search` for its guarantees.
-//! - [`address_key`] (住所; exact match): width, kanji variants, ヶ/ケ/が and ツ between
-//!   kanji, kanji numerals, lot notation; see `address`. [`split_address`] divides a
-//!   one-line address into its parts.
+//! - [`address_key`] (住所; exact match): width, kanji variants, ヴ as above, ヶ/ケ/が
+//!   and ツ between kanji, 大字/字 before a town name, kanji numerals, lot notation
+//!   (丁目 also written `N丁` before the lot); see `address`. [`split_address`] divides
+//!   a one-line address into its parts; [`address_lot_known`] says whether an address
+//!   names its lot (D-01), read the same way.
 //!
 //! The long-vowel mark ー becomes the kana it stands for in kana orthography: ア/イ/ウ
 //! after the a/i/u rows, イ after the e row and ウ after the o row (ユーコ = ユウコ,
@@ -34,13 +37,20 @@ pub mod variants;
 mod props;
 
 pub use search::{search_key, search_matches};
-pub use split::{AddressParts, split_address};
+pub use split::{AddressParts, address_lot_known, split_address};
 
 use fold::{Level, fold};
 
 /// Version of the canonicalisation rules, stored beside every canonical value.
-/// R: N-01, E-15.
-pub const CANON_VERSION: u32 = 1;
+/// R: N-01, N-04, E-15.
+///
+/// - 1: the first rules (issue 3).
+/// - 2: `ヴァ/ヴィ/ヴェ/ヴォ` = `バ/ビ/ベ/ボ` and `ヴュ` = `ビュ` in every key, `ヴ` = `ブ`
+///   in addresses too; `大字`/`字` dropped where they begin a town name; `N丁` before
+///   a number read as `N丁目` (issue 13).
+///
+/// A node recomputes its stored keys when this changes (`docs/adr/0004`).
+pub const CANON_VERSION: u32 = 2;
 
 /// Canonical key of a person's name for tolerant exact match: `髙橋　一郎` =
 /// `高橋一郎`, `ワタナベ` = `わたなべ`, `ｼﾞｮﾝ･ｽﾐｽ` = `ジョン スミス`. R: N-01, N-03, N-04.
@@ -101,6 +111,10 @@ mod tests {
         for (a, b) in same {
             assert_eq!(name_key(a), name_key(b), "{a} / {b}");
         }
+        assert_eq!(
+            name_key("ヴィクトル・ユーゴー"),
+            name_key("ビクトル ユーゴー")
+        );
         assert_ne!(name_key("斎藤"), name_key("斉藤"));
         assert_ne!(name_key("齋藤"), name_key("齊藤"));
         assert_eq!(name_key("  消防　太郎  "), "消防太郎");
@@ -117,6 +131,11 @@ mod tests {
             ("ッ", "ツ"),
             ("ャ", "ヤ"),
             ("ヴ", "ブ"),
+            ("ヴィクトル", "ビクトル"),
+            ("ヴァン", "バン"),
+            ("ヴェ", "ベ"),
+            ("ヴォ", "ボ"),
+            ("ゔぃくとる", "ビクトル"),
             ("ヂ", "ジ"),
             ("ヅ", "ズ"),
             ("ちぢみ", "チジミ"),
@@ -170,7 +189,40 @@ mod tests {
     }
 
     #[test]
+    fn one_line_and_split_addresses_agree_on_the_issue_13_misses() {
+        // R: N-03, D-03. Given real addresses written in one line and also in their
+        // parts, when each is split and keyed, then the keys agree.
+        let cases = [
+            (
+                "埼玉県さいたま市緑区大門120-1",
+                ["埼玉県", "さいたま市緑区", "大字大門", "120-1"],
+            ),
+            (
+                "埼玉県さいたま市緑区大字大門120-1",
+                ["埼玉県", "さいたま市緑区", "大門", "120番地の1"],
+            ),
+            (
+                "大阪府堺市堺区南花田口町２丁３－１０",
+                ["大阪府", "堺市堺区", "南花田口町2丁目", "3番10号"],
+            ),
+        ];
+        for (line, [p, m, t, l]) in cases {
+            let parts = split_address(line);
+            assert_eq!(
+                address_key(
+                    &parts.prefecture,
+                    &parts.municipality,
+                    &parts.town,
+                    &parts.lot
+                ),
+                address_key(p, m, t, l),
+                "{line}: {parts:?}"
+            );
+        }
+    }
+
+    #[test]
     fn version() {
-        assert_eq!(CANON_VERSION, 1);
+        assert_eq!(CANON_VERSION, 2);
     }
 }

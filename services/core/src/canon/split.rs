@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::lot::{is_digit_like, is_number_start, lot_end, number_end};
+use super::lot::{chome_end, is_digit_like, is_number_start, lot_end};
 use crate::prefecture;
 
 /// The parts of an address. Each field holds the text as written (trimmed). R: E-15.
@@ -83,7 +83,15 @@ pub fn split_address(text: &str) -> AddressParts {
         return parts;
     };
     parts.municipality = chars[..municipality].iter().collect();
-    let chars: Vec<char> = chars[municipality..]
+    let (town, lot, rest) = split_town(&chars[municipality..]);
+    (parts.town, parts.lot, parts.rest) = (town, lot, rest);
+    parts
+}
+
+/// Splits what follows the municipality into town (with its 丁目), lot and rest.
+/// R: E-15, N-03.
+fn split_town(chars: &[char]) -> (String, String, String) {
+    let chars: Vec<char> = chars
         .iter()
         .copied()
         .skip_while(|c| c.is_whitespace())
@@ -91,12 +99,10 @@ pub fn split_address(text: &str) -> AddressParts {
     let mut town_end = (0..chars.len())
         .find(|index| is_number_start(&chars, *index))
         .unwrap_or(chars.len());
-    if let Some(end) = number_end(&chars, town_end)
-        && chars[end..].starts_with(&['丁', '目'])
-    {
-        town_end = end + 2;
+    if let Some(end) = chome_end(&chars, town_end) {
+        town_end = end;
     }
-    parts.town = chars[..town_end]
+    let town = chars[..town_end]
         .iter()
         .collect::<String>()
         .trim()
@@ -107,13 +113,94 @@ pub fn split_address(text: &str) -> AddressParts {
             .take_while(|c| c.is_whitespace())
             .count();
     let lot_stop = lot_end(&chars, lot_start).unwrap_or(lot_start);
-    parts.lot = chars[lot_start..lot_stop].iter().collect();
-    parts.rest = chars[lot_stop..]
+    let lot = chars[lot_start..lot_stop].iter().collect();
+    let rest = chars[lot_stop..]
         .iter()
         .collect::<String>()
         .trim()
         .to_string();
-    parts
+    (town, lot, rest)
+}
+
+/// Whether an address given as its parts is known down to its lot (番地・号), read
+/// from its text the way [`address_key`](super::address_key) reads it: the parts are
+/// joined and split again, so which field holds which words does not matter. A street
+/// (`2丁目`, `2丁`) without a lot number after it is not a known lot, wherever it was
+/// typed (guideline 第4 4(2), 表4-7: `霞ヶ関2丁目` is not `霞ヶ関2丁目1番2号`).
+/// R: D-01, E-15.
+///
+/// - The prefecture and the municipality must be known too: the joined text starts
+///   with a prefecture (a short field such as `東京` counts as `東京都`), and a
+///   municipality follows it, or — when the splitter does not recognise the
+///   municipality field as one (`千代田 区`) — the municipality field is filled in.
+/// - The lot number must follow the town name. When no lot was written, the splitter
+///   reads the first number after the town as the lot, also a building's or a room's
+///   (`大門 霞ビル5階`, `大門ヴィラ101`); such a number is not taken for a lot when
+///   the words before it are not one place name: a space inside them (other than
+///   around a 大字/字 prefix), or katakana, `ー` or Latin letters right before the
+///   number. This errs on the side of "unknown": a place name ending in katakana
+///   right before its lot (`字ニセコ123`) is not merged automatically either, and
+///   goes to the operator like any record with unknown information.
+pub fn address_lot_known(prefecture: &str, municipality: &str, town: &str, lot: &str) -> bool {
+    let prefecture = prefecture::code_of(prefecture)
+        .and_then(prefecture::name_of)
+        .unwrap_or(prefecture);
+    let whole = split_address(&[prefecture, municipality, town, lot].join(" "));
+    if whole.prefecture.is_empty() {
+        return false;
+    }
+    let (town, lot) = if !whole.municipality.is_empty() {
+        (whole.town, whole.lot)
+    } else if !municipality.trim().is_empty() {
+        let below: Vec<char> = [town, lot].join(" ").chars().collect();
+        let (town, lot, _) = split_town(&below);
+        (town, lot)
+    } else {
+        return false;
+    };
+    !lot.is_empty() && reads_as_one_place_name(&town)
+}
+
+/// Whether the town, up to its street or lot number, reads as one place name rather
+/// than a place name followed by a building's name: no space inside it other than
+/// around a 大字/字 prefix, and no katakana, `ー` or Latin letter right before the
+/// number. R: D-01.
+fn reads_as_one_place_name(town: &str) -> bool {
+    let chars: Vec<char> = town.chars().collect();
+    let end = (0..chars.len())
+        .find(|index| is_number_start(&chars, *index))
+        .unwrap_or(chars.len());
+    let name: Vec<char> = chars[..end]
+        .iter()
+        .copied()
+        .collect::<String>()
+        .trim()
+        .chars()
+        .collect();
+    let spaces_only_at_aza = name.iter().enumerate().all(|(index, c)| {
+        if !c.is_whitespace() {
+            return true;
+        }
+        let before = name[..index].iter().rev().find(|c| !c.is_whitespace());
+        let after = name[index + 1..].iter().find(|c| !c.is_whitespace());
+        before == Some(&'字') || after == Some(&'字')
+    });
+    spaces_only_at_aza && name.last().is_none_or(|c| !is_building_letter(*c))
+}
+
+/// Katakana (full or half width, with `ー`) and Latin letters (ASCII or full width),
+/// the scripts of building names (ビル, ハイツ, ヴィラ, `A棟`). R: D-01.
+fn is_building_letter(c: char) -> bool {
+    matches!(
+        c,
+        '\u{30A1}'..='\u{30FA}'
+            | '\u{30FC}'
+            | '\u{FF66}'..='\u{FF9F}'
+            | 'A'..='Z'
+            | 'a'..='z'
+            | '\u{FF21}'..='\u{FF3A}'
+            | '\u{FF41}'..='\u{FF5A}'
+    )
 }
 
 /// Length in characters of the municipality at the start of `chars`. R: E-15.
@@ -269,6 +356,22 @@ mod tests {
                 "千代田区霞が関1番地の2",
                 ["", "千代田区", "霞が関", "1番地の2", ""],
             ),
+            (
+                "大阪府堺市堺区南花田口町２丁３－１０",
+                ["大阪府", "堺市堺区", "南花田口町２丁", "３－１０", ""],
+            ),
+            (
+                "大阪府堺市堺区南花田口町2丁",
+                ["大阪府", "堺市堺区", "南花田口町2丁", "", ""],
+            ),
+            (
+                "埼玉県さいたま市緑区大字大門120-1",
+                ["埼玉県", "さいたま市緑区", "大字大門", "120-1", ""],
+            ),
+            (
+                "東京都中央区八丁堀3-1",
+                ["東京都", "中央区", "八丁堀", "3-1", ""],
+            ),
             ("霞が関2-1-2", ["", "", "", "", "霞が関2-1-2"]),
             ("東京都霞が関", ["東京都", "", "", "", "霞が関"]),
             ("東京都1-2-3", ["東京都", "", "", "", "1-2-3"]),
@@ -277,6 +380,59 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(split(text), expected.map(str::to_string), "{text}");
         }
+    }
+
+    #[test]
+    fn the_lot_is_known_from_the_text_not_from_the_field() {
+        // R: D-01. Guideline 第4 4(2): 「4 情報が全て判明しており、かつ、完全に一致
+        // している場合」 only; 表4-7 例: 「住所については、地番まで含めた全ての情報に
+        // ついて完全に一致している者のみを同一人物として判断する」.
+        let known = |town: &str, lot: &str| address_lot_known("東京都", "千代田区", town, lot);
+        // Given a lot number, wherever it was typed: known.
+        assert!(known("霞が関2丁目", "1番2号"));
+        assert!(known("霞が関2丁目1番2号", ""));
+        assert!(known("", "霞が関2丁目1-2"));
+        assert!(known("霞が関", "2-1-2"));
+        assert!(known("霞ヶ関二丁目", "一番二号"));
+        assert!(known("南花田口町２丁３－１０", ""));
+        assert!(known("本町", "5番地"));
+        assert!(address_lot_known(
+            "",
+            "",
+            "東京都千代田区霞が関2丁目1番2号",
+            ""
+        ));
+        assert!(address_lot_known("東京", "千代田 区", "霞が関2丁目", "1-2"));
+        // Given a building's number and no lot number: not known.
+        assert!(!known("霞が関", "霞ビル5階"));
+        assert!(!known("霞が関 霞ビル", "101"));
+        assert!(!known("霞が関ヴィラ101", ""));
+        assert!(!known("霞が関", "ＡＢＣタワー5F"));
+        assert!(known("霞が関", "1-2 霞ビル5階"));
+        assert!(address_lot_known(
+            "埼玉県",
+            "さいたま市緑区",
+            "大字 大門",
+            "120-1"
+        ));
+        assert!(address_lot_known(
+            "秋田県",
+            "横手市",
+            "大字大沢 字上野",
+            "1"
+        ));
+        // Given a street without a lot number, wherever it was typed: not known.
+        assert!(!known("霞ヶ関 2丁目", ""));
+        assert!(!known("霞ヶ関", "2丁目"));
+        assert!(!known("霞ヶ関", "二丁目"));
+        assert!(!known("霞ヶ関", "2丁"));
+        assert!(!known("霞ヶ関", " 2丁目 霞ビル"));
+        assert!(!known("霞ヶ関2丁目", ""));
+        assert!(!known("", ""));
+        // Given no prefecture or no municipality: not known.
+        assert!(!address_lot_known("", "千代田区", "霞が関2丁目", "1-2"));
+        assert!(!address_lot_known("東京都", "", "霞が関2丁目", "1-2"));
+        assert!(!address_lot_known("東京", "千代田 区", "霞が関2丁目", ""));
     }
 
     #[test]

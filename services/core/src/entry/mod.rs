@@ -2,13 +2,15 @@
 //!
 //! An [`EntryDraft`] is what the clerk typed; [`validate`] turns it into an [`Entry`]
 //! that keeps the draft unchanged (raw, E-15), the parsed values, and the canonical
-//! keys with their `CANON_VERSION` (N-04), or returns every problem at once.
+//! keys with their `CANON_VERSION` (N-04), or returns every problem at once. [`text`]
+//! holds the length and character rules of every text field (E-03, E-15).
 
 mod draft;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod synthetic;
+pub mod text;
 mod time;
 mod validate;
 
@@ -189,18 +191,20 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The name to show in lists: the name, else the furigana, else the identifying
-    /// information (for a person whose name is unknown).
+    /// The name to show in lists, on one line: the name, else the furigana, else the
+    /// identifying information (for a person whose name is unknown; free text, so its
+    /// line breaks become spaces).
     pub fn display_name(&self) -> String {
         let draft = &self.draft;
         let name = draft.name.trim();
-        if !name.is_empty() {
-            return name.to_string();
-        }
-        if let Some(furigana) = &self.parsed.furigana {
-            return furigana.clone();
-        }
-        format!("（氏名不明）{}", self.parsed.identifying_info)
+        let shown = if !name.is_empty() {
+            name.to_string()
+        } else if let Some(furigana) = &self.parsed.furigana {
+            furigana.clone()
+        } else {
+            format!("（氏名不明）{}", self.parsed.identifying_info)
+        };
+        one_line(&shown)
     }
 
     /// The address as one line.
@@ -215,6 +219,28 @@ impl Entry {
             .collect::<Vec<_>>()
             .concat()
     }
+}
+
+/// `text` for a one-line display: line breaks and other control characters become
+/// spaces, direction and invisible characters are dropped (entries recorded before
+/// `text::check` refused them, or received from elsewhere, may hold them).
+fn one_line(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| {
+            let dropped = text::DIRECTION
+                .iter()
+                .chain(&text::INVISIBLE)
+                .any(|(low, high)| (*low..=*high).contains(&c));
+            if dropped {
+                None
+            } else if c.is_control() || text::SEPARATORS.iter().any(|(l, h)| (*l..=*h).contains(&c))
+            {
+                Some(' ')
+            } else {
+                Some(c)
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -253,7 +253,7 @@ fn location_category_is_a_closed_list() {
 fn control_characters_and_overlong_text_are_refused() {
     let mut draft = evacuee();
     draft.remarks = "ok\u{0}".into();
-    draft.contact = "あ".repeat(1001);
+    draft.contact = "あ".repeat(2001);
     assert_eq!(fields_of(&rejected(&draft)), ["contact", "remarks"]);
 }
 
@@ -352,6 +352,16 @@ fn bereaved_consent_rules() {
 fn consent_inconsistency_is_a_warning_not_an_error() {
     let mut draft = evacuee();
     draft.consent.others = "同意する".into();
+    // Acquaintances told everything (re-confirmed), family not the contact.
+    for field in ConsentField::ALL {
+        draft.consent.fields.insert(
+            field.key().into(),
+            FieldChoice {
+                acquaintance: Some(true),
+                ..FieldChoice::default()
+            },
+        );
+    }
     draft.consent.fields.insert(
         "contact".into(),
         FieldChoice {
@@ -392,5 +402,289 @@ fn every_problem_of_a_bad_draft_is_reported_together() {
             "address.prefecture",
             "injury.status"
         ]
+    );
+}
+
+// --- Issue 13 item 5: what a single-line field may hold, and how long any field may be.
+
+#[test]
+fn names_refuse_line_breaks_direction_controls_and_invisible_characters() {
+    // R: E-15. A line feed breaks every table the name is shown in; U+202E shows the
+    // name reversed; U+200B makes two equal-looking names differ.
+    for (field, bad) in [
+        ("name", "消防\n太郎"),
+        ("name", "消防\u{202E}太郎"),
+        ("name", "消防\u{200B}太郎"),
+        ("name", "消防\u{2066}太郎\u{2069}"),
+        ("name", "消防\u{FEFF}太郎"),
+        ("furigana", "ショウボウ\u{200D}タロウ"),
+        ("furigana", "ショウボウ\r\nタロウ"),
+        ("alias", "\u{200F}ショウボウ"),
+        ("address.town", "霞が関\u{061C}2丁目"),
+        ("bereaved.name", "消防\u{2060}良子"),
+        ("death.place", "千代田区\n永田町"),
+        ("body_location", "体育館\u{202D}"),
+    ] {
+        let mut draft = if field.starts_with("bereaved")
+            || field.starts_with("death")
+            || field == "body_location"
+        {
+            deceased()
+        } else {
+            evacuee()
+        };
+        match field {
+            "name" => draft.name = bad.into(),
+            "furigana" => draft.furigana = bad.into(),
+            "alias" => draft.alias = bad.into(),
+            "address.town" => draft.address.town = bad.into(),
+            "bereaved.name" => draft.bereaved.name = bad.into(),
+            "death.place" => draft.death.place = bad.into(),
+            "body_location" => draft.body_location = bad.into(),
+            _ => unreachable!(),
+        }
+        let errors = rejected(&draft);
+        assert_eq!(fields_of(&errors), [field], "{bad:?}");
+        let code = bad
+            .chars()
+            .find(|c| !c.is_alphanumeric())
+            .map(|c| format!("U+{:04X}", c as u32))
+            .unwrap();
+        assert!(
+            errors[0].message.contains(&code),
+            "{bad:?}: the message names the character: {}",
+            errors[0].message
+        );
+    }
+}
+
+#[test]
+fn free_text_keeps_line_breaks_but_not_direction_controls() {
+    // Remarks, other identifying information, circumstances, contact: several lines
+    // are fine; a bidi override is not (it reorders what the officer reads).
+    let mut draft = injured_fixture();
+    draft.remarks = "一行目\n二行目".into();
+    draft.identifying_info = "身長170cm程度\n青い上着".into();
+    draft.contact = "病院 03-1234-5678\n家族 090-0000-0000".into();
+    draft.injury.description = "頭部打撲\n意識不明".into();
+    let entry = validate(&draft, now()).expect("line feeds are allowed in free text");
+    assert_eq!(entry.draft.remarks, "一行目\n二行目");
+    // Lists show one line per person.
+    draft.name = String::new();
+    draft.furigana = String::new();
+    let entry = validate(&draft, now()).unwrap();
+    assert!(
+        !entry.display_name().contains('\n'),
+        "{}",
+        entry.display_name()
+    );
+
+    for bad in [
+        "右\u{202E}左",
+        "a\u{2067}b",
+        "\u{200E}x",
+        "x\u{7}",
+        "x\u{2028}y",
+    ] {
+        let mut draft = injured_fixture();
+        draft.remarks = bad.into();
+        assert_eq!(fields_of(&rejected(&draft)), ["remarks"], "{bad:?}");
+        let mut draft = deceased();
+        draft.death.circumstances = bad.into();
+        assert_eq!(
+            fields_of(&rejected(&draft)),
+            ["death.circumstances"],
+            "{bad:?}"
+        );
+    }
+}
+
+fn injured_fixture() -> EntryDraft {
+    super::fixtures::injured()
+}
+
+#[test]
+fn every_text_field_has_a_limit_and_so_has_the_whole_entry() {
+    // Names 100 characters, one-line places 200, free text 2,000.
+    let mut draft = evacuee();
+    draft.name = "あ".repeat(100);
+    draft.remarks = "あ".repeat(2000);
+    draft.location.place_name = "あ".repeat(200);
+    validate(&draft, now()).expect("at the limits");
+    draft.name = "あ".repeat(101);
+    draft.remarks = "あ".repeat(2001);
+    draft.location.place_name = "あ".repeat(201);
+    let errors = rejected(&draft);
+    assert_eq!(
+        fields_of(&errors),
+        ["name", "location.place_name", "remarks"]
+    );
+    assert!(
+        errors[0].message.contains("100文字以内"),
+        "{}",
+        errors[0].message
+    );
+    assert!(
+        errors[0].message.contains("101文字"),
+        "{}",
+        errors[0].message
+    );
+
+    // A 10 MB name is refused as a field, not by the transport.
+    let mut draft = evacuee();
+    draft.name = "x".repeat(10 * 1024 * 1024);
+    let errors = rejected(&draft);
+    assert_eq!(fields_of(&errors), ["name"]);
+
+    // Every field at its own limit, but the entry as a whole too long (8,000).
+    let mut draft = super::fixtures::injured();
+    for text in [
+        &mut draft.identifying_info,
+        &mut draft.injury.description,
+        &mut draft.contact,
+        &mut draft.remarks,
+    ] {
+        *text = "あ".repeat(2000);
+    }
+    draft.address.foreign = String::new();
+    draft.location.place_name = "あ".repeat(200);
+    let errors = rejected(&draft);
+    assert_eq!(fields_of(&errors), ["entry"]);
+    assert!(
+        errors[0].message.contains("文字以内"),
+        "{}",
+        errors[0].message
+    );
+
+    // Per-field choices: at most one per consent field.
+    let mut draft = evacuee();
+    for n in 0..20 {
+        draft
+            .consent
+            .fields
+            .insert(format!("field{n}"), FieldChoice::default());
+    }
+    let errors = rejected(&draft);
+    assert_eq!(fields_of(&errors), ["consent.fields"]);
+}
+
+// --- Issue 13 item 6b: consent the bereaved give on Form 2, and ⑭ on Form 1.
+
+/// 様式第2号 (注4) 「回答情報の限定を希望する場合は備考欄に御記入願います。」 and 第5 4(3)ア ※
+/// 「省令様式第1号又は第2号の回答欄で包括的には回答に同意する旨回答しているが、備考欄等で、
+/// 特定の情報について回答に同意しない旨が意思表示されている場合等については、当該情報に
+/// ついては回答することはできない。」 R: E-08.
+#[test]
+fn form2_keeps_the_bereaved_s_restriction_of_single_items() {
+    let mut draft = deceased();
+    draft.bereaved.consent = "同意する".into();
+    draft.consent.fields.insert(
+        "location".into(),
+        FieldChoice {
+            family: Some(false),
+            acquaintance: Some(false),
+            others: Some(false),
+        },
+    );
+    draft.consent.fields.insert(
+        "contact".into(),
+        FieldChoice {
+            others: Some(false),
+            ..FieldChoice::default()
+        },
+    );
+    let entry = validate(&draft, now()).expect("a Form 2 restriction is recorded");
+    let consent = entry.parsed.consent;
+    for audience in [Audience::Family, Audience::Acquaintance, Audience::Others] {
+        assert!(
+            !consent.allows(audience, ConsentField::Location),
+            "{audience:?}"
+        );
+        assert!(
+            consent.allows(audience, ConsentField::InjuryState),
+            "{audience:?}"
+        );
+    }
+    assert!(consent.allows(Audience::Family, ConsentField::Contact));
+    assert!(!consent.allows(Audience::Others, ConsentField::Contact));
+    assert_eq!(entry.draft, draft, "kept as typed");
+}
+
+#[test]
+fn form2_restrictions_never_go_beyond_the_bereaved_s_answer() {
+    // ⑪ 同意しない: a single item cannot be opened to others.
+    let mut draft = deceased();
+    draft.consent.fields.insert(
+        "contact".into(),
+        FieldChoice {
+            others: Some(true),
+            ..FieldChoice::default()
+        },
+    );
+    let errors = rejected(&draft);
+    assert_eq!(fields_of(&errors), ["consent.fields.contact"]);
+    assert!(errors[0].message.contains("遺族"), "{}", errors[0].message);
+
+    // Form 1's column answers ⑫–⑭ have no place on Form 2 (⑪ is the bereaved's).
+    let mut draft = deceased();
+    draft.consent.family = Some(false);
+    assert_eq!(fields_of(&rejected(&draft)), ["consent"]);
+
+    // Without the bereaved (意思確認不可) nobody restricted anything.
+    let mut draft = deceased();
+    draft.bereaved = BereavedDraft::default();
+    draft.consent.fields.insert(
+        "location".into(),
+        FieldChoice {
+            family: Some(false),
+            ..FieldChoice::default()
+        },
+    );
+    assert_eq!(fields_of(&rejected(&draft)), ["consent.fields"]);
+
+    // An unknown item is named, as on Form 1.
+    let mut draft = deceased();
+    draft
+        .consent
+        .fields
+        .insert("phone".into(), FieldChoice::default());
+    assert_eq!(fields_of(&rejected(&draft)), ["consent.fields.phone"]);
+}
+
+/// Figure 4-1: 「親族・同居者・知人以外の者からの照会に対する回答又は公表に同意しているにも
+/// かかわらず、親族・同居者及び知人からの照会に対する回答に同意していない等の場合は、図4-1の
+/// ように、当該項目のチェック欄に色がつき注意を促す…このような場合は、同意の有無について本人に
+/// 再度確認し、誤りの無いように入力を行うこと。」 R: E-09.
+#[test]
+fn agreement_for_others_leaves_acquaintances_as_recorded_and_warns() {
+    let mut draft = evacuee();
+    draft.consent.others = "同意する".into();
+    let entry = validate(&draft, now()).unwrap();
+    let consent = entry.parsed.consent;
+    assert_eq!(
+        consent.acquaintance,
+        crate::consent::ConsentMatrix::table_4_3().acquaintance,
+        "⑭ does not widen ⑬"
+    );
+    assert!(consent.allows(Audience::Others, ConsentField::Location));
+    let warned = fields_of(&entry.warnings);
+    assert_eq!(
+        warned,
+        [
+            "consent.fields.furigana",
+            "consent.fields.birth_date",
+            "consent.fields.sex",
+            "consent.fields.address",
+            "consent.fields.nationality",
+            "consent.fields.injury_state",
+            "consent.fields.location",
+            "consent.fields.contact",
+        ]
+    );
+    assert!(
+        entry
+            .warnings
+            .iter()
+            .all(|w| w.message.contains("知人") && w.message.contains("再確認"))
     );
 }

@@ -4,10 +4,14 @@
 //! warnings. Required fields (E-03): name, furigana, birth date, sex, address, and
 //! nationality when not Japanese are mandatory unless other identifying information is
 //! given instead. A partial birth date is always refused for the birth-date field, with
-//! the text to put into other identifying information instead.
+//! the text to put into other identifying information instead. The length and the
+//! characters of every text field are checked first (`text::check`); a field refused
+//! there gets no further message. On Form 2 the bereaved's answer ⑪ and their
+//! restrictions of single items make the consent (`consent::resolve_deceased`).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::text;
 use super::time::{jst, parse_time_of_day, parse_written_at};
 use super::{
     AddressDraft, CanonicalKeys, Death, Entry, EntryDraft, FormKind, Nationality, Parsed, Severity,
@@ -17,7 +21,7 @@ use crate::canon;
 use crate::consent::{self, Agreement, ResolvedConsent};
 use crate::era::{self, DateError};
 use crate::prefecture;
-use crate::validation::{FieldError, FieldWarning, check_text};
+use crate::validation::{FieldError, FieldWarning};
 
 /// How far in the future a 記入日時 may lie (clock skew between terminals).
 const FUTURE_TOLERANCE_MINUTES: i64 = 10;
@@ -66,7 +70,10 @@ pub fn validate(draft: &EntryDraft, now: DateTime<Utc>) -> Result<Entry, Vec<Fie
         errors: Vec::new(),
         warnings: Vec::new(),
     };
-    check_lengths(&mut check.errors, draft);
+    // R: E-03, E-15. Length and characters first: a field refused here gets no other
+    // message (its value is not worth parsing), see the end of this function.
+    let text_errors = text::check(draft);
+    let consent_keys_refused = text_errors.iter().any(|e| e.field == "consent.fields");
     let today = now.with_timezone(&jst()).date_naive();
 
     let written_at = match parse_written_at(&draft.written_at) {
@@ -140,9 +147,11 @@ pub fn validate(draft: &EntryDraft, now: DateTime<Utc>) -> Result<Entry, Vec<Fie
                 form,
             );
             check.must_be_empty("bereaved", !draft.bereaved.is_empty(), form);
-            match consent::resolve(&draft.consent, &draft.identifying_info) {
-                Ok(resolved) => parsed_consent = Some(resolved),
-                Err(errors) => check.errors.extend(errors),
+            if !consent_keys_refused {
+                match consent::resolve(&draft.consent, &draft.identifying_info) {
+                    Ok(resolved) => parsed_consent = Some(resolved),
+                    Err(errors) => check.errors.extend(errors),
+                }
             }
         }
         FormKind::Form2 => {
@@ -153,13 +162,21 @@ pub fn validate(draft: &EntryDraft, now: DateTime<Utc>) -> Result<Entry, Vec<Fie
                 && draft.injury.description.trim().is_empty());
             check.must_be_empty("injury", injury_given, form);
             check.must_be_empty("location", !draft.location.is_empty(), form);
-            if draft.consent != crate::consent::ConsentDraft::default() {
+            // R: E-08. ⑫–⑭ are Form 1's; on Form 2 the bereaved answer ⑪ and may
+            // restrict single items (注4), which `consent.fields` holds.
+            let columns = crate::consent::ConsentDraft {
+                fields: Default::default(),
+                ..draft.consent.clone()
+            };
+            if columns != crate::consent::ConsentDraft::default() {
                 check.error(
                     "consent",
-                    "様式第2号の同意は遺族の同意欄（bereaved）に入力してください",
+                    "様式第2号の同意は遺族の同意欄（bereaved）に入力してください（項目ごとの回答の限定は consent.fields に入力できます）",
                 );
             }
-            parsed_consent = check_bereaved(&mut check, draft);
+            if !consent_keys_refused {
+                parsed_consent = check_bereaved(&mut check, draft);
+            }
             if draft.body_location.trim().is_empty() {
                 check.warn(
                     "body_location",
@@ -169,6 +186,17 @@ pub fn validate(draft: &EntryDraft, now: DateTime<Utc>) -> Result<Entry, Vec<Fie
         }
     }
 
+    if !text_errors.is_empty() {
+        let mut errors = text_errors;
+        let refused: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+        errors.extend(
+            check
+                .errors
+                .into_iter()
+                .filter(|e| !refused.contains(&e.field)),
+        );
+        return Err(errors);
+    }
     let (Some(written_at), Some(resolved), true) =
         (written_at, parsed_consent, check.errors.is_empty())
     else {
@@ -220,57 +248,6 @@ fn address_key(address: &AddressDraft) -> String {
         )
     } else {
         canon::text_key(&address.foreign)
-    }
-}
-
-fn check_lengths(errors: &mut Vec<FieldError>, d: &EntryDraft) {
-    let short = 100;
-    let long = 1000;
-    let fields: [(&str, &str, usize); 32] = [
-        ("written_at", &d.written_at, short),
-        ("name", &d.name, short),
-        ("alias", &d.alias, short),
-        ("furigana", &d.furigana, short),
-        ("birth_date", &d.birth_date, short),
-        ("sex", &d.sex, short),
-        ("address.postal_code", &d.address.postal_code, short),
-        ("address.prefecture", &d.address.prefecture, short),
-        ("address.municipality", &d.address.municipality, short),
-        ("address.town", &d.address.town, short),
-        ("address.lot", &d.address.lot, short),
-        ("address.foreign", &d.address.foreign, long),
-        ("nationality.kind", &d.nationality.kind, short),
-        ("nationality.other", &d.nationality.other, short),
-        ("identifying_info", &d.identifying_info, long),
-        ("injury.status", &d.injury.status, short),
-        ("injury.severity", &d.injury.severity, short),
-        ("injury.description", &d.injury.description, long),
-        ("location.prefecture", &d.location.prefecture, short),
-        ("location.municipality", &d.location.municipality, short),
-        ("location.town", &d.location.town, short),
-        ("location.lot", &d.location.lot, short),
-        ("location.place_name", &d.location.place_name, long),
-        ("location.category", &d.location.category, short),
-        ("contact", &d.contact, long),
-        ("death.date", &d.death.date, short),
-        ("death.time", &d.death.time, short),
-        ("death.place", &d.death.place, long),
-        ("death.circumstances", &d.death.circumstances, long),
-        ("body_location", &d.body_location, long),
-        ("bereaved.name", &d.bereaved.name, short),
-        ("remarks", &d.remarks, long),
-    ];
-    for (field, value, max) in fields {
-        check_text(errors, field, value, max);
-    }
-    for (field, value) in [
-        ("bereaved.contact", &d.bereaved.contact),
-        ("bereaved.address", &d.bereaved.address),
-        ("bereaved.relationship", &d.bereaved.relationship),
-        ("bereaved.consent", &d.bereaved.consent),
-        ("consent.others", &d.consent.others),
-    ] {
-        check_text(errors, field, value, long);
     }
 }
 
@@ -595,12 +572,13 @@ fn check_bereaved(check: &mut Checker, draft: &EntryDraft) -> Option<ResolvedCon
             );
         }
     }
-    Some(ResolvedConsent {
-        matrix: consent::deceased_matrix(agreement),
-        others: agreement,
-        not_confirmable,
-        warnings: Vec::new(),
-    })
+    match consent::resolve_deceased(agreement, not_confirmable, &draft.consent.fields) {
+        Ok(resolved) => Some(resolved),
+        Err(errors) => {
+            check.errors.extend(errors);
+            None
+        }
+    }
 }
 
 /// Appends the markers the guideline asks clerks to type into other identifying

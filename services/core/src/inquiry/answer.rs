@@ -8,7 +8,8 @@
 //! 2. Other information (施行令 第26条第3項, 第5 4(3)): with the person's consent (ア),
 //!    the cells of the consent matrix for the inquirer's relationship (E-08, Form 1
 //!    ⑫〜⑭ and remarks restricting single fields; for the deceased the bereaved's
-//!    answer, 「遺族…が回答に同意する場合において、本人の同意があるときとみなし」);
+//!    answer, 「遺族…が回答に同意する場合において、本人の同意があるときとみなし」, and
+//!    the single items they restricted, 様式第2号 注4);
 //!    when consent could not be asked (意思確認不可, E-07), 公益上特に必要があると認める
 //!    とき (イ, table 4-2): family everything (ア), acquaintances 「①氏名、②その他個人を
 //!    識別するための情報、③負傷や疾病の有無」 or everything for the deceased (イ), others
@@ -75,7 +76,8 @@ impl CasualtyAnswer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
-    /// 本人の同意 (第5 4(3)ア): the person's consent matrix (Form 2: the bereaved, deceased_matrix).
+    /// 本人の同意 (第5 4(3)ア): the person's consent matrix (Form 2: the bereaved's answer
+    /// ⑪ and their restrictions of single items, `consent::resolve_deceased`).
     Consent,
     /// 公益上特に必要 (第5 4(3)イ): consent could not be asked (意思確認不可).
     PublicInterest,
@@ -178,10 +180,18 @@ fn audience_label(audience: Audience) -> &'static str {
     }
 }
 
-fn labels(fields: &[ConsentField]) -> String {
+/// The fields' labels; for the deceased as Form 2 names them, each in 「」 (死亡の日時、
+/// 場所及び状況 holds a 、 itself).
+fn labels(fields: &[ConsentField], dead: bool) -> String {
     fields
         .iter()
-        .map(|f| f.label_ja())
+        .map(|f| {
+            if dead {
+                format!("「{}」", f.deceased_label_ja())
+            } else {
+                f.label_ja().to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join("、")
 }
@@ -302,7 +312,8 @@ pub fn answer(inquiry: &Inquiry, record: Option<&RecordState>, context: &AnswerC
             );
         } else if column == FieldSet::none() {
             notes.push(format!(
-                "本人は{}への回答に同意していません。該当・非該当のみ回答します（第5 4(3)ア）",
+                "{}は{}への回答に同意していません。該当・非該当のみ回答します（第5 4(3)ア）",
+                if dead { "遺族" } else { "本人" },
                 audience_label(audience)
             ));
         }
@@ -359,34 +370,36 @@ pub fn answer(inquiry: &Inquiry, record: Option<&RecordState>, context: &AnswerC
     }
 
     if !refused.is_empty() && allowed != FieldSet::none() {
+        // R: E-08. On Form 2 the bereaved's restrictions (注4) are why (第5 4(3)ア ※).
         notes.push(match basis {
             Basis::Consent => format!(
-                "本人が{}への回答に同意していない項目は回答しません: {}",
+                "{}が{}への回答に同意していない項目は回答しません（第5 4(3)ア）: {}",
+                if dead { "遺族" } else { "本人" },
                 audience_label(audience),
-                labels(&refused)
+                labels(&refused, dead)
             ),
             _ => format!(
                 "公益上の基準で回答できない項目は回答しません: {}",
-                labels(&refused)
+                labels(&refused, dead)
             ),
         });
     }
     if !not_given.is_empty() {
         notes.push(format!(
             "照会者が示していない項目は、照会者が承知している情報以上の情報となるため回答しません（第5 4(5)）: {}",
-            labels(&not_given)
+            labels(&not_given, dead)
         ));
     }
     if !more_precise.is_empty() {
         notes.push(format!(
             "記録の内容が照会者の示したものより詳しいため回答しません（第5 4(5)）: {}",
-            labels(&more_precise)
+            labels(&more_precise, dead)
         ));
     }
     if !differing.is_empty() {
         notes.push(format!(
             "照会者の示した内容と記録が一致しないため回答しません（第5 4(5)）: {}",
-            labels(&differing)
+            labels(&differing, dead)
         ));
     }
 
@@ -1077,6 +1090,67 @@ mod tests {
             disclosed(&answered("acquaintance", name_only(), &draft)).len(),
             3
         );
+    }
+
+    /// 様式第2号 (注4) 「回答情報の限定を希望する場合は備考欄に御記入願います。」 and
+    /// 第5 4(3)ア: 「死亡住民においては、遺族…が回答に同意する場合において、本人の同意が
+    /// あるときとみなし、第24条第1項各号に掲げる情報のうち回答の同意がある項目において回答を
+    /// 行う」; ※ 「…備考欄等で、特定の情報について回答に同意しない旨が意思表示されている場合
+    /// 等については、当該情報については回答することはできない。」 R: E-08, Q-04.
+    #[test]
+    fn the_bereaved_can_withhold_single_items() {
+        let mut draft = full_deceased();
+        draft.bereaved.consent = "同意する".into();
+        let everyone = FieldChoice {
+            family: Some(false),
+            acquaintance: Some(false),
+            others: Some(false),
+        };
+        draft.consent.fields = BTreeMap::from([
+            ("location".to_string(), everyone.clone()),
+            ("injury_state".to_string(), everyone),
+            (
+                "contact".to_string(),
+                FieldChoice {
+                    others: Some(false),
+                    ..FieldChoice::default()
+                },
+            ),
+        ]);
+        for reason in REASONS {
+            let a = answered(reason, name_only(), &draft);
+            let withheld: &[ConsentField] = if reason == "other" {
+                &[Location, InjuryState, Contact]
+            } else {
+                &[Location, InjuryState]
+            };
+            let expected: Vec<ConsentField> = FORM5_ORDER
+                .into_iter()
+                .filter(|f| !withheld.contains(f))
+                .collect();
+            assert_eq!(disclosed(&a), expected, "{reason}");
+            // The status is answered whatever the bereaved restricted.
+            assert_eq!(a.casualty, CasualtyAnswer::Dead);
+            assert!(
+                a.officer_notes
+                    .iter()
+                    .any(|n| n.contains("遺族") && n.contains("遺体が安置されている場所")),
+                "{reason}: {:?}",
+                a.officer_notes
+            );
+        }
+    }
+
+    /// ⑭ 同意する with ⑬ left at its default: answered as recorded (figure 4-1 asks the
+    /// clerk to re-confirm; nothing is widened). R: E-08, E-09, Q-04.
+    #[test]
+    fn agreement_for_others_does_not_open_fields_to_acquaintances() {
+        let mut draft = full_injured();
+        draft.consent.others = "同意する".into();
+        let a = answered("acquaintance", name_only(), &draft);
+        assert_eq!(disclosed(&a), [InjuryFlag, Name, IdentifyingInfo]);
+        let a = answered("other", name_only(), &draft);
+        assert_eq!(disclosed(&a), FORM5_ORDER.to_vec());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::answer::Answer;
 use super::draft::{Inquirer, Inquiry};
 use super::{era_date, era_date_time};
 use crate::consent::ConsentField;
+use crate::incident::{Incident, IncidentMode};
 
 /// What a row shows when nothing is disclosed.
 pub const WITHHELD: &str = "―";
@@ -48,7 +49,31 @@ pub fn as_of_suffix(as_of: DateTime<Utc>) -> String {
 /// 「（記入日時 令和8年11月21日 14時30分現在）」(JST, era form). Officer notes are NOT printed.
 ///
 /// An organisation is addressed with its representative: `{名称}　代表者　{氏名}　殿`.
+///
+/// The answer about a drill (訓練) incident begins with 「【訓練】」 and ends with a line
+/// naming the drill, so a practice answer can never be taken for a real one (T-04); an
+/// answer about an actual incident is the form as the ordinance gives it.
 pub fn render_text(
+    inquiry: &Inquiry,
+    answer: &Answer,
+    incident: &Incident,
+    answering_body: &str,
+    answered_at: DateTime<Utc>,
+) -> String {
+    let text = render_form(inquiry, answer, answering_body, answered_at);
+    match incident.mode {
+        IncidentMode::Actual => text,
+        IncidentMode::Drill => format!(
+            "{DRILL_MARK}\n{text}\n{DRILL_MARK}\u{3000}この回答書は訓練（{}）のものです。実際の安否情報ではありません。\n",
+            incident.name.trim()
+        ),
+    }
+}
+
+/// What marks a drill's Form 5, first and last.
+pub const DRILL_MARK: &str = "【訓練】";
+
+fn render_form(
     inquiry: &Inquiry,
     answer: &Answer,
     answering_body: &str,
@@ -120,6 +145,46 @@ mod tests {
     use crate::inquiry::testing::{form4_family, inquiry, now, record};
     use crate::inquiry::validate;
 
+    fn incident(mode: IncidentMode) -> Incident {
+        Incident {
+            id: crate::ids::IncidentId::from_uuid(crate::inquiry::testing::uuid(1)),
+            name: "首都直下地震".into(),
+            mode,
+            created_at: now(),
+        }
+    }
+
+    fn actual() -> Incident {
+        incident(IncidentMode::Actual)
+    }
+
+    // R: T-04 — a drill's answer is marked first and last; an actual one is not.
+    #[test]
+    fn a_drill_answer_is_marked_as_a_drill() {
+        let inquiry = validate(&form4_family(), now()).unwrap();
+        let a = answer(
+            &inquiry,
+            Some(&record(1, &injured())),
+            &AnswerContext::default(),
+        );
+        let drill = render_text(
+            &inquiry,
+            &a,
+            &incident(IncidentMode::Drill),
+            "千代田区長",
+            answered_at(),
+        );
+        assert!(drill.starts_with("【訓練】\n様式第5号"), "{drill}");
+        assert!(
+            drill.trim_end().ends_with("実際の安否情報ではありません。"),
+            "{drill}"
+        );
+        assert!(drill.contains("訓練（首都直下地震）"));
+        let real = render_text(&inquiry, &a, &actual(), "千代田区長", answered_at());
+        assert!(!real.contains("訓練"), "{real}");
+        assert!(drill.contains(&real));
+    }
+
     fn answered_at() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 22, 4, 5, 0).unwrap()
     }
@@ -132,7 +197,7 @@ mod tests {
             Some(&record(1, &injured())),
             &AnswerContext::default(),
         );
-        let text = render_text(&inquiry, &a, "千代田区長", answered_at());
+        let text = render_text(&inquiry, &a, &actual(), "千代田区長", answered_at());
         let expected_start = "様式第5号（第4条関係）\n\n安否情報回答書\n\n令和8年11月22日\n\n消防　花子　殿\n\n千代田区長\n\n令和8年11月22日付けで照会があった安否情報について、下記のとおり回答します。\n\n記\n\n被照会者\n";
         assert!(text.starts_with(expected_start), "{text}");
         let rows: Vec<&str> = text.lines().skip(15).collect();
@@ -174,7 +239,7 @@ mod tests {
             &AnswerContext::default(),
         );
         assert!(!a.officer_notes.is_empty());
-        let text = render_text(&inquiry, &a, "千代田区長", answered_at());
+        let text = render_text(&inquiry, &a, &actual(), "千代田区長", answered_at());
         assert!(text.contains("　氏名：消防　太郎\n"), "{text}");
         for label in [
             "フリガナ",
@@ -205,7 +270,7 @@ mod tests {
             Some(&record(1, &deceased())),
             &AnswerContext::default(),
         );
-        let text = render_text(&inquiry, &a, "千代田区長", answered_at());
+        let text = render_text(&inquiry, &a, &actual(), "千代田区長", answered_at());
         assert!(
             text.contains("株式会社霞商事　代表者　霞　一郎　殿\n"),
             "{text}"
@@ -236,7 +301,7 @@ mod tests {
     fn no_record_is_answered_not_applicable() {
         let inquiry = validate(&form4_family(), now()).unwrap();
         let a = answer(&inquiry, None, &AnswerContext::default());
-        let text = render_text(&inquiry, &a, "  千代田区長 ", answered_at());
+        let text = render_text(&inquiry, &a, &actual(), "  千代田区長 ", answered_at());
         assert!(text.contains("\n千代田区長\n"), "{text}");
         assert!(text.contains("　避難住民に該当するか否かの別：非該当\n"));
         assert!(text.contains("住民に該当するか否かの別：非該当\n"));

@@ -32,6 +32,7 @@ use crate::canon;
 use crate::consent::ConsentField;
 use crate::dedup::{self, DedupMode};
 use crate::entry::{AddressDraft, Entry, Nationality};
+use crate::ids::IncidentId;
 use crate::ids::RecordId;
 use crate::private_area::RecordState;
 
@@ -430,7 +431,33 @@ fn newest<'a>(records: &[&'a RecordState]) -> Option<&'a RecordState> {
 /// of whose copies is deleted (a deletion is final; the shared dataset may lag behind
 /// the private area). The same record passed twice counts once. Deterministic; never
 /// panics.
-pub fn identify(target: &Target, candidates: &[RecordState]) -> Identification {
+///
+/// Callers use [`identify_in`], which first keeps only the inquiry's incident; the
+/// tests of the rules call this directly.
+#[cfg(test)]
+pub(crate) fn identify(target: &Target, candidates: &[RecordState]) -> Identification {
+    identify_any(target, candidates)
+}
+
+/// Identifies the target among the records of the inquiry's incident only: an inquiry
+/// belongs to one incident, and a record of another — a drill (訓練) beside an actual
+/// incident, or the other way round — is never identified, answered, or counted as a
+/// candidate (T-04, T-06). Found by a hostile test: without an incident, a drill
+/// record with a newer 記入日時 was answered on Form 5 to a real inquiry.
+pub fn identify_in(
+    target: &Target,
+    incident: IncidentId,
+    candidates: &[RecordState],
+) -> Identification {
+    let own: Vec<RecordState> = candidates
+        .iter()
+        .filter(|record| record.incident == incident)
+        .cloned()
+        .collect();
+    identify_any(target, &own)
+}
+
+fn identify_any(target: &Target, candidates: &[RecordState]) -> Identification {
     let deleted: BTreeSet<RecordId> = candidates
         .iter()
         .filter(|record| record.deletion.is_some())
@@ -498,6 +525,7 @@ mod tests {
     use super::*;
     use crate::entry::fixtures::evacuee;
     use crate::inquiry::draft::TargetDraft;
+    use crate::inquiry::testing::uuid;
     use crate::inquiry::testing::{deleted, example_person, id, inquiry, record};
 
     fn target(draft: TargetDraft) -> Target {
@@ -825,6 +853,38 @@ mod tests {
         assert_eq!(
             identify(&target(four), &candidates),
             identified(1, IdentifiedBy::FourInformation, 1)
+        );
+    }
+
+    // R: T-04, T-06 — the same person in a drill and in the actual incident: an
+    // inquiry about the actual incident identifies only the actual record, however
+    // new the drill's 記入日時; a person who exists only in a drill is not held.
+    #[test]
+    fn records_of_another_incident_are_never_identified() {
+        let actual = IncidentId::from_uuid(uuid(1));
+        let drill = IncidentId::from_uuid(uuid(2));
+        let real = record(1, &example_person());
+        let mut newer = example_person();
+        newer.written_at = "2026-11-21 20:00".into();
+        let mut practice = record(2, &newer);
+        practice.incident = drill;
+        let both = [real.clone(), practice.clone()];
+        assert_eq!(
+            identify_in(&target(example_target()), actual, &both),
+            identified(1, IdentifiedBy::FourInformation, 1)
+        );
+        assert_eq!(
+            identify_in(&target(example_target()), drill, &both),
+            identified(2, IdentifiedBy::FourInformation, 1)
+        );
+        assert_eq!(
+            identify_in(&target(example_target()), actual, &[practice]),
+            Identification::NotHeld
+        );
+        // Without the filter the drill record (newer 記入日時) would win.
+        assert_eq!(
+            identify(&target(example_target()), &both),
+            identified(2, IdentifiedBy::FourInformation, 2)
         );
     }
 }

@@ -33,7 +33,7 @@ pub use draft::{
     Relationship, Target, TargetDraft, validate,
 };
 pub use form5::render_text;
-pub use identify::{Identification, IdentifiedBy, TargetField, identify};
+pub use identify::{Identification, IdentifiedBy, TargetField, identify_in};
 pub use state::{InquiryState, InquiryStatus};
 
 use chrono::{DateTime, Timelike, Utc};

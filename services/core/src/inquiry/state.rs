@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::{Answer, Identification, Inquiry, TargetField};
 use crate::event::{Event, Payload, Searched};
 use crate::ids::{IncidentId, InquiryId, RecordId};
+use crate::private_area::RecordState;
 use crate::validation::FieldError;
 
 /// Where an inquiry stands.
@@ -222,8 +223,34 @@ fn open(state: Option<&InquiryState>) -> Result<&InquiryState, FieldError> {
 }
 
 /// the person may be looked for (again) while the inquiry is open.
-pub fn decide_identify(state: Option<&InquiryState>) -> Result<(), FieldError> {
-    open(state).map(|_| ())
+pub fn decide_identify(state: Option<&InquiryState>) -> Result<IncidentId, FieldError> {
+    incident_of(open(state)?)
+}
+
+/// The incident an inquiry belongs to (T-04, T-06): identification and answers use
+/// only its records. An inquiry registered before the incident was required has none
+/// and is neither identified nor answered: it is registered again, with its incident.
+pub fn incident_of(state: &InquiryState) -> Result<IncidentId, FieldError> {
+    state.incident.ok_or_else(|| {
+        FieldError::new(
+            "incident_id",
+            "この照会には事案が指定されていません。事案を指定して新たな照会として受け付けてください（訓練の安否情報と実事案の安否情報は混ぜません）",
+        )
+    })
+}
+
+/// The record an answer is about belongs to the inquiry's incident (T-04, T-06): a
+/// record of another incident — a drill beside an actual incident — is never answered,
+/// whatever the identification said.
+pub fn decide_answer_record(state: &InquiryState, record: &RecordState) -> Result<(), FieldError> {
+    if incident_of(state)? == record.incident {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "inquiry_id",
+            "特定した安否情報が見つかりません。もう一度 `anpi inquiry identify` を実行してください",
+        ))
+    }
 }
 
 /// refusing needs the reason, in words.
@@ -243,6 +270,7 @@ pub fn decide_refuse(state: Option<&InquiryState>, reason: &str) -> Result<Strin
 /// record, or 非該当 when nothing matched. Returns the record the answer is about.
 pub fn decide_answer(state: Option<&InquiryState>) -> Result<Option<RecordId>, FieldError> {
     let state = open(state)?;
+    incident_of(state)?;
     match state.identified.as_ref().map(|i| &i.identification) {
         None => Err(FieldError::new(
             "inquiry_id",
@@ -285,13 +313,43 @@ mod tests {
         .unwrap()
     }
 
+    fn the_incident() -> IncidentId {
+        IncidentId::from_uuid(Uuid::from_u128(1))
+    }
+
+    // R: T-04, T-06 — an inquiry belongs to one incident: without one it is neither
+    // identified nor answered, and a record of another incident is never answered.
+    #[test]
+    fn an_inquiry_answers_only_about_its_own_incident() {
+        let id = InquiryId::from_uuid(Uuid::now_v7());
+        let mut state = registered(id);
+        assert_eq!(decide_identify(Some(&state)), Ok(the_incident()));
+        let mut record = crate::inquiry::testing::record(1, &crate::entry::fixtures::evacuee());
+        record.incident = the_incident();
+        assert_eq!(decide_answer_record(&state, &record), Ok(()));
+        record.incident = IncidentId::from_uuid(Uuid::from_u128(2));
+        assert_eq!(
+            decide_answer_record(&state, &record).unwrap_err().field,
+            "inquiry_id"
+        );
+        state.incident = None;
+        assert_eq!(
+            decide_identify(Some(&state)).unwrap_err().field,
+            "incident_id"
+        );
+        assert_eq!(
+            decide_answer(Some(&state)).unwrap_err().field,
+            "incident_id"
+        );
+    }
+
     fn event(position: i64, payload: Payload) -> Event {
         let code = JurisdictionCode::parse("131041").unwrap();
         Event {
             position,
             event: NewEvent {
                 id: EventId::from_uuid(Uuid::now_v7()),
-                incident: None,
+                incident: Some(the_incident()),
                 origin: code.clone(),
                 actor: Actor {
                     jurisdiction: code,

@@ -69,7 +69,7 @@ pub fn example_person() -> EntryDraft {
     draft
 }
 
-fn uuid(n: u128) -> uuid::Uuid {
+pub fn uuid(n: u128) -> uuid::Uuid {
     uuid::Uuid::from_u128(n)
 }
 

@@ -139,7 +139,8 @@ pub async fn withdraw(
     registered(state, &account).await
 }
 
-/// unlocks an account locked after failed logins.
+/// unlocks an account, another administrator's too: clears its lock (from before
+/// throttling) and its login back-off, so its holder may log in at once.
 pub async fn unlock(
     state: &NodeState,
     caller: &Caller,

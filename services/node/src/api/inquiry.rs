@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use anpi_core::event::{Actor, Searched};
 use anpi_core::ids::{IncidentId, InquiryId, RecordId};
+use anpi_core::incident::Incident;
 use anpi_core::inquiry::{
     self, AnswerContext, Identification, InquiryDraft, InquiryState, state as steps,
 };
@@ -20,10 +21,10 @@ use anpi_proto::v1;
 use chrono::{SecondsFormat, Utc};
 use tonic::Status;
 
-use super::{NodeState, error, optional_id};
+use super::{NodeState, convert, error};
 use crate::store::reader;
 use crate::store::search::{self as queries, Table};
-use crate::store::shared::{REPLICA_RECORDS, replica_version};
+use crate::store::shared::{REPLICA_INCIDENTS, REPLICA_RECORDS, replica_version};
 use crate::store::writer::{Command, Outcome};
 
 /// Candidate records read per search (name, furigana, identifying information).
@@ -89,6 +90,8 @@ pub fn view(state: &InquiryState) -> v1::InquiryView {
             .unwrap_or_default(),
         state_json: serde_json::to_string(state).unwrap_or_default(),
         incident_id: state.incident.map(|i| i.to_string()).unwrap_or_default(),
+        // Filled in by `with_incidents`.
+        incident: None,
     }
 }
 
@@ -112,11 +115,42 @@ fn step_refused(error: FieldError) -> Status {
     }
 }
 
-fn inquiry_outcome(outcome: Outcome) -> Result<v1::InquiryView, Status> {
+async fn inquiry_outcome(state: &NodeState, outcome: Outcome) -> Result<v1::InquiryView, Status> {
     match outcome {
-        Outcome::Inquiry { state, .. } => Ok(view(&state)),
+        Outcome::Inquiry { state: inquiry, .. } => {
+            Ok(with_incidents(state, vec![view(&inquiry)]).await?.remove(0))
+        }
         _ => Err(Status::internal("unexpected outcome")),
     }
+}
+
+/// Every incident this node knows: its own, then the shared dataset's.
+async fn known_incidents(state: &NodeState) -> Result<Vec<Incident>, Status> {
+    let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
+    let mut known = reader::list_incidents(&**client)
+        .await
+        .map_err(error::store)?;
+    known.extend(
+        reader::incidents_where(&**client, REPLICA_INCIDENTS, 0, i64::MAX)
+            .await
+            .map_err(error::store)?,
+    );
+    Ok(known)
+}
+
+/// The views with their incident and its mode filled in (T-04).
+async fn with_incidents(
+    state: &NodeState,
+    mut views: Vec<v1::InquiryView>,
+) -> Result<Vec<v1::InquiryView>, Status> {
+    let known = known_incidents(state).await?;
+    for view in &mut views {
+        view.incident = known
+            .iter()
+            .find(|i| i.id.to_string() == view.incident_id)
+            .map(convert::incident);
+    }
+    Ok(views)
 }
 
 /// validates the inquiry (every problem named by field) and registers it.
@@ -125,7 +159,14 @@ pub async fn register(
     actor: Actor,
     request: v1::RegisterInquiryRequest,
 ) -> Result<v1::InquiryView, Status> {
-    let incident = optional_id::<IncidentId>("incident_id", &request.incident_id)?;
+    // T-04, T-06: an inquiry belongs to one incident; its identification and answer
+    // use only that incident's records.
+    let incident: IncidentId = request.incident_id.trim().parse().map_err(|_| {
+        error::invalid(&[FieldError::new(
+            "incident_id",
+            "照会の事案を指定してください（`anpi incident list` で事案IDを確認できます）。訓練と実事案の安否情報は混ぜません",
+        )])
+    })?;
     let draft: InquiryDraft = serde_json::from_str(&request.draft_json).map_err(|e| {
         error::invalid(&[FieldError::new(
             "draft_json",
@@ -145,7 +186,7 @@ pub async fn register(
         )
         .await
         .map_err(error::rejection)?;
-    inquiry_outcome(outcome)
+    inquiry_outcome(state, outcome).await
 }
 
 /// The searches that gather candidates: tolerant exact name, tolerant exact furigana,
@@ -193,7 +234,7 @@ pub async fn identify(
 ) -> Result<v1::InquiryView, Status> {
     let id = inquiry_id(&request.inquiry_id)?;
     let current = load(state, id).await?;
-    steps::decide_identify(current.as_ref()).map_err(step_refused)?;
+    let incident = steps::decide_identify(current.as_ref()).map_err(step_refused)?;
     let current = current.expect("checked");
     let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
     let dataset = replica_version(&**client).await.map_err(error::store)?;
@@ -213,7 +254,7 @@ pub async fn identify(
     for (i, table) in tables.iter().enumerate() {
         for query in &queries {
             let (records, _) =
-                queries::search(&**client, *table, query, current.incident, CANDIDATES)
+                queries::search(&**client, *table, query, Some(incident), CANDIDATES)
                     .await
                     .map_err(error::store)?;
             if i == 0 {
@@ -228,7 +269,7 @@ pub async fn identify(
     }
     drop(client);
     let candidates: Vec<RecordState> = found.into_values().collect();
-    let identification = inquiry::identify(&current.inquiry.target, &candidates);
+    let identification = inquiry::identify_in(&current.inquiry.target, incident, &candidates);
     let outcome = state
         .writer
         .submit(
@@ -241,7 +282,7 @@ pub async fn identify(
         )
         .await
         .map_err(error::rejection)?;
-    inquiry_outcome(outcome)
+    inquiry_outcome(state, outcome).await
 }
 
 /// Q-03..Q-06: refuses with the reason, or answers about the identified record (the
@@ -265,7 +306,7 @@ pub async fn answer(
             )
             .await
             .map_err(error::rejection)?;
-        return inquiry_outcome(outcome);
+        return inquiry_outcome(state, outcome).await;
     }
     let current = load(state, id).await?;
     let record_id = steps::decide_answer(current.as_ref()).map_err(step_refused)?;
@@ -291,6 +332,7 @@ pub async fn answer(
                     "特定した安否情報が見つかりません。もう一度 `anpi inquiry identify` を実行してください",
                 )
             })?;
+            steps::decide_answer_record(&current, &record).map_err(step_refused)?;
             let here = record.origin == state.config.jurisdiction;
             (Some(record), here)
         }
@@ -300,9 +342,11 @@ pub async fn answer(
         publication_decided: None,
     };
     let answer = inquiry::answer(&current.inquiry, record.as_ref(), &context);
+    let incident = inquiry_incident(state, &current).await?;
     let form5 = inquiry::render_text(
         &current.inquiry,
         &answer,
+        &incident,
         &state.config.answering_body(),
         Utc::now(),
     );
@@ -319,7 +363,22 @@ pub async fn answer(
         )
         .await
         .map_err(error::rejection)?;
-    inquiry_outcome(outcome)
+    inquiry_outcome(state, outcome).await
+}
+
+/// The inquiry's incident as this node knows it (its own incidents, else the shared
+/// dataset's): Form 5 shows a drill as a drill (T-04).
+async fn inquiry_incident(state: &NodeState, current: &InquiryState) -> Result<Incident, Status> {
+    let id = steps::incident_of(current).map_err(step_refused)?;
+    known_incidents(state)
+        .await?
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or_else(|| {
+            Status::failed_precondition(
+                "照会の事案が見つかりません。`anpi incident list` で事案を確認してください",
+            )
+        })
 }
 
 pub async fn get(
@@ -332,7 +391,7 @@ pub async fn get(
             "指定された照会が見つかりません。`anpi inquiry list` で照会IDを確認してください",
         )
     })?;
-    Ok(view(&current))
+    Ok(with_incidents(state, vec![view(&current)]).await?.remove(0))
 }
 
 pub async fn list(
@@ -348,6 +407,6 @@ pub async fn list(
         .await
         .map_err(error::store)?;
     Ok(v1::ListInquiriesResponse {
-        inquiries: inquiries.iter().map(view).collect(),
+        inquiries: with_incidents(state, inquiries.iter().map(view).collect()).await?,
     })
 }

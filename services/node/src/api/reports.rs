@@ -54,7 +54,17 @@ fn sent(row: &SentRow) -> v1::SentReport {
         acknowledged_at: opt_time(row.acknowledged_at),
         appended: row.appended.unwrap_or_default(),
         duplicates: row.duplicates.unwrap_or_default(),
+        mode_labels: mode_labels(&row.modes),
     }
+}
+
+/// 実事案 / 訓練 for the modes a report carried (T-04).
+fn mode_labels(modes: &[String]) -> Vec<String> {
+    modes
+        .iter()
+        .filter_map(|m| anpi_core::incident::IncidentMode::parse(m))
+        .map(|m| m.label_ja().to_string())
+        .collect()
 }
 
 fn notice(notice: &Notice) -> v1::ReportNotice {
@@ -87,6 +97,7 @@ fn received(row: &ReceivedRow, reported_through: i64, has_parent: bool) -> v1::R
                 .last_position
                 .is_none_or(|last| last <= reported_through),
         notices: row.notices.iter().map(notice).collect(),
+        mode_labels: mode_labels(&row.modes),
     }
 }
 
@@ -157,6 +168,8 @@ pub async fn report(state: &NodeState, actor: Actor) -> Result<v1::ReportRespons
             acknowledged_at: None,
             appended: None,
             duplicates: None,
+            // Shown in the history (`anpi reports history`).
+            modes: Vec::new(),
         })),
         message,
     })

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use anpi_core::jurisdiction::{JurisdictionCode, Tier};
 
-use super::{STREAM as REPORTS, inbox_prefix, orders, receipt_subject, report_subject, shared};
+use super::{
+    STREAM as REPORTS, inbox_prefix, incidents, orders, receipt_subject, report_subject, shared,
+};
 
 /// The NATS user name of a jurisdiction's node.
 pub fn user_of(code: &JurisdictionCode) -> String {
@@ -31,10 +33,11 @@ pub struct Permissions {
 /// The permissions of `code`'s node in a network of `codes`.
 pub fn permissions(code: &JurisdictionCode, codes: &[JurisdictionCode]) -> Permissions {
     let mut publish = vec!["$JS.API.INFO".to_string()];
-    for stream in [REPORTS, shared::STREAM, orders::STREAM] {
+    for stream in [REPORTS, shared::STREAM, orders::STREAM, incidents::STREAM] {
         publish.push(format!("$JS.API.STREAM.INFO.{stream}"));
         if code.tier() == Tier::National {
             publish.push(format!("$JS.API.STREAM.CREATE.{stream}"));
+            publish.push(format!("$JS.API.STREAM.UPDATE.{stream}"));
         }
     }
     if let Some(parent) = code.natural_parent() {
@@ -69,9 +72,15 @@ pub fn permissions(code: &JurisdictionCode, codes: &[JurisdictionCode]) -> Permi
             format!("orders-{code}"),
             orders::subject(code),
         ));
+        consumers.push((
+            incidents::STREAM,
+            format!("incidents-{code}"),
+            incidents::SUBJECT.to_string(),
+        ));
     } else {
         publish.push("anpi.shared.>".to_string());
         publish.push("anpi.order.>".to_string());
+        publish.push(incidents::SUBJECT.to_string());
     }
     for (stream, name, filter) in consumers {
         publish.push(format!("$JS.API.CONSUMER.INFO.{stream}.{name}"));
@@ -186,6 +195,12 @@ mod tests {
             let national = code.tier() == Tier::National;
             assert_eq!(p.publish.contains(&"anpi.order.>".to_string()), national);
             assert_eq!(p.publish.contains(&"anpi.shared.>".to_string()), national);
+            // T-06: only the national user publishes incidents; every other node
+            // reads them with its own consumer.
+            assert_eq!(p.publish.contains(&"anpi.incident".to_string()), national);
+            let consumer =
+                format!("$JS.API.CONSUMER.CREATE.ANPI_INCIDENTS.incidents-{code}.anpi.incident");
+            assert_eq!(p.publish.contains(&consumer), !national);
         }
         let mut passwords = BTreeMap::new();
         passwords.insert("anpi-131016".to_string(), "pw1".to_string());

@@ -21,6 +21,7 @@
 
 pub mod auth;
 pub mod inbound;
+pub mod incidents;
 pub mod orders;
 pub mod parts;
 pub mod relay;
@@ -51,7 +52,25 @@ pub fn receipt_subject(to: &JurisdictionCode, from: &JurisdictionCode) -> String
     format!("anpi.receipt.{to}.{from}")
 }
 
+/// Report parts (or receipts) one subject — one child towards its parent — may hold
+/// waiting at once. Parts are at most the server's payload limit (1 MiB by default),
+/// so a child can park at most about 10 GiB; a 200,000-event report is about 60 parts.
+pub const MESSAGES_PER_SUBJECT: i64 = 10_000;
+/// The largest message any anpi stream takes (the server's payload limit is lower
+/// unless raised; parts are cut to that).
+pub const MAX_MESSAGE_SIZE: i32 = 8 << 20;
+
 /// The stream's configuration (also used by `anpi-local` through the node).
+///
+/// Bounded (issue 13: a node could fill an unbounded stream with garbage on its own
+/// subject): per subject at most [`MESSAGES_PER_SUBJECT`] messages, each at most
+/// [`MAX_MESSAGE_SIZE`] (in all, the server's JetStream storage, `max_file_store`: a
+/// byte limit on the stream is reserved up front and a larger one than the server has
+/// is refused); when a subject is full,
+/// JetStream refuses that subject's new messages only (`discard_new_per_subject`), so
+/// one child cannot crowd out the others. The refused child loses nothing: its report
+/// stays in its outbox (`reports_sent`, pending) and its relay retries with back-off
+/// until the parent has taken what waits (docs/adr/0005-reports-over-jetstream.md).
 pub fn stream_config() -> stream::Config {
     stream::Config {
         name: STREAM.to_string(),
@@ -60,8 +79,29 @@ pub fn stream_config() -> stream::Config {
         retention: stream::RetentionPolicy::WorkQueue,
         storage: stream::StorageType::File,
         duplicate_window: DUPLICATE_WINDOW,
+        max_messages_per_subject: MESSAGES_PER_SUBJECT,
+        max_message_size: MAX_MESSAGE_SIZE,
+        discard: stream::DiscardPolicy::New,
+        discard_new_per_subject: true,
         ..Default::default()
     }
+}
+
+/// (National) brings every anpi stream to its configuration: creates it, or updates
+/// one made by an older version (limits added later apply to existing networks).
+pub async fn configure_streams(js: &jetstream::Context) -> anyhow::Result<()> {
+    for config in [
+        stream_config(),
+        shared::stream_config(),
+        orders::stream_config(),
+        incidents::stream_config(),
+    ] {
+        let name = config.name.clone();
+        js.create_or_update_stream(config)
+            .await
+            .map_err(|e| anyhow::anyhow!("stream {name}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Connects to NATS. The node starts even when NATS is down (T-05): the client keeps
@@ -151,6 +191,8 @@ pub struct Bus {
     pub keyring: crate::trust::Keyring,
     /// Woken when a revocation order is recorded (A-04, national).
     pub orders_ready: Arc<Notify>,
+    /// Woken when an incident is created (T-06, national).
+    pub incidents_ready: Arc<Notify>,
     /// Sessions to end when an order revokes an account.
     pub accounts: Arc<crate::store::accounts::Accounts>,
 }
@@ -175,6 +217,7 @@ impl Bus {
             key,
             keyring: Default::default(),
             orders_ready: Default::default(),
+            incidents_ready: Default::default(),
             accounts,
         })
     }
@@ -203,10 +246,23 @@ impl Bus {
     pub fn spawn(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
         let mut tasks = vec![tokio::spawn(shared::run_replica(self.clone()))];
         if self.code.tier() == anpi_core::jurisdiction::Tier::National {
+            let bus = self.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut backoff = Backoff::new();
+                while let Err(error) = configure_streams(&bus.js).await {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "streams not configured yet; will retry"
+                    );
+                    backoff.wait().await;
+                }
+            }));
             tasks.push(tokio::spawn(shared::run_publisher(self.clone())));
             tasks.push(tokio::spawn(orders::run_relay(self.clone())));
+            tasks.push(tokio::spawn(incidents::run_relay(self.clone())));
         } else {
             tasks.push(tokio::spawn(orders::run_consumer(self.clone())));
+            tasks.push(tokio::spawn(incidents::run_consumer(self.clone())));
         }
         if self.parent.is_some() {
             tasks.push(tokio::spawn(relay::run(self.clone())));

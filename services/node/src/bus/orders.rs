@@ -41,6 +41,12 @@ pub fn stream_config() -> stream::Config {
         retention: stream::RetentionPolicy::WorkQueue,
         storage: stream::StorageType::File,
         duplicate_window: super::DUPLICATE_WINDOW,
+        // Only the national user publishes orders; bounded all the same.
+        max_messages_per_subject: 10_000,
+        max_bytes: 256 << 20,
+        max_message_size: 64 << 10,
+        discard: stream::DiscardPolicy::New,
+        discard_new_per_subject: true,
         ..Default::default()
     }
 }
@@ -159,23 +165,68 @@ pub async fn run_consumer(bus: Arc<Bus>) {
 /// How long an order waits for the national key to be registered here.
 const KEYLESS_RETRY: Duration = Duration::from_secs(30);
 
-async fn handle(bus: &Bus, message: &jetstream::Message) -> anyhow::Result<()> {
+/// What became of a message signed by the national tier.
+pub(crate) enum National<T> {
+    /// Verified and read.
+    Accepted(T),
+    /// Put back: the national key is not registered here yet.
+    Postponed,
+    /// Refused, logged as an event and terminated.
+    Refused,
+}
+
+/// Checks a message the national tier signed (orders, incidents): waits in the
+/// stream while the national key is not registered here; a message that does not
+/// verify, or whose body `read` cannot accept, is refused, logged as an event
+/// (`OrderRefused`) and terminated.
+pub(crate) async fn check_national<T>(
+    bus: &Bus,
+    message: &jetstream::Message,
+    what: &str,
+    read: impl FnOnce(&[u8], &str) -> Result<T, String>,
+) -> anyhow::Result<National<T>> {
     let national = JurisdictionCode::national();
     let message_id = header(message, "Nats-Msg-Id").unwrap_or_default();
     let verdict = match bus.keyring.check(&bus.pool, &national, message).await? {
-        Checked::Signed => Ok(()),
+        Checked::Signed => read(&message.payload, &message_id),
         Checked::NoKey => {
-            tracing::warn!(subject = %message.subject, "a national order arrived but the national key is not registered here (`anpi trust add 000001 KEY`); it waits in JetStream");
+            tracing::warn!(subject = %message.subject, "a national {what} arrived but the national key is not registered here (`anpi trust add 000001 KEY`); it waits in JetStream");
             message
                 .ack_with(jetstream::AckKind::Nak(Some(KEYLESS_RETRY)))
                 .await
-                .map_err(|e| anyhow!("postponing an order: {e}"))?;
-            return Ok(());
+                .map_err(|e| anyhow!("postponing a national {what}: {e}"))?;
+            return Ok(National::Postponed);
         }
         Checked::Forged(reason) => Err(reason),
     };
-    let order = verdict.and_then(|()| {
-        serde_json::from_slice::<Order>(&message.payload)
+    match verdict {
+        Ok(value) => Ok(National::Accepted(value)),
+        Err(reason) => {
+            tracing::error!(subject = %message.subject, %reason, "national {what} refused; nothing of it is carried out");
+            bus.writer
+                .submit(
+                    system_actor(&bus.code),
+                    Command::Trust(TrustChange::RefuseOrder {
+                        subject: message.subject.to_string(),
+                        order_id: message_id,
+                        reason,
+                    }),
+                )
+                .await
+                .map_err(|e| anyhow!("logging a refused national {what}: {e}"))?;
+            message
+                .ack_with(jetstream::AckKind::Term)
+                .await
+                .map_err(|e| anyhow!("terminating a refused national {what}: {e}"))?;
+            Ok(National::Refused)
+        }
+    }
+}
+
+async fn handle(bus: &Bus, message: &jetstream::Message) -> anyhow::Result<()> {
+    let national = JurisdictionCode::national();
+    let read = |body: &[u8], message_id: &str| {
+        serde_json::from_slice::<Order>(body)
             .map_err(|e| format!("unreadable order: {e}"))
             .and_then(|order| {
                 if order.order_id.to_string() == message_id {
@@ -187,28 +238,10 @@ async fn handle(bus: &Bus, message: &jetstream::Message) -> anyhow::Result<()> {
                     ))
                 }
             })
-    });
-    let order = match order {
-        Ok(order) => order,
-        Err(reason) => {
-            tracing::error!(subject = %message.subject, %reason, "national order refused; nothing of it is carried out");
-            bus.writer
-                .submit(
-                    system_actor(&bus.code),
-                    Command::Trust(TrustChange::RefuseOrder {
-                        subject: message.subject.to_string(),
-                        order_id: message_id,
-                        reason,
-                    }),
-                )
-                .await
-                .map_err(|e| anyhow!("logging a refused order: {e}"))?;
-            message
-                .ack_with(jetstream::AckKind::Term)
-                .await
-                .map_err(|e| anyhow!("terminating a refused order: {e}"))?;
-            return Ok(());
-        }
+    };
+    let order = match check_national(bus, message, "order", read).await? {
+        National::Accepted(order) => order,
+        National::Postponed | National::Refused => return Ok(()),
     };
     let outcome = bus
         .writer

@@ -86,10 +86,13 @@ async fn read_page(
     let kinds: &[&str] = &REPORTABLE_KINDS;
     let rows = client
         .query(
-            "SELECT position, event_id, kind, schema_version, incident_id, origin, actor,
-                    written_at, received_at, payload::text
-             FROM events WHERE position > $1 AND position <= $2 AND kind = ANY($3)
-             ORDER BY position",
+            &format!(
+                "SELECT position, event_id, kind, schema_version, incident_id, origin, actor,
+                        written_at, received_at, payload::text
+                 FROM events WHERE position > $1 AND position <= $2 AND kind = ANY($3) AND {}
+                 ORDER BY position",
+                crate::store::reader::NOT_LOCAL
+            ),
             &[&after, &through, &kinds],
         )
         .await?;

@@ -42,6 +42,9 @@ pub fn stream_config() -> stream::Config {
         retention: stream::RetentionPolicy::Limits,
         storage: stream::StorageType::File,
         duplicate_window: super::DUPLICATE_WINDOW,
+        // Only the national user publishes here, and every version stays (a node that
+        // joins later reads them all): no count or byte limit, only the message size.
+        max_message_size: super::MAX_MESSAGE_SIZE,
         ..Default::default()
     }
 }

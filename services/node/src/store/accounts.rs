@@ -3,15 +3,19 @@
 //! Passwords are stored as argon2id PHC strings. A login returns a random bearer token;
 //! only its SHA-256 is stored, with an expiry. A session carries the account's role
 //! (A-02) and whether only the password change is allowed (initial password, or older
-//! than 180 days: `anpi_core::account::login_state`). Failed logins in a row are
-//! counted; the API asks the writer to lock the account at the limit. The rules are
-//! `anpi_core::account`; this module stores and checks.
+//! than 180 days: `anpi_core::account::login_state`). Failed logins slow further
+//! attempts down (A-03, docs/adr/0012-login-throttling.md): per account in PostgreSQL
+//! (`failed_logins`, `last_failed_login_at`, the addresses it logged in from), per client
+//! address in this process's memory. The rules are `anpi_core::account`; this module
+//! stores, counts and checks. `recover_admin` is `anpi-node recover-admin`.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 
-use anpi_core::account::{self, LoginState, Role};
+use anpi_core::account::{self, AccountSpec, Failures, Gate, LoginState, LoginThrottle, Role};
 use anpi_core::ids::AccountId;
+use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
@@ -87,15 +91,29 @@ pub struct Session {
 #[derive(Debug)]
 pub enum Login {
     Ok(String, Session),
-    /// Unknown ID, wrong password or withdrawn account: one answer for all.
-    Refused,
-    /// The password was wrong and the failures in a row reached the limit now.
-    LockedNow {
-        failures: i32,
-    },
-    /// The account is locked (until an administrator unlocks it).
-    Locked,
+    /// Refused; the caller gets one answer whatever the reason (A-03), the reason is for
+    /// the node's own log.
+    Refused(Refusal),
 }
+
+/// Why a login was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// By a gate, before the password was checked (a dummy hash was verified instead,
+    /// except for a throttled address, which is refused before the ID is looked at).
+    Gate(Gate),
+    /// No active account of that ID (unknown, malformed, withdrawn or revoked).
+    Unknown,
+    /// Wrong password: the account's failures in a row now, and until when its next
+    /// attempt from an unknown address must wait.
+    WrongPassword {
+        failures: u32,
+        throttled_until: Option<DateTime<Utc>>,
+    },
+}
+
+/// Client addresses counted in memory at which old entries are dropped.
+const ADDRESS_TABLE_PRUNE_AT: usize = 10_000;
 
 /// One row of the account register (A-01).
 #[derive(Debug, Clone)]
@@ -114,10 +132,12 @@ pub struct Registered {
     pub password_changed_at: DateTime<Utc>,
 }
 
-/// Login and token checks, with a small cache of verified tokens.
+/// Login and token checks, with a small cache of verified tokens and the failed logins
+/// per client address (`account::address_key`).
 pub struct Accounts {
     pool: Pool,
     cache: Mutex<HashMap<Vec<u8>, Session>>,
+    addresses: Mutex<HashMap<String, Failures>>,
 }
 
 impl Accounts {
@@ -125,6 +145,7 @@ impl Accounts {
         Accounts {
             pool,
             cache: Mutex::new(HashMap::new()),
+            addresses: Mutex::new(HashMap::new()),
         }
     }
 
@@ -137,58 +158,103 @@ impl Accounts {
     }
 
     /// Verifies ID and password; on success stores and returns a new session token.
-    pub async fn login(&self, account: &AccountId, password: &str) -> Result<Login> {
-        let client = self.pool.get().await?;
-        let row = client
-            .query_opt(
-                "SELECT password_hash, role, initial_password, password_changed_at, locked_at IS NOT NULL
-                 FROM accounts WHERE account_id = $1 AND disabled_at IS NULL",
-                &[&account.as_str()],
-            )
-            .await?;
-        // Verify against a dummy hash when the account is unknown, so timing does not
-        // tell which IDs exist.
-        let stored: String = row.as_ref().map(|r| r.get(0)).unwrap_or_else(dummy_hash);
-        let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-            .await
-            .unwrap_or(false);
-        let Some(row) = row else {
-            return Ok(Login::Refused);
+    /// R: A-03
+    ///
+    /// `account`: `None` when the typed ID is malformed. `client`: the peer address, when
+    /// known. In order: the address gate (nothing about the ID is looked at while the
+    /// address is throttled), the account gate (`account::account_gate`, under the row's
+    /// lock, the attempt counted before the password is checked), then one argon2
+    /// verification, against the account's hash only when both gates are open and a
+    /// dummy hash otherwise, so that refusals take as long whatever their reason.
+    pub async fn login(
+        &self,
+        account: Option<&AccountId>,
+        password: &str,
+        client: Option<IpAddr>,
+        throttle: &LoginThrottle,
+    ) -> Result<Login> {
+        let now = Utc::now();
+        let address = client.map(account::address_key);
+        if let Some(key) = &address {
+            let gate = self.gate_address(key, throttle, now);
+            if !gate.is_open() {
+                return Ok(Login::Refused(Refusal::Gate(gate)));
+            }
+        }
+        let Some(account) = account else {
+            verify_blocking(password, dummy_hash()).await;
+            return Ok(Login::Refused(Refusal::Unknown));
         };
-        if row.get::<_, bool>(4) {
-            return Ok(Login::Locked);
-        }
-        if !ok {
-            let failures: i32 = client
-                .query_one(
-                    "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE account_id = $1
-                     RETURNING failed_logins",
-                    &[&account.as_str()],
-                )
-                .await?
-                .get(0);
-            return Ok(if account::locks_after(failures) {
-                Login::LockedNow { failures }
-            } else {
-                Login::Refused
-            });
-        }
-        client
-            .execute(
-                "UPDATE accounts SET failed_logins = 0 WHERE account_id = $1",
+        let mut db = self.pool.get().await?;
+        let tx = db.transaction().await?;
+        let row = tx
+            .query_opt(
+                "SELECT password_hash, role, initial_password, password_changed_at, locked_at IS NOT NULL,
+                        failed_logins, last_failed_login_at, login_addresses
+                 FROM accounts WHERE account_id = $1 AND disabled_at IS NULL FOR UPDATE",
                 &[&account.as_str()],
             )
             .await?;
+        let mut checked = None;
+        if let Some(row) = &row {
+            let failures = Failures {
+                count: u32::try_from(row.get::<_, i32>(5)).unwrap_or(0),
+                last: row.get(6),
+            };
+            let known: Vec<String> = row.get(7);
+            let known_address = address.as_ref().is_some_and(|key| known.contains(key));
+            let gate = account::account_gate(throttle, row.get(4), failures, known_address, now);
+            if !gate.is_open() {
+                tx.commit().await?;
+                verify_blocking(password, dummy_hash()).await;
+                return Ok(Login::Refused(Refusal::Gate(gate)));
+            }
+            // Counted before the check: taken back below if the password is right.
+            let after = throttle.account.after_failure(failures, now);
+            tx.execute(
+                "UPDATE accounts SET failed_logins = $2, last_failed_login_at = $3 WHERE account_id = $1",
+                &[
+                    &account.as_str(),
+                    &i32::try_from(after.count).unwrap_or(i32::MAX),
+                    &after.last,
+                ],
+            )
+            .await?;
+            checked = Some((after, known));
+        }
+        tx.commit().await?;
+        let stored: String = row.as_ref().map(|r| r.get(0)).unwrap_or_else(dummy_hash);
+        let ok = verify_blocking(password, stored).await;
+        let (Some(row), Some((after, known))) = (row, checked) else {
+            return Ok(Login::Refused(Refusal::Unknown));
+        };
+        if !ok {
+            return Ok(Login::Refused(Refusal::WrongPassword {
+                failures: after.count,
+                throttled_until: throttle.account.throttled_until(after, now),
+            }));
+        }
+        let known = match &address {
+            Some(key) => {
+                self.take_back_address(key);
+                account::remember_address(&known, key)
+            }
+            None => known,
+        };
+        db.execute(
+            "UPDATE accounts SET failed_logins = 0, last_failed_login_at = NULL, login_addresses = $2
+             WHERE account_id = $1",
+            &[&account.as_str(), &known],
+        )
+        .await?;
         let role: String = row.get(1);
         let token = new_token();
         let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
-        client
-            .execute(
-                "INSERT INTO sessions (token_hash, account_id, expires_at) VALUES ($1, $2, $3)",
-                &[&token_hash(&token), &account.as_str(), &expires_at],
-            )
-            .await?;
+        db.execute(
+            "INSERT INTO sessions (token_hash, account_id, expires_at) VALUES ($1, $2, $3)",
+            &[&token_hash(&token), &account.as_str(), &expires_at],
+        )
+        .await?;
         Ok(Login::Ok(
             token,
             Session {
@@ -198,6 +264,38 @@ impl Accounts {
                 expires_at,
             },
         ))
+    }
+
+    /// The address gate; when it lets the attempt through, the attempt is counted as a
+    /// failure of the address in the same step (so attempts made at once are counted one
+    /// by one) and taken back after a correct password (`take_back_address`).
+    fn gate_address(&self, key: &str, throttle: &LoginThrottle, now: DateTime<Utc>) -> Gate {
+        let mut table = self.addresses.lock().expect("address table lock");
+        let failures = table.get(key).copied().unwrap_or_default();
+        let gate = account::address_gate(throttle, failures, now);
+        if gate.is_open() {
+            if table.len() >= ADDRESS_TABLE_PRUNE_AT {
+                // Forgotten counters first; if too many remain, those below the free
+                // failures (they slow nobody down).
+                table.retain(|_, f| throttle.address.current(*f, now) > 0);
+                if table.len() >= ADDRESS_TABLE_PRUNE_AT {
+                    let free = throttle.address.free_failures;
+                    table.retain(|_, f| f.count > free);
+                }
+            }
+            table.insert(
+                key.to_string(),
+                throttle.address.after_failure(failures, now),
+            );
+        }
+        gate
+    }
+
+    fn take_back_address(&self, key: &str) {
+        let mut table = self.addresses.lock().expect("address table lock");
+        if let Some(failures) = table.get_mut(key) {
+            *failures = failures.take_back_one();
+        }
     }
 
     /// The session of a bearer token, if valid and not expired.
@@ -354,11 +452,113 @@ fn parse_role(text: &str) -> Result<Role> {
     Role::parse(text).ok_or_else(|| super::Error::Identity(format!("unknown role `{text}`")))
 }
 
+/// Verifies on a blocking thread (argon2 is CPU-heavy); a failed task counts as wrong.
+async fn verify_blocking(password: &str, stored: String) -> bool {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false)
+}
+
+/// A hash of no account's password, verified in place of a real one so that refusals
+/// take as long as a check of an existing account.
 fn dummy_hash() -> String {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY
         .get_or_init(|| hash_password("anpi-dummy-password").unwrap_or_default())
         .clone()
+}
+
+/// What `recover_admin` did.
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    pub account: AccountId,
+    /// The ID was issued as a new administrator (it did not exist).
+    pub created: bool,
+    /// The one-time password now set: the one given, or a random one.
+    pub one_time_password: String,
+    /// The position of the `AdministratorRecovered` event.
+    pub position: i64,
+}
+
+/// `anpi-node recover-admin` (A-01, A-03; docs/adr/0012-login-throttling.md): gives a
+/// node whose administrators are all locked out, withdrawn or forgotten an administrator
+/// back, run on the node's host by whoever runs the node process, with the node stopped
+/// (it takes the log's writer lock; the restart also clears the per-address counters).
+///
+/// `admin` an existing administrator: its lock and login back-off are cleared, its
+/// sessions end and `password` (or a random one) becomes its one-time password. `admin`
+/// an ID never issued: a new administrator with that one-time password. A withdrawn or
+/// revoked ID, or an account of another role, is refused. Recorded as
+/// `AdministratorRecovered` by `<jurisdiction>/system` (after `AccountCreated` for a new
+/// one).
+pub async fn recover_admin(
+    config: &crate::config::Config,
+    admin: &AccountId,
+    password: Option<String>,
+) -> anyhow::Result<Recovery> {
+    use crate::store::writer::{AccountChange, Command, Outcome, Writer, system_actor};
+
+    if let Some(password) = &password {
+        account::check_password(password, admin.as_str(), None).map_err(|broken| {
+            anyhow::anyhow!("the administrator's password: {}", broken.join(" "))
+        })?;
+    }
+    let password = password.unwrap_or_else(|| new_initial_password(admin.as_str()));
+    let url = config.database_url.expose();
+    let mut client = super::connect(url)
+        .await
+        .context("connecting to the node database (run `anpi-node init` for a new node)")?;
+    super::migrate(&mut client)
+        .await
+        .context("applying migrations")?;
+    super::claim_identity(&client, &config.jurisdiction, config.tier).await?;
+    let existed = client
+        .query_opt(
+            "SELECT 1 FROM accounts WHERE account_id = $1",
+            &[&admin.as_str()],
+        )
+        .await?
+        .is_some();
+    let to_hash = password.clone();
+    let password_hash = tokio::task::spawn_blocking(move || hash_password(&to_hash))
+        .await?
+        .map_err(anyhow::Error::msg)?;
+    let (writer, task) = Writer::start(url, config.jurisdiction.clone())
+        .await
+        .context("stop `anpi-node serve` of this node first: the recovery writes to its log")?;
+    let spec = AccountSpec {
+        account_id: admin.clone(),
+        holder: "管理者（復旧）".into(),
+        affiliation: config
+            .name
+            .clone()
+            .unwrap_or_else(|| config.jurisdiction.to_string()),
+        contact: String::new(),
+        role: Role::Administrator,
+        terminal: "anpi-node recover-admin".into(),
+    };
+    let outcome = writer
+        .submit(
+            system_actor(&config.jurisdiction),
+            Command::Account(AccountChange::RecoverAdmin {
+                spec,
+                password_hash,
+            }),
+        )
+        .await;
+    drop(writer);
+    task.await?;
+    match outcome {
+        Ok(Outcome::Account { position }) => Ok(Recovery {
+            account: admin.clone(),
+            created: !existed,
+            one_time_password: password,
+            position,
+        }),
+        Ok(other) => anyhow::bail!("unexpected outcome of the recovery: {other:?}"),
+        Err(rejection) => anyhow::bail!("{rejection}"),
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_trust",
         include_str!("../../../../schemas/postgres/0007_trust.sql"),
     ),
+    (
+        "0008_login_throttle",
+        include_str!("../../../../schemas/postgres/0008_login_throttle.sql"),
+    ),
+    (
+        "0009_incident_scope",
+        include_str!("../../../../schemas/postgres/0009_incident_scope.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

@@ -6,9 +6,16 @@
 //! start-up, after a migration, or after [`rebuild`] reset it to 0). Both go through
 //! [`Batch`], which folds with `anpi_core::private_area::apply`, so a rebuild cannot
 //! differ from the live result.
+//!
+//! The search and dedup columns hold canonical keys computed from each entry's raw
+//! draft. The checkpoint row [`CANON_KEYS`] records the `CANON_VERSION` they were
+//! computed with; when a build with other rules starts, [`catch_up`] recomputes them
+//! (the private area folded again from the log, the shared replica rewritten from its
+//! stored states) before anything else runs. R: N-04.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use anpi_core::canon::CANON_VERSION;
 use anpi_core::event::{Event, Payload};
 use anpi_core::ids::{InquiryId, RecordId};
 use anpi_core::incident::Incident;
@@ -25,6 +32,11 @@ use super::reader;
 /// Name of this projection's checkpoint row.
 pub const PRIVATE_AREA: &str = "private_area";
 
+/// Name of the checkpoint row that holds, instead of a position, the `CANON_VERSION`
+/// every stored canonical key (private area and shared replica) was computed with.
+/// R: N-04.
+pub const CANON_KEYS: &str = "canon_version";
+
 /// Events folded in memory, waiting to be written in one transaction.
 #[derive(Default)]
 pub struct Batch {
@@ -36,7 +48,8 @@ pub struct Batch {
     /// Every inquiry state the batch touched (loaded or created), by id (Q-01..Q-06).
     pub inquiries: HashMap<InquiryId, InquiryState>,
     touched_inquiries: BTreeMap<InquiryId, ()>,
-    incidents: Vec<(Incident, i64)>,
+    /// New incidents: the incident, whether it is local (T-06), its position.
+    incidents: Vec<(Incident, bool, i64)>,
     /// Report and intake events, written in order after the records.
     bookkeeping: Vec<Event>,
     /// A `PrivateAreaPurged` was folded: the stored records go before these are written.
@@ -93,8 +106,9 @@ impl Batch {
             return;
         }
         match &event.event.payload {
-            Payload::IncidentCreated { incident } => {
-                self.incidents.push((incident.clone(), event.position))
+            Payload::IncidentCreated { incident, local } => {
+                self.incidents
+                    .push((incident.clone(), *local, event.position))
             }
             Payload::PrivateAreaPurged { .. } => {
                 // A-04: every record so far leaves the read model; records made after
@@ -152,17 +166,18 @@ impl Batch {
         if !self.touched_inquiries.is_empty() {
             write_inquiries(client, &self.inquiries, &self.touched_inquiries).await?;
         }
-        for (incident, position) in &self.incidents {
+        for (incident, local, position) in &self.incidents {
             client
                 .execute(
-                    "INSERT INTO incidents (incident_id, name, mode, created_at, position)
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (incident_id) DO NOTHING",
+                    "INSERT INTO incidents (incident_id, name, mode, created_at, position, local)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (incident_id) DO NOTHING",
                     &[
                         &incident.id.as_uuid(),
                         &incident.name,
                         &incident.mode.as_str(),
                         &incident.created_at,
                         position,
+                        local,
                     ],
                 )
                 .await?;
@@ -499,13 +514,18 @@ impl NewColumns {
 }
 
 pub async fn checkpoint<C: GenericClient>(client: &C, name: &str) -> Result<i64> {
+    Ok(checkpoint_opt(client, name).await?.unwrap_or(0))
+}
+
+/// The value of the checkpoint row `name`, `None` when there is none.
+async fn checkpoint_opt<C: GenericClient>(client: &C, name: &str) -> Result<Option<i64>> {
     let row = client
         .query_opt(
             "SELECT position FROM projection_checkpoints WHERE name = $1",
             &[&name],
         )
         .await?;
-    Ok(row.map(|r| r.get(0)).unwrap_or(0))
+    Ok(row.map(|r| r.get(0)))
 }
 
 async fn set_checkpoint<C: GenericClient>(client: &C, name: &str, position: i64) -> Result<()> {
@@ -521,12 +541,92 @@ async fn set_checkpoint<C: GenericClient>(client: &C, name: &str, position: i64)
 
 /// Folds every event after the checkpoint, a page per transaction. Returns the number
 /// of events folded. `progress` is called after each page with (position, head).
+///
+/// When the stored keys were computed with other canonical rules than this build's
+/// (`CANON_VERSION`, or none recorded), every stored key is recomputed first: see
+/// [`recompute_keys`]. R: N-04, L-04.
 pub async fn catch_up(
     client: &mut tokio_postgres::Client,
     progress: impl FnMut(i64, i64),
 ) -> Result<u64> {
+    let stored = checkpoint_opt(&*client, CANON_KEYS).await?;
+    if stored != Some(i64::from(CANON_VERSION)) {
+        return recompute_keys(client, stored, progress).await;
+    }
     let head = reader::head_position(&*client).await?;
     fold_through(client, None, head, progress).await
+}
+
+/// Recomputes every stored canonical key with this build's rules (N-04): the private
+/// area is folded again from position 0 (its search and dedup columns come from
+/// `Indexed::of` of each entry's raw draft, never from the keys stored in the log),
+/// the shared replica's records get their columns again from their stored state,
+/// and only then is the new `CANON_VERSION` recorded, so a node stopped half-way
+/// starts over at its next start. The log is not touched: the `keys` inside each
+/// `EntryRecorded` stay as they were computed, with their version (E-15).
+async fn recompute_keys(
+    client: &mut tokio_postgres::Client,
+    stored: Option<i64>,
+    progress: impl FnMut(i64, i64),
+) -> Result<u64> {
+    tracing::info!(
+        stored = ?stored,
+        current = CANON_VERSION,
+        "canonical rules differ from the stored keys: recomputing them"
+    );
+    reset(client).await?;
+    let head = reader::head_position(&*client).await?;
+    let folded = fold_through(client, None, head, progress).await?;
+    let replica = reindex(client, super::shared::REPLICA_RECORDS).await?;
+    set_checkpoint(&*client, CANON_KEYS, i64::from(CANON_VERSION)).await?;
+    tracing::info!(
+        folded,
+        replica,
+        version = CANON_VERSION,
+        "stored canonical keys recomputed"
+    );
+    Ok(folded)
+}
+
+/// Writes the records of `table` (the shared replica) again from their stored state,
+/// a page per transaction, so that every column derived from the entry is computed
+/// with the current rules. Rows are locked while they are rewritten. Returns the
+/// number of records rewritten. R: N-04, P-02.
+async fn reindex(client: &mut tokio_postgres::Client, table: &str) -> Result<u64> {
+    const PAGE: i64 = 5000;
+    let mut after = Uuid::nil();
+    let mut rewritten = 0u64;
+    loop {
+        let tx = client.transaction().await?;
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT record_id, data FROM {table} WHERE record_id > $1
+                     ORDER BY record_id LIMIT $2 FOR UPDATE"
+                ),
+                &[&after, &PAGE],
+            )
+            .await?;
+        let Some(last) = rows.last() else {
+            tx.commit().await?;
+            return Ok(rewritten);
+        };
+        after = last.get(0);
+        let ids: Vec<Uuid> = rows.iter().map(|row| row.get(0)).collect();
+        let mut states = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let state: RecordState = serde_json::from_value(row.get(1))?;
+            states.insert(state.record_id, state);
+        }
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE record_id = ANY($1)"),
+            &[&ids],
+        )
+        .await?;
+        upsert_records(&tx, table, &states).await?;
+        tx.commit().await?;
+        rewritten += ids.len() as u64;
+    }
 }
 
 /// Folds the events after the checkpoint up to `through`, into the projection tables
@@ -695,16 +795,20 @@ pub async fn rebuild(
     client: &mut tokio_postgres::Client,
     progress: impl FnMut(i64, i64),
 ) -> Result<u64> {
-    {
-        let tx = client.transaction().await?;
-        tx.batch_execute(
-            "DELETE FROM records; DELETE FROM incidents; DELETE FROM reports_sent;
-             DELETE FROM reports_received; DELETE FROM intake_state; DELETE FROM duplicate_flags;
-             DELETE FROM shared_versions; DELETE FROM inquiries;",
-        )
-        .await?;
-        set_checkpoint(&tx, PRIVATE_AREA, 0).await?;
-        tx.commit().await?;
-    }
+    reset(client).await?;
     catch_up(client, progress).await
+}
+
+/// Empties the projection tables and sets the checkpoint back to 0, in one transaction.
+async fn reset(client: &mut tokio_postgres::Client) -> Result<()> {
+    let tx = client.transaction().await?;
+    tx.batch_execute(
+        "DELETE FROM records; DELETE FROM incidents; DELETE FROM reports_sent;
+         DELETE FROM reports_received; DELETE FROM intake_state; DELETE FROM duplicate_flags;
+         DELETE FROM shared_versions; DELETE FROM inquiries;",
+    )
+    .await?;
+    set_checkpoint(&tx, PRIVATE_AREA, 0).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -211,6 +211,33 @@ pub async fn incidents_where<C: GenericClient>(
         .collect()
 }
 
+/// (National) this node's own incidents that JetStream has not stored yet, in order
+/// (T-06; the incidents relay's outbox).
+pub async fn incidents_not_sent<C: GenericClient>(client: &C) -> Result<Vec<Incident>> {
+    let sent: Vec<uuid::Uuid> = client
+        .query("SELECT incident_id FROM incidents_sent", &[])
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    Ok(list_incidents(client)
+        .await?
+        .into_iter()
+        .filter(|incident| !sent.contains(&incident.id.as_uuid()))
+        .collect())
+}
+
+/// (National) records that JetStream stored `incident` (idempotent).
+pub async fn mark_incident_sent<C: GenericClient>(client: &C, incident: IncidentId) -> Result<()> {
+    client
+        .execute(
+            "INSERT INTO incidents_sent (incident_id) VALUES ($1) ON CONFLICT DO NOTHING",
+            &[&incident.as_uuid()],
+        )
+        .await?;
+    Ok(())
+}
+
 /// One row of `reports_sent` (R-04).
 #[derive(Debug, Clone)]
 pub struct SentRow {
@@ -225,6 +252,8 @@ pub struct SentRow {
     pub acknowledged_at: Option<chrono::DateTime<chrono::Utc>>,
     pub appended: Option<i64>,
     pub duplicates: Option<i64>,
+    /// The modes of the incidents the report carried (T-04): `actual`, `drill`.
+    pub modes: Vec<String>,
 }
 
 /// One row of `reports_received` (R-04).
@@ -239,15 +268,29 @@ pub struct ReceivedRow {
     pub applied_at: chrono::DateTime<chrono::Utc>,
     pub last_position: Option<i64>,
     pub notices: Vec<anpi_core::report::Notice>,
+    /// The modes of the incidents the report carried (T-04): `actual`, `drill`.
+    pub modes: Vec<String>,
+}
+
+/// The SQL of the distinct incident modes of the events at positions
+/// `after < p <= through` (a report's range), in the order actual, drill.
+fn modes_between(after: &str, through: &str) -> String {
+    format!(
+        "ARRAY(SELECT DISTINCT i.mode FROM events e JOIN incidents i ON i.incident_id = e.incident_id
+                WHERE e.position > {after} AND e.position <= {through} ORDER BY i.mode)"
+    )
 }
 
 /// The newest reports this node sent, newest first.
 pub async fn sent_reports<C: GenericClient>(client: &C, limit: i64) -> Result<Vec<SentRow>> {
     let rows = client
         .query(
-            "SELECT report_id, seq, to_jurisdiction, event_count, created_at, actor, parts,
-                    published_at, acknowledged_at, appended, duplicates
-             FROM reports_sent ORDER BY seq DESC LIMIT $1",
+            &format!(
+                "SELECT report_id, seq, to_jurisdiction, event_count, created_at, actor, parts,
+                        published_at, acknowledged_at, appended, duplicates, {}
+                 FROM reports_sent s ORDER BY seq DESC LIMIT $1",
+                modes_between("s.after_position", "s.through_position")
+            ),
             &[&limit],
         )
         .await?;
@@ -265,6 +308,7 @@ pub async fn sent_reports<C: GenericClient>(client: &C, limit: i64) -> Result<Ve
             acknowledged_at: r.get(8),
             appended: r.get(9),
             duplicates: r.get(10),
+            modes: r.get(11),
         })
         .collect())
 }
@@ -276,9 +320,12 @@ pub async fn received_reports<C: GenericClient>(
 ) -> Result<Vec<ReceivedRow>> {
     let rows = client
         .query(
-            "SELECT report_id, from_jurisdiction, seq, event_count, duplicates, parts, applied_at,
-                    last_position, notices
-             FROM reports_received ORDER BY position DESC LIMIT $1",
+            &format!(
+                "SELECT report_id, from_jurisdiction, seq, event_count, duplicates, parts, applied_at,
+                        last_position, notices, {}
+                 FROM reports_received r ORDER BY position DESC LIMIT $1",
+                modes_between("r.first_position - 1", "r.last_position")
+            ),
             &[&limit],
         )
         .await?;
@@ -294,10 +341,16 @@ pub async fn received_reports<C: GenericClient>(
                 applied_at: r.get(6),
                 last_position: r.get(7),
                 notices: serde_json::from_value(r.get(8))?,
+                modes: r.get(9),
             })
         })
         .collect()
 }
+
+/// The condition that keeps a local drill's events out of reports (T-06): events of
+/// an incident this node made for its own practice are never reported upward.
+pub const NOT_LOCAL: &str =
+    "(incident_id IS NULL OR incident_id NOT IN (SELECT incident_id FROM incidents WHERE local))";
 
 /// Reporting progress: the last position covered by a report, and how many
 /// reportable events lie after it — in all, and of those collected elsewhere
@@ -315,6 +368,8 @@ pub async fn unreported<C: GenericClient>(
                     count(e.position) FILTER (WHERE e.origin <> $2)
              FROM reported LEFT JOIN events e
                ON e.position > reported.through AND e.kind = ANY($1)
+                  AND (e.incident_id IS NULL
+                       OR e.incident_id NOT IN (SELECT incident_id FROM incidents WHERE local))
              GROUP BY reported.through",
             &[&kinds, &own.as_str()],
         )

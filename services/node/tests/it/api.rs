@@ -307,6 +307,7 @@ async fn delete_and_departure_change_the_state_once() {
         include_deleted: all,
         limit: 0,
         after_position: 0,
+        export: false,
     };
     let live = api
         .node

@@ -111,6 +111,7 @@ async fn acknowledged_entries_survive_kill_9() {
             include_deleted: true,
             limit: 0,
             after_position: 0,
+            export: false,
         })
         .await
         .unwrap()

@@ -8,4 +8,5 @@ mod organise;
 mod rebuild;
 mod search;
 mod shared;
+mod supersede;
 mod support;

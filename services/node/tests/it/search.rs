@@ -28,6 +28,7 @@ async fn enter_all(writer: &Writer, incident: IncidentId, drafts: &[EntryDraft])
                     incident,
                     entry: Box::new(entry),
                     supersedes: None,
+                    confirm_same_person: false,
                 },
             )
         });

@@ -57,6 +57,7 @@ async fn record(writer: &Writer, incident: IncidentId, n: usize) -> RecordId {
             incident,
             entry: Box::new(entry),
             supersedes: None,
+            confirm_same_person: false,
         },
     )
     .await
@@ -146,6 +147,7 @@ async fn only_the_national_node_publishes_and_only_what_changed() {
             name: "訓練：公開".into(),
             mode: IncidentMode::Drill,
             id: None,
+            local: false,
         },
     )
     .await
@@ -201,6 +203,7 @@ async fn a_versions_delta_is_the_read_model_as_it_stood_at_its_position() {
             name: "訓練：版".into(),
             mode: IncidentMode::Drill,
             id: None,
+            local: false,
         },
     )
     .await

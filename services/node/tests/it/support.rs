@@ -56,6 +56,7 @@ pub async fn create_incident(writer: &Writer) -> IncidentId {
                 name: "訓練".into(),
                 mode: IncidentMode::Drill,
                 id: None,
+                local: false,
             },
         )
         .await
@@ -75,6 +76,7 @@ pub async fn record(writer: &Writer, incident: IncidentId, draft: &EntryDraft) -
                 incident,
                 entry: Box::new(entry),
                 supersedes: None,
+                confirm_same_person: false,
             },
         )
         .await

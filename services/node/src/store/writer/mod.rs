@@ -57,12 +57,18 @@ pub enum Command {
         mode: IncidentMode,
         /// An ID announced by the national tier; `None` makes a new one.
         id: Option<IncidentId>,
+        /// A drill this node makes for its own practice: never reported upward (T-06,
+        /// decided by `incident::decide_create`).
+        local: bool,
     },
     RecordEntry {
         incident: IncidentId,
         entry: Box<Entry>,
         /// The record this entry replaces (E-10, E-11).
         supersedes: Option<RecordId>,
+        /// The operator confirmed the replaced record is of the same person although
+        /// the 4 information differ or are not all known (E-10, D-01).
+        confirm_same_person: bool,
     },
     DeleteEntry {
         record: RecordId,
@@ -101,7 +107,8 @@ pub enum Command {
     Publish,
     /// register an inquiry.
     RegisterInquiry {
-        incident: Option<IncidentId>,
+        /// The incident the inquiry is about (T-04, T-06): required.
+        incident: IncidentId,
         inquiry: Box<Inquiry>,
     },
     /// the outcome of looking for the person asked about.
@@ -612,7 +619,7 @@ impl WriterTask {
                     &mut batch,
                 );
                 kind = match &event.event.payload {
-                    Payload::IncidentCreated { incident } => {
+                    Payload::IncidentCreated { incident, .. } => {
                         new_incidents.insert(incident.id, incident.clone());
                         AcceptedKind::Incident(incident.clone())
                     }
@@ -737,6 +744,7 @@ fn answer_without_event(
             name,
             mode,
             id: Some(id),
+            ..
         } => {
             let existing = incidents.get(id).or_else(|| new_incidents.get(id))?;
             Some(if &existing.name == name && existing.mode == *mode {
@@ -771,7 +779,12 @@ fn decide(
     incident_exists: impl Fn(IncidentId) -> bool,
 ) -> std::result::Result<Vec<Decided>, Rejection> {
     match command {
-        Command::CreateIncident { name, mode, id } => {
+        Command::CreateIncident {
+            name,
+            mode,
+            id,
+            local,
+        } => {
             let incident = Incident {
                 id: id.unwrap_or_else(|| IncidentId::from_uuid(Uuid::now_v7())),
                 name: name.clone(),
@@ -780,7 +793,10 @@ fn decide(
             };
             let id = incident.id;
             Ok(vec![(
-                Payload::IncidentCreated { incident },
+                Payload::IncidentCreated {
+                    incident,
+                    local: *local,
+                },
                 Some(id),
                 None,
             )])
@@ -789,6 +805,7 @@ fn decide(
             incident,
             entry,
             supersedes,
+            confirm_same_person,
         } => {
             if !incident_exists(*incident) {
                 return Err(Rejection::NotFound(FieldError::new(
@@ -799,8 +816,10 @@ fn decide(
             let mut decided = Vec::new();
             if let Some(old) = supersedes {
                 let state = batch.states.get(old);
-                let reason = private_area::decide_supersede(state, entry, *incident)
-                    .map_err(|e| classify(e, state.is_some()))?;
+                // Every refusal alike, whether the ID exists or not (E-10).
+                let reason =
+                    private_area::decide_supersede(state, entry, *incident, *confirm_same_person)
+                        .map_err(Rejection::Invalid)?;
                 decided.push((
                     Payload::EntryDeleted {
                         record_id: *old,
@@ -883,9 +902,7 @@ fn decide(
             Ok(vec![(payload, None, None)])
         }
         Command::RegisterInquiry { incident, inquiry } => {
-            if let Some(incident) = incident
-                && !incident_exists(*incident)
-            {
+            if !incident_exists(*incident) {
                 return Err(Rejection::NotFound(FieldError::new(
                     "incident_id",
                     "指定された事案が見つかりません。`anpi incident list` で事案IDを確認してください",
@@ -896,7 +913,7 @@ fn decide(
                     inquiry_id: InquiryId::from_uuid(Uuid::now_v7()),
                     inquiry: inquiry.clone(),
                 },
-                *incident,
+                Some(*incident),
                 None,
             )])
         }

@@ -24,6 +24,7 @@ use super::{
     Batch, Outcome, Rejection, WriterTask, insert_events, new_report_id, now_micros,
     position_and_fold,
 };
+use crate::store::reader;
 use crate::store::{Error, Result};
 use crate::wire;
 
@@ -93,7 +94,11 @@ impl WriterTask {
         let kinds: &[&str] = &REPORTABLE_KINDS;
         let count: i64 = tx
             .query_one(
-                "SELECT count(*) FROM events WHERE position > $1 AND position <= $2 AND kind = ANY($3)",
+                &format!(
+                    "SELECT count(*) FROM events
+                     WHERE position > $1 AND position <= $2 AND kind = ANY($3) AND {}",
+                    reader::NOT_LOCAL
+                ),
                 &[&after, &through, &kinds],
             )
             .await?
@@ -240,7 +245,7 @@ impl WriterTask {
                             &new.origin,
                         ));
                     }
-                    Payload::IncidentCreated { incident } => incidents.push(incident.clone()),
+                    Payload::IncidentCreated { incident, .. } => incidents.push(incident.clone()),
                     _ => {}
                 }
                 events.push(position_and_fold(&mut head, new, &mut batch));
