@@ -54,8 +54,12 @@ pub async fn organise(
     let screen = queries::organise(&**client, incident, limit, i64::from(request.offset.max(0)))
         .await
         .map_err(error::store)?;
-    // The national tier reports to no one: nothing of it is "not yet reported".
+    // The national tier reports to no one: nothing of it is "not yet reported"; nor
+    // is a record of this node's own practice drill, which is never reported (T-06).
     let reports_upward = state.config.parent.is_some();
+    let local = reader::local_incidents(&**client)
+        .await
+        .map_err(error::store)?;
     let group_of = |key: &Option<String>| {
         key.as_ref()
             .and_then(|k| screen.groups.iter().position(|g| &g.key == k))
@@ -84,7 +88,7 @@ pub async fn organise(
                     record.entry.parsed.injury.is_some(),
                 )
                 .into(),
-                reported: row.reported || !reports_upward,
+                reported: row.reported || !reports_upward || local.contains(&record.incident),
                 suspect_group: if live { group_of(&row.suspect_key) } else { 0 },
                 flagged: flagged.contains(&record.record_id),
                 duplicate_of: record

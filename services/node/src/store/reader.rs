@@ -211,6 +211,16 @@ pub async fn incidents_where<C: GenericClient>(
         .collect()
 }
 
+/// The drills this node made for its own practice (T-06): never reported upward.
+pub async fn local_incidents<C: GenericClient>(client: &C) -> Result<Vec<IncidentId>> {
+    Ok(client
+        .query("SELECT incident_id FROM incidents WHERE local", &[])
+        .await?
+        .iter()
+        .map(|row| IncidentId::from_uuid(row.get(0)))
+        .collect())
+}
+
 /// (National) this node's own incidents that JetStream has not stored yet, in order
 /// (T-06; the incidents relay's outbox).
 pub async fn incidents_not_sent<C: GenericClient>(client: &C) -> Result<Vec<Incident>> {

@@ -187,8 +187,12 @@ pub async fn organise<C: GenericClient>(
         .get(0);
     let counts = client
         .query_one(
-            "SELECT count(*), count(*) FILTER (WHERE last_position > $2) FROM records
-             WHERE ($1::uuid IS NULL OR incident_id = $1)",
+            // A local drill's records are never reported (T-06): not "not yet reported".
+            &format!(
+                "SELECT count(*), count(*) FILTER (WHERE last_position > $2 AND {}) FROM records
+                 WHERE ($1::uuid IS NULL OR incident_id = $1)",
+                super::reader::NOT_LOCAL
+            ),
             &[&incident, &reported_through],
         )
         .await?;
