@@ -211,6 +211,19 @@ async fn drill_data_never_answers_an_actual_inquiry_or_the_public_page() {
         history.unreported_events, 0,
         "the practice drill waits for nothing"
     );
+    let request = chiyoda.client.req(v1::OrganiseRequest {
+        incident_id: own.id.clone(),
+        ..Default::default()
+    });
+    let screen = chiyoda
+        .client
+        .node
+        .organise(request)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((screen.total, screen.unreported), (1, 0));
+    assert!(screen.rows.iter().all(|row| row.reported), "never 未報告");
 
     // Private area and shared replica: each incident answers with its own records.
     let found = search(&mut national, "消防太郎", &actual.id, false).await;
