@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use anpi_proto::v1;
 
 use crate::client::{self, explain};
-use crate::commands::{emit, jst_time, read_secret};
+use crate::lookup::{all_records, pick_incident};
+use crate::output::{emit, jst_time};
+use crate::secret::read_secret;
 use crate::table::render;
 use crate::{AccountCmd, AuditCmd, TrustCmd};
 
@@ -333,7 +335,7 @@ pub async fn export(
         .into_inner()
         .jurisdiction;
     // T-04: an export is of one incident, and says which and whether it is a drill.
-    let chosen = crate::commands::pick_incident(client, incident).await?;
+    let chosen = pick_incident(client, incident).await?;
     let incident = chosen.id.clone();
     eprintln!("事案: {}（{}）", chosen.name, chosen.mode_label);
     // The file first: nothing is read (and logged as exported, A-06) when it cannot be
@@ -350,7 +352,7 @@ pub async fn export(
             )
         })?;
     let written = async {
-        let records = crate::commands::all_records(client, incident.clone(), false, true, |n| {
+        let records = all_records(client, incident.clone(), false, true, |n| {
             eprintln!("読み込み中: {n}件");
         })
         .await?;

@@ -1,80 +1,17 @@
 //! The commands. Each prints a table for people or JSON with `--json`.
 
-use std::io::BufRead;
 use std::process::ExitCode;
 
 use anpi_proto::{draft_to_proto, v1};
 use anyhow::{Context, bail};
-use chrono::{DateTime, FixedOffset};
 
 use crate::client::{self, explain};
+use crate::lookup::{all_records, pick_incident};
+use crate::output::{emit, jst_time, print_json, records_table};
+use crate::secret::read_password;
 use crate::session::{self, Logins, SavedLogin};
-use crate::table::{render, truncate};
+use crate::table::render;
 use crate::{Cli, Cmd, EntryCmd, IncidentCmd};
-
-pub(crate) fn jst_time(rfc3339: &str) -> String {
-    let jst = FixedOffset::east_opt(9 * 3600).expect("offset");
-    DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&jst).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| rfc3339.to_string())
-}
-
-pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
-
-/// Prints `value` as JSON for machines, or `human(value)` for people.
-pub(crate) fn emit<T: serde::Serialize>(
-    json: bool,
-    value: &T,
-    human: impl FnOnce(&T) -> String,
-) -> anyhow::Result<()> {
-    if json {
-        print_json(value)
-    } else {
-        print!("{}", human(value));
-        Ok(())
-    }
-}
-
-pub(crate) fn records_table(records: &[v1::Record]) -> String {
-    let rows: Vec<Vec<String>> = records
-        .iter()
-        .map(|r| {
-            vec![
-                r.state_label.clone(),
-                truncate(&r.display_name, 24),
-                r.birth_date_era.clone(),
-                r.sex.clone(),
-                truncate(&r.address, 30),
-                r.collected_by.clone(),
-                jst_time(&r.written_at),
-                jst_time(&r.received_at),
-                r.incident
-                    .as_ref()
-                    .map(|i| i.mode_label.clone())
-                    .unwrap_or_default(),
-                r.record_id.clone(),
-            ]
-        })
-        .collect();
-    render(
-        &[
-            "状態",
-            "氏名",
-            "生年月日",
-            "性別",
-            "住所",
-            "収集",
-            "記入日時",
-            "受信日時",
-            "種別",
-            "ID",
-        ],
-        &rows,
-    )
-}
 
 fn record_detail(r: &v1::Record) -> String {
     let incident = r
@@ -123,53 +60,6 @@ fn record_detail(r: &v1::Record) -> String {
         out.push_str(&format!("注意: {}: {}\n", warning.label, warning.message));
     }
     out
-}
-
-pub(crate) fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
-    read_secret(file, "パスワード")
-}
-
-/// The first line of `file`, or a line typed at the prompt `label`.
-pub(crate) fn read_secret(file: Option<&std::path::Path>, label: &str) -> anyhow::Result<String> {
-    let text = match file {
-        Some(path) => {
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
-        }
-        None => {
-            eprint!("{label}: ");
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line)?;
-            line
-        }
-    };
-    Ok(text.lines().next().unwrap_or_default().to_string())
-}
-
-pub(crate) async fn pick_incident(
-    client: &mut client::NodeClient,
-    given: Option<String>,
-) -> anyhow::Result<v1::Incident> {
-    let incidents = client
-        .list_incidents(v1::ListIncidentsRequest {})
-        .await
-        .map_err(explain)?
-        .into_inner()
-        .incidents;
-    match given {
-        Some(id) => incidents
-            .into_iter()
-            .find(|i| i.id == id.trim())
-            .with_context(|| {
-                format!("事案 {id} が見つかりません。`anpi incident list` で確認してください")
-            }),
-        None if incidents.len() == 1 => Ok(incidents.into_iter().next().expect("one incident")),
-        None if incidents.is_empty() => {
-            bail!("事案がありません。先に `anpi incident create` で作成してください")
-        }
-        None => bail!(
-            "事案が複数あります。--incident で事案IDを指定してください（`anpi incident list`）"
-        ),
-    }
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -582,36 +472,4 @@ async fn add_entries(
     } else {
         ExitCode::FAILURE
     })
-}
-
-/// Every record of the private area (of `incident`, or all when empty), page by page;
-/// `progress` is told the count after each page.
-pub(crate) async fn all_records(
-    client: &mut crate::client::NodeClient,
-    incident: String,
-    include_deleted: bool,
-    export: bool,
-    mut progress: impl FnMut(usize),
-) -> anyhow::Result<Vec<v1::Record>> {
-    let mut records = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = client
-            .list_records(v1::ListRecordsRequest {
-                incident_id: incident.clone(),
-                include_deleted,
-                limit: 1000,
-                after_position: after,
-                export,
-            })
-            .await
-            .map_err(explain)?
-            .into_inner()
-            .records;
-        let Some(last) = page.last() else { break };
-        after = last.recorded_position;
-        records.extend(page);
-        progress(records.len());
-    }
-    Ok(records)
 }

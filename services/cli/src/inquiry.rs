@@ -6,7 +6,7 @@ use anyhow::Context;
 
 use crate::InquiryCmd;
 use crate::client::{self, explain};
-use crate::commands::{emit, jst_time};
+use crate::output::{emit, jst_time};
 use crate::table::render;
 
 /// The incident line of an inquiry (T-04): a drill is said to be one.
@@ -98,7 +98,7 @@ pub async fn run(client: &mut client::NodeClient, command: InquiryCmd) -> anyhow
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("{} を読めません", file.display()))?;
             // T-04: an inquiry belongs to one incident (the only one, or --incident).
-            let incident = crate::commands::pick_incident(client, incident).await?;
+            let incident = crate::lookup::pick_incident(client, incident).await?;
             let view = client
                 .register_inquiry(v1::RegisterInquiryRequest {
                     incident_id: incident.id,

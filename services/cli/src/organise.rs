@@ -6,7 +6,7 @@ use std::io::Write;
 use anpi_proto::v1;
 
 use crate::client::{self, explain};
-use crate::commands::{emit, jst_time, records_table};
+use crate::output::{emit, jst_time, records_table};
 use crate::table::{render, truncate};
 use crate::{OrganiseCmd, SearchArgs};
 

@@ -3,7 +3,7 @@
 use anpi_proto::v1;
 
 use crate::client::{self, explain};
-use crate::commands::{emit, jst_time};
+use crate::output::{emit, jst_time};
 use crate::table::render;
 use crate::{IntakeCmd, IntakeTarget, ReportsCmd};
 

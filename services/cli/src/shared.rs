@@ -7,7 +7,7 @@ use std::time::Duration;
 use anpi_proto::v1;
 
 use crate::client::{self, explain};
-use crate::commands::{emit, jst_time};
+use crate::output::{emit, jst_time};
 use crate::table::render;
 
 /// How long `anpi publish` follows the sending before leaving it to the node.

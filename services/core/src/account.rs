@@ -193,6 +193,21 @@ impl Operation {
         Operation::PurgePrivateArea,
     ];
 
+    /// Whether the operation shows personal data of the persons recorded (names,
+    /// records, events, inquiries), so that every use of it is written to the read log
+    /// . The node logs it when it authorises the call, whatever the handler does.
+    pub fn reads_personal_data(self) -> bool {
+        matches!(
+            self,
+            Operation::ListRecords
+                | Operation::GetRecord
+                | Operation::ReadEvents
+                | Operation::Organise
+                | Operation::Search
+                | Operation::Inquiry
+        )
+    }
+
     /// The wire name (the same as serde's).
     pub fn as_str(self) -> &'static str {
         match self {

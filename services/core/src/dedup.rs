@@ -14,50 +14,16 @@
 //! node looks up the live records sharing a key and records what [`on_intake`] decides
 //! as events, so a replay of the log reproduces every removal.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::canon;
 use crate::entry::{AddressDraft, Entry};
 use crate::ids::RecordId;
 use crate::private_area::RecordState;
+use crate::refusal::Refusal;
 use crate::validation::FieldError;
 
-/// How the 4 information are compared (D-03), a node setting.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DedupMode {
-    /// Canonical forms (表記ゆれ tolerated). The default.
-    #[default]
-    Canonical,
-    /// Raw strings, as the original system compared them.
-    Strict,
-}
-
-impl DedupMode {
-    pub fn parse(text: &str) -> Option<DedupMode> {
-        match text.trim() {
-            "canonical" => Some(DedupMode::Canonical),
-            "strict" => Some(DedupMode::Strict),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DedupMode::Canonical => "canonical",
-            DedupMode::Strict => "strict",
-        }
-    }
-}
-
-impl fmt::Display for DedupMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::kinds::{DedupMode, Rule};
 
 /// Separates the parts of a key (a control character never stored in a field).
 const SEP: char = '\u{1f}';
@@ -171,42 +137,6 @@ pub struct Candidate {
     pub received_at: DateTime<Utc>,
 }
 
-/// Which of the guideline's cases removed a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rule {
-    /// Same 記入日時, different 受信日時: the newer 受信日時 stays (例1).
-    SameWrittenNewerReceived,
-    /// 記入日時 and 受信日時 in the same order: the newer stays (例2).
-    NewerWrittenAndReceived,
-    /// Both times equal (the same form entered twice at once): the record made later
-    /// (the greater UUID v7) stays. Not in the guideline; chosen to be deterministic.
-    SameTimes,
-}
-
-impl Rule {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rule::SameWrittenNewerReceived => "same_written_newer_received",
-            Rule::NewerWrittenAndReceived => "newer_written_and_received",
-            Rule::SameTimes => "same_times",
-        }
-    }
-
-    /// The deletion reason shown for the removed record.
-    pub fn reason_ja(self) -> &'static str {
-        match self {
-            Rule::SameWrittenNewerReceived => {
-                "自動重複除去（4情報一致・記入日時が同じため受信日時の新しい情報を残す）"
-            }
-            Rule::NewerWrittenAndReceived => {
-                "自動重複除去（4情報一致・記入日時と受信日時がともに新しい情報を残す）"
-            }
-            Rule::SameTimes => "自動重複除去（4情報一致・記入日時と受信日時が同じ）",
-        }
-    }
-}
-
 /// The message shown for a flagged pair (guideline 例3 ※).
 pub const FLAG_MESSAGE_JA: &str = "4情報が一致していますが、記入日時の新しい情報が先に受信されています。入力担当者に誤入力等の有無を確認してください";
 
@@ -278,38 +208,41 @@ pub fn on_intake(new: &Candidate, live: &[Candidate]) -> Vec<Verdict> {
 pub fn decide_merge(
     keep: Option<&RecordState>,
     remove: Option<&RecordState>,
-) -> Result<String, FieldError> {
+) -> Result<String, Refusal> {
     let keep = keep.ok_or_else(|| {
-        FieldError::new("keep", "残す安否情報が見つかりません。IDを確認してください")
+        Refusal::NotFound(FieldError::new(
+            "keep",
+            "残す安否情報が見つかりません。IDを確認してください",
+        ))
     })?;
     let remove = remove.ok_or_else(|| {
-        FieldError::new(
+        Refusal::NotFound(FieldError::new(
             "remove",
             "削除する安否情報が見つかりません。IDを確認してください",
-        )
+        ))
     })?;
     if keep.record_id == remove.record_id {
-        return Err(FieldError::new(
+        return Err(Refusal::Conflict(FieldError::new(
             "remove",
             "残す安否情報と削除する安否情報に同じIDが指定されています",
-        ));
+        )));
     }
     for (field, state, what) in [("keep", keep, "残す"), ("remove", remove, "削除する")] {
         if let Some(deletion) = &state.deletion {
-            return Err(FieldError::new(
+            return Err(Refusal::Conflict(FieldError::new(
                 field,
                 format!(
                     "{what}安否情報は既に削除されています（理由: {}）",
                     deletion.reason
                 ),
-            ));
+            )));
         }
     }
     if keep.incident != remove.incident {
-        return Err(FieldError::new(
+        return Err(Refusal::Conflict(FieldError::new(
             "remove",
             "別の事案の安否情報は統合できません",
-        ));
+        )));
     }
     Ok(format!(
         "重複のため削除（同一人物として {} に統合、整理担当者が確認）",

@@ -9,13 +9,12 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::dedup::{DedupMode, Rule};
 use crate::entry::Entry;
 use crate::ids::{AccountId, EventId, IncidentId, InquiryId, LogId, RecordId, ReportId};
 use crate::incident::Incident;
 use crate::inquiry::{Answer, Identification, Inquiry};
 use crate::jurisdiction::JurisdictionCode;
-use crate::report::{IntakeScope, Notice};
+use crate::kinds::{DedupMode, IntakeScope, Notice, Rule};
 use uuid::Uuid;
 
 /// Version of the payload schema written by this code.

@@ -14,6 +14,7 @@ use crate::era::{self, DateError};
 use crate::event::{Actor, Event, Payload};
 use crate::ids::{IncidentId, RecordId};
 use crate::jurisdiction::JurisdictionCode;
+use crate::refusal::Refusal;
 use crate::validation::FieldError;
 
 /// The state label shown in lists (S-04, R-05).
@@ -169,37 +170,37 @@ pub fn apply(state: Option<RecordState>, event: &Event) -> Option<RecordState> {
     }
 }
 
-fn not_found() -> FieldError {
-    FieldError::new(
+fn not_found() -> Refusal {
+    Refusal::NotFound(FieldError::new(
         "record_id",
         "指定された安否情報が見つかりません。IDを確認してください",
-    )
+    ))
 }
 
 /// Checks a deletion (D-05): the record exists and is not deleted; a reason is given.
-pub fn decide_delete(state: Option<&RecordState>, reason: &str) -> Result<String, FieldError> {
+pub fn decide_delete(state: Option<&RecordState>, reason: &str) -> Result<String, Refusal> {
     let state = state.ok_or_else(not_found)?;
     if let Some(deletion) = &state.deletion {
-        return Err(FieldError::new(
+        return Err(Refusal::Conflict(FieldError::new(
             "record_id",
             format!(
                 "この安否情報は既に削除されています（理由: {}）",
                 deletion.reason
             ),
-        ));
+        )));
     }
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(FieldError::new(
+        return Err(Refusal::Invalid(FieldError::new(
             "reason",
             "削除理由を入力してください（例: 重複登録、誤入力）",
-        ));
+        )));
     }
     if reason.chars().count() > 500 || reason.chars().any(char::is_control) {
-        return Err(FieldError::new(
+        return Err(Refusal::Invalid(FieldError::new(
             "reason",
             "削除理由は制御文字を含まない500文字以内で入力してください",
-        ));
+        )));
     }
     Ok(reason.to_string())
 }
@@ -225,25 +226,25 @@ pub fn decide_supersede(
     new: &Entry,
     incident: IncidentId,
     confirmed_same_person: bool,
-) -> Result<String, FieldError> {
+) -> Result<String, Refusal> {
     let field = "supersedes";
     let old = old
         .filter(|old| old.deletion.is_none() && old.incident == incident)
-        .ok_or_else(|| FieldError::new(field, SUPERSEDE_UNAVAILABLE))?;
+        .ok_or_else(|| Refusal::Invalid(FieldError::new(field, SUPERSEDE_UNAVAILABLE)))?;
     let same = same_person(&old.entry, new);
     if !same && !confirmed_same_person {
-        return Err(FieldError::new(
+        return Err(Refusal::Invalid(FieldError::new(
             "confirm_same_person",
             "置き換える安否情報と新しい記入の4情報（氏名・出生の年月日・男女の別・住所）が一致しないか、そろっていません。同一人物であることを確認した場合に限り、確認したことを指定して（`--confirm-same-person`）登録してください",
-        ));
+        )));
     }
     let reason = match (old.entry.parsed.status, new.parsed.status) {
         (Status::Dead, Status::Dead) => "死亡住民の情報を新しい記入で更新",
         (Status::Dead, _) => {
-            return Err(FieldError::new(
+            return Err(Refusal::Invalid(FieldError::new(
                 field,
                 "死亡住民（様式第2号）の安否情報を様式第1号の記入で置き換えることはできません。誤入力の場合は削除してから登録してください",
-            ));
+            )));
         }
         (_, Status::Dead) => "死亡により死亡住民（様式第2号）として再登録",
         _ => "新しい記入で更新",
@@ -272,35 +273,41 @@ pub fn decide_departure(
     state: Option<&RecordState>,
     date: &str,
     today: NaiveDate,
-) -> Result<NaiveDate, FieldError> {
+) -> Result<NaiveDate, Refusal> {
     let state = state.ok_or_else(not_found)?;
     if state.deletion.is_some() {
-        return Err(FieldError::new(
+        return Err(Refusal::Conflict(FieldError::new(
             "record_id",
             "削除された安否情報には退去を登録できません",
-        ));
+        )));
     }
     if state.entry.parsed.status == Status::Dead {
-        return Err(FieldError::new(
+        return Err(Refusal::Conflict(FieldError::new(
             "record_id",
             "死亡住民（様式第2号）の安否情報には退去を登録できません",
-        ));
+        )));
     }
     if let Some(departure) = &state.departure {
-        return Err(FieldError::new(
+        return Err(Refusal::Conflict(FieldError::new(
             "record_id",
             format!(
                 "この安否情報は既に退去済みです（退去日: {}）",
                 era::format_era(departure.date)
             ),
-        ));
+        )));
     }
     let date = era::parse_date(date).map_err(|error| match error {
-        DateError::Partial { .. } => FieldError::new("date", "退去日は年月日まで入力してください"),
-        other => FieldError::new("date", other.to_string()),
+        DateError::Partial { .. } => Refusal::Invalid(FieldError::new(
+            "date",
+            "退去日は年月日まで入力してください",
+        )),
+        other => Refusal::Invalid(FieldError::new("date", other.to_string())),
     })?;
     if date > today {
-        return Err(FieldError::new("date", "退去日が未来の日付になっています"));
+        return Err(Refusal::Invalid(FieldError::new(
+            "date",
+            "退去日が未来の日付になっています",
+        )));
     }
     let written = state
         .entry
@@ -309,13 +316,13 @@ pub fn decide_departure(
         .with_timezone(&crate::entry::jst_offset())
         .date_naive();
     if date < written {
-        return Err(FieldError::new(
+        return Err(Refusal::Invalid(FieldError::new(
             "date",
             format!(
                 "退去日が記入日（{}）より前になっています",
                 era::format_era(written)
             ),
-        ));
+        )));
     }
     Ok(date)
 }

@@ -9,79 +9,15 @@
 
 use std::ops::Range;
 
-use serde::{Deserialize, Serialize};
-
 use crate::entry::{Entry, Status};
 use crate::ids::RecordId;
 use crate::jurisdiction::JurisdictionCode;
 use crate::private_area::RecordState;
 
-/// What an intake pause stops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IntakeScope {
-    /// Entries, deletions and departures at this node (its own registrations).
-    Own,
-    /// Consuming reports from subordinate tiers (they wait in the stream).
-    Reports,
-}
-
-impl IntakeScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IntakeScope::Own => "own",
-            IntakeScope::Reports => "reports",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<IntakeScope> {
-        match text.trim() {
-            "own" => Some(IntakeScope::Own),
-            "reports" => Some(IntakeScope::Reports),
-            _ => None,
-        }
-    }
-
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            IntakeScope::Own => "自団体での登録",
-            IntakeScope::Reports => "下位団体からの報告の受付",
-        }
-    }
-}
+pub use crate::kinds::{IntakeScope, Notice};
 
 /// The message a clerk gets when the node's own intake is paused.
 pub const OWN_INTAKE_PAUSED: &str = "現在この団体では安否情報の受付（登録・削除・退去）を一時停止しています（整理・報告作業中）。受付が再開されてから、もう一度登録してください。入力した内容は失われていません";
-
-/// Something the receiving tier must be told about a report (E-11).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Notice {
-    /// An evacuee or injured person died: the Form 1 record was deleted and a Form 2
-    /// record entered for the same person (guideline 第4 4(3)② 「避難住民が死亡した場合」).
-    DeathConversion {
-        old_record: RecordId,
-        new_record: RecordId,
-        name: String,
-        origin: JurisdictionCode,
-    },
-}
-
-impl Notice {
-    /// The notice as shown to the receiving tier's staff.
-    pub fn message_ja(&self) -> String {
-        match self {
-            Notice::DeathConversion {
-                old_record,
-                new_record,
-                name,
-                origin,
-            } => format!(
-                "避難住民・負傷住民として登録されていた安否情報が死亡住民に更新されました: {name}（収集団体 {origin}、旧 {old_record} → 新 {new_record}）"
-            ),
-        }
-    }
-}
 
 /// Why a report is refused as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

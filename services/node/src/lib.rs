@@ -5,8 +5,10 @@
 //! binary (`main.rs`) only parses the command line.
 
 pub mod api;
+pub mod app;
 pub mod bus;
 pub mod config;
+pub(crate) mod convert;
 pub mod public;
 pub mod server;
 pub mod store;

@@ -15,7 +15,6 @@ use std::time::Instant;
 
 use anpi_core::ids::IncidentId;
 use anpi_core::incident::IncidentMode;
-use anpi_core::private_area::RecordState;
 use anpi_core::public::{self, Bucket, ClientKey, PublicQuery};
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, State};
@@ -200,23 +199,12 @@ async fn lookup(pool: &Pool, query: &PublicQuery) -> anyhow::Result<Outcome> {
     if replica::replica_version(&**client).await?.is_none() {
         return Ok(Outcome::NothingPublished);
     }
-    let rows = client
-        .query(
-            &format!(
-                "SELECT r.data, i.mode FROM {} r JOIN {} i ON i.incident_id = r.incident_id
-                  WHERE r.name_key = $1 AND ($2::date IS NULL OR r.birth_date = $2)
-                    AND r.state <> 'deleted' AND i.mode = 'actual' LIMIT 1000",
-                replica::REPLICA_RECORDS,
-                replica::REPLICA_INCIDENTS,
-            ),
-            &[&query.name_key, &query.birth_date],
-        )
-        .await?;
-    let mut records = Vec::with_capacity(rows.len());
+    let found =
+        crate::store::public::held_candidates(&**client, &query.name_key, query.birth_date).await?;
+    let mut records = Vec::with_capacity(found.len());
     let mut modes: HashMap<IncidentId, IncidentMode> = HashMap::new();
-    for row in &rows {
-        let record: RecordState = serde_json::from_value(row.get(0))?;
-        if let Some(mode) = IncidentMode::parse(row.get(1)) {
+    for (record, mode) in found {
+        if let Some(mode) = IncidentMode::parse(&mode) {
             modes.insert(record.incident, mode);
         }
         records.push(record);

@@ -12,6 +12,7 @@ use anyhow::{Context, anyhow};
 use deadpool_postgres::Pool;
 use ring::signature::{self, Ed25519KeyPair, KeyPair};
 
+use crate::store::trust as store;
 use crate::store::writer::{Command, TrustChange, Writer, system_actor};
 
 /// This node's report-signing key.
@@ -72,12 +73,10 @@ impl NodeKey {
     /// This node's key, if it has one.
     pub async fn load(pool: &Pool) -> anyhow::Result<Option<NodeKey>> {
         let client = pool.get().await.context("database pool")?;
-        let row = client
-            .query_opt("SELECT pkcs8 FROM node_key", &[])
+        let pkcs8 = store::node_key_pkcs8(&**client)
             .await
             .context("reading the node's signing key")?;
-        row.map(|row| NodeKey::from_pkcs8(row.get::<_, &[u8]>(0)))
-            .transpose()
+        pkcs8.map(|pkcs8| NodeKey::from_pkcs8(&pkcs8)).transpose()
     }
 }
 
@@ -197,29 +196,11 @@ pub async fn registered_key(
     code: &JurisdictionCode,
 ) -> anyhow::Result<Option<PublicKey>> {
     let client = pool.get().await.context("database pool")?;
-    let row = if code.tier() == anpi_core::jurisdiction::Tier::National {
-        client
-            .query_opt(
-                "SELECT (payload -> 'data') ->> 'public_key' FROM events
-                 WHERE kind = 'NationalKeyRegistered' ORDER BY position DESC LIMIT 1",
-                &[],
-            )
-            .await
-    } else {
-        client
-            .query_opt(
-                "SELECT (payload -> 'data') ->> 'public_key' FROM events
-                 WHERE kind = 'ChildKeyRegistered' AND (payload -> 'data') ->> 'child' = $1
-                 ORDER BY position DESC LIMIT 1",
-                &[&code.as_str()],
-            )
-            .await
-    }
-    .context("reading a registered key")?;
-    row.map(|row| {
-        PublicKey::parse(row.get::<_, &str>(0)).map_err(|e| anyhow!("a registered key: {e}"))
-    })
-    .transpose()
+    let key = store::registered_key(&**client, code)
+        .await
+        .context("reading a registered key")?;
+    key.map(|key| PublicKey::parse(&key).map_err(|e| anyhow!("a registered key: {e}")))
+        .transpose()
 }
 
 /// Every key registered here (children's, and the national key as `000001`), newest
@@ -228,24 +209,9 @@ pub async fn registered_keys(
     pool: &Pool,
 ) -> anyhow::Result<Vec<(String, String, String, chrono::DateTime<chrono::Utc>)>> {
     let client = pool.get().await.context("database pool")?;
-    let rows = client
-        .query(
-            "SELECT DISTINCT ON (code) code, public_key, actor, appended_at FROM (
-                 SELECT (payload -> 'data') ->> 'child' AS code, (payload -> 'data') ->> 'public_key' AS public_key,
-                        actor, appended_at, position
-                 FROM events WHERE kind = 'ChildKeyRegistered'
-                 UNION ALL
-                 SELECT '000001', (payload -> 'data') ->> 'public_key', actor, appended_at, position
-                 FROM events WHERE kind = 'NationalKeyRegistered'
-             ) k ORDER BY code, position DESC",
-            &[],
-        )
+    store::registered_keys(&**client)
         .await
-        .context("listing registered keys")?;
-    Ok(rows
-        .iter()
-        .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3)))
-        .collect())
+        .context("listing registered keys")
 }
 
 #[cfg(test)]

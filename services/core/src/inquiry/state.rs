@@ -15,6 +15,7 @@ use super::{Answer, Identification, Inquiry, TargetField};
 use crate::event::{Event, Payload, Searched};
 use crate::ids::{IncidentId, InquiryId, RecordId};
 use crate::private_area::RecordState;
+use crate::refusal::Refusal;
 use crate::validation::FieldError;
 
 /// Where an inquiry stands.
@@ -194,99 +195,101 @@ pub fn apply(state: Option<InquiryState>, event: &Event) -> Option<InquiryState>
     Some(state)
 }
 
-fn not_found() -> FieldError {
-    FieldError::new(
+fn not_found() -> Refusal {
+    Refusal::NotFound(FieldError::new(
         "inquiry_id",
         "指定された照会が見つかりません。`anpi inquiry list` で照会IDを確認してください",
-    )
+    ))
 }
 
 /// An inquiry that is closed (answered or refused) takes no further step.
-fn open(state: Option<&InquiryState>) -> Result<&InquiryState, FieldError> {
+fn open(state: Option<&InquiryState>) -> Result<&InquiryState, Refusal> {
     let state = state.ok_or_else(not_found)?;
     if let Some(answered) = &state.answered {
-        return Err(FieldError::new(
+        return Err(Refusal::Conflict(FieldError::new(
             "inquiry_id",
             format!(
                 "この照会には回答済みです（{}）。新たな照会として受け付けてください",
                 answered.step.by
             ),
-        ));
+        )));
     }
     if state.refused.is_some() {
-        return Err(FieldError::new(
+        return Err(Refusal::Conflict(FieldError::new(
             "inquiry_id",
             "この照会は回答を拒否しています。新たな照会として受け付けてください",
-        ));
+        )));
     }
     Ok(state)
 }
 
 /// the person may be looked for (again) while the inquiry is open.
-pub fn decide_identify(state: Option<&InquiryState>) -> Result<IncidentId, FieldError> {
+pub fn decide_identify(state: Option<&InquiryState>) -> Result<IncidentId, Refusal> {
     incident_of(open(state)?)
 }
 
 /// The incident an inquiry belongs to (T-04, T-06): identification and answers use
 /// only its records. An inquiry registered before the incident was required has none
 /// and is neither identified nor answered: it is registered again, with its incident.
-pub fn incident_of(state: &InquiryState) -> Result<IncidentId, FieldError> {
+pub fn incident_of(state: &InquiryState) -> Result<IncidentId, Refusal> {
     state.incident.ok_or_else(|| {
-        FieldError::new(
+        Refusal::Conflict(FieldError::new(
             "incident_id",
             "この照会には事案が指定されていません。事案を指定して新たな照会として受け付けてください（訓練の安否情報と実事案の安否情報は混ぜません）",
-        )
+        ))
     })
 }
 
 /// The record an answer is about belongs to the inquiry's incident (T-04, T-06): a
 /// record of another incident — a drill beside an actual incident — is never answered,
 /// whatever the identification said.
-pub fn decide_answer_record(state: &InquiryState, record: &RecordState) -> Result<(), FieldError> {
+pub fn decide_answer_record(state: &InquiryState, record: &RecordState) -> Result<(), Refusal> {
     if incident_of(state)? == record.incident {
         Ok(())
     } else {
-        Err(FieldError::new(
+        Err(Refusal::Conflict(FieldError::new(
             "inquiry_id",
             "特定した安否情報が見つかりません。もう一度 `anpi inquiry identify` を実行してください",
-        ))
+        )))
     }
 }
 
 /// refusing needs the reason, in words.
-pub fn decide_refuse(state: Option<&InquiryState>, reason: &str) -> Result<String, FieldError> {
+pub fn decide_refuse(state: Option<&InquiryState>, reason: &str) -> Result<String, Refusal> {
     open(state)?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(FieldError::new(
+        return Err(Refusal::Invalid(FieldError::new(
             "reason",
             "回答を拒否する理由（不当な目的と判断した事情）を入力してください",
-        ));
+        )));
     }
     Ok(reason.to_string())
 }
 
 /// an inquiry is answered once, after identification: about the identified
 /// record, or 非該当 when nothing matched. Returns the record the answer is about.
-pub fn decide_answer(state: Option<&InquiryState>) -> Result<Option<RecordId>, FieldError> {
+pub fn decide_answer(state: Option<&InquiryState>) -> Result<Option<RecordId>, Refusal> {
     let state = open(state)?;
     incident_of(state)?;
     match state.identified.as_ref().map(|i| &i.identification) {
-        None => Err(FieldError::new(
+        None => Err(Refusal::Conflict(FieldError::new(
             "inquiry_id",
             "まだ被照会者を特定していません。先に `anpi inquiry identify` を実行してください",
-        )),
-        Some(Identification::NotIdentified { ask_for, .. }) => Err(FieldError::new(
-            "inquiry_id",
-            format!(
-                "被照会者を特定できていないため回答できません。照会者に被照会者を特定するための情報（{}など）を求め、新たな照会として受け付けてください（第5 3(3)イ）",
-                ask_for
-                    .iter()
-                    .map(|f| f.label_ja())
-                    .collect::<Vec<_>>()
-                    .join("、")
-            ),
-        )),
+        ))),
+        Some(Identification::NotIdentified { ask_for, .. }) => {
+            Err(Refusal::Conflict(FieldError::new(
+                "inquiry_id",
+                format!(
+                    "被照会者を特定できていないため回答できません。照会者に被照会者を特定するための情報（{}など）を求め、新たな照会として受け付けてください（第5 3(3)イ）",
+                    ask_for
+                        .iter()
+                        .map(|f| f.label_ja())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+            )))
+        }
         Some(Identification::Identified { record, .. }) => Ok(Some(*record)),
         Some(Identification::NotHeld) => Ok(None),
     }

@@ -5,12 +5,12 @@
 //! any change the account's cached sessions are dropped, so a withdrawal, a lock or a
 //! new role takes effect at the next request.
 
+use crate::app::AppError;
 use anpi_core::account::{self, AccountDraft, Role};
 use anpi_core::ids::AccountId;
 use anpi_core::validation::FieldError;
 use anpi_proto::v1;
 use chrono::{DateTime, SecondsFormat, Utc};
-use tonic::Status;
 
 use super::{Caller, NodeState, error};
 use crate::store::accounts::{self, Registered};
@@ -40,27 +40,27 @@ fn info(r: &Registered) -> v1::AccountInfo {
     }
 }
 
-async fn registered(state: &NodeState, account: &AccountId) -> Result<v1::AccountInfo, Status> {
+async fn registered(state: &NodeState, account: &AccountId) -> Result<v1::AccountInfo, AppError> {
     let all = state.accounts.register().await.map_err(error::store)?;
     all.iter()
         .find(|r| r.account == account.as_str())
         .map(info)
-        .ok_or_else(|| Status::not_found("ユーザーIDが見つかりません"))
+        .ok_or_else(|| AppError::NotFound(String::from("ユーザーIDが見つかりません")))
 }
 
-fn account_id(text: &str) -> Result<AccountId, Status> {
+fn account_id(text: &str) -> Result<AccountId, AppError> {
     AccountId::parse(text)
         .map_err(|message| error::invalid(&[FieldError::new("account_id", message)]))
 }
 
-async fn hash(password: String) -> Result<String, Status> {
+async fn hash(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || accounts::hash_password(&password))
         .await
-        .map_err(|e| Status::internal(e.to_string()))?
-        .map_err(Status::internal)
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)
 }
 
-async fn change(state: &NodeState, caller: &Caller, change: AccountChange) -> Result<(), Status> {
+async fn change(state: &NodeState, caller: &Caller, change: AccountChange) -> Result<(), AppError> {
     let account = change.account().clone();
     state
         .writer
@@ -76,7 +76,7 @@ pub async fn create(
     state: &NodeState,
     caller: &Caller,
     request: v1::CreateAccountRequest,
-) -> Result<v1::IssuedPassword, Status> {
+) -> Result<v1::IssuedPassword, AppError> {
     let draft = AccountDraft {
         account_id: request.account_id,
         holder: request.holder,
@@ -109,7 +109,7 @@ pub async fn create(
     })
 }
 
-pub async fn list(state: &NodeState) -> Result<v1::ListAccountsResponse, Status> {
+pub async fn list(state: &NodeState) -> Result<v1::ListAccountsResponse, AppError> {
     let all = state.accounts.register().await.map_err(error::store)?;
     Ok(v1::ListAccountsResponse {
         accounts: all.iter().map(info).collect(),
@@ -121,12 +121,12 @@ pub async fn withdraw(
     state: &NodeState,
     caller: &Caller,
     request: v1::AccountRequest,
-) -> Result<v1::AccountInfo, Status> {
+) -> Result<v1::AccountInfo, AppError> {
     let account = account_id(&request.account_id)?;
     if account == caller.actor.account {
-        return Err(Status::failed_precondition(
+        return Err(AppError::Conflict(String::from(
             "自分のユーザーIDは返却できません。別の管理者に依頼してください",
-        ));
+        )));
     }
     change(
         state,
@@ -145,7 +145,7 @@ pub async fn unlock(
     state: &NodeState,
     caller: &Caller,
     request: v1::AccountRequest,
-) -> Result<v1::AccountInfo, Status> {
+) -> Result<v1::AccountInfo, AppError> {
     let account = account_id(&request.account_id)?;
     change(
         state,
@@ -163,7 +163,7 @@ pub async fn reset(
     state: &NodeState,
     caller: &Caller,
     request: v1::AccountRequest,
-) -> Result<v1::IssuedPassword, Status> {
+) -> Result<v1::IssuedPassword, AppError> {
     let account = account_id(&request.account_id)?;
     let password = accounts::new_initial_password(account.as_str());
     let password_hash = hash(password.clone()).await?;
@@ -191,14 +191,14 @@ pub async fn change_password(
     state: &NodeState,
     caller: &Caller,
     request: v1::ChangePasswordRequest,
-) -> Result<v1::ChangePasswordResponse, Status> {
+) -> Result<v1::ChangePasswordResponse, AppError> {
     let account = caller.actor.account.clone();
     let (stored, initial) = state
         .accounts
         .password_of(&account)
         .await
         .map_err(error::store)?
-        .ok_or_else(|| Status::unauthenticated("ログインしてください"))?;
+        .ok_or_else(|| AppError::Unauthenticated(String::from("ログインしてください")))?;
     let current = request.current_password.clone();
     let stored_for_check = stored.clone();
     let current_ok =
@@ -249,7 +249,7 @@ pub async fn change_password(
 pub async fn reads(
     state: &NodeState,
     request: v1::ListReadsRequest,
-) -> Result<v1::ListReadsResponse, Status> {
+) -> Result<v1::ListReadsResponse, AppError> {
     let limit = match request.limit {
         0 => 100,
         n => i64::from(n.clamp(1, 10_000)),

@@ -1,14 +1,32 @@
-//! The one place that maps failures to gRPC statuses with Japanese messages.
+//! The one place that makes gRPC statuses: every failure of a handler is an
+//! [`AppError`] (the application layer's typed failure), mapped here kind by kind, with
+//! its Japanese message; field problems also travel as a `google.rpc.BadRequest`
+//! detail. `grep -rn 'Status::' services/node/src` finds constructions only here.
 
 use anpi_core::validation::{FieldError, summarize};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use crate::app::AppError;
 use crate::store::{self, writer::Rejection};
+
+impl From<AppError> for Status {
+    fn from(error: AppError) -> Status {
+        match error {
+            AppError::Unauthenticated(message) => Status::unauthenticated(message),
+            AppError::Forbidden(message) => Status::permission_denied(message),
+            AppError::Invalid(errors) => invalid_status(&errors),
+            AppError::NotFound(message) => Status::not_found(message),
+            AppError::Conflict(message) => Status::failed_precondition(message),
+            AppError::Unavailable(message) => Status::unavailable(message),
+            AppError::Internal(message) => Status::internal(message),
+        }
+    }
+}
 
 /// INVALID_ARGUMENT with every field problem: a summary in the message and a
 /// `google.rpc.BadRequest` detail listing each field, so clients can show them.
-pub fn invalid(errors: &[FieldError]) -> Status {
+fn invalid_status(errors: &[FieldError]) -> Status {
     let mut details = ErrorDetails::new();
     for error in errors {
         details.add_bad_request_violation(
@@ -19,31 +37,22 @@ pub fn invalid(errors: &[FieldError]) -> Status {
     Status::with_error_details(Code::InvalidArgument, summarize(errors), details)
 }
 
-pub fn rejection(rejection: Rejection) -> Status {
-    match rejection {
-        Rejection::NotFound(error) => Status::not_found(error.message),
-        Rejection::Conflict(error) => Status::failed_precondition(error.message),
-        Rejection::Invalid(error) => invalid(&[error]),
-        Rejection::Paused(message) | Rejection::Precondition(message) => {
-            Status::failed_precondition(message)
-        }
-        Rejection::Unavailable(detail) => {
-            tracing::error!(%detail, "command not written");
-            Status::unavailable(
-                "データベースに書き込めませんでした。入力内容は保存されていません。しばらくしてから再度送信してください",
-            )
-        }
-    }
+/// Every field problem of an input.
+pub fn invalid(errors: &[FieldError]) -> AppError {
+    AppError::Invalid(errors.to_vec())
 }
 
-pub fn store(error: store::Error) -> Status {
-    tracing::error!(%error, "store error");
-    Status::unavailable("データベースに接続できません。しばらくしてから再度お試しください")
+/// A command the writer refused.
+pub fn rejection(rejection: Rejection) -> AppError {
+    AppError::from(rejection)
 }
 
-pub fn bad_id(field: &str, text: &str) -> Status {
-    invalid(&[FieldError::new(
-        field,
-        format!("IDの形式が正しくありません（入力: {text}）"),
-    )])
+/// The database could not be used.
+pub fn store(error: store::Error) -> AppError {
+    AppError::from(error)
+}
+
+/// An ID that does not parse.
+pub fn bad_id(field: &str, text: &str) -> AppError {
+    AppError::bad_id(field, text)
 }

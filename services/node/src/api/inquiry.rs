@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::app::AppError;
 use anpi_core::event::{Actor, Searched};
 use anpi_core::ids::{IncidentId, InquiryId, RecordId};
 use anpi_core::incident::Incident;
@@ -19,7 +20,6 @@ use anpi_core::search::{Query, QueryDraft};
 use anpi_core::validation::FieldError;
 use anpi_proto::v1;
 use chrono::{SecondsFormat, Utc};
-use tonic::Status;
 
 use super::{NodeState, convert, error};
 use crate::store::reader;
@@ -95,11 +95,11 @@ pub fn view(state: &InquiryState) -> v1::InquiryView {
     }
 }
 
-fn inquiry_id(text: &str) -> Result<InquiryId, Status> {
+fn inquiry_id(text: &str) -> Result<InquiryId, AppError> {
     text.parse().map_err(|_| error::bad_id("inquiry_id", text))
 }
 
-async fn load(state: &NodeState, id: InquiryId) -> Result<Option<InquiryState>, Status> {
+async fn load(state: &NodeState, id: InquiryId) -> Result<Option<InquiryState>, AppError> {
     let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
     Ok(reader::inquiries_by_id(&**client, &[id.as_uuid()])
         .await
@@ -107,25 +107,17 @@ async fn load(state: &NodeState, id: InquiryId) -> Result<Option<InquiryState>, 
         .pop())
 }
 
-fn step_refused(error: FieldError) -> Status {
-    if error.message.contains("見つかりません") {
-        Status::not_found(error.message)
-    } else {
-        Status::failed_precondition(error.message)
-    }
-}
-
-async fn inquiry_outcome(state: &NodeState, outcome: Outcome) -> Result<v1::InquiryView, Status> {
+async fn inquiry_outcome(state: &NodeState, outcome: Outcome) -> Result<v1::InquiryView, AppError> {
     match outcome {
         Outcome::Inquiry { state: inquiry, .. } => {
             Ok(with_incidents(state, vec![view(&inquiry)]).await?.remove(0))
         }
-        _ => Err(Status::internal("unexpected outcome")),
+        _ => Err(AppError::internal("unexpected outcome")),
     }
 }
 
 /// Every incident this node knows: its own, then the shared dataset's.
-async fn known_incidents(state: &NodeState) -> Result<Vec<Incident>, Status> {
+async fn known_incidents(state: &NodeState) -> Result<Vec<Incident>, AppError> {
     let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
     let mut known = reader::list_incidents(&**client)
         .await
@@ -142,7 +134,7 @@ async fn known_incidents(state: &NodeState) -> Result<Vec<Incident>, Status> {
 async fn with_incidents(
     state: &NodeState,
     mut views: Vec<v1::InquiryView>,
-) -> Result<Vec<v1::InquiryView>, Status> {
+) -> Result<Vec<v1::InquiryView>, AppError> {
     let known = known_incidents(state).await?;
     for view in &mut views {
         view.incident = known
@@ -158,7 +150,7 @@ pub async fn register(
     state: &NodeState,
     actor: Actor,
     request: v1::RegisterInquiryRequest,
-) -> Result<v1::InquiryView, Status> {
+) -> Result<v1::InquiryView, AppError> {
     // T-04, T-06: an inquiry belongs to one incident; its identification and answer
     // use only that incident's records.
     let incident: IncidentId = request.incident_id.trim().parse().map_err(|_| {
@@ -231,10 +223,10 @@ pub async fn identify(
     state: &NodeState,
     actor: Actor,
     request: v1::InquiryRequest,
-) -> Result<v1::InquiryView, Status> {
+) -> Result<v1::InquiryView, AppError> {
     let id = inquiry_id(&request.inquiry_id)?;
     let current = load(state, id).await?;
-    let incident = steps::decide_identify(current.as_ref()).map_err(step_refused)?;
+    let incident = steps::decide_identify(current.as_ref())?;
     let current = current.expect("checked");
     let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
     let dataset = replica_version(&**client).await.map_err(error::store)?;
@@ -292,7 +284,7 @@ pub async fn answer(
     state: &NodeState,
     actor: Actor,
     request: v1::AnswerInquiryRequest,
-) -> Result<v1::InquiryView, Status> {
+) -> Result<v1::InquiryView, AppError> {
     let id = inquiry_id(&request.inquiry_id)?;
     if !request.refuse_reason.trim().is_empty() {
         let outcome = state
@@ -309,7 +301,7 @@ pub async fn answer(
         return inquiry_outcome(state, outcome).await;
     }
     let current = load(state, id).await?;
-    let record_id = steps::decide_answer(current.as_ref()).map_err(step_refused)?;
+    let record_id = steps::decide_answer(current.as_ref())?;
     let current = current.expect("checked");
     let (record, collected_here) = match record_id {
         None => (None, false),
@@ -328,11 +320,11 @@ pub async fn answer(
                     .pop(),
             };
             let record = record.ok_or_else(|| {
-                Status::failed_precondition(
+                AppError::Conflict(String::from(
                     "特定した安否情報が見つかりません。もう一度 `anpi inquiry identify` を実行してください",
-                )
+                ))
             })?;
-            steps::decide_answer_record(&current, &record).map_err(step_refused)?;
+            steps::decide_answer_record(&current, &record)?;
             let here = record.origin == state.config.jurisdiction;
             (Some(record), here)
         }
@@ -368,28 +360,28 @@ pub async fn answer(
 
 /// The inquiry's incident as this node knows it (its own incidents, else the shared
 /// dataset's): Form 5 shows a drill as a drill (T-04).
-async fn inquiry_incident(state: &NodeState, current: &InquiryState) -> Result<Incident, Status> {
-    let id = steps::incident_of(current).map_err(step_refused)?;
+async fn inquiry_incident(state: &NodeState, current: &InquiryState) -> Result<Incident, AppError> {
+    let id = steps::incident_of(current)?;
     known_incidents(state)
         .await?
         .into_iter()
         .find(|i| i.id == id)
         .ok_or_else(|| {
-            Status::failed_precondition(
+            AppError::Conflict(String::from(
                 "照会の事案が見つかりません。`anpi incident list` で事案を確認してください",
-            )
+            ))
         })
 }
 
 pub async fn get(
     state: &NodeState,
     request: v1::InquiryRequest,
-) -> Result<v1::InquiryView, Status> {
+) -> Result<v1::InquiryView, AppError> {
     let id = inquiry_id(&request.inquiry_id)?;
     let current = load(state, id).await?.ok_or_else(|| {
-        Status::not_found(
+        AppError::NotFound(String::from(
             "指定された照会が見つかりません。`anpi inquiry list` で照会IDを確認してください",
-        )
+        ))
     })?;
     Ok(with_incidents(state, vec![view(&current)]).await?.remove(0))
 }
@@ -397,7 +389,7 @@ pub async fn get(
 pub async fn list(
     state: &NodeState,
     request: v1::ListInquiriesRequest,
-) -> Result<v1::ListInquiriesResponse, Status> {
+) -> Result<v1::ListInquiriesResponse, AppError> {
     let limit = match request.limit {
         0 => 100,
         n => i64::from(n.clamp(1, 1000)),

@@ -2,13 +2,15 @@
 //! store, convert. R: T-02, A-01, E-01..E-13, L-02, T-04.
 
 mod accounts;
-pub(crate) mod convert;
 pub mod error;
 mod inquiry;
 mod organise;
 mod reports;
 mod shared;
 mod trust;
+
+/// Domain → wire conversions, shared with the bus (`crate::convert`).
+pub(crate) use crate::convert;
 
 use std::sync::Arc;
 
@@ -23,16 +25,19 @@ use chrono::{SecondsFormat, Utc};
 use deadpool_postgres::Pool;
 use tonic::{Request, Response, Status};
 
+use crate::app::{AppError, ReadLog};
 use crate::config::Config;
 use crate::store::accounts::{Accounts, Session};
 use crate::store::accounts::{Login, Refusal};
 use crate::store::reader;
 use crate::store::writer::{Command, Outcome, Writer};
 
-/// Who is calling, with what rights.
+/// Who is calling, with what rights, and — for an operation that reads personal
+/// data — the request's read log entry, written even if the handler forgets.
 pub struct Caller {
     pub actor: Actor,
     pub session: Session,
+    pub reads: Option<ReadLog>,
 }
 
 /// Shared state of the services.
@@ -53,14 +58,18 @@ impl NodeState {
         &self,
         request: &Request<T>,
         operation: Operation,
-    ) -> Result<Caller, Status> {
+    ) -> Result<Caller, AppError> {
         let header = request
             .metadata()
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| Status::unauthenticated("ログインしてください（`anpi login`）"))?;
+            .ok_or_else(|| {
+                AppError::Unauthenticated(String::from("ログインしてください（`anpi login`）"))
+            })?;
         let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-            Status::unauthenticated("認証情報の形式が正しくありません（Bearer トークン）")
+            AppError::Unauthenticated(String::from(
+                "認証情報の形式が正しくありません（Bearer トークン）",
+            ))
         })?;
         let session = self
             .accounts
@@ -68,9 +77,9 @@ impl NodeState {
             .await
             .map_err(error::store)?
             .ok_or_else(|| {
-                Status::unauthenticated(
+                AppError::Unauthenticated(String::from(
                     "ログインの有効期限が切れたか、無効です。もう一度 `anpi login` してください",
-                )
+                ))
             })?;
         if let Some(message) = account::must_change_message(session.state)
             && !matches!(
@@ -78,12 +87,12 @@ impl NodeState {
                 Operation::ChangeOwnPassword | Operation::NodeInfo
             )
         {
-            return Err(Status::permission_denied(format!(
+            return Err(AppError::Forbidden(format!(
                 "{message}（`anpi password` で変更できます）"
             )));
         }
         if !account::permits(session.role, operation, self.config.tier) {
-            return Err(Status::permission_denied(account::denial_message(
+            return Err(AppError::Forbidden(account::denial_message(
                 session.role,
                 operation,
             )));
@@ -93,12 +102,14 @@ impl NodeState {
                 jurisdiction: self.config.jurisdiction.clone(),
                 account: session.account.clone(),
             },
+            reads: ReadLog::of(&self.accounts, &session, operation),
             session,
         })
     }
 
-    /// Records a read of personal data in the read log. A failure to log is
-    /// logged, and the read still answered: the log must not stop the work.
+    /// Records what a read of personal data asked and found. Only the guard
+    /// made by `authorize` writes the entry; an operation that reads no personal data
+    /// has none, which the tests catch.
     async fn log_read(
         &self,
         caller: &Caller,
@@ -106,41 +117,41 @@ impl NodeState {
         query: serde_json::Value,
         results: usize,
     ) {
-        if let Err(error) = self
-            .accounts
-            .log_read(&caller.session, operation, query, results)
-            .await
-        {
-            tracing::error!(%error, operation, "the read log could not be written");
+        match &caller.reads {
+            Some(reads) => reads.record(operation, query, results).await,
+            None => tracing::error!(
+                operation,
+                "a read of personal data under an operation not marked as reading it"
+            ),
         }
     }
 
-    async fn incident_map(&self) -> Result<Vec<Incident>, Status> {
+    async fn incident_map(&self) -> Result<Vec<Incident>, AppError> {
         let client = self.pool.get().await.map_err(|e| error::store(e.into()))?;
         reader::list_incidents(&**client)
             .await
             .map_err(error::store)
     }
 
-    fn record_response(outcome: Outcome) -> Result<(v1::Record, i64), Status> {
+    fn record_response(outcome: Outcome) -> Result<(v1::Record, i64), AppError> {
         let Outcome::Record {
             record,
             incident,
             position,
         } = outcome
         else {
-            return Err(Status::internal("unexpected outcome"));
+            return Err(AppError::internal("unexpected outcome"));
         };
         Ok((convert::record(&record, incident.as_ref()), position))
     }
 }
 
-fn parse_record_id(text: &str) -> Result<RecordId, Status> {
+fn parse_record_id(text: &str) -> Result<RecordId, AppError> {
     text.parse().map_err(|_| error::bad_id("record_id", text))
 }
 
 /// An optional ID field: empty is `None`, anything else must parse.
-fn optional_id<T: std::str::FromStr>(field: &str, text: &str) -> Result<Option<T>, Status> {
+fn optional_id<T: std::str::FromStr>(field: &str, text: &str) -> Result<Option<T>, AppError> {
     if text.trim().is_empty() {
         return Ok(None);
     }
@@ -178,7 +189,10 @@ impl v1::auth_server::Auth for AuthService {
             Login::Refused(reason) => {
                 log_refusal(account.as_ref(), client, reason);
                 // One answer for every reason: IDs and their state cannot be probed.
-                return Err(Status::unauthenticated(account::LOGIN_REFUSED_MESSAGE));
+                return Err(AppError::Unauthenticated(String::from(
+                    account::LOGIN_REFUSED_MESSAGE,
+                ))
+                .into());
             }
         };
         let account = session.account.clone();
@@ -299,7 +313,7 @@ impl v1::node_server::Node for NodeService {
         }
         match outcome {
             Outcome::Incident { incident, .. } => Ok(Response::new(convert::incident(&incident))),
-            _ => Err(Status::internal("unexpected outcome")),
+            _ => Err(AppError::internal("unexpected outcome").into()),
         }
     }
 
@@ -330,10 +344,11 @@ impl v1::node_server::Node for NodeService {
                 self.0.config.tier,
             )
         {
-            return Err(Status::permission_denied(format!(
+            return Err(AppError::Forbidden(format!(
                 "既存の安否情報の置き換え（--supersedes）は削除を伴うため、削除の権限が必要です。{}",
                 account::denial_message(caller.session.role, Operation::DeleteEntry)
-            )));
+            ))
+            .into());
         }
         let actor = caller.actor;
         let incident: IncidentId = request.incident_id.parse().map_err(|_| {
@@ -515,7 +530,9 @@ impl v1::node_server::Node for NodeService {
             )
             .await;
         let state = visible.ok_or_else(|| {
-            Status::not_found("指定された安否情報が見つかりません。IDを確認してください")
+            AppError::NotFound(String::from(
+                "指定された安否情報が見つかりません。IDを確認してください",
+            ))
         })?;
         let incidents = self.0.incident_map().await?;
         Ok(Response::new(convert::record(

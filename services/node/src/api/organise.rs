@@ -4,8 +4,9 @@
 use std::pin::Pin;
 use std::time::Instant;
 
+use crate::app::AppError;
 use anpi_core::dedup::FLAG_MESSAGE_JA;
-use anpi_core::entry::{self, Status as EntryStatus};
+use anpi_core::entry::{self, Status as RecordKind};
 use anpi_core::era;
 use anpi_core::event::Actor;
 use anpi_core::ids::{IncidentId, RecordId};
@@ -15,7 +16,6 @@ use anpi_core::validation::FieldError;
 use anpi_proto::v1;
 use chrono::{NaiveDate, SecondsFormat};
 use futures::Stream;
-use tonic::Status;
 
 use super::{NodeState, convert, error, optional_id};
 use crate::store::search::{self as queries, Table};
@@ -32,9 +32,9 @@ fn state_label(label: StateLabel) -> &'static str {
     }
 }
 
-fn status_label(status: EntryStatus, injured: bool) -> &'static str {
+fn status_label(status: RecordKind, injured: bool) -> &'static str {
     match status {
-        EntryStatus::Dead => "死亡",
+        RecordKind::Dead => "死亡",
         _ if injured => "負傷",
         _ => "非該当",
     }
@@ -43,7 +43,7 @@ fn status_label(status: EntryStatus, injured: bool) -> &'static str {
 pub async fn organise(
     state: &NodeState,
     request: v1::OrganiseRequest,
-) -> Result<v1::OrganiseResponse, Status> {
+) -> Result<v1::OrganiseResponse, AppError> {
     let incident = optional_id::<IncidentId>("incident_id", &request.incident_id)?;
     let limit = match request.limit {
         0 => 500,
@@ -139,8 +139,8 @@ pub async fn merge(
     state: &NodeState,
     actor: Actor,
     request: v1::MergeDuplicateRequest,
-) -> Result<v1::Record, Status> {
-    let id = |field: &str, text: &str| -> Result<RecordId, Status> {
+) -> Result<v1::Record, AppError> {
+    let id = |field: &str, text: &str| -> Result<RecordId, AppError> {
         text.parse().map_err(|_| error::bad_id(field, text))
     };
     let keep = id("keep", &request.keep)?;
@@ -156,7 +156,7 @@ pub async fn merge(
 pub async fn search(
     state: &NodeState,
     request: v1::SearchRequest,
-) -> Result<v1::SearchResponse, Status> {
+) -> Result<v1::SearchResponse, AppError> {
     let incident = optional_id::<IncidentId>("incident_id", &request.incident_id)?;
     let draft = QueryDraft {
         name: request.name,
@@ -206,11 +206,15 @@ pub async fn search(
     })
 }
 
-pub type ReplayStream = Pin<Box<dyn Stream<Item = Result<v1::ReplayProgress, Status>> + Send>>;
+pub type ReplayStream =
+    Pin<Box<dyn Stream<Item = Result<v1::ReplayProgress, tonic::Status>> + Send>>;
 
 /// Starts a replay on its own connection and streams its progress. Without `into`
 /// and `until`, the result is compared with the live read model.
-pub async fn replay(state: &NodeState, request: v1::ReplayRequest) -> Result<ReplayStream, Status> {
+pub async fn replay(
+    state: &NodeState,
+    request: v1::ReplayRequest,
+) -> Result<ReplayStream, AppError> {
     let schema = match request.into.trim() {
         "" => "replay".to_string(),
         name if projection::valid_schema_name(name) => name.to_string(),
@@ -255,10 +259,7 @@ pub async fn replay(state: &NodeState, request: v1::ReplayRequest) -> Result<Rep
         };
         let result = async {
             let events = projection::replay_into(&mut client, &schema, through, progress).await?;
-            let records: i64 = client
-                .query_one(&format!("SELECT count(*) FROM {schema}.records"), &[])
-                .await?
-                .get(0);
+            let records = projection::record_count(&client, Some(&schema)).await?;
             let (differences, differing) = if compare {
                 projection::compare_with_live(&client, &schema, through).await?
             } else {
@@ -282,6 +283,13 @@ pub async fn replay(state: &NodeState, request: v1::ReplayRequest) -> Result<Rep
     });
     Ok(Box::pin(futures::stream::unfold(
         receiver,
-        |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) },
+        |mut receiver| async move {
+            receiver
+                .recv()
+                .await
+                .map(|item: Result<v1::ReplayProgress, AppError>| {
+                    (item.map_err(Into::into), receiver)
+                })
+        },
     )))
 }

@@ -1,11 +1,11 @@
 //! Report, intake pause and report history RPCs. R.
 
+use crate::app::AppError;
 use anpi_core::event::Actor;
 use anpi_core::jurisdiction::{JurisdictionCode, Tier};
 use anpi_core::report::{IntakeScope, Notice};
 use anpi_proto::v1;
 use chrono::{DateTime, SecondsFormat, Utc};
-use tonic::Status;
 
 use super::{NodeState, error};
 use crate::store::reader::{self, ReceivedRow, SentRow};
@@ -129,14 +129,14 @@ async fn intake_status(state: &NodeState, intake: &IntakeState) -> v1::IntakeSta
     }
 }
 
-pub async fn report(state: &NodeState, actor: Actor) -> Result<v1::ReportResponse, Status> {
+pub async fn report(state: &NodeState, actor: Actor) -> Result<v1::ReportResponse, AppError> {
     let outcome = state
         .writer
         .submit(actor, Command::SendReport)
         .await
         .map_err(error::rejection)?;
     let Outcome::Reported(summary) = outcome else {
-        return Err(Status::internal("unexpected outcome"));
+        return Err(AppError::internal("unexpected outcome"));
     };
     let Some(summary) = summary else {
         return Ok(v1::ReportResponse {
@@ -179,7 +179,7 @@ pub async fn set_intake(
     state: &NodeState,
     actor: Actor,
     request: v1::SetIntakeRequest,
-) -> Result<v1::IntakeStatus, Status> {
+) -> Result<v1::IntakeStatus, AppError> {
     let scope = IntakeScope::parse(&request.scope).ok_or_else(|| {
         error::invalid(&[anpi_core::validation::FieldError::new(
             "scope",
@@ -190,9 +190,9 @@ pub async fn set_intake(
         )])
     })?;
     if scope == IntakeScope::Reports && state.config.tier == Tier::Municipality {
-        return Err(Status::failed_precondition(
+        return Err(AppError::Conflict(String::from(
             "市町村のノードは下位団体からの報告を受け付けません（停止・再開の対象は own です）",
-        ));
+        )));
     }
     let outcome = state
         .writer
@@ -206,7 +206,7 @@ pub async fn set_intake(
         .await
         .map_err(error::rejection)?;
     let Outcome::Intake(intake) = outcome else {
-        return Err(Status::internal("unexpected outcome"));
+        return Err(AppError::internal("unexpected outcome"));
     };
     tracing::info!(
         scope = scope.as_str(),
@@ -216,7 +216,7 @@ pub async fn set_intake(
     Ok(intake_status(state, &intake).await)
 }
 
-pub async fn get_intake(state: &NodeState) -> Result<v1::IntakeStatus, Status> {
+pub async fn get_intake(state: &NodeState) -> Result<v1::IntakeStatus, AppError> {
     let intake = state.writer.intake().borrow().clone();
     Ok(intake_status(state, &intake).await)
 }
@@ -224,7 +224,7 @@ pub async fn get_intake(state: &NodeState) -> Result<v1::IntakeStatus, Status> {
 pub async fn history(
     state: &NodeState,
     request: v1::ReportHistoryRequest,
-) -> Result<v1::ReportHistoryResponse, Status> {
+) -> Result<v1::ReportHistoryResponse, AppError> {
     let limit = match request.limit {
         0 => 100,
         n => i64::from(n.clamp(1, 10_000)),
@@ -259,7 +259,7 @@ pub async fn history(
 }
 
 /// For `GetNodeInfo`: (own paused, reports paused, unreported events).
-pub async fn node_summary(state: &NodeState) -> Result<(bool, bool, i64), Status> {
+pub async fn node_summary(state: &NodeState) -> Result<(bool, bool, i64), AppError> {
     let intake = state.writer.intake().borrow().clone();
     let unreported = if state.config.parent.is_some() {
         let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;

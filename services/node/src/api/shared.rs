@@ -1,11 +1,11 @@
 //! Publish and shared-dataset status RPCs, and the replica side of search. R: P-02,
 //! S-03, T-05.
 
+use crate::app::AppError;
 use anpi_core::event::Actor;
 use anpi_core::shared::Version;
 use anpi_proto::v1;
 use chrono::{DateTime, SecondsFormat, Utc};
-use tonic::Status;
 
 use super::{NodeState, error};
 use crate::store::shared::{self as store, Published, ReplicaVersion};
@@ -46,7 +46,7 @@ fn published(p: &Published) -> v1::SharedVersion {
 }
 
 /// P-02: the national node publishes its read model as the next version.
-pub async fn publish(state: &NodeState, actor: Actor) -> Result<v1::PublishResponse, Status> {
+pub async fn publish(state: &NodeState, actor: Actor) -> Result<v1::PublishResponse, AppError> {
     let outcome = state
         .writer
         .submit(actor, Command::Publish)
@@ -73,11 +73,11 @@ pub async fn publish(state: &NodeState, actor: Actor) -> Result<v1::PublishRespo
             version: None,
             message,
         }),
-        _ => Err(Status::internal("unexpected outcome")),
+        _ => Err(AppError::internal("unexpected outcome")),
     }
 }
 
-pub async fn status(state: &NodeState) -> Result<v1::SharedStatus, Status> {
+pub async fn status(state: &NodeState) -> Result<v1::SharedStatus, AppError> {
     let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
     let held = store::replica_version(&**client)
         .await
@@ -101,13 +101,13 @@ pub async fn status(state: &NodeState) -> Result<v1::SharedStatus, Status> {
 /// received none yet.
 pub async fn searchable_version<C: tokio_postgres::GenericClient>(
     client: &C,
-) -> Result<ReplicaVersion, Status> {
+) -> Result<ReplicaVersion, AppError> {
     store::replica_version(client)
         .await
         .map_err(error::store)?
         .ok_or_else(|| {
-            Status::failed_precondition(
+            AppError::Conflict(String::from(
                 "共用領域（全国の共有データ）をまだ受信していません。消防庁が公開すると、このノードに届いてから検索できます（`anpi shared` で受信状況を確認できます）",
-            )
+            ))
         })
 }

@@ -3,33 +3,34 @@
 //! `anpi_core::trust::check_child`; the keys are `crate::trust`; the order travels in
 //! `bus::orders`.
 
+use crate::app::AppError;
 use anpi_core::ids::AccountId;
 use anpi_core::jurisdiction::{JurisdictionCode, Tier};
 use anpi_core::trust::{self, PublicKey};
 use anpi_core::validation::FieldError;
 use anpi_proto::v1;
 use anyhow::Context;
-use tonic::Status;
 
 use super::{Caller, NodeState, error};
 use crate::store::writer::{Command, TrustChange};
 use crate::wire::rfc3339;
 
-fn invalid(field: &str, message: impl Into<String>) -> Status {
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
     error::invalid(&[FieldError::new(field, message.into())])
 }
 
-fn internal(error: anyhow::Error) -> Status {
-    tracing::error!(error = format!("{error:#}"), "trust");
-    Status::internal("内部エラーが発生しました（ノードのログを確認してください）")
+fn internal(error: anyhow::Error) -> AppError {
+    AppError::internal(format!("trust: {error:#}"))
 }
 
-pub async fn node_key(state: &NodeState) -> Result<v1::NodeKeyInfo, Status> {
+pub async fn node_key(state: &NodeState) -> Result<v1::NodeKeyInfo, AppError> {
     let key = crate::trust::NodeKey::load(&state.pool)
         .await
         .map_err(internal)?
         .ok_or_else(|| {
-            Status::unavailable("署名鍵がまだ作成されていません（ノードを起動してください）")
+            AppError::Unavailable(String::from(
+                "署名鍵がまだ作成されていません（ノードを起動してください）",
+            ))
         })?;
     Ok(v1::NodeKeyInfo {
         jurisdiction: state.config.jurisdiction.to_string(),
@@ -42,7 +43,7 @@ pub async fn register_child(
     state: &NodeState,
     caller: &Caller,
     request: v1::RegisterChildKeyRequest,
-) -> Result<v1::ChildKey, Status> {
+) -> Result<v1::ChildKey, AppError> {
     let child = JurisdictionCode::parse(request.child.trim())
         .map_err(|e| invalid("child", format!("団体コード: {e}")))?;
     let registration = trust::check_registration(&state.config.jurisdiction, &child)
@@ -80,7 +81,7 @@ pub async fn register_child(
     })
 }
 
-pub async fn child_keys(state: &NodeState) -> Result<v1::ListChildKeysResponse, Status> {
+pub async fn child_keys(state: &NodeState) -> Result<v1::ListChildKeysResponse, AppError> {
     let keys = crate::trust::registered_keys(&state.pool)
         .await
         .map_err(internal)?;
@@ -104,11 +105,11 @@ pub async fn revoke(
     state: &NodeState,
     caller: &Caller,
     request: v1::RevokeAccountRequest,
-) -> Result<v1::RevokeAccountResponse, Status> {
+) -> Result<v1::RevokeAccountResponse, AppError> {
     if state.config.tier != Tier::National {
-        return Err(Status::permission_denied(
+        return Err(AppError::Forbidden(String::from(
             "アカウントの全国での無効化は国（消防庁）のノードでのみ行えます",
-        ));
+        )));
     }
     let jurisdiction = JurisdictionCode::parse(request.jurisdiction.trim())
         .map_err(|e| invalid("jurisdiction", format!("団体コード: {e}")))?;
@@ -155,39 +156,30 @@ pub async fn revoke(
 }
 
 /// Revocation orders, newest first, with when JetStream stored each.
-pub async fn revocations(state: &NodeState) -> Result<v1::ListRevocationsResponse, Status> {
+pub async fn revocations(state: &NodeState) -> Result<v1::ListRevocationsResponse, AppError> {
     let client = state
         .pool
         .get()
         .await
         .context("database pool")
         .map_err(internal)?;
-    let rows = client
-        .query(
-            "SELECT e.payload -> 'data', e.actor, e.appended_at, s.published_at
-             FROM events e LEFT JOIN orders_sent s
-               ON s.order_id = ((e.payload -> 'data') ->> 'order_id')::uuid
-             WHERE e.kind = 'AccountRevocationOrdered' ORDER BY e.position DESC",
-            &[],
-        )
+    let orders = crate::store::trust::revocation_orders(&**client)
         .await
         .context("listing revocation orders")
         .map_err(internal)?;
     Ok(v1::ListRevocationsResponse {
-        revocations: rows
-            .iter()
-            .map(|row| {
-                let data: serde_json::Value = row.get(0);
-                let text = |key: &str| data[key].as_str().unwrap_or_default().to_string();
-                let sent: Option<chrono::DateTime<chrono::Utc>> = row.get(3);
+        revocations: orders
+            .into_iter()
+            .map(|order| {
+                let text = |key: &str| order.data[key].as_str().unwrap_or_default().to_string();
                 v1::Revocation {
                     order_id: text("order_id"),
                     jurisdiction: text("jurisdiction"),
                     account_id: text("account"),
                     reason: text("reason"),
-                    ordered_by: row.get(1),
-                    ordered_at: rfc3339(row.get(2)),
-                    sent_at: sent.map(rfc3339).unwrap_or_default(),
+                    ordered_by: order.actor,
+                    ordered_at: rfc3339(order.ordered_at),
+                    sent_at: order.sent_at.map(rfc3339).unwrap_or_default(),
                 }
             })
             .collect(),
@@ -199,7 +191,7 @@ pub async fn purge(
     state: &NodeState,
     caller: &Caller,
     request: v1::PurgePrivateAreaRequest,
-) -> Result<v1::PurgePrivateAreaResponse, Status> {
+) -> Result<v1::PurgePrivateAreaResponse, AppError> {
     let reason = request.reason.trim().to_string();
     let mut problems = Vec::new();
     if reason.is_empty() {
@@ -220,17 +212,17 @@ pub async fn purge(
     if !problems.is_empty() {
         return Err(error::invalid(&problems));
     }
-    let before = state
+    let client = state
         .pool
         .get()
         .await
         .context("database pool")
-        .map_err(internal)?
-        .query_one("SELECT count(*) FROM records", &[])
+        .map_err(internal)?;
+    let before = crate::store::projection::record_count(&**client, None)
         .await
         .context("counting records")
-        .map_err(internal)?
-        .get::<_, i64>(0);
+        .map_err(internal)?;
+    drop(client);
     let position = match state
         .writer
         .submit(

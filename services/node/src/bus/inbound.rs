@@ -5,17 +5,19 @@
 //! subject, message ID and body, by the key registered here for the child its subject
 //! names. A part from a child with no registered key waits in JetStream (redelivered
 //! every 30 s) until the key is registered; a part whose signature does not verify is
-//! terminated and logged as a `ReportPartRefused` event. Then it is checked (sender
-//! is a direct subordinate, every event decodes, is
-//! reportable and was collected at or below the sender), staged in `report_parts` and
-//! only then acknowledged to JetStream. The writer applies a sender's reports in order
-//! once all parts of the next one are staged (`Command::ApplyStaged`). A part that can
-//! never be applied is terminated and logged; nothing is applied from it.
-//! While report intake is paused (R-03) nothing is fetched: parts wait in JetStream.
+//! terminated and logged as a `ReportPartRefused` event. Then it is decoded (the only
+//! time) and checked (sender is a direct subordinate, every event decodes, is
+//! reportable and was collected at or below the sender), its checked events staged in
+//! `report_parts` (`store::reports`) and only then acknowledged to JetStream. The
+//! writer applies a sender's reports in order once all parts of the next one are
+//! staged (`Command::ApplyStaged`). A part that can never be applied is terminated and
+//! logged; nothing is applied from it. While report intake is paused (R-03) nothing is
+//! fetched: parts wait in JetStream.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use anpi_core::event::NewEvent;
 use anpi_core::ids::{LogId, ReportId};
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::report::{self, Arrival};
@@ -27,6 +29,7 @@ use futures::StreamExt;
 use uuid::Uuid;
 
 use super::{Backoff, Bus, durable_consumer, pull_until_failure, receipt_subject};
+use crate::store::reports::{self as staging, CheckedPart};
 use crate::store::writer::{AppliedReport, Command, Outcome, Receipt, TrustChange, system_actor};
 use crate::trust::{Checked, header};
 use crate::wire;
@@ -131,23 +134,20 @@ pub async fn run(bus: Arc<Bus>) {
 /// Applies complete staged reports of every sender and resends missing receipts.
 async fn recover(bus: &Bus) -> anyhow::Result<()> {
     let client = bus.pool.get().await.context("database pool")?;
-    client
-        .execute(
-            "DELETE FROM report_parts WHERE report_id IN (SELECT report_id FROM reports_received)",
-            &[],
-        )
-        .await?;
-    let senders = client
-        .query(
-            "SELECT DISTINCT from_jurisdiction, log_id FROM report_parts",
-            &[],
-        )
-        .await?;
-    drop(client);
-    for row in senders {
-        let from: String = row.get(0);
+    staging::drop_applied_parts(&**client).await?;
+    // Parts staged by an earlier version kept only their wire body: decoded here, once.
+    for (report_id, part, from, body) in staging::parts_without_events(&**client).await? {
         let from = JurisdictionCode::parse(&from).context("staged sender code")?;
-        apply_ready(bus, &from, LogId::from_uuid(row.get(1))).await?;
+        let events = wire::decode::<v1::ReportPart>(&body)
+            .and_then(|decoded| checked_events(&from, &decoded.events))
+            .map_err(|error| anyhow!("staged part {report_id}.{part}: {error}"))?;
+        staging::restage_events(&**client, report_id, part, &events).await?;
+    }
+    let senders = staging::staged_senders(&**client).await?;
+    drop(client);
+    for (from, log_id) in senders {
+        let from = JurisdictionCode::parse(&from).context("staged sender code")?;
+        apply_ready(bus, &from, log_id).await?;
     }
     send_missing_receipts(bus).await
 }
@@ -187,12 +187,32 @@ async fn refuse(
 
 /// Where an arriving message goes.
 enum Verdict {
-    Stage(Box<v1::ReportPart>, LogId),
+    /// The part decoded and checked: staged as it is, its events never decoded again.
+    Stage(Box<CheckedPart>),
     /// Never applicable: terminated and logged.
     Refuse(String),
 }
 
-/// Checks a part against the subject it came on and the rules of `anpi_core::report`.
+/// Decodes a part's wire events, each checked: decodable field by field, reportable,
+/// and collected at or below the sender `from`.
+fn checked_events(from: &JurisdictionCode, events: &[v1::Event]) -> Result<Vec<NewEvent>, String> {
+    let mut checked = Vec::with_capacity(events.len());
+    for event in events {
+        let event = wire::event_from_proto(event)?;
+        if !event.payload.is_reportable() {
+            return Err(report::ReportError::NotReportable {
+                kind: event.payload.kind().into(),
+            }
+            .to_string());
+        }
+        report::check_origin(from, &event.origin, event.id).map_err(|e| e.to_string())?;
+        checked.push(event);
+    }
+    Ok(checked)
+}
+
+/// Checks a part against the subject it came on and the rules of `anpi_core::report`;
+/// the only place a report part is decoded.
 fn check(bus: &Bus, subject: &str, body: &[u8]) -> Verdict {
     let part: v1::ReportPart = match wire::decode(body) {
         Ok(part) => part,
@@ -214,30 +234,29 @@ fn check(bus: &Bus, subject: &str, body: &[u8]) -> Verdict {
     let Ok(log_id) = part.log_id.parse::<Uuid>() else {
         return Verdict::Refuse(format!("log_id: `{}` is not a UUID", part.log_id));
     };
-    if part.report_id.parse::<ReportId>().is_err() || part.seq < 1 || part.part < 0 {
-        return Verdict::Refuse(format!(
-            "report_id `{}`, seq {}, part {}: not a valid report part",
-            part.report_id, part.seq, part.part
-        ));
-    }
-    for event in &part.events {
-        let event = match wire::event_from_proto(event) {
-            Ok(event) => event,
-            Err(error) => return Verdict::Refuse(error),
-        };
-        if !event.payload.is_reportable() {
-            return Verdict::Refuse(
-                report::ReportError::NotReportable {
-                    kind: event.payload.kind().into(),
-                }
-                .to_string(),
-            );
+    let report_id = match part.report_id.parse::<ReportId>() {
+        Ok(report_id) if part.seq >= 1 && part.part >= 0 => report_id,
+        _ => {
+            return Verdict::Refuse(format!(
+                "report_id `{}`, seq {}, part {}: not a valid report part",
+                part.report_id, part.seq, part.part
+            ));
         }
-        if let Err(error) = report::check_origin(&from, &event.origin, event.id) {
-            return Verdict::Refuse(error.to_string());
-        }
-    }
-    Verdict::Stage(Box::new(part), LogId::from_uuid(log_id))
+    };
+    let events = match checked_events(&from, &part.events) {
+        Ok(events) => events,
+        Err(error) => return Verdict::Refuse(error),
+    };
+    Verdict::Stage(Box::new(CheckedPart {
+        report_id: report_id.as_uuid(),
+        part: part.part,
+        last: part.last,
+        from,
+        log_id: LogId::from_uuid(log_id),
+        seq: part.seq,
+        event_count: part.event_count,
+        events,
+    }))
 }
 
 /// Stages one message and acknowledges it after the commit; applies what became
@@ -261,53 +280,28 @@ async fn handle(bus: &Bus, message: &async_nats::jetstream::Message) -> anyhow::
         }
         Checked::Forged(reason) => Verdict::Refuse(reason),
     };
-    let (part, log_id) = match verdict {
-        Verdict::Stage(part, log_id) => (part, log_id),
+    let part = match verdict {
+        Verdict::Stage(part) => part,
         Verdict::Refuse(reason) => {
             tracing::error!(subject = %message.subject, %reason, "report part refused; nothing of it is applied");
             refuse(bus, message, reason).await?;
             return Ok(());
         }
     };
-    let from = JurisdictionCode::parse(&part.from).expect("checked");
-    let report_id: Uuid = part.report_id.parse().expect("checked");
     let client = bus.pool.get().await.context("database pool")?;
-    let last: Option<i64> = client
-        .query_one(
-            "SELECT max(seq) FROM reports_received WHERE from_jurisdiction = $1 AND log_id = $2",
-            &[&from.as_str(), &log_id.as_uuid()],
-        )
-        .await?
-        .get(0);
+    let last = staging::last_applied_seq(&**client, &part.from, part.log_id).await?;
     match report::classify_arrival(last, part.seq) {
         Arrival::AlreadyApplied => {
-            tracing::info!(%report_id, seq = part.seq, part = part.part, "report part already applied; acknowledged again");
+            tracing::info!(report_id = %part.report_id, seq = part.seq, part = part.part, "report part already applied; acknowledged again");
         }
-        Arrival::Stage => {
-            client
-                .execute(
-                    "INSERT INTO report_parts (report_id, part, last, from_jurisdiction, log_id, seq, event_count, body)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (report_id, part) DO NOTHING",
-                    &[
-                        &report_id,
-                        &part.part,
-                        &part.last,
-                        &from.as_str(),
-                        &log_id.as_uuid(),
-                        &part.seq,
-                        &part.event_count,
-                        &message.payload.as_ref(),
-                    ],
-                )
-                .await?;
-        }
+        Arrival::Stage => staging::stage_part(&**client, &part).await?,
     }
     drop(client);
     message
         .ack()
         .await
         .map_err(|e| anyhow!("acknowledging a staged part: {e}"))?;
-    apply_ready(bus, &from, log_id).await
+    apply_ready(bus, &part.from, part.log_id).await
 }
 
 /// Applies the sender's next reports while they are complete, sending a receipt for
@@ -371,37 +365,25 @@ async fn publish_receipt(bus: &Bus, receipt: v1::Receipt) -> anyhow::Result<()> 
         .await
         .context("JetStream did not acknowledge the receipt")?;
     let client = bus.pool.get().await.context("database pool")?;
-    client
-        .execute(
-            "UPDATE reports_received SET receipt_sent_at = now() WHERE report_id = $1",
-            &[&report_id],
-        )
-        .await?;
+    staging::mark_receipt_sent(&**client, report_id).await?;
     Ok(())
 }
 
 async fn send_missing_receipts(bus: &Bus) -> anyhow::Result<()> {
     let client = bus.pool.get().await.context("database pool")?;
-    let rows = client
-        .query(
-            "SELECT report_id, from_jurisdiction, seq, event_count - duplicates, duplicates, applied_at
-             FROM reports_received WHERE receipt_sent_at IS NULL ORDER BY position",
-            &[],
-        )
-        .await?;
+    let owed = staging::receipts_owed(&**client).await?;
     drop(client);
-    for row in rows {
-        let report_id: Uuid = row.get(0);
+    for receipt in owed {
         publish_receipt(
             bus,
             v1::Receipt {
-                report_id: report_id.to_string(),
+                report_id: receipt.report_id.to_string(),
                 from: bus.code.to_string(),
-                to: row.get(1),
-                seq: row.get(2),
-                appended: row.get(3),
-                duplicates: row.get(4),
-                applied_at: wire::rfc3339(row.get(5)),
+                to: receipt.to,
+                seq: receipt.seq,
+                appended: receipt.appended,
+                duplicates: receipt.duplicates,
+                applied_at: wire::rfc3339(receipt.applied_at),
             },
         )
         .await?;

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{Backoff, Bus, durable_consumer_of, outbox_loop, pull_until_failure};
+use crate::store::trust as store;
 use crate::store::writer::{AccountChange, Command, Rejection, TrustChange, system_actor};
 use crate::trust::{Checked, header};
 
@@ -72,24 +73,14 @@ pub async fn run_relay(bus: Arc<Bus>) {
 
 async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
     let client = bus.pool.get().await.context("database pool")?;
-    let rows = client
-        .query(
-            "SELECT e.payload -> 'data', e.actor FROM events e
-             WHERE e.kind = 'AccountRevocationOrdered'
-               AND NOT EXISTS (SELECT 1 FROM orders_sent s
-                               WHERE s.order_id = ((e.payload -> 'data') ->> 'order_id')::uuid)
-             ORDER BY e.position",
-            &[],
-        )
-        .await?;
+    let rows = store::orders_not_sent(&**client).await?;
     // Made at the first pass (the node's start), so that every node's consumer finds
     // it: only the national user may create it.
     bus.js
         .get_or_create_stream(stream_config())
         .await
         .context("the orders stream")?;
-    for row in rows {
-        let data: serde_json::Value = row.get(0);
+    for (data, ordered_by) in rows {
         let text = |key: &str| data[key].as_str().unwrap_or_default().to_string();
         let order_id: Uuid = text("order_id").parse().context("stored order ID")?;
         let to = JurisdictionCode::parse(&text("jurisdiction")).context("stored order target")?;
@@ -98,7 +89,7 @@ async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
             account: AccountId::parse(&text("account"))
                 .map_err(|e| anyhow!("stored account: {e}"))?,
             reason: text("reason"),
-            ordered_by: row.get(1),
+            ordered_by,
         };
         let body = serde_json::to_vec(&order)?;
         let signature = bus.key.sign(&subject(&to), &order_id.to_string(), &body);
@@ -112,12 +103,7 @@ async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
             .context("publishing an order")?
             .await
             .context("JetStream did not store an order")?;
-        client
-            .execute(
-                "INSERT INTO orders_sent (order_id) VALUES ($1) ON CONFLICT DO NOTHING",
-                &[&order_id],
-            )
-            .await?;
+        store::mark_order_sent(&**client, order_id).await?;
         tracing::info!(%order_id, to = %to, account = %order.account, "revocation order stored in JetStream");
     }
     Ok(())

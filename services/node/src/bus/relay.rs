@@ -9,17 +9,16 @@
 
 use std::sync::Arc;
 
-use anpi_core::event::REPORTABLE_KINDS;
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::report::split_by_size;
 use anpi_proto::v1;
 use anyhow::{Context, bail};
-use chrono::{DateTime, Utc};
 use prost::Message;
 use uuid::Uuid;
 
 use super::parts::{PartKind, PartSink};
 use super::{Bus, ensure_stream, outbox_loop, report_subject};
+use crate::store::reports as outbox;
 use crate::wire;
 
 /// Positions read from the log per query.
@@ -44,76 +43,44 @@ struct Pending {
 
 async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
     let client = bus.pool.get().await.context("database pool")?;
-    let rows = client
-        .query(
-            "SELECT report_id, seq, to_jurisdiction, after_position, through_position, event_count
-             FROM reports_sent WHERE published_at IS NULL ORDER BY seq",
-            &[],
-        )
-        .await?;
-    for row in rows {
-        let to: String = row.get(2);
+    for row in outbox::unpublished(&**client).await? {
         let pending = Pending {
-            report_id: row.get(0),
-            seq: row.get(1),
-            to: JurisdictionCode::parse(&to).context("stored receiver code")?,
-            after: row.get(3),
-            through: row.get(4),
-            event_count: row.get(5),
+            report_id: row.report_id,
+            seq: row.seq,
+            to: JurisdictionCode::parse(&row.to).context("stored receiver code")?,
+            after: row.after,
+            through: row.through,
+            event_count: row.event_count,
         };
         let parts = publish_report(bus, &client, &pending).await?;
-        client
-            .execute(
-                "UPDATE reports_sent SET published_at = now(), parts = $2 WHERE report_id = $1",
-                &[&pending.report_id, &parts],
-            )
-            .await?;
+        outbox::mark_published(&**client, pending.report_id, parts).await?;
         tracing::info!(report_id = %pending.report_id, seq = pending.seq, parts, events = pending.event_count, "report delivered to JetStream");
     }
     Ok(())
 }
 
 /// Reads the wire events that reports carry among positions `after < p <= through`
-/// (callers keep the range to [`PAGE`] positions). Paging by position range keeps the
-/// plan on the primary key whatever the statistics say: a `LIMIT` over the rest of the
-/// report let the planner choose a bitmap scan that rendered every remaining payload as
-/// text before sorting — quadratic in the report's size.
+/// (callers keep the range to [`PAGE`] positions; see
+/// [`outbox::reportable_events`] for why the relay pages by position range).
 async fn read_page(
     client: &tokio_postgres::Client,
     after: i64,
     through: i64,
 ) -> anyhow::Result<Vec<v1::Event>> {
-    let kinds: &[&str] = &REPORTABLE_KINDS;
-    let rows = client
-        .query(
-            &format!(
-                "SELECT position, event_id, kind, schema_version, incident_id, origin, actor,
-                        written_at, received_at, payload::text
-                 FROM events WHERE position > $1 AND position <= $2 AND kind = ANY($3) AND {}
-                 ORDER BY position",
-                crate::store::reader::NOT_LOCAL
-            ),
-            &[&after, &through, &kinds],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|row| {
-            let event_id: Uuid = row.get(1);
-            let incident: Option<Uuid> = row.get(4);
-            let written: Option<DateTime<Utc>> = row.get(7);
-            v1::Event {
-                position: row.get(0),
-                event_id: event_id.to_string(),
-                kind: row.get(2),
-                schema_version: row.get(3),
-                incident_id: incident.map(|i| i.to_string()).unwrap_or_default(),
-                origin: row.get(5),
-                actor: row.get(6),
-                written_at: written.map(wire::rfc3339).unwrap_or_default(),
-                received_at: wire::rfc3339(row.get(8)),
-                payload_json: row.get(9),
-            }
+    Ok(outbox::reportable_events(client, after, through)
+        .await?
+        .into_iter()
+        .map(|event| v1::Event {
+            position: event.position,
+            event_id: event.event_id.to_string(),
+            kind: event.kind,
+            schema_version: event.schema_version,
+            incident_id: event.incident_id.map(|i| i.to_string()).unwrap_or_default(),
+            origin: event.origin,
+            actor: event.actor,
+            written_at: event.written_at.map(wire::rfc3339).unwrap_or_default(),
+            received_at: wire::rfc3339(event.received_at),
+            payload_json: event.payload_json,
         })
         .collect())
 }

@@ -99,7 +99,7 @@ async fn publish_version(bus: &Bus, version: &Published) -> anyhow::Result<()> {
             .incidents(&*tx)
             .await?
             .iter()
-            .map(crate::api::convert::incident)
+            .map(crate::convert::incident)
             .collect(),
         attempt: Uuid::now_v7().to_string(),
         ..Default::default()

@@ -40,6 +40,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_incident_scope",
         include_str!("../../../../schemas/postgres/0009_incident_scope.sql"),
     ),
+    (
+        "0010_staged_events",
+        include_str!("../../../../schemas/postgres/0010_staged_events.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

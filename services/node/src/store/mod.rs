@@ -1,14 +1,20 @@
 //! PostgreSQL adapter: migrations, the event log (single writer), projections, accounts.
 //! R: L-01, L-02, L-04, T-02.
 //!
-//! Business rules live in `anpi-core`; this module only stores and loads.
+//! Business rules live in `anpi-core`; this module only stores and loads. Every SQL
+//! statement of the node is here: `api`, `bus`, `trust` and `public` call its functions.
 
 pub mod accounts;
+pub mod intake;
 mod migrate;
 pub mod projection;
+pub mod public;
 pub mod reader;
+pub mod replica;
+pub mod reports;
 pub mod search;
 pub mod shared;
+pub mod trust;
 pub mod writer;
 
 use anpi_core::jurisdiction::{JurisdictionCode, Tier};

@@ -577,7 +577,7 @@ async fn recompute_keys(
     reset(client).await?;
     let head = reader::head_position(&*client).await?;
     let folded = fold_through(client, None, head, progress).await?;
-    let replica = reindex(client, super::shared::REPLICA_RECORDS).await?;
+    let replica = reindex(client, super::replica::REPLICA_RECORDS).await?;
     set_checkpoint(&*client, CANON_KEYS, i64::from(CANON_VERSION)).await?;
     tracing::info!(
         folded,
@@ -708,6 +708,25 @@ pub async fn position_at<C: GenericClient>(client: &C, until: DateTime<Utc>) -> 
         )
         .await?
         .get(0))
+}
+
+/// Counts the records of the private area (`records`), or with `schema` those of a
+/// replay's schema (`<schema>.records`, a name [`valid_schema_name`] accepted).
+/// R: L-04, P-03, A-04.
+pub async fn record_count<C: GenericClient>(client: &C, schema: Option<&str>) -> Result<i64> {
+    let row = match schema {
+        Some(schema) => {
+            client
+                .query_one(&format!("SELECT count(*) FROM {schema}.records"), &[])
+                .await?
+        }
+        None => {
+            client
+                .query_one("SELECT count(*) FROM records", &[])
+                .await?
+        }
+    };
+    Ok(row.get(0))
 }
 
 /// Rebuilds the read model from position 0 through `through` into a fresh schema

@@ -8,7 +8,7 @@ use anpi_core::private_area::RecordState;
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
-use super::writer::{IntakeState, ScopeState};
+use super::intake::{IntakeState, ScopeState};
 use super::{Error, Result};
 
 /// The identity of this node's log.

@@ -28,10 +28,7 @@ use uuid::Uuid;
 use super::{Error, Result, projection, reader};
 use crate::wire;
 
-/// The replica's record table (the private area's shape, in the schema `shared`).
-pub const REPLICA_RECORDS: &str = "shared.records";
-/// The replica's incident table.
-pub const REPLICA_INCIDENTS: &str = "shared.incidents";
+pub use super::replica::{REPLICA_INCIDENTS, REPLICA_RECORDS};
 
 fn version_from_row(row: &tokio_postgres::Row) -> Version {
     Version {

@@ -69,7 +69,7 @@ pub(crate) async fn account_of(api: &mut Api, id: &str, role: Role) -> String {
 }
 
 /// Calls the RPC of `operation` with harmless arguments; the status code (OK as Ok).
-async fn call(api: &mut Api, token: &str, operation: Operation, incident: &str) -> Code {
+pub(crate) async fn call(api: &mut Api, token: &str, operation: Operation, incident: &str) -> Code {
     let node = &mut api.node;
     let random = uuid::Uuid::now_v7().to_string();
     let result: Result<(), tonic::Status> = match operation {

@@ -33,6 +33,7 @@ use anpi_core::inquiry::state::{decide_answer, decide_identify, decide_refuse};
 use anpi_core::inquiry::{Answer, Identification, Inquiry, InquiryState};
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::private_area::{self, RecordState};
+use anpi_core::refusal::Refusal;
 use anpi_core::report::{IntakeScope, OWN_INTAKE_PAUSED};
 use anpi_core::validation::FieldError;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
@@ -43,6 +44,7 @@ pub use self::accounts::AccountChange;
 use self::dedup::Deduper;
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
 pub use self::trust::TrustChange;
+pub use super::intake::{IntakeState, ScopeState};
 use super::projection::Batch;
 use super::{Error, Result, reader};
 
@@ -203,33 +205,13 @@ pub enum Rejection {
     Unavailable(String),
 }
 
-/// Pause state of one intake scope.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ScopeState {
-    pub paused: bool,
-    pub changed_at: Option<DateTime<Utc>>,
-    pub actor: Option<String>,
-}
-
-/// Pause state of both scopes, as committed.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct IntakeState {
-    pub own: ScopeState,
-    pub reports: ScopeState,
-}
-
-impl IntakeState {
-    pub fn get(&self, scope: IntakeScope) -> &ScopeState {
-        match scope {
-            IntakeScope::Own => &self.own,
-            IntakeScope::Reports => &self.reports,
-        }
-    }
-
-    fn get_mut(&mut self, scope: IntakeScope) -> &mut ScopeState {
-        match scope {
-            IntakeScope::Own => &mut self.own,
-            IntakeScope::Reports => &mut self.reports,
+/// The domain's typed refusal, kind for kind (never classified by its text).
+impl From<Refusal> for Rejection {
+    fn from(refusal: Refusal) -> Rejection {
+        match refusal {
+            Refusal::NotFound(error) => Rejection::NotFound(error),
+            Refusal::Conflict(error) => Rejection::Conflict(error),
+            Refusal::Invalid(error) => Rejection::Invalid(error),
         }
     }
 }
@@ -819,7 +801,7 @@ fn decide(
                 // Every refusal alike, whether the ID exists or not (E-10).
                 let reason =
                     private_area::decide_supersede(state, entry, *incident, *confirm_same_person)
-                        .map_err(Rejection::Invalid)?;
+                        .map_err(Rejection::from)?;
                 decided.push((
                     Payload::EntryDeleted {
                         record_id: *old,
@@ -844,8 +826,7 @@ fn decide(
         }
         Command::DeleteEntry { record, reason } => {
             let state = batch.states.get(record);
-            let reason = private_area::decide_delete(state, reason)
-                .map_err(|e| classify(e, state.is_some()))?;
+            let reason = private_area::decide_delete(state, reason).map_err(Rejection::from)?;
             let incident = state.map(|s| s.incident);
             Ok(vec![(
                 Payload::EntryDeleted {
@@ -862,8 +843,8 @@ fn decide(
             today,
         } => {
             let state = batch.states.get(record);
-            let date = private_area::decide_departure(state, date, *today)
-                .map_err(|e| classify(e, state.is_some()))?;
+            let date =
+                private_area::decide_departure(state, date, *today).map_err(Rejection::from)?;
             let incident = state.map(|s| s.incident);
             Ok(vec![(
                 Payload::DepartureRecorded {
@@ -877,13 +858,7 @@ fn decide(
         Command::MergeDuplicate { keep, remove } => {
             let kept = batch.states.get(keep);
             let removed = batch.states.get(remove);
-            let reason = anpi_core::dedup::decide_merge(kept, removed).map_err(|e| {
-                if e.message.contains("見つかりません") {
-                    Rejection::NotFound(e)
-                } else {
-                    Rejection::Conflict(e)
-                }
-            })?;
+            let reason = anpi_core::dedup::decide_merge(kept, removed)?;
             Ok(vec![(
                 Payload::EntryDeleted {
                     record_id: *remove,
@@ -923,7 +898,7 @@ fn decide(
             searched,
         } => {
             let state = batch.inquiries.get(inquiry);
-            decide_identify(state).map_err(inquiry_rejection)?;
+            decide_identify(state)?;
             Ok(vec![(
                 Payload::InquiryIdentified {
                     inquiry_id: *inquiry,
@@ -936,7 +911,7 @@ fn decide(
         }
         Command::RefuseInquiry { inquiry, reason } => {
             let state = batch.inquiries.get(inquiry);
-            let reason = decide_refuse(state, reason).map_err(inquiry_rejection)?;
+            let reason = decide_refuse(state, reason)?;
             Ok(vec![(
                 Payload::InquiryRefused {
                     inquiry_id: *inquiry,
@@ -953,7 +928,7 @@ fn decide(
             form5,
         } => {
             let state = batch.inquiries.get(inquiry);
-            let identified = decide_answer(state).map_err(inquiry_rejection)?;
+            let identified = decide_answer(state)?;
             if identified != *record {
                 return Err(Rejection::Conflict(FieldError::new(
                     "inquiry_id",
@@ -977,27 +952,6 @@ fn decide(
         | Command::Publish
         | Command::Account(_)
         | Command::Trust(_) => unreachable!("solo commands are not decided in a group"),
-    }
-}
-
-/// An inquiry step refused by `anpi_core::inquiry::state`.
-fn inquiry_rejection(error: FieldError) -> Rejection {
-    if error.message.contains("見つかりません") {
-        Rejection::NotFound(error)
-    } else if error.field == "reason" {
-        Rejection::Invalid(error)
-    } else {
-        Rejection::Conflict(error)
-    }
-}
-
-fn classify(error: FieldError, exists: bool) -> Rejection {
-    if !exists {
-        Rejection::NotFound(error)
-    } else if error.field == "record_id" {
-        Rejection::Conflict(error)
-    } else {
-        Rejection::Invalid(error)
     }
 }
 

@@ -3,10 +3,11 @@
 //!
 //! - `send_report` is the outbox: it records which positions the report covers; the
 //!   relay (`bus::relay`) publishes them after the commit and until JetStream has them.
-//! - `apply_staged` appends a subordinate's report whole: every staged part is decoded,
-//!   events this log already holds are skipped (so a report applied twice changes
-//!   nothing), the rest get local positions with their original identity, and the
-//!   `ReportReceived` event and the removal of the staged parts commit with them.
+//! - `apply_staged` appends a subordinate's report whole: every staged part's events
+//!   (decoded and checked once, by `bus::inbound`) are read, events this log already
+//!   holds are skipped (so a report applied twice changes nothing), the rest get local
+//!   positions with their original identity, and the `ReportReceived` event and the
+//!   removal of the staged parts commit with them.
 //! - `acknowledge` records the parent's receipt.
 
 use std::collections::HashSet;
@@ -15,7 +16,6 @@ use anpi_core::event::{Actor, NewEvent, Payload, REPORTABLE_KINDS};
 use anpi_core::ids::{LogId, RecordId, ReportId};
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::report::{self, Notice, ReportError};
-use anpi_proto::v1;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -24,9 +24,8 @@ use super::{
     Batch, Outcome, Rejection, WriterTask, insert_events, new_report_id, now_micros,
     position_and_fold,
 };
-use crate::store::reader;
-use crate::store::{Error, Result};
-use crate::wire;
+use crate::store::reports as staging;
+use crate::store::{Result, reader};
 
 /// A report recorded by "report".
 #[derive(Debug, Clone)]
@@ -136,13 +135,7 @@ impl WriterTask {
         log_id: LogId,
     ) -> Result<Answer> {
         let tx = self.client.transaction().await?;
-        let last: Option<i64> = tx
-            .query_one(
-                "SELECT max(seq) FROM reports_received WHERE from_jurisdiction = $1 AND log_id = $2",
-                &[&from.as_str(), &log_id.as_uuid()],
-            )
-            .await?
-            .get(0);
+        let last = staging::last_applied_seq(&tx, &from, log_id).await?;
         let seq = report::next_seq(last);
         let rows = tx
             .query(
@@ -181,18 +174,7 @@ impl WriterTask {
         let mut notices = Vec::new();
         let mut incidents = Vec::new();
         for part in 0..part_count {
-            let body: Vec<u8> = tx
-                .query_one(
-                    "SELECT body FROM report_parts WHERE report_id = $1 AND part = $2",
-                    &[&report_uuid, &part],
-                )
-                .await?
-                .get(0);
-            let decoded: v1::ReportPart = wire::decode(&body).map_err(Error::Report)?;
-            let mut incoming = Vec::with_capacity(decoded.events.len());
-            for event in &decoded.events {
-                incoming.push(wire::event_from_proto(event).map_err(Error::Report)?);
-            }
+            let incoming = staging::staged_events(&tx, report_uuid, part).await?;
             held += incoming.len() as i64;
             let ids: Vec<Uuid> = incoming.iter().map(|e| e.id.as_uuid()).collect();
             let existing: HashSet<Uuid> = tx

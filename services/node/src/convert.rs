@@ -1,4 +1,5 @@
-//! Domain → wire conversions for responses.
+//! Domain → wire conversions for responses, used by the gRPC services (`api`) and
+//! the bus (`bus::shared`).
 
 use anpi_core::era;
 use anpi_core::incident::Incident;
