@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod canon;
+pub mod command;
 pub mod consent;
 pub mod dedup;
 pub mod entry;

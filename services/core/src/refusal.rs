@@ -16,19 +16,27 @@ pub enum Refusal {
     Conflict(FieldError),
     /// The command's own input is wrong.
     Invalid(FieldError),
+    /// The node's own intake is paused: a clear refusal, not a silent drop.
+    Paused(FieldError),
 }
 
 impl Refusal {
     /// The field error the clerk is shown.
     pub fn error(&self) -> &FieldError {
         match self {
-            Refusal::NotFound(error) | Refusal::Conflict(error) | Refusal::Invalid(error) => error,
+            Refusal::NotFound(error)
+            | Refusal::Conflict(error)
+            | Refusal::Invalid(error)
+            | Refusal::Paused(error) => error,
         }
     }
 
     pub fn into_error(self) -> FieldError {
         match self {
-            Refusal::NotFound(error) | Refusal::Conflict(error) | Refusal::Invalid(error) => error,
+            Refusal::NotFound(error)
+            | Refusal::Conflict(error)
+            | Refusal::Invalid(error)
+            | Refusal::Paused(error) => error,
         }
     }
 }

@@ -7,7 +7,7 @@
 //! 1. **Load.** A fresh database, prepared as a national node (`000001`), the single
 //!    writer in process, one incident, then N records from the seeded generator
 //!    (`anpi_core::entry::synthetic`, ~5% re-descriptions of earlier persons) through
-//!    the real write path: `validate`, `Command::RecordEntry`, group commit, the
+//!    the real write path: `validate`, `DomainCommand::RecordEntry`, group commit, the
 //!    private-area projection with every search column and automatic duplicate removal.
 //!    Entries are submitted in windows of 2,000 concurrent commands (two windows in
 //!    flight) so the writer group-commits; validation runs ahead on a blocking thread.
@@ -52,6 +52,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::Instant;
 
+use anpi_core::command::Command as DomainCommand;
 use anpi_core::entry::synthetic::{Generator, reference_now};
 use anpi_core::entry::{Entry, validate};
 use anpi_core::event::Actor;
@@ -63,7 +64,7 @@ use anpi_core::search::{Query, QueryDraft};
 use anpi_harness::TestDb;
 use anpi_node::config::{self, NodeArgs};
 use anpi_node::store::search::{self as queries, Table};
-use anpi_node::store::writer::{Command, Outcome, Writer, WriterOptions};
+use anpi_node::store::writer::{Outcome, Writer, WriterOptions};
 use anpi_node::store::{self, projection, reader};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use serde_json::json;
@@ -247,7 +248,7 @@ async fn load(
                 let submissions = entries.into_iter().map(|entry| {
                     writer.submit(
                         actor.clone(),
-                        Command::RecordEntry {
+                        DomainCommand::RecordEntry {
                             incident,
                             entry: Box::new(entry),
                             supersedes: None,
@@ -886,7 +887,7 @@ async fn main() -> Result<()> {
     let created = writer
         .submit(
             actor.clone(),
-            Command::CreateIncident {
+            DomainCommand::CreateIncident {
                 name: "訓練：全国読み取りモデル".into(),
                 mode: IncidentMode::Drill,
                 id: None,

@@ -504,8 +504,9 @@ pub async fn prefilled_municipality(
     incident: &str,
     entries: usize,
 ) -> anpi_harness::TestDb {
+    use anpi_core::command::Command as DomainCommand;
     use anpi_core::jurisdiction::JurisdictionCode;
-    use anpi_node::store::writer::{Command, Writer, system_actor};
+    use anpi_node::store::writer::{Writer, system_actor};
     let db = anpi_harness::TestDb::create().await;
     let config = anpi_node::config::load(&anpi_node::config::NodeArgs {
         jurisdiction: Some(code.into()),
@@ -520,7 +521,7 @@ pub async fn prefilled_municipality(
     writer
         .submit(
             system_actor(&code),
-            Command::CreateIncident {
+            DomainCommand::CreateIncident {
                 name: "訓練：報告試験".into(),
                 mode: anpi_core::incident::IncidentMode::Drill,
                 id: Some(incident_id),
@@ -543,7 +544,7 @@ pub async fn prefilled_municipality(
                 writer
                     .submit(
                         system_actor(&code),
-                        Command::RecordEntry {
+                        DomainCommand::RecordEntry {
                             incident: incident_id,
                             entry: Box::new(entry),
                             supersedes: None,

@@ -25,7 +25,8 @@ use super::{NodeState, convert, error};
 use crate::store::reader;
 use crate::store::search::{self as queries, Table};
 use crate::store::shared::{REPLICA_INCIDENTS, REPLICA_RECORDS, replica_version};
-use crate::store::writer::{Command, Outcome};
+use crate::store::writer::Outcome;
+use anpi_core::command::Command as DomainCommand;
 
 /// Candidate records read per search (name, furigana, identifying information).
 const CANDIDATES: i64 = 500;
@@ -171,7 +172,7 @@ pub async fn register(
         .writer
         .submit(
             actor,
-            Command::RegisterInquiry {
+            DomainCommand::RegisterInquiry {
                 incident,
                 inquiry: Box::new(inquiry),
             },
@@ -266,7 +267,7 @@ pub async fn identify(
         .writer
         .submit(
             actor,
-            Command::IdentifyInquiry {
+            DomainCommand::IdentifyInquiry {
                 inquiry: id,
                 identification,
                 searched,
@@ -291,7 +292,7 @@ pub async fn answer(
             .writer
             .submit(
                 actor,
-                Command::RefuseInquiry {
+                DomainCommand::RefuseInquiry {
                     inquiry: id,
                     reason: request.refuse_reason,
                 },
@@ -346,7 +347,7 @@ pub async fn answer(
         .writer
         .submit(
             actor,
-            Command::AnswerInquiry {
+            DomainCommand::AnswerInquiry {
                 inquiry: id,
                 record: record_id,
                 answer: Box::new(answer),

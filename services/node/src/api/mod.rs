@@ -30,7 +30,8 @@ use crate::config::Config;
 use crate::store::accounts::{Accounts, Session};
 use crate::store::accounts::{Login, Refusal};
 use crate::store::reader;
-use crate::store::writer::{Command, Outcome, Writer};
+use crate::store::writer::{Outcome, Writer};
+use anpi_core::command::Command as DomainCommand;
 
 /// Who is calling, with what rights, and — for an operation that reads personal
 /// data — the request's read log entry, written even if the handler forgets.
@@ -298,7 +299,7 @@ impl v1::node_server::Node for NodeService {
             .writer
             .submit(
                 actor,
-                Command::CreateIncident {
+                DomainCommand::CreateIncident {
                     name,
                     mode,
                     id,
@@ -370,7 +371,7 @@ impl v1::node_server::Node for NodeService {
             .writer
             .submit(
                 actor,
-                Command::RecordEntry {
+                DomainCommand::RecordEntry {
                     incident,
                     entry: Box::new(entry),
                     supersedes,
@@ -402,7 +403,7 @@ impl v1::node_server::Node for NodeService {
             .writer
             .submit(
                 actor,
-                Command::DeleteEntry {
+                DomainCommand::DeleteEntry {
                     record,
                     reason: request.reason,
                 },
@@ -429,7 +430,7 @@ impl v1::node_server::Node for NodeService {
             .writer
             .submit(
                 actor,
-                Command::RecordDeparture {
+                DomainCommand::RecordDeparture {
                     record,
                     date: request.date,
                     today,

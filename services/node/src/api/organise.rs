@@ -20,8 +20,8 @@ use futures::Stream;
 use super::{NodeState, convert, error, optional_id};
 use crate::store::search::{self as queries, Table};
 use crate::store::shared::{REPLICA_INCIDENTS, REPLICA_RECORDS};
-use crate::store::writer::Command;
 use crate::store::{self, projection, reader};
+use anpi_core::command::Command as DomainCommand;
 
 /// The record's state column on the organise screen: 新規 / 削除 / 退去.
 fn state_label(label: StateLabel) -> &'static str {
@@ -147,7 +147,7 @@ pub async fn merge(
     let remove = id("remove", &request.remove)?;
     let outcome = state
         .writer
-        .submit(actor, Command::MergeDuplicate { keep, remove })
+        .submit(actor, DomainCommand::MergeDuplicate { keep, remove })
         .await
         .map_err(error::rejection)?;
     Ok(NodeState::record_response(outcome)?.0)

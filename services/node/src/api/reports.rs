@@ -10,6 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::{NodeState, error};
 use crate::store::reader::{self, ReceivedRow, SentRow};
 use crate::store::writer::{Command, IntakeState, Outcome, ScopeState};
+use anpi_core::command::Command as DomainCommand;
 
 fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -198,7 +199,7 @@ pub async fn set_intake(
         .writer
         .submit(
             actor,
-            Command::SetIntake {
+            DomainCommand::SetIntake {
                 scope,
                 paused: request.paused,
             },

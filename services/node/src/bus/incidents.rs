@@ -13,7 +13,6 @@
 //! Decisions: docs/adr/0013-incidents-come-from-above.md.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anpi_core::incident::Incident;
 use anpi_core::jurisdiction::JurisdictionCode;
@@ -21,8 +20,9 @@ use anyhow::{Context, anyhow};
 use async_nats::jetstream::{self, stream};
 
 use super::orders::{National, check_national};
-use super::{Backoff, Bus, durable_consumer_of, outbox_loop, pull_until_failure};
-use crate::store::writer::{Command, Rejection, system_actor};
+use super::{Bus, consume_forever, outbox_loop};
+use crate::store::writer::{Rejection, system_actor};
+use anpi_core::command::Command as DomainCommand;
 
 pub const STREAM: &str = "ANPI_INCIDENTS";
 
@@ -85,40 +85,18 @@ async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
 /// (Every node below the national tier) records the national tier's incidents. Runs
 /// until the process ends.
 pub async fn run_consumer(bus: Arc<Bus>) {
-    let mut backoff = Backoff::new();
-    loop {
-        let consumer = match durable_consumer_of(
-            &bus.js,
-            stream_config(),
-            &format!("incidents-{}", bus.code),
-            SUBJECT.to_string(),
-        )
-        .await
-        {
-            Ok(consumer) => consumer,
-            Err(error) => {
-                tracing::warn!(
-                    error = format!("{error:#}"),
-                    "incidents consumer unavailable; will retry"
-                );
-                backoff.wait().await;
-                continue;
-            }
-        };
-        backoff.reset();
-        pull_until_failure(
-            &consumer,
-            8,
-            Duration::from_secs(1),
-            "incidents",
-            |message| {
-                let bus = bus.clone();
-                async move { handle(&bus, &message).await }
-            },
-        )
-        .await;
-        backoff.wait().await;
-    }
+    consume_forever(
+        &bus.js,
+        stream_config(),
+        format!("incidents-{}", bus.code),
+        SUBJECT.to_string(),
+        "incidents",
+        |message| {
+            let bus = bus.clone();
+            async move { handle(&bus, &message).await }
+        },
+    )
+    .await
 }
 
 /// Reads an incident's body: its ID must be the message ID it was sent as.
@@ -145,7 +123,7 @@ async fn handle(bus: &Bus, message: &jetstream::Message) -> anyhow::Result<()> {
         .writer
         .submit(
             system_actor(&JurisdictionCode::national()),
-            Command::CreateIncident {
+            DomainCommand::CreateIncident {
                 name: incident.name.clone(),
                 mode: incident.mode,
                 id: Some(incident.id),

@@ -347,6 +347,39 @@ pub(crate) async fn pull_until_failure<F, Fut>(
     }
 }
 
+/// Reads `subject` of the stream `config` with the durable consumer `name` until the
+/// process ends: (re)creates the consumer with back-off while JetStream cannot be
+/// reached, and hands each message to `handle` (national orders and incidents).
+pub(crate) async fn consume_forever<F, Fut>(
+    js: &jetstream::Context,
+    config: stream::Config,
+    name: String,
+    subject: String,
+    what: &'static str,
+    mut handle: F,
+) where
+    F: FnMut(jetstream::Message) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let mut backoff = Backoff::new();
+    loop {
+        let consumer = match durable_consumer_of(js, config.clone(), &name, subject.clone()).await {
+            Ok(consumer) => consumer,
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "{what}: consumer unavailable; will retry"
+                );
+                backoff.wait().await;
+                continue;
+            }
+        };
+        backoff.reset();
+        pull_until_failure(&consumer, 8, Duration::from_secs(1), what, &mut handle).await;
+        backoff.wait().await;
+    }
+}
+
 /// Exponential back-off for the retry loops: 200 ms doubling to 10 s.
 pub(crate) struct Backoff(Duration);
 

@@ -22,7 +22,7 @@ use async_nats::jetstream::{self, stream};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Backoff, Bus, durable_consumer_of, outbox_loop, pull_until_failure};
+use super::{Bus, consume_forever, outbox_loop};
 use crate::store::trust as store;
 use crate::store::writer::{AccountChange, Command, Rejection, TrustChange, system_actor};
 use crate::trust::{Checked, header};
@@ -112,40 +112,18 @@ async fn publish_pending(bus: &Bus) -> anyhow::Result<()> {
 /// (Every node below the national tier) carries out the orders addressed to it. Runs
 /// until the process ends.
 pub async fn run_consumer(bus: Arc<Bus>) {
-    let mut backoff = Backoff::new();
-    loop {
-        let consumer = match durable_consumer_of(
-            &bus.js,
-            stream_config(),
-            &format!("orders-{}", bus.code),
-            subject(&bus.code),
-        )
-        .await
-        {
-            Ok(consumer) => consumer,
-            Err(error) => {
-                tracing::warn!(
-                    error = format!("{error:#}"),
-                    "orders consumer unavailable; will retry"
-                );
-                backoff.wait().await;
-                continue;
-            }
-        };
-        backoff.reset();
-        pull_until_failure(
-            &consumer,
-            8,
-            Duration::from_secs(1),
-            "revocation orders",
-            |message| {
-                let bus = bus.clone();
-                async move { handle(&bus, &message).await }
-            },
-        )
-        .await;
-        backoff.wait().await;
-    }
+    consume_forever(
+        &bus.js,
+        stream_config(),
+        format!("orders-{}", bus.code),
+        subject(&bus.code),
+        "revocation orders",
+        |message| {
+            let bus = bus.clone();
+            async move { handle(&bus, &message).await }
+        },
+    )
+    .await
 }
 
 /// How long an order waits for the national key to be registered here.

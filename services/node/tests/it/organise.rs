@@ -1,6 +1,7 @@
 //! Organising: automatic duplicate removal on intake, the organise screen, operator
 //! merges, replay into a separate schema. R: D-01..D-05, D-07, R-05, P-03, L-04.
 
+use anpi_core::command::Command as DomainCommand;
 use anpi_core::dedup::DedupMode;
 use anpi_core::entry::EntryDraft;
 use anpi_core::entry::fixtures::evacuee as taro;
@@ -10,7 +11,7 @@ use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::private_area::RecordState;
 use anpi_harness::TestDb;
 use anpi_node::store::search as queries;
-use anpi_node::store::writer::{Command, Outcome, Rejection, Writer, WriterOptions};
+use anpi_node::store::writer::{Outcome, Rejection, Writer, WriterOptions};
 use anpi_node::store::{self, projection, reader};
 
 use crate::support::{CODE, actor, config, create_incident, record};
@@ -144,7 +145,7 @@ async fn automatic_removal_follows_the_guideline_on_every_entry() {
     writer
         .submit(
             actor(),
-            Command::DeleteEntry {
+            DomainCommand::DeleteEntry {
                 record: c,
                 reason: "誤入力".into(),
             },
@@ -251,7 +252,7 @@ async fn the_organise_screen_groups_suspects_and_merges_on_confirmation() {
     let merged = writer
         .submit(
             actor(),
-            Command::MergeDuplicate {
+            DomainCommand::MergeDuplicate {
                 keep: moved,
                 remove: home,
             },
@@ -280,7 +281,7 @@ async fn the_organise_screen_groups_suspects_and_merges_on_confirmation() {
         (RecordId::from_uuid(uuid::Uuid::nil()), other, "keep"),
     ] {
         let rejection = writer
-            .submit(actor(), Command::MergeDuplicate { keep, remove })
+            .submit(actor(), DomainCommand::MergeDuplicate { keep, remove })
             .await
             .unwrap_err();
         let (Rejection::Conflict(error) | Rejection::NotFound(error)) = rejection else {

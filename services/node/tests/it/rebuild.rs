@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use anpi_core::command::Command as DomainCommand;
 use anpi_core::ids::RecordId;
 use anpi_core::private_area;
 use anpi_harness::TestDb;
-use anpi_node::store::writer::{Command, Outcome};
+use anpi_node::store::writer::Outcome;
 use anpi_node::store::{self, projection, reader};
 use chrono::Utc;
 
@@ -43,7 +44,7 @@ async fn rebuild_equals_live() {
         writer
             .submit(
                 actor(),
-                Command::DeleteEntry {
+                DomainCommand::DeleteEntry {
                     record: *id,
                     reason: "重複登録".into(),
                 },
@@ -55,7 +56,7 @@ async fn rebuild_equals_live() {
         writer
             .submit(
                 actor(),
-                Command::RecordDeparture {
+                DomainCommand::RecordDeparture {
                     record: *id,
                     date: "2026-11-21".into(),
                     today,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use anpi_core::command::Command as DomainCommand;
 use anpi_core::entry::fixtures::evacuee as taro;
 use anpi_core::entry::synthetic::{Generator, reference_now};
 use anpi_core::entry::{EntryDraft, validate};
@@ -11,7 +12,7 @@ use anpi_core::private_area::RecordState;
 use anpi_core::search::{Indexed, Query, QueryDraft};
 use anpi_harness::TestDb;
 use anpi_node::store::search::{self as queries, Table};
-use anpi_node::store::writer::{Command, Writer};
+use anpi_node::store::writer::Writer;
 use anpi_node::store::{self, reader};
 use futures::future::join_all;
 use uuid::Uuid;
@@ -24,7 +25,7 @@ async fn enter_all(writer: &Writer, incident: IncidentId, drafts: &[EntryDraft])
             let entry = validate(draft, reference_now()).expect("valid draft");
             writer.submit(
                 actor(),
-                Command::RecordEntry {
+                DomainCommand::RecordEntry {
                     incident,
                     entry: Box::new(entry),
                     supersedes: None,

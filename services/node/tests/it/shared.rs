@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use anpi_core::command::Command as DomainCommand;
 use anpi_core::event::{Actor, Payload};
 use anpi_core::ids::{AccountId, IncidentId, RecordId};
 use anpi_core::incident::IncidentMode;
@@ -42,7 +43,7 @@ async fn national_writer(url: &str) -> (Writer, tokio::task::JoinHandle<()>) {
         .unwrap()
 }
 
-async fn submit(writer: &Writer, command: Command) -> Outcome {
+async fn submit(writer: &Writer, command: impl Into<Command>) -> Outcome {
     writer
         .submit(national_actor(), command)
         .await
@@ -53,7 +54,7 @@ async fn record(writer: &Writer, incident: IncidentId, n: usize) -> RecordId {
     let entry = anpi_core::entry::validate(&evacuee(n), chrono::Utc::now()).unwrap();
     match submit(
         writer,
-        Command::RecordEntry {
+        DomainCommand::RecordEntry {
             incident,
             entry: Box::new(entry),
             supersedes: None,
@@ -143,7 +144,7 @@ async fn only_the_national_node_publishes_and_only_what_changed() {
     }
     let incident = match submit(
         &writer,
-        Command::CreateIncident {
+        DomainCommand::CreateIncident {
             name: "訓練：公開".into(),
             mode: IncidentMode::Drill,
             id: None,
@@ -199,7 +200,7 @@ async fn a_versions_delta_is_the_read_model_as_it_stood_at_its_position() {
     let (writer, task) = national_writer(&db.url).await;
     let incident = match submit(
         &writer,
-        Command::CreateIncident {
+        DomainCommand::CreateIncident {
             name: "訓練：版".into(),
             mode: IncidentMode::Drill,
             id: None,
@@ -220,7 +221,7 @@ async fn a_versions_delta_is_the_read_model_as_it_stood_at_its_position() {
     // The model moves on before the publisher reads version 1.
     submit(
         &writer,
-        Command::DeleteEntry {
+        DomainCommand::DeleteEntry {
             record: ids[0],
             reason: "重複登録".into(),
         },
@@ -228,7 +229,7 @@ async fn a_versions_delta_is_the_read_model_as_it_stood_at_its_position() {
     .await;
     submit(
         &writer,
-        Command::RecordDeparture {
+        DomainCommand::RecordDeparture {
             record: ids[1],
             date: "2026-11-22".into(),
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),

@@ -2,13 +2,14 @@
 
 use std::path::Path;
 
+use anpi_core::command::Command as DomainCommand;
 use anpi_core::entry::EntryDraft;
 use anpi_core::event::Actor;
 use anpi_core::ids::{AccountId, IncidentId};
 use anpi_core::incident::IncidentMode;
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_node::config::{self, Config, NodeArgs};
-use anpi_node::store::writer::{Command, Outcome, Writer};
+use anpi_node::store::writer::{Outcome, Writer};
 
 pub const CODE: &str = "131016";
 
@@ -52,7 +53,7 @@ pub async fn create_incident(writer: &Writer) -> IncidentId {
     let outcome = writer
         .submit(
             actor(),
-            Command::CreateIncident {
+            DomainCommand::CreateIncident {
                 name: "訓練".into(),
                 mode: IncidentMode::Drill,
                 id: None,
@@ -72,7 +73,7 @@ pub async fn record(writer: &Writer, incident: IncidentId, draft: &EntryDraft) -
     writer
         .submit(
             actor(),
-            Command::RecordEntry {
+            DomainCommand::RecordEntry {
                 incident,
                 entry: Box::new(entry),
                 supersedes: None,

@@ -24,19 +24,18 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use anpi_core::command::{Command as DomainCommand, Decision, State, decide};
 use anpi_core::dedup::DedupMode;
-use anpi_core::entry::Entry;
-use anpi_core::event::{Actor, Event, NewEvent, Payload, SCHEMA_VERSION, Searched};
+use anpi_core::event::{Actor, Event, NewEvent, Payload, SCHEMA_VERSION};
 use anpi_core::ids::{EventId, IncidentId, InquiryId, LogId, RecordId, ReportId};
-use anpi_core::incident::{Incident, IncidentMode};
-use anpi_core::inquiry::state::{decide_answer, decide_identify, decide_refuse};
-use anpi_core::inquiry::{Answer, Identification, Inquiry, InquiryState};
+use anpi_core::incident::Incident;
+use anpi_core::inquiry::InquiryState;
 use anpi_core::jurisdiction::JurisdictionCode;
-use anpi_core::private_area::{self, RecordState};
+use anpi_core::private_area::RecordState;
 use anpi_core::refusal::Refusal;
-use anpi_core::report::{IntakeScope, OWN_INTAKE_PAUSED};
+use anpi_core::report::IntakeScope;
 use anpi_core::validation::FieldError;
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use uuid::Uuid;
 
@@ -51,49 +50,17 @@ use super::{Error, Result, reader};
 const MAX_BATCH: usize = 512;
 const LOCK_KEY: i64 = 7_263_002;
 
-/// What a caller asks the log to do.
+/// What a caller asks the log to do: a command the domain decides
+/// (`anpi_core::command`, decided in groups), or one of the writer's own, each in a
+/// transaction of its own.
 #[derive(Debug)]
 pub enum Command {
-    CreateIncident {
-        name: String,
-        mode: IncidentMode,
-        /// An ID announced by the national tier; `None` makes a new one.
-        id: Option<IncidentId>,
-        /// A drill this node makes for its own practice: never reported upward (T-06,
-        /// decided by `incident::decide_create`).
-        local: bool,
-    },
-    RecordEntry {
-        incident: IncidentId,
-        entry: Box<Entry>,
-        /// The record this entry replaces (E-10, E-11).
-        supersedes: Option<RecordId>,
-        /// The operator confirmed the replaced record is of the same person although
-        /// the 4 information differ or are not all known (E-10, D-01).
-        confirm_same_person: bool,
-    },
-    DeleteEntry {
-        record: RecordId,
-        reason: String,
-    },
-    RecordDeparture {
-        record: RecordId,
-        date: String,
-        today: NaiveDate,
-    },
-    /// D-04, D-05: the operator confirmed `remove` is the same person as `keep`.
-    MergeDuplicate {
-        keep: RecordId,
-        remove: RecordId,
-    },
-    /// issue, withdraw, set a password, lock, unlock.
+    /// Entries, deletions, departures, merges, incidents, intake, inquiries.
+    Domain(DomainCommand),
+    /// issue, withdraw, set a password, unlock, recover.
     Account(AccountChange),
     /// signing keys, refused parts, revocation orders.
     Trust(TrustChange),
-    SetIntake {
-        scope: IntakeScope,
-        paused: bool,
-    },
     /// record a report of every not-yet-reported event (the outbox entry).
     SendReport,
     /// Apply the next staged report of a subordinate's log, if it is complete.
@@ -102,49 +69,21 @@ pub enum Command {
         log_id: LogId,
     },
     /// The parent applied one of our reports.
-    AcknowledgeReport {
-        receipt: Receipt,
-    },
+    AcknowledgeReport { receipt: Receipt },
     /// P-02: publish the national read model as the next shared-dataset version.
     Publish,
-    /// register an inquiry.
-    RegisterInquiry {
-        /// The incident the inquiry is about (T-04, T-06): required.
-        incident: IncidentId,
-        inquiry: Box<Inquiry>,
-    },
-    /// the outcome of looking for the person asked about.
-    IdentifyInquiry {
-        inquiry: InquiryId,
-        identification: Identification,
-        searched: Searched,
-    },
-    /// refuse for an improper purpose.
-    RefuseInquiry {
-        inquiry: InquiryId,
-        reason: String,
-    },
-    /// Q-04..Q-06: the answer, as disclosed, about `record` (None: 非該当).
-    AnswerInquiry {
-        inquiry: InquiryId,
-        record: Option<RecordId>,
-        answer: Box<Answer>,
-        form5: String,
-    },
+}
+
+impl From<DomainCommand> for Command {
+    fn from(command: DomainCommand) -> Command {
+        Command::Domain(command)
+    }
 }
 
 impl Command {
     /// Commands that run in a transaction of their own.
     fn is_solo(&self) -> bool {
-        matches!(
-            self,
-            Command::SendReport
-                | Command::ApplyStaged { .. }
-                | Command::AcknowledgeReport { .. }
-                | Command::Publish
-                | Command::Account(_)
-                | Command::Trust(_)
-        )
+        !matches!(self, Command::Domain(_))
     }
 }
 
@@ -212,6 +151,7 @@ impl From<Refusal> for Rejection {
             Refusal::NotFound(error) => Rejection::NotFound(error),
             Refusal::Conflict(error) => Rejection::Conflict(error),
             Refusal::Invalid(error) => Rejection::Invalid(error),
+            Refusal::Paused(error) => Rejection::Paused(error.message),
         }
     }
 }
@@ -307,8 +247,9 @@ impl Writer {
     pub async fn submit(
         &self,
         actor: Actor,
-        command: Command,
+        command: impl Into<Command>,
     ) -> std::result::Result<Outcome, Rejection> {
+        let command = command.into();
         let (reply, answer) = oneshot::channel();
         self.sender
             .send(Job {
@@ -466,7 +407,7 @@ impl WriterTask {
         origin: &JurisdictionCode,
         actor: Actor,
         now: DateTime<Utc>,
-        decided: Decided,
+        decided: (Payload, Option<IncidentId>, Option<DateTime<Utc>>),
     ) -> NewEvent {
         let (payload, incident, written_at) = decided;
         NewEvent {
@@ -540,34 +481,34 @@ impl WriterTask {
 
     async fn process(&mut self, jobs: Vec<Job>) -> Result<()> {
         let tx = self.client.transaction().await?;
-        let wanted: Vec<RecordId> =
-            jobs.iter()
-                .flat_map(|job| match &job.command {
-                    Command::DeleteEntry { record, .. }
-                    | Command::RecordDeparture { record, .. } => vec![*record],
-                    Command::RecordEntry { supersedes, .. } => supersedes.iter().copied().collect(),
-                    Command::MergeDuplicate { keep, remove } => vec![*keep, *remove],
-                    _ => Vec::new(),
-                })
-                .collect();
+        fn domain(job: &Job) -> Option<&DomainCommand> {
+            match &job.command {
+                Command::Domain(command) => Some(command),
+                _ => None,
+            }
+        }
+        let wanted: Vec<RecordId> = jobs
+            .iter()
+            .filter_map(domain)
+            .flat_map(DomainCommand::records)
+            .collect();
         let mut batch = Batch::default();
         batch.load(&tx, &wanted).await?;
         let inquiries: Vec<InquiryId> = jobs
             .iter()
-            .filter_map(|job| match &job.command {
-                Command::IdentifyInquiry { inquiry, .. }
-                | Command::RefuseInquiry { inquiry, .. }
-                | Command::AnswerInquiry { inquiry, .. } => Some(*inquiry),
-                _ => None,
-            })
+            .filter_map(domain)
+            .filter_map(DomainCommand::inquiry)
             .collect();
         batch.load_inquiries(&tx, &inquiries).await?;
-        let entries = jobs.iter().filter_map(|job| match &job.command {
-            Command::RecordEntry {
-                incident, entry, ..
-            } => Some((*incident, &**entry)),
-            _ => None,
-        });
+        let entries = jobs
+            .iter()
+            .filter_map(domain)
+            .filter_map(|command| match command {
+                DomainCommand::RecordEntry {
+                    incident, entry, ..
+                } => Some((*incident, &**entry)),
+                _ => None,
+            });
         let mut deduper = Deduper::prepare(&tx, self.dedup_mode, &mut batch, entries).await?;
 
         let now = now_micros();
@@ -577,19 +518,30 @@ impl WriterTask {
         let mut events: Vec<Event> = Vec::new();
         let mut accepted = Vec::new();
         for job in jobs {
-            if let Some(early) =
-                answer_without_event(&job.command, &intake, &self.incidents, &new_incidents)
-            {
-                let _ = job.reply.send(early);
-                continue;
-            }
-            let decided = decide(&job.command, &batch, now, |id| {
-                self.incidents.contains_key(&id) || new_incidents.contains_key(&id)
-            });
-            let decided = match decided {
-                Ok(decided) => decided,
-                Err(rejection) => {
-                    let _ = job.reply.send(Err(rejection));
+            let Command::Domain(command) = &job.command else {
+                unreachable!("solo commands are not decided in a group")
+            };
+            let state = GroupState {
+                batch: &batch,
+                incidents: &self.incidents,
+                new_incidents: &new_incidents,
+                intake: &intake,
+            };
+            let decided = match decide(&state, command, now, &mut Uuid::now_v7) {
+                Ok(Decision::Events(decided)) => decided,
+                Ok(Decision::IntakeUnchanged) => {
+                    let _ = job.reply.send(Ok(Outcome::Intake(intake.clone())));
+                    continue;
+                }
+                Ok(Decision::IncidentHeld(incident)) => {
+                    let _ = job.reply.send(Ok(Outcome::Incident {
+                        incident,
+                        position: 0,
+                    }));
+                    continue;
+                }
+                Err(refusal) => {
+                    let _ = job.reply.send(Err(refusal.into()));
                     continue;
                 }
             };
@@ -597,7 +549,12 @@ impl WriterTask {
             for one in decided {
                 let event = position_and_fold(
                     &mut head,
-                    Self::new_event(&self.origin, job.actor.clone(), now, one),
+                    Self::new_event(
+                        &self.origin,
+                        job.actor.clone(),
+                        now,
+                        (one.payload, one.incident, one.written_at),
+                    ),
                     &mut batch,
                 );
                 kind = match &event.event.payload {
@@ -622,7 +579,10 @@ impl WriterTask {
             }
             let position = head;
             if let AcceptedKind::Record(id) = &kind
-                && matches!(job.command, Command::RecordEntry { .. })
+                && matches!(
+                    job.command,
+                    Command::Domain(DomainCommand::RecordEntry { .. })
+                )
             {
                 let incident = batch.states.get(id).map(|s| s.incident);
                 for payload in deduper.after_recorded(&batch, *id) {
@@ -703,255 +663,32 @@ impl WriterTask {
     }
 }
 
-/// Answers that need no event: a paused own intake, a pause that is already
-/// in place, an announced incident this node already has.
-fn answer_without_event(
-    command: &Command,
-    intake: &IntakeState,
-    incidents: &HashMap<IncidentId, Incident>,
-    new_incidents: &HashMap<IncidentId, Incident>,
-) -> Option<std::result::Result<Outcome, Rejection>> {
-    match command {
-        Command::RecordEntry { .. }
-        | Command::DeleteEntry { .. }
-        | Command::RecordDeparture { .. }
-            if intake.own.paused =>
-        {
-            Some(Err(Rejection::Paused(OWN_INTAKE_PAUSED.to_string())))
-        }
-        Command::SetIntake { scope, paused } if intake.get(*scope).paused == *paused => {
-            Some(Ok(Outcome::Intake(intake.clone())))
-        }
-        Command::CreateIncident {
-            name,
-            mode,
-            id: Some(id),
-            ..
-        } => {
-            let existing = incidents.get(id).or_else(|| new_incidents.get(id))?;
-            Some(if &existing.name == name && existing.mode == *mode {
-                Ok(Outcome::Incident {
-                    incident: existing.clone(),
-                    position: 0,
-                })
-            } else {
-                Err(Rejection::Conflict(FieldError::new(
-                    "incident_id",
-                    format!(
-                        "この事案IDは既に別の事案（{}・{}）に使われています",
-                        existing.name,
-                        existing.mode.label_ja()
-                    ),
-                )))
-            })
-        }
-        _ => None,
-    }
+/// The state a group's commands are decided against: the records and inquiries loaded
+/// for the group and folded as it goes, the incidents, and the intake pause.
+struct GroupState<'a> {
+    batch: &'a Batch,
+    incidents: &'a HashMap<IncidentId, Incident>,
+    new_incidents: &'a HashMap<IncidentId, Incident>,
+    intake: &'a IntakeState,
 }
 
-type Decided = (Payload, Option<IncidentId>, Option<DateTime<Utc>>);
+impl State for GroupState<'_> {
+    fn record(&self, id: RecordId) -> Option<&RecordState> {
+        self.batch.states.get(&id)
+    }
 
-/// Checks one command against the state (pure rules from anpi-core). A command may
-/// produce several events (a replacing entry: the old record's deletion, then the
-/// new entry).
-fn decide(
-    command: &Command,
-    batch: &Batch,
-    now: DateTime<Utc>,
-    incident_exists: impl Fn(IncidentId) -> bool,
-) -> std::result::Result<Vec<Decided>, Rejection> {
-    match command {
-        Command::CreateIncident {
-            name,
-            mode,
-            id,
-            local,
-        } => {
-            let incident = Incident {
-                id: id.unwrap_or_else(|| IncidentId::from_uuid(Uuid::now_v7())),
-                name: name.clone(),
-                mode: *mode,
-                created_at: now,
-            };
-            let id = incident.id;
-            Ok(vec![(
-                Payload::IncidentCreated {
-                    incident,
-                    local: *local,
-                },
-                Some(id),
-                None,
-            )])
-        }
-        Command::RecordEntry {
-            incident,
-            entry,
-            supersedes,
-            confirm_same_person,
-        } => {
-            if !incident_exists(*incident) {
-                return Err(Rejection::NotFound(FieldError::new(
-                    "incident_id",
-                    "指定された事案が見つかりません。`anpi incident list` で事案IDを確認してください",
-                )));
-            }
-            let mut decided = Vec::new();
-            if let Some(old) = supersedes {
-                let state = batch.states.get(old);
-                // Every refusal alike, whether the ID exists or not (E-10).
-                let reason =
-                    private_area::decide_supersede(state, entry, *incident, *confirm_same_person)
-                        .map_err(Rejection::from)?;
-                decided.push((
-                    Payload::EntryDeleted {
-                        record_id: *old,
-                        reason,
-                    },
-                    Some(*incident),
-                    None,
-                ));
-            }
-            let record_id = RecordId::from_uuid(Uuid::now_v7());
-            let written_at = entry.parsed.written_at;
-            decided.push((
-                Payload::EntryRecorded {
-                    record_id,
-                    entry: entry.clone(),
-                    supersedes: *supersedes,
-                },
-                Some(*incident),
-                Some(written_at),
-            ));
-            Ok(decided)
-        }
-        Command::DeleteEntry { record, reason } => {
-            let state = batch.states.get(record);
-            let reason = private_area::decide_delete(state, reason).map_err(Rejection::from)?;
-            let incident = state.map(|s| s.incident);
-            Ok(vec![(
-                Payload::EntryDeleted {
-                    record_id: *record,
-                    reason,
-                },
-                incident,
-                None,
-            )])
-        }
-        Command::RecordDeparture {
-            record,
-            date,
-            today,
-        } => {
-            let state = batch.states.get(record);
-            let date =
-                private_area::decide_departure(state, date, *today).map_err(Rejection::from)?;
-            let incident = state.map(|s| s.incident);
-            Ok(vec![(
-                Payload::DepartureRecorded {
-                    record_id: *record,
-                    date,
-                },
-                incident,
-                None,
-            )])
-        }
-        Command::MergeDuplicate { keep, remove } => {
-            let kept = batch.states.get(keep);
-            let removed = batch.states.get(remove);
-            let reason = anpi_core::dedup::decide_merge(kept, removed)?;
-            Ok(vec![(
-                Payload::EntryDeleted {
-                    record_id: *remove,
-                    reason,
-                },
-                removed.map(|s| s.incident),
-                None,
-            )])
-        }
-        Command::SetIntake { scope, paused } => {
-            let payload = if *paused {
-                Payload::IntakePaused { scope: *scope }
-            } else {
-                Payload::IntakeResumed { scope: *scope }
-            };
-            Ok(vec![(payload, None, None)])
-        }
-        Command::RegisterInquiry { incident, inquiry } => {
-            if !incident_exists(*incident) {
-                return Err(Rejection::NotFound(FieldError::new(
-                    "incident_id",
-                    "指定された事案が見つかりません。`anpi incident list` で事案IDを確認してください",
-                )));
-            }
-            Ok(vec![(
-                Payload::InquiryRegistered {
-                    inquiry_id: InquiryId::from_uuid(Uuid::now_v7()),
-                    inquiry: inquiry.clone(),
-                },
-                Some(*incident),
-                None,
-            )])
-        }
-        Command::IdentifyInquiry {
-            inquiry,
-            identification,
-            searched,
-        } => {
-            let state = batch.inquiries.get(inquiry);
-            decide_identify(state)?;
-            Ok(vec![(
-                Payload::InquiryIdentified {
-                    inquiry_id: *inquiry,
-                    identification: identification.clone(),
-                    searched: searched.clone(),
-                },
-                state.and_then(|s| s.incident),
-                None,
-            )])
-        }
-        Command::RefuseInquiry { inquiry, reason } => {
-            let state = batch.inquiries.get(inquiry);
-            let reason = decide_refuse(state, reason)?;
-            Ok(vec![(
-                Payload::InquiryRefused {
-                    inquiry_id: *inquiry,
-                    reason,
-                },
-                state.and_then(|s| s.incident),
-                None,
-            )])
-        }
-        Command::AnswerInquiry {
-            inquiry,
-            record,
-            answer,
-            form5,
-        } => {
-            let state = batch.inquiries.get(inquiry);
-            let identified = decide_answer(state)?;
-            if identified != *record {
-                return Err(Rejection::Conflict(FieldError::new(
-                    "inquiry_id",
-                    "特定した安否情報が変わりました。もう一度 `anpi inquiry identify` を実行してください",
-                )));
-            }
-            Ok(vec![(
-                Payload::InquiryAnswered {
-                    inquiry_id: *inquiry,
-                    record_id: *record,
-                    answer: (**answer).clone(),
-                    form5: form5.clone(),
-                },
-                state.and_then(|s| s.incident),
-                None,
-            )])
-        }
-        Command::SendReport
-        | Command::ApplyStaged { .. }
-        | Command::AcknowledgeReport { .. }
-        | Command::Publish
-        | Command::Account(_)
-        | Command::Trust(_) => unreachable!("solo commands are not decided in a group"),
+    fn inquiry(&self, id: InquiryId) -> Option<&InquiryState> {
+        self.batch.inquiries.get(&id)
+    }
+
+    fn incident(&self, id: IncidentId) -> Option<&Incident> {
+        self.incidents
+            .get(&id)
+            .or_else(|| self.new_incidents.get(&id))
+    }
+
+    fn paused(&self, scope: IntakeScope) -> bool {
+        self.intake.get(scope).paused
     }
 }
 
