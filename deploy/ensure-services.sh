@@ -17,7 +17,8 @@
 #
 # Usage: deploy/ensure-services.sh [--check] [--browser]
 #   --check   only check; never install, start or reconfigure (exit 1 if not OK)
-#   --browser also chromium and chromedriver
+#   --browser also chromium and chromedriver, the Japanese fonts (fonts-noto-cjk)
+#             and axe-core (npm, into .cache/axe) for the console's browser tests
 #
 # Environment (defaults in brackets):
 #   ANPI_PG_HOST [127.0.0.1]   ANPI_PG_PORT [5432]
@@ -32,6 +33,7 @@ PG_PORT="${ANPI_PG_PORT:-5432}"
 NATS_HOST="${ANPI_NATS_HOST:-127.0.0.1}"
 NATS_PORT="${ANPI_NATS_PORT:-4222}"
 MIN_RUST_MINOR=89 # rustc 1.89
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 CHECK_ONLY=0
 BROWSER=0
@@ -430,6 +432,39 @@ ensure_browser() {
     command -v chromedriver >/dev/null 2>&1 || die "chromedriver still not found after installing chromium-driver"
 }
 
+# The console's screenshots need Japanese fonts (issue 15).
+ensure_fonts() {
+    if dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+        log "fonts OK (fonts-noto-cjk)"
+        return 0
+    fi
+    [ "$CHECK_ONLY" -eq 0 ] || die "fonts-noto-cjk is not installed"
+    log "Japanese fonts not installed: installing the Debian package fonts-noto-cjk"
+    apt_install fonts-noto-cjk
+}
+
+# The console's accessibility check runs axe-core in the browser (issue 15), from the
+# npm registry, pinned, into .cache/axe of the repository (not committed).
+AXE_VERSION=4.10.3
+ensure_axe() {
+    local dir="$REPO_ROOT/.cache/axe"
+    local js="$dir/node_modules/axe-core/axe.min.js"
+    if [ -f "$js" ] && grep -q "axe v$AXE_VERSION" "$js" 2>/dev/null; then
+        log "axe-core OK ($AXE_VERSION)"
+        return 0
+    fi
+    [ "$CHECK_ONLY" -eq 0 ] || die "axe-core $AXE_VERSION is not in $dir (run deploy/ensure-services.sh --browser)"
+    if ! command -v npm >/dev/null 2>&1; then
+        log "npm not installed: installing the Debian packages nodejs and npm"
+        apt_install nodejs npm
+    fi
+    log "installing axe-core@$AXE_VERSION from the npm registry into $dir"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --no-save --no-audit --no-fund --prefix . "axe-core@$AXE_VERSION") ||
+        die "npm could not install axe-core@$AXE_VERSION"
+    [ -f "$js" ] || die "axe-core installed, but $js is missing"
+}
+
 # ----------------------------------------------------------------- main ----
 
 check_rust
@@ -437,5 +472,7 @@ ensure_postgres
 ensure_nats
 if [ "$BROWSER" -eq 1 ]; then
     ensure_browser
+    ensure_fonts
+    ensure_axe
 fi
 log "services ready"

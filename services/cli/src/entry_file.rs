@@ -281,9 +281,10 @@ fn label(fields: &[String]) -> &'static str {
         .unwrap_or("安否情報")
 }
 
-/// `text` as a message may quote it (`text::printable`), cut to 40 characters.
+/// `text` as a message may quote it (`anpi_core::text::printable`), cut to 40
+/// characters.
 fn printable(text: &str) -> String {
-    let mut shown: String = text::printable(&text.chars().take(40).collect::<String>());
+    let mut shown: String = anpi_core::text::printable(&text.chars().take(40).collect::<String>());
     if text.chars().nth(40).is_some() {
         shown.push('…');
     }
@@ -491,7 +492,7 @@ impl Shape {
         let field = at.join(".");
         if let (Some(value), Some((kind, max_chars))) = (value.as_str(), text::limit(&field)) {
             text.extend(
-                text::check_value(&field, kind, max_chars, value)
+                anpi_core::text::check_value(&field, kind, max_chars, value)
                     .into_iter()
                     .map(|error| Problem {
                         pointer: pointer(prefix, at),

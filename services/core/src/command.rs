@@ -271,7 +271,7 @@ pub fn decide(
         }
         Command::MergeDuplicate { keep, remove } => {
             let removed = state.record(*remove);
-            let reason = crate::dedup::decide_merge(state.record(*keep), removed)?;
+            let reason = private_area::decide_merge(state.record(*keep), removed)?;
             events(vec![Decided::new(
                 Payload::EntryDeleted {
                     record_id: *remove,

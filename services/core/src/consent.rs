@@ -376,7 +376,7 @@ fn apply_choices(
     for (key, choice) in choices {
         let Some(field) = ConsentField::from_key(key) else {
             let keys: Vec<_> = ConsentField::ALL.iter().map(|f| f.key()).collect();
-            let shown = crate::entry::text::printable(key);
+            let shown = crate::text::printable(key);
             errors.push(FieldError::new(
                 &format!("consent.fields.{shown}"),
                 format!(

@@ -13,15 +13,15 @@
 //! the raw strings as the original system did (D-03). Everything here is pure: the
 //! node looks up the live records sharing a key and records what [`on_intake`] decides
 //! as events, so a replay of the log reproduces every removal.
+//!
+//! An operator-confirmed merge (D-04, D-05) is checked by `private_area::decide_merge`,
+//! beside the other checks against a record's state.
 
 use chrono::{DateTime, Utc};
 
 use crate::canon;
 use crate::entry::{AddressDraft, Entry};
 use crate::ids::RecordId;
-use crate::private_area::RecordState;
-use crate::refusal::Refusal;
-use crate::validation::FieldError;
 
 pub use crate::kinds::{DedupMode, Rule};
 
@@ -201,53 +201,6 @@ pub fn on_intake(new: &Candidate, live: &[Candidate]) -> Vec<Verdict> {
         return vec![*lost];
     }
     verdicts
-}
-
-/// Checks an operator-confirmed merge (D-04, D-05, `organise merge KEEP REMOVE`) and
-/// returns the reason recorded with the deletion of `remove`.
-pub fn decide_merge(
-    keep: Option<&RecordState>,
-    remove: Option<&RecordState>,
-) -> Result<String, Refusal> {
-    let keep = keep.ok_or_else(|| {
-        Refusal::NotFound(FieldError::new(
-            "keep",
-            "残す安否情報が見つかりません。IDを確認してください",
-        ))
-    })?;
-    let remove = remove.ok_or_else(|| {
-        Refusal::NotFound(FieldError::new(
-            "remove",
-            "削除する安否情報が見つかりません。IDを確認してください",
-        ))
-    })?;
-    if keep.record_id == remove.record_id {
-        return Err(Refusal::Conflict(FieldError::new(
-            "remove",
-            "残す安否情報と削除する安否情報に同じIDが指定されています",
-        )));
-    }
-    for (field, state, what) in [("keep", keep, "残す"), ("remove", remove, "削除する")] {
-        if let Some(deletion) = &state.deletion {
-            return Err(Refusal::Conflict(FieldError::new(
-                field,
-                format!(
-                    "{what}安否情報は既に削除されています（理由: {}）",
-                    deletion.reason
-                ),
-            )));
-        }
-    }
-    if keep.incident != remove.incident {
-        return Err(Refusal::Conflict(FieldError::new(
-            "remove",
-            "別の事案の安否情報は統合できません",
-        )));
-    }
-    Ok(format!(
-        "重複のため削除（同一人物として {} に統合、整理担当者が確認）",
-        keep.record_id
-    ))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::entry::Entry;
 use crate::ids::{AccountId, EventId, IncidentId, InquiryId, LogId, RecordId, ReportId};
 use crate::incident::Incident;
-use crate::inquiry::{Answer, Identification, Inquiry};
+use crate::inquiry_types::{Answer, Identification, Inquiry};
 use crate::jurisdiction::JurisdictionCode;
 use crate::kinds::{DedupMode, IntakeScope, Notice, Rule};
 use uuid::Uuid;

@@ -1,5 +1,5 @@
 //! The private area (専用領域): current state of each record, folded from the log.
-//! R: L-04, E-10, E-12, D-05, S-04.
+//! R: L-04, E-10, E-12, D-04, D-05, S-04.
 //!
 //! [`apply`] is the only place that knows how events change a record; both the live
 //! projection (in the same transaction as the append) and a rebuild from position 0
@@ -203,6 +203,53 @@ pub fn decide_delete(state: Option<&RecordState>, reason: &str) -> Result<String
         )));
     }
     Ok(reason.to_string())
+}
+
+/// Checks an operator-confirmed merge (D-04, D-05, `organise merge KEEP REMOVE`) and
+/// returns the reason recorded with the deletion of `remove`.
+pub fn decide_merge(
+    keep: Option<&RecordState>,
+    remove: Option<&RecordState>,
+) -> Result<String, Refusal> {
+    let keep = keep.ok_or_else(|| {
+        Refusal::NotFound(FieldError::new(
+            "keep",
+            "残す安否情報が見つかりません。IDを確認してください",
+        ))
+    })?;
+    let remove = remove.ok_or_else(|| {
+        Refusal::NotFound(FieldError::new(
+            "remove",
+            "削除する安否情報が見つかりません。IDを確認してください",
+        ))
+    })?;
+    if keep.record_id == remove.record_id {
+        return Err(Refusal::Conflict(FieldError::new(
+            "remove",
+            "残す安否情報と削除する安否情報に同じIDが指定されています",
+        )));
+    }
+    for (field, state, what) in [("keep", keep, "残す"), ("remove", remove, "削除する")] {
+        if let Some(deletion) = &state.deletion {
+            return Err(Refusal::Conflict(FieldError::new(
+                field,
+                format!(
+                    "{what}安否情報は既に削除されています（理由: {}）",
+                    deletion.reason
+                ),
+            )));
+        }
+    }
+    if keep.incident != remove.incident {
+        return Err(Refusal::Conflict(FieldError::new(
+            "remove",
+            "別の事案の安否情報は統合できません",
+        )));
+    }
+    Ok(format!(
+        "重複のため削除（同一人物として {} に統合、整理担当者が確認）",
+        keep.record_id
+    ))
 }
 
 /// What every supersede refusal about the old record says: an unknown ID, a deleted

@@ -13,20 +13,21 @@
 //!   (that the lists are complete is checked only where the code exposes its list:
 //!   `Severity::LABELS`);
 //! - every free-form text property states the node's limit (`maxLength`) and characters
-//!   (`pattern`, built from `entry::text::refused_ranges`), and the node refuses what
-//!   the pattern excludes, naming the field; `consent.fields` allows as many choices as
-//!   the node (`maxProperties`);
+//!   (`pattern`, built from `anpi_core::text::refused_ranges`), and the node refuses
+//!   what the pattern excludes, naming the field; `consent.fields` allows as many
+//!   choices as the node (`maxProperties`);
 //! - the valid examples are accepted by the node and the invalid ones refused.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use anpi_core::consent::{ConsentDraft, ConsentField, FieldChoice};
-use anpi_core::entry::text::{self, TextKind};
+use anpi_core::entry::text;
 use anpi_core::entry::{
     AddressDraft, BereavedDraft, DeathDraft, EntryDraft, FormKind, InjuryDraft, LocationDraft,
     NationalityDraft, Severity, validate,
 };
+use anpi_core::text::{TextKind, refused_ranges};
 use chrono::{TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
@@ -618,7 +619,7 @@ fn enum_values_are_accepted_and_the_lists_are_closed() {
 /// refuses.
 fn pattern(kind: TextKind) -> String {
     let mut class = String::new();
-    for (low, high) in text::refused_ranges(kind) {
+    for (low, high) in refused_ranges(kind) {
         class.push_str(&format!("\\u{:04X}", u32::from(low)));
         if high != low {
             class.push_str(&format!("-\\u{:04X}", u32::from(high)));

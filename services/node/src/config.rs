@@ -59,6 +59,13 @@ pub struct NodeArgs {
     /// Searches one client address may make on the public page per minute.
     #[arg(long, env = "ANPI_PUBLIC_RATE_PER_MINUTE")]
     pub public_rate_per_minute: Option<u32>,
+    /// Address of the clerks' web console (issue 15); unset: not served. Over TLS with
+    /// the node's certificate when --tls-cert is set.
+    #[arg(long, env = "ANPI_CONSOLE_LISTEN")]
+    pub console_listen: Option<String>,
+    /// Minutes of inactivity after which a console session ends (default 30).
+    #[arg(long, env = "ANPI_CONSOLE_IDLE_MINUTES")]
+    pub console_idle_minutes: Option<u64>,
     /// PEM certificate chain the gRPC server presents (TLS on when set, with --tls-key).
     #[arg(long, env = "ANPI_TLS_CERT")]
     pub tls_cert: Option<PathBuf>,
@@ -93,6 +100,8 @@ struct FileConfig {
     dedup_mode: Option<String>,
     public_listen: Option<String>,
     public_rate_per_minute: Option<u32>,
+    console_listen: Option<String>,
+    console_idle_minutes: Option<u64>,
     name: Option<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
@@ -137,6 +146,10 @@ pub struct Config {
     pub public_listen: Option<SocketAddr>,
     /// Searches per client address and minute on the public page.
     pub public_rate_per_minute: u32,
+    /// The web console's address; `None`: not served.
+    pub console_listen: Option<SocketAddr>,
+    /// Inactivity after which a console session ends.
+    pub console_idle: std::time::Duration,
     /// The gRPC server's TLS certificate and key (PEM files); `None`: plaintext.
     pub tls: Option<TlsFiles>,
     /// NATS user and password of this jurisdiction; `None`: no authentication.
@@ -150,6 +163,44 @@ pub struct Config {
 pub struct TlsFiles {
     pub cert: PathBuf,
     pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// The PEM certificate chain and private key, checked to hold what they should;
+    /// each error names the file at fault (A-05, ADR 0010).
+    pub fn read_pem(&self) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
+        let cert = std::fs::read(&self.cert).with_context(|| {
+            format!(
+                "reading the TLS certificate (tls_cert) {}",
+                self.cert.display()
+            )
+        })?;
+        if !contains(&cert, b"-----BEGIN CERTIFICATE-----") {
+            bail!(
+                "the TLS certificate (tls_cert) {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                self.cert.display()
+            );
+        }
+        let key = std::fs::read(&self.key).with_context(|| {
+            format!(
+                "reading the TLS private key (tls_key) {}",
+                self.key.display()
+            )
+        })?;
+        if !contains(&key, b"PRIVATE KEY-----") {
+            bail!(
+                "the TLS private key (tls_key) {} holds no PEM private key (-----BEGIN ... PRIVATE KEY-----)",
+                self.key.display()
+            );
+        }
+        Ok((cert, key))
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 impl Config {
@@ -263,6 +314,20 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
         })?),
         _ => None,
     };
+    let console_listen = match pick(&args.console_listen, file.console_listen) {
+        Some(text) if !text.trim().is_empty() => Some(text.trim().parse().with_context(|| {
+            format!("invalid console_listen address `{text}` (e.g. 127.0.0.1:8443)")
+        })?),
+        _ => None,
+    };
+    let console_idle_minutes = args
+        .console_idle_minutes
+        .or(file.console_idle_minutes)
+        .unwrap_or(30);
+    if !(1..=24 * 60).contains(&console_idle_minutes) {
+        bail!("console_idle_minutes must be between 1 and 1440 (got {console_idle_minutes})");
+    }
+    let console_idle = std::time::Duration::from_secs(console_idle_minutes * 60);
     let public_rate_per_minute = args
         .public_rate_per_minute
         .or(file.public_rate_per_minute)
@@ -319,6 +384,8 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
         name,
         public_listen,
         public_rate_per_minute,
+        console_listen,
+        console_idle,
         dedup_mode,
         report_interval,
         tier,

@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod bus;
 pub mod config;
+pub mod console;
 pub(crate) mod convert;
 pub mod public;
 pub mod server;

@@ -178,7 +178,15 @@ async fn main() -> anyhow::Result<()> {
             let config = config::load(&node)?;
             let admin = AccountId::parse(&admin_id).map_err(anyhow::Error::msg)?;
             let password = password_file.map(|path| first_line(&path)).transpose()?;
-            let recovery = store::accounts::recover_admin(&config, &admin, password).await?;
+            let recovery = store::accounts::recover_admin(
+                config.database_url.expose(),
+                &config.jurisdiction,
+                config.tier,
+                config.name.as_deref(),
+                &admin,
+                password,
+            )
+            .await?;
             let what = if recovery.created {
                 "issued as a new administrator"
             } else {

@@ -16,7 +16,9 @@ use crate::api::{AuthService, NodeService, NodeState};
 use crate::bus::{self, Bus};
 use crate::config::{Config, TlsFiles};
 use crate::store::accounts::{self, Accounts};
-use crate::store::writer::{AccountChange, Command, Outcome, Writer, WriterOptions, system_actor};
+use crate::store::writer::{
+    AccountChange, Command, SentSummary, Writer, WriterOptions, system_actor,
+};
 use crate::store::{self};
 
 /// Creates the database if needed, applies migrations and claims it for this node.
@@ -93,37 +95,8 @@ pub async fn init(config: &Config, admin: &AccountId, password: &str) -> anyhow:
 /// Reads the gRPC server's TLS identity (A-05, issue 7 item 7): the PEM certificate
 /// chain and its private key. Each error names the file at fault.
 pub fn load_tls_identity(files: &TlsFiles) -> anyhow::Result<ServerTlsConfig> {
-    let cert = std::fs::read(&files.cert).with_context(|| {
-        format!(
-            "reading the TLS certificate (tls_cert) {}",
-            files.cert.display()
-        )
-    })?;
-    if !contains(&cert, b"-----BEGIN CERTIFICATE-----") {
-        anyhow::bail!(
-            "the TLS certificate (tls_cert) {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-            files.cert.display()
-        );
-    }
-    let key = std::fs::read(&files.key).with_context(|| {
-        format!(
-            "reading the TLS private key (tls_key) {}",
-            files.key.display()
-        )
-    })?;
-    if !contains(&key, b"PRIVATE KEY-----") {
-        anyhow::bail!(
-            "the TLS private key (tls_key) {} holds no PEM private key (-----BEGIN ... PRIVATE KEY-----)",
-            files.key.display()
-        );
-    }
+    let (cert, key) = files.read_pem()?;
     Ok(ServerTlsConfig::new().identity(Identity::from_pem(cert, key)))
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
 }
 
 /// Serves the node on `listener` until `shutdown` resolves.
@@ -198,6 +171,23 @@ pub async fn serve(
         accounts,
         bus: Some(bus),
     });
+    if let Some(address) = config.console_listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("binding the console to {address}"))?;
+        // Issue 15: over TLS with the node's certificate when one is configured.
+        let tls = match &config.tls {
+            Some(files) => Some(crate::console::tls::acceptor(files)?),
+            None => None,
+        };
+        let console = crate::console::Console::new(state.clone(), tls.is_some());
+        tracing::info!(listen = %address, tls = tls.is_some(), "console serving");
+        background.push(tokio::spawn(async move {
+            if let Err(error) = crate::console::serve(console, listener, tls).await {
+                tracing::error!(%error, "the console stopped");
+            }
+        }));
+    }
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
@@ -253,17 +243,17 @@ async fn report_periodically(
     loop {
         ticker.tick().await;
         match writer
-            .submit(system_actor(&code), Command::SendReport)
+            .ask::<Option<SentSummary>>(system_actor(&code), Command::SendReport)
             .await
         {
-            Ok(Outcome::Reported(Some(summary))) => {
+            Ok(Some(summary)) => {
                 tracing::info!(
                     seq = summary.seq,
                     events = summary.event_count,
                     "automatic report"
                 )
             }
-            Ok(_) => tracing::debug!("automatic report: nothing new"),
+            Ok(None) => tracing::debug!("automatic report: nothing new"),
             Err(error) => tracing::warn!(%error, "automatic report failed"),
         }
     }

@@ -197,6 +197,120 @@ impl Browser {
         )
     }
 
+    /// Resizes the window (CSS pixels), e.g. 1366×768 for an office PC.
+    pub fn resize(&mut self, width: u32, height: u32) {
+        self.session_call(
+            "POST",
+            "/window/rect",
+            json!({ "width": width, "height": height }),
+        );
+    }
+
+    /// Saves a PNG of the whole page (not only the window) to `path`: the viewport is
+    /// stretched to the page's height for the shot (Chrome DevTools, through
+    /// chromedriver), then restored.
+    pub fn screenshot(&mut self, path: &std::path::Path) {
+        let size = self.script(
+            "return [window.innerWidth, document.documentElement.scrollHeight, window.innerHeight];",
+        );
+        let width = size[0].as_u64().unwrap_or(1366);
+        let page = size[1].as_u64().unwrap_or(768).clamp(1, 8000);
+        self.session_call(
+            "POST",
+            "/goog/cdp/execute",
+            json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": page, "deviceScaleFactor": 1, "mobile": false
+            }}),
+        );
+        let shot = self.session_call(
+            "POST",
+            "/goog/cdp/execute",
+            json!({"cmd": "Page.captureScreenshot", "params": {"format": "png"}}),
+        );
+        self.session_call(
+            "POST",
+            "/goog/cdp/execute",
+            json!({"cmd": "Emulation.clearDeviceMetricsOverride", "params": {}}),
+        );
+        let png = decode_base64(shot["data"].as_str().expect("a base64 screenshot"));
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("creating the screenshot folder");
+        }
+        std::fs::write(path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    }
+
+    /// Runs axe-core on the current page; the serious and critical violations, each as
+    /// "rule (impact): help — targets". axe-core comes from `AXE_CORE_JS` or the
+    /// repository's `.cache/axe` (`deploy/ensure-services.sh --browser` installs it); the
+    /// check fails when it is missing, it never passes without it.
+    pub fn axe_violations(&mut self) -> Vec<String> {
+        let source = axe_source();
+        self.session_call(
+            "POST",
+            "/execute/sync",
+            json!({"script": format!("{source}\nreturn typeof axe;"), "args": []}),
+        );
+        let result = self.session_call(
+            "POST",
+            "/execute/async",
+            json!({"script": AXE_RUN, "args": []}),
+        );
+        let text = result.as_str().unwrap_or_default();
+        assert!(!text.starts_with("ERROR"), "axe failed: {text}");
+        let violations: Vec<Value> = serde_json::from_str(text).expect("axe's violations");
+        violations
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .map(|v| {
+                format!(
+                    "{} ({}): {} — {}",
+                    v["id"].as_str().unwrap_or_default(),
+                    v["impact"].as_str().unwrap_or_default(),
+                    v["help"].as_str().unwrap_or_default(),
+                    v["nodes"]
+                )
+            })
+            .collect()
+    }
+
+    /// The current value of the input matching `css`.
+    pub fn value(&mut self, css: &str) -> String {
+        let id = self.element(css);
+        self.session_call("GET", &format!("/element/{id}/property/value"), Value::Null)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Whether the checkbox or radio button matching `css` is checked.
+    pub fn is_checked(&mut self, css: &str) -> bool {
+        let id = self.element(css);
+        self.session_call("GET", &format!("/element/{id}/selected"), Value::Null)
+            .as_bool()
+            .unwrap_or(false)
+    }
+
+    /// Checks or unchecks the checkbox (or checks the radio button) matching `css`.
+    pub fn set_checked(&mut self, css: &str, checked: bool) {
+        if self.is_checked(css) != checked {
+            self.click(css);
+        }
+    }
+
+    /// The current page's path and query (the URL without the origin).
+    pub fn path(&mut self) -> String {
+        self.script("return location.pathname + location.search;")
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Runs `script` (a function body; `return` gives the value) in the page.
+    pub fn eval(&mut self, script: &str) -> Value {
+        self.script(script)
+    }
+
     fn session_call(&mut self, method: &str, path: &str, body: Value) -> Value {
         let answer = self.session_call_raw(method, path, body);
         if let Some(error) = answer["value"].get("error") {
@@ -320,4 +434,70 @@ fn dechunk(mut rest: &[u8]) -> Vec<u8> {
         rest = tail.get(size + 2..).unwrap_or(&[]);
     }
     out
+}
+
+/// Runs axe on the document (WCAG 2.x A/AA rules and best practices) and answers its
+/// violations as JSON text.
+const AXE_RUN: &str = r#"
+var done = arguments[arguments.length - 1];
+axe.run(document, { resultTypes: ["violations"] })
+  .then(function (r) {
+    done(JSON.stringify(r.violations.map(function (v) {
+      return { id: v.id, impact: v.impact, help: v.help,
+               nodes: v.nodes.map(function (n) { return n.target.join(" "); }) };
+    })));
+  })
+  .catch(function (e) { done("ERROR " + e); });
+"#;
+
+fn axe_source() -> String {
+    let path = std::env::var_os("AXE_CORE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../.cache/axe/node_modules/axe-core/axe.min.js")
+        });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core not found at {} ({e}): run deploy/ensure-services.sh --browser or set AXE_CORE_JS",
+            path.display()
+        )
+    })
+}
+
+/// Standard base64 (with padding), as WebDriver sends screenshots.
+fn decode_base64(text: &str) -> Vec<u8> {
+    fn value(c: u8) -> Option<u32> {
+        match c {
+            b'A'..=b'Z' => Some(u32::from(c - b'A')),
+            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
+            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for c in text.bytes().filter_map(value) {
+        buffer = (buffer << 6) | c;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_decodes_with_and_without_padding() {
+        assert_eq!(super::decode_base64("aGVsbG8="), b"hello");
+        assert_eq!(super::decode_base64("aGVsbG8h"), b"hello!");
+        assert_eq!(super::decode_base64("aA=="), b"h");
+    }
 }

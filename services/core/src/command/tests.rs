@@ -318,7 +318,7 @@ fn an_inquiry_is_registered_under_a_known_incident() {
         incident,
         inquiry: Box::new(inquiry_of(
             "family",
-            crate::inquiry::draft::TargetDraft {
+            crate::inquiry_types::TargetDraft {
                 name: "消防 太郎".into(),
                 ..Default::default()
             },

@@ -3,7 +3,8 @@
 //! An [`EntryDraft`] is what the clerk typed; [`validate`] turns it into an [`Entry`]
 //! that keeps the draft unchanged (raw, E-15), the parsed values, and the canonical
 //! keys with their `CANON_VERSION` (N-04), or returns every problem at once. [`text`]
-//! holds the length and character rules of every text field (E-03, E-15).
+//! holds the length and character rules of every text field (E-03, E-15); the
+//! characters themselves are checked by [`crate::text`].
 
 mod draft;
 #[cfg(any(test, feature = "fixtures"))]
@@ -227,13 +228,16 @@ impl Entry {
 fn one_line(text: &str) -> String {
     text.chars()
         .filter_map(|c| {
-            let dropped = text::DIRECTION
+            let dropped = crate::text::DIRECTION
                 .iter()
-                .chain(&text::INVISIBLE)
+                .chain(&crate::text::INVISIBLE)
                 .any(|(low, high)| (*low..=*high).contains(&c));
             if dropped {
                 None
-            } else if c.is_control() || text::SEPARATORS.iter().any(|(l, h)| (*l..=*h).contains(&c))
+            } else if c.is_control()
+                || crate::text::SEPARATORS
+                    .iter()
+                    .any(|(l, h)| (*l..=*h).contains(&c))
             {
                 Some(' ')
             } else {

@@ -26,86 +26,16 @@
 //!
 //! Everything withheld, and why, goes to `officer_notes`, which Form 5 never prints.
 
-use chrono::{DateTime, Timelike, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Timelike;
 
-use super::draft::{Inquiry, Relationship};
-use super::identify::{FieldMatch, TargetField, TargetKeys};
+use super::identify::{FieldMatch, TargetKeys};
 use crate::consent::{Audience, ConsentField, FieldSet};
 use crate::entry::{Nationality, Status};
 use crate::era;
+use crate::inquiry_types::{
+    Answer, Basis, CasualtyAnswer, Disclosed, EvacueeAnswer, Inquiry, Relationship, TargetField,
+};
 use crate::private_area::RecordState;
-
-/// 避難住民に該当するか否かの別.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EvacueeAnswer {
-    Applicable,
-    NotApplicable,
-}
-
-impl EvacueeAnswer {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            EvacueeAnswer::Applicable => "該当",
-            EvacueeAnswer::NotApplicable => "非該当",
-        }
-    }
-}
-
-/// 武力攻撃災害により死亡し又は負傷した住民に該当するか否かの別.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CasualtyAnswer {
-    Dead,
-    Injured,
-    NotApplicable,
-}
-
-impl CasualtyAnswer {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            CasualtyAnswer::Dead => "死亡",
-            CasualtyAnswer::Injured => "負傷",
-            CasualtyAnswer::NotApplicable => "非該当",
-        }
-    }
-}
-
-/// Why the fields beyond the status were disclosed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-    /// 本人の同意 (第5 4(3)ア): the person's consent matrix (Form 2: the bereaved's answer
-    /// ⑪ and their restrictions of single items, `consent::resolve_deceased`).
-    Consent,
-    /// 公益上特に必要 (第5 4(3)イ): consent could not be asked (意思確認不可).
-    PublicInterest,
-    /// Nothing beyond the 該当/非該当 answers (no record, or nothing allowed).
-    StatusOnly,
-}
-
-impl Basis {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Basis::Consent => "本人の同意",
-            Basis::PublicInterest => "公益上特に必要があると認めるとき",
-            Basis::StatusOnly => "該当・非該当のみ",
-        }
-    }
-}
-
-/// One disclosed field of Form 5.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Disclosed {
-    pub field: ConsentField,
-    /// Form 5 row label in Japanese (e.g. 現在の居所).
-    pub label: String,
-    /// As written on Form 5; birth date in era form (Form 5 備考3).
-    pub value: String,
-    /// 記入日時 the value is "as of" (location, injury state, contact: 第5 4(3)ア ※), else None.
-    pub as_of: Option<DateTime<Utc>>,
-}
 
 /// What the answering body knows besides the record.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -116,29 +46,6 @@ pub struct AnswerContext {
     /// The collecting body's decision to publish (公表, X-02) this person's minimal
     /// information; `None` = no decision. Only used for "others" under PublicInterest.
     pub publication_decided: Option<bool>,
-}
-
-/// Form 5 as data: exactly what is disclosed (what the answer event stores, Q-06).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Answer {
-    pub evacuee: EvacueeAnswer,
-    pub casualty: CasualtyAnswer,
-    pub basis: Basis,
-    /// In Form 5 row order ([`FORM5_ORDER`]).
-    pub fields: Vec<Disclosed>,
-    /// For the officer only (never printed on Form 5): why fields were withheld, warnings
-    /// such as "本人は一切の照会への回答を希望していません" (Japanese).
-    pub officer_notes: Vec<String>,
-}
-
-impl Answer {
-    /// The disclosed value of `field`, if any.
-    pub fn value(&self, field: ConsentField) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|d| d.field == field)
-            .map(|d| d.value.as_str())
-    }
 }
 
 /// The disclosable fields in the order of Form 5's rows: the injury flag stands for
@@ -540,14 +447,14 @@ fn location_line(record: &RecordState) -> String {
 mod tests {
     use std::collections::BTreeMap;
 
-    use chrono::{NaiveDate, TimeZone};
+    use chrono::{NaiveDate, TimeZone, Utc};
 
     use super::*;
     use crate::consent::FieldChoice;
     use crate::entry::EntryDraft;
     use crate::entry::fixtures::{deceased, injured};
-    use crate::inquiry::draft::TargetDraft;
     use crate::inquiry::testing::{deleted, departed, inquiry, record};
+    use crate::inquiry_types::TargetDraft;
 
     const F1_WRITTEN: (i32, u32, u32, u32, u32) = (2026, 11, 21, 5, 30);
 

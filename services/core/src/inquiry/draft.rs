@@ -17,150 +17,23 @@
 //! [`validate`] returns every problem at once, each naming its field, or the
 //! [`Inquiry`], which keeps the draft exactly as typed beside the parsed values.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::canon;
-use crate::consent::Audience;
 use crate::entry::{Nationality, Sex, jst_offset, parse_written_at};
 use crate::era::{self, DateError};
+use crate::inquiry_types::{
+    Channel, IdentityCheck, IdentityDraft, Inquirer, InquirerDraft, Inquiry, InquiryDraft,
+    Relationship, Target, TargetDraft,
+};
 use crate::validation::{FieldError, check_text};
 
 /// How far in the future an inquiry date may lie (clock skew between terminals).
 const FUTURE_TOLERANCE_MINUTES: i64 = 10;
 
-/// An inquiry as the officer typed it (Form 4, or notes of a call).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InquiryDraft {
-    /// `form4` | `phone` | `oral` | `other` (様式第4号 / 電話 / 口頭 / その他).
-    #[serde(default)]
-    pub channel: String,
-    /// 照会日時; empty means now. Era or Gregorian, with or without a time of day.
-    #[serde(default)]
-    pub inquired_at: String,
-    #[serde(default)]
-    pub inquirer: InquirerDraft,
-    /// `family` | `acquaintance` | `other` (親族・同居者 / 知人 / その他).
-    #[serde(default)]
-    pub reason: String,
-    /// The reason in words; required for `other` (③その他 （ ）).
-    #[serde(default)]
-    pub reason_text: String,
-    #[serde(default)]
-    pub identity: IdentityDraft,
-    #[serde(default)]
-    pub target: TargetDraft,
-    /// 備考
-    #[serde(default)]
-    pub remarks: String,
-}
-
-/// 申請者: a person, or an organisation (法人その他の団体, Form 4 備考2).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InquirerDraft {
-    /// `person` (the default when empty) | `organisation`.
-    #[serde(default)]
-    pub kind: String,
-    /// The person's name, or the organisation's name.
-    #[serde(default)]
-    pub name: String,
-    /// Person: 住所（居所）; organisation: 主たる事務所の所在地.
-    #[serde(default)]
-    pub address: String,
-    /// Organisation only: 代表者の氏名 (required).
-    #[serde(default)]
-    pub representative: String,
-    /// Optional contact.
-    #[serde(default)]
-    pub phone: String,
-}
-
-/// ※申請者の確認: how the inquirer's identity was checked (第5 3).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdentityDraft {
-    /// `document` (第5 3(1)) | `alternative` (第5 3(2)).
-    #[serde(default)]
-    pub method: String,
-    /// The document shown: 運転免許証, 健康保険の被保険者証, 在留カード, マイナンバーカード,
-    /// 住民基本台帳カード, パスポート, … (required for `document`).
-    #[serde(default)]
-    pub document: String,
-    /// `alternative`: the local government that confirmed the inquirer exists.
-    #[serde(default)]
-    pub confirmed_with: String,
-    /// What was asked or obtained.
-    #[serde(default)]
-    pub note: String,
-}
-
-/// 被照会者を特定するために必要な事項, as the inquirer gave them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TargetDraft {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub furigana: String,
-    /// Era or Gregorian; a partial date is refused (put it into `identifying_info`).
-    #[serde(default)]
-    pub birth_date: String,
-    /// 男 / 女
-    #[serde(default)]
-    pub sex: String,
-    /// One line, e.g. `東京都千代田区霞が関2-1-2`.
-    #[serde(default)]
-    pub address: String,
-    /// 日本 / 不明 / a country in katakana / empty.
-    #[serde(default)]
-    pub nationality: String,
-    #[serde(default)]
-    pub identifying_info: String,
-}
-
-/// How the inquiry came in (安否情報省令 第3条第1項).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// 様式第4号 (安否情報照会書)
-    Form4,
-    /// 電話
-    Phone,
-    /// 口頭
-    Oral,
-    /// その他 (e.g. fax, e-mail)
-    Other,
-}
-
+/// Reading the officer's words for the selectors (the types are `inquiry_types`).
 impl Channel {
-    pub const ALL: [Channel; 4] = [
-        Channel::Form4,
-        Channel::Phone,
-        Channel::Oral,
-        Channel::Other,
-    ];
-
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Channel::Form4 => "様式第4号",
-            Channel::Phone => "電話",
-            Channel::Oral => "口頭",
-            Channel::Other => "その他",
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Form4 => "form4",
-            Channel::Phone => "phone",
-            Channel::Oral => "oral",
-            Channel::Other => "other",
-        }
-    }
-
     /// `form4` / `様式第4号` (also `様式第四号`, full width), `phone` / `電話`,
     /// `oral` / `口頭`, `other` / `その他`.
     pub fn parse(text: &str) -> Option<Self> {
@@ -174,44 +47,7 @@ impl Channel {
     }
 }
 
-/// 照会をする理由: the inquirer's relationship to the person asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Relationship {
-    /// ①被照会者の親族又は同居者
-    Family,
-    /// ②被照会者の知人（友人、職場関係者及び近隣住民）
-    Acquaintance,
-    /// ③その他
-    Other,
-}
-
 impl Relationship {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Relationship::Family => "親族・同居者",
-            Relationship::Acquaintance => "知人",
-            Relationship::Other => "その他",
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Relationship::Family => "family",
-            Relationship::Acquaintance => "acquaintance",
-            Relationship::Other => "other",
-        }
-    }
-
-    /// The consent column that applies (E-08).
-    pub fn audience(self) -> Audience {
-        match self {
-            Relationship::Family => Audience::Family,
-            Relationship::Acquaintance => Audience::Acquaintance,
-            Relationship::Other => Audience::Others,
-        }
-    }
-
     /// `family` / `親族・同居者` (also `親族`, `同居者`, `親族又は同居者`),
     /// `acquaintance` / `知人`, `other` / `その他`.
     pub fn parse(text: &str) -> Option<Self> {
@@ -224,74 +60,6 @@ impl Relationship {
             _ => None,
         }
     }
-}
-
-/// The inquirer (申請者).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Inquirer {
-    Person {
-        name: String,
-        address: String,
-        phone: String,
-    },
-    Organisation {
-        name: String,
-        representative: String,
-        address: String,
-        phone: String,
-    },
-}
-
-impl Inquirer {
-    /// The person's or the organisation's name.
-    pub fn name(&self) -> &str {
-        match self {
-            Inquirer::Person { name, .. } | Inquirer::Organisation { name, .. } => name,
-        }
-    }
-}
-
-/// How the inquirer's identity was checked (第5 3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
-pub enum IdentityCheck {
-    /// 第5 3(1) 書類の提示による確認.
-    Document { document: String },
-    /// 第5 3(2) 書類の提示による確認以外の方法: the local government of the inquirer's
-    /// address or 本籍地 confirmed that the person exists (②③).
-    Alternative {
-        confirmed_with: String,
-        note: String,
-    },
-}
-
-/// The target as the inquirer gave it: parsed, `None` where not given. Keep the raw strings too.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
-    pub raw: TargetDraft,
-    pub name: Option<String>,
-    /// Display form (full-width katakana).
-    pub furigana: Option<String>,
-    pub birth_date: Option<NaiveDate>,
-    pub sex: Option<Sex>,
-    pub address: Option<String>,
-    pub nationality: Option<Nationality>,
-    pub identifying_info: Option<String>,
-}
-
-/// A validated inquiry (what the InquiryRegistered event stores).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Inquiry {
-    /// Raw, as typed (kept, like `Entry.draft`).
-    pub draft: InquiryDraft,
-    pub channel: Channel,
-    pub inquired_at: DateTime<Utc>,
-    pub inquirer: Inquirer,
-    pub relationship: Relationship,
-    pub reason_text: String,
-    pub identity: IdentityCheck,
-    pub target: Target,
 }
 
 /// The label of a field path of an inquiry draft, in Japanese.
@@ -754,9 +522,10 @@ fn parse_nationality(text: &str) -> Option<Nationality> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{NaiveDate, TimeZone};
 
     use super::*;
+    use crate::consent::Audience;
     use crate::inquiry::testing::{form4_family, now};
 
     fn fields_of(errors: &[FieldError]) -> Vec<&str> {

@@ -10,11 +10,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::answer::Answer;
-use super::draft::{Inquirer, Inquiry};
 use super::{era_date, era_date_time};
 use crate::consent::ConsentField;
 use crate::incident::{Incident, IncidentMode};
+use crate::inquiry_types::{Answer, Inquirer, Inquiry};
 
 /// What a row shows when nothing is disclosed.
 pub const WITHHELD: &str = "―";
@@ -141,9 +140,9 @@ mod tests {
     use super::*;
     use crate::entry::fixtures::{deceased, injured};
     use crate::inquiry::answer::{AnswerContext, answer};
-    use crate::inquiry::draft::TargetDraft;
     use crate::inquiry::testing::{form4_family, inquiry, now, record};
     use crate::inquiry::validate;
+    use crate::inquiry_types::TargetDraft;
 
     fn incident(mode: IncidentMode) -> Incident {
         Incident {

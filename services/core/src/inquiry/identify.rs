@@ -25,98 +25,13 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
-
-use super::draft::Target;
 use crate::canon;
-use crate::consent::ConsentField;
 use crate::dedup::{self, DedupMode};
 use crate::entry::{AddressDraft, Entry, Nationality};
 use crate::ids::IncidentId;
 use crate::ids::RecordId;
+use crate::inquiry_types::{Identification, IdentifiedBy, Target, TargetField};
 use crate::private_area::RecordState;
-
-/// A field of Form 4's 被照会者を特定するために必要な事項.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetField {
-    Name,
-    Furigana,
-    BirthDate,
-    Sex,
-    Address,
-    Nationality,
-    IdentifyingInfo,
-}
-
-impl TargetField {
-    pub const ALL: [TargetField; 7] = [
-        TargetField::Name,
-        TargetField::Furigana,
-        TargetField::BirthDate,
-        TargetField::Sex,
-        TargetField::Address,
-        TargetField::Nationality,
-        TargetField::IdentifyingInfo,
-    ];
-
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            TargetField::Name => "氏名",
-            TargetField::Furigana => "フリガナ",
-            TargetField::BirthDate => "出生の年月日",
-            TargetField::Sex => "男女の別",
-            TargetField::Address => "住所",
-            TargetField::Nationality => "国籍",
-            TargetField::IdentifyingInfo => "その他個人を識別するための情報",
-        }
-    }
-
-    /// The consent-matrix field of the same row of Form 5.
-    pub fn consent_field(self) -> ConsentField {
-        match self {
-            TargetField::Name => ConsentField::Name,
-            TargetField::Furigana => ConsentField::Furigana,
-            TargetField::BirthDate => ConsentField::BirthDate,
-            TargetField::Sex => ConsentField::Sex,
-            TargetField::Address => ConsentField::Address,
-            TargetField::Nationality => ConsentField::Nationality,
-            TargetField::IdentifyingInfo => ConsentField::IdentifyingInfo,
-        }
-    }
-}
-
-/// How the identification was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IdentifiedBy {
-    /// 第5 3(3)ア: all 4 information match.
-    FourInformation,
-    /// 第5 3(3)イ: exactly one record is consistent with everything the inquirer gave.
-    Narrowed,
-}
-
-/// The outcome of [`identify`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Identification {
-    /// 特定: the record answered about. `candidates`: the records that matched at the
-    /// deciding step (all 4 information; 1 when narrowed).
-    Identified {
-        record: RecordId,
-        by: IdentifiedBy,
-        candidates: usize,
-    },
-    /// 特定できない: several possible persons; `ask_for` = fields the inquirer did not give
-    /// (in TargetField order) that would narrow further. The candidates themselves are never
-    /// part of what the inquirer is told.
-    NotIdentified {
-        candidates: usize,
-        ask_for: Vec<TargetField>,
-    },
-    /// No record matches what the inquirer gave (answered 非該当).
-    NotHeld,
-}
 
 impl Target {
     /// Whether the inquirer gave `field`. A nationality of 不明 is not information
@@ -524,9 +439,9 @@ fn identify_any(target: &Target, candidates: &[RecordState]) -> Identification {
 mod tests {
     use super::*;
     use crate::entry::fixtures::evacuee;
-    use crate::inquiry::draft::TargetDraft;
     use crate::inquiry::testing::uuid;
     use crate::inquiry::testing::{deleted, example_person, id, inquiry, record};
+    use crate::inquiry_types::TargetDraft;
 
     fn target(draft: TargetDraft) -> Target {
         inquiry("family", draft).target

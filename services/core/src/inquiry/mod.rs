@@ -20,6 +20,10 @@
 //! were candidates. Refusing an inquiry for an improper purpose is the officer's
 //! decision, recorded by the node; [`answer`] only warns when the person refused every
 //! answer.
+//!
+//! The data the inquiry events hold ([`Inquiry`], [`Identification`], [`Answer`] and
+//! their parts) is `inquiry_types`, re-exported here: `event` holds it without
+//! importing these rules.
 
 pub mod answer;
 pub mod draft;
@@ -27,13 +31,15 @@ pub mod form5;
 pub mod identify;
 pub mod state;
 
-pub use answer::{Answer, AnswerContext, Basis, CasualtyAnswer, Disclosed, EvacueeAnswer, answer};
-pub use draft::{
-    Channel, IdentityCheck, IdentityDraft, Inquirer, InquirerDraft, Inquiry, InquiryDraft,
-    Relationship, Target, TargetDraft, validate,
+pub use crate::inquiry_types::{
+    Answer, Basis, CasualtyAnswer, Channel, Disclosed, EvacueeAnswer, Identification, IdentifiedBy,
+    IdentityCheck, IdentityDraft, Inquirer, InquirerDraft, Inquiry, InquiryDraft, Relationship,
+    Target, TargetDraft, TargetField,
 };
+pub use answer::{AnswerContext, answer};
+pub use draft::validate;
 pub use form5::render_text;
-pub use identify::{Identification, IdentifiedBy, TargetField, identify_in};
+pub use identify::identify_in;
 pub use state::{InquiryState, InquiryStatus};
 
 use chrono::{DateTime, Timelike, Utc};

@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use super::draft::{IdentityDraft, InquirerDraft, InquiryDraft, TargetDraft};
-use super::{Inquiry, validate};
+use super::validate;
 use crate::entry::{self, EntryDraft};
 use crate::event::{Actor, Event, NewEvent, Payload};
 use crate::ids::{AccountId, EventId, IncidentId, RecordId};
+use crate::inquiry_types::{IdentityDraft, InquirerDraft, Inquiry, InquiryDraft, TargetDraft};
 use crate::jurisdiction::JurisdictionCode;
 use crate::private_area::{self, RecordState};
 

@@ -14,6 +14,12 @@ impl From<AppError> for Status {
     fn from(error: AppError) -> Status {
         match error {
             AppError::Unauthenticated(message) => Status::unauthenticated(message),
+            AppError::LoginExpired => Status::unauthenticated(
+                "ログインの有効期限が切れたか、無効です。もう一度 `anpi login` してください",
+            ),
+            AppError::MustChangePassword(message) => {
+                Status::permission_denied(format!("{message}（`anpi password` で変更できます）"))
+            }
             AppError::Forbidden(message) => Status::permission_denied(message),
             AppError::Invalid(errors) => invalid_status(&errors),
             AppError::NotFound(message) => Status::not_found(message),

@@ -1,15 +1,13 @@
-//! Publish and shared-dataset status RPCs, and the replica side of search. R: P-02,
-//! S-03, T-05.
+//! Publish, shared-dataset status and the replica side of search: proto conversions.
+//! R: P-02, S-03, T-05.
 
-use crate::app::AppError;
-use anpi_core::event::Actor;
 use anpi_core::shared::Version;
 use anpi_proto::v1;
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::{NodeState, error};
-use crate::store::shared::{self as store, Published, ReplicaVersion};
-use crate::store::writer::{Command, Outcome};
+use crate::app::shared::{Publication, SharedStatus};
+use crate::store::shared::{Published, ReplicaVersion};
+use crate::store::writer::Published as PublishedNow;
 
 fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -45,69 +43,35 @@ fn published(p: &Published) -> v1::SharedVersion {
     }
 }
 
-/// P-02: the national node publishes its read model as the next version.
-pub async fn publish(state: &NodeState, actor: Actor) -> Result<v1::PublishResponse, AppError> {
-    let outcome = state
-        .writer
-        .submit(actor, Command::Publish)
-        .await
-        .map_err(error::rejection)?;
-    match outcome {
-        Outcome::Published {
+/// P-02: what a publication did, on the wire.
+pub fn publish_response(publication: Publication) -> v1::PublishResponse {
+    let Publication { published, message } = publication;
+    match published {
+        PublishedNow::Version {
             version: v,
             published_at,
             ..
-        } => Ok(v1::PublishResponse {
+        } => v1::PublishResponse {
             published: true,
             version: Some(v1::SharedVersion {
                 published_at: time(published_at),
                 ..version(&v)
             }),
-            message: format!(
-                "共用領域の第{}版を公開しました（{}件、前の版から変わった{}件）。各ノードへ配信します",
-                v.version, v.record_count, v.changed_count
-            ),
-        }),
-        Outcome::NotPublished(message) => Ok(v1::PublishResponse {
+            message,
+        },
+        PublishedNow::Nothing(_) => v1::PublishResponse {
             published: false,
             version: None,
             message,
-        }),
-        _ => Err(AppError::internal("unexpected outcome")),
+        },
     }
 }
 
-pub async fn status(state: &NodeState) -> Result<v1::SharedStatus, AppError> {
-    let client = state.pool.get().await.map_err(|e| error::store(e.into()))?;
-    let held = store::replica_version(&**client)
-        .await
-        .map_err(error::store)?;
-    let (records, staged) = store::replica_counts(&**client)
-        .await
-        .map_err(error::store)?;
-    let mut versions = store::published(&**client, false)
-        .await
-        .map_err(error::store)?;
-    versions.reverse();
-    Ok(v1::SharedStatus {
-        replica: held.as_ref().map(replica),
-        replica_records: records,
-        staged_parts: staged,
-        published: versions.iter().map(published).collect(),
-    })
-}
-
-/// The version a `--shared` search answers from, or a clear refusal when this node has
-/// received none yet.
-pub async fn searchable_version<C: tokio_postgres::GenericClient>(
-    client: &C,
-) -> Result<ReplicaVersion, AppError> {
-    store::replica_version(client)
-        .await
-        .map_err(error::store)?
-        .ok_or_else(|| {
-            AppError::Conflict(String::from(
-                "共用領域（全国の共有データ）をまだ受信していません。消防庁が公開すると、このノードに届いてから検索できます（`anpi shared` で受信状況を確認できます）",
-            ))
-        })
+pub fn status(status: &SharedStatus) -> v1::SharedStatus {
+    v1::SharedStatus {
+        replica: status.replica.as_ref().map(replica),
+        replica_records: status.replica_records,
+        staged_parts: status.staged_parts,
+        published: status.published.iter().map(published).collect(),
+    }
 }

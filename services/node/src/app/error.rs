@@ -12,6 +12,13 @@ pub enum AppError {
     /// No valid login.
     #[error("{0}")]
     Unauthenticated(String),
+    /// The login (token, console session) is unknown or expired: log in again.
+    #[error("the login is unknown or expired")]
+    LoginExpired,
+    /// Only the password change is allowed until the password is changed; the
+    /// message says why (one-time password, 180 days).
+    #[error("{0}")]
+    MustChangePassword(String),
     /// The role may not, or only the password change is allowed.
     #[error("{0}")]
     Forbidden(String),
@@ -72,6 +79,12 @@ impl From<Rejection> for AppError {
 impl From<Refusal> for AppError {
     fn from(refusal: Refusal) -> AppError {
         AppError::from(Rejection::from(refusal))
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for AppError {
+    fn from(error: deadpool_postgres::PoolError) -> AppError {
+        AppError::from(store::Error::from(error))
     }
 }
 

@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use super::{Backoff, Bus, durable_consumer, pull_until_failure, receipt_subject};
 use crate::store::reports::{self as staging, CheckedPart};
-use crate::store::writer::{AppliedReport, Command, Outcome, Receipt, TrustChange, system_actor};
+use crate::store::writer::{AppliedReport, Command, Receipt, TrustChange, system_actor};
 use crate::trust::{Checked, header};
 use crate::wire;
 
@@ -308,9 +308,9 @@ async fn handle(bus: &Bus, message: &async_nats::jetstream::Message) -> anyhow::
 /// each.
 async fn apply_ready(bus: &Bus, from: &JurisdictionCode, log_id: LogId) -> anyhow::Result<()> {
     loop {
-        let outcome = bus
+        let applied: Option<AppliedReport> = bus
             .writer
-            .submit(
+            .ask(
                 system_actor(&bus.code),
                 Command::ApplyStaged {
                     from: from.clone(),
@@ -319,19 +319,17 @@ async fn apply_ready(bus: &Bus, from: &JurisdictionCode, log_id: LogId) -> anyho
             )
             .await
             .map_err(|e| anyhow!("applying a report of {from}: {e}"))?;
-        match outcome {
-            Outcome::Applied(Some(applied)) => {
-                for notice in &applied.notices {
-                    tracing::warn!(report_id = %applied.report_id, from = %applied.from, "{}", notice.message_ja());
-                }
-                if let Err(error) = send_receipt(bus, &applied).await {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        "receipt not sent yet; will retry"
-                    );
-                }
-            }
-            _ => return Ok(()),
+        let Some(applied) = applied else {
+            return Ok(());
+        };
+        for notice in &applied.notices {
+            tracing::warn!(report_id = %applied.report_id, from = %applied.from, "{}", notice.message_ja());
+        }
+        if let Err(error) = send_receipt(bus, &applied).await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "receipt not sent yet; will retry"
+            );
         }
     }
 }

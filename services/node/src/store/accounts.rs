@@ -15,6 +15,7 @@ use std::sync::Mutex;
 
 use anpi_core::account::{self, AccountSpec, Failures, Gate, LoginState, LoginThrottle, Role};
 use anpi_core::ids::AccountId;
+use anpi_core::jurisdiction::{JurisdictionCode, Tier};
 use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -492,12 +493,18 @@ pub struct Recovery {
 /// revoked ID, or an account of another role, is refused. Recorded as
 /// `AdministratorRecovered` by `<jurisdiction>/system` (after `AccountCreated` for a new
 /// one).
+///
+/// `database_url`, `jurisdiction`, `tier` and `name` are the node's configuration
+/// (`config::Config`); `name` is the new administrator's affiliation, else the code.
 pub async fn recover_admin(
-    config: &crate::config::Config,
+    database_url: &str,
+    jurisdiction: &JurisdictionCode,
+    tier: Tier,
+    name: Option<&str>,
     admin: &AccountId,
     password: Option<String>,
 ) -> anyhow::Result<Recovery> {
-    use crate::store::writer::{AccountChange, Command, Outcome, Writer, system_actor};
+    use crate::store::writer::{AccountChange, AccountWritten, Command, Writer, system_actor};
 
     if let Some(password) = &password {
         account::check_password(password, admin.as_str(), None).map_err(|broken| {
@@ -505,14 +512,14 @@ pub async fn recover_admin(
         })?;
     }
     let password = password.unwrap_or_else(|| new_initial_password(admin.as_str()));
-    let url = config.database_url.expose();
+    let url = database_url;
     let mut client = super::connect(url)
         .await
         .context("connecting to the node database (run `anpi-node init` for a new node)")?;
     super::migrate(&mut client)
         .await
         .context("applying migrations")?;
-    super::claim_identity(&client, &config.jurisdiction, config.tier).await?;
+    super::claim_identity(&client, jurisdiction, tier).await?;
     let existed = client
         .query_opt(
             "SELECT 1 FROM accounts WHERE account_id = $1",
@@ -524,23 +531,22 @@ pub async fn recover_admin(
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&to_hash))
         .await?
         .map_err(anyhow::Error::msg)?;
-    let (writer, task) = Writer::start(url, config.jurisdiction.clone())
+    let (writer, task) = Writer::start(url, jurisdiction.clone())
         .await
         .context("stop `anpi-node serve` of this node first: the recovery writes to its log")?;
     let spec = AccountSpec {
         account_id: admin.clone(),
         holder: "管理者（復旧）".into(),
-        affiliation: config
-            .name
-            .clone()
-            .unwrap_or_else(|| config.jurisdiction.to_string()),
+        affiliation: name
+            .map(str::to_string)
+            .unwrap_or_else(|| jurisdiction.to_string()),
         contact: String::new(),
         role: Role::Administrator,
         terminal: "anpi-node recover-admin".into(),
     };
-    let outcome = writer
-        .submit(
-            system_actor(&config.jurisdiction),
+    let written = writer
+        .ask::<AccountWritten>(
+            system_actor(jurisdiction),
             Command::Account(AccountChange::RecoverAdmin {
                 spec,
                 password_hash,
@@ -549,16 +555,14 @@ pub async fn recover_admin(
         .await;
     drop(writer);
     task.await?;
-    match outcome {
-        Ok(Outcome::Account { position }) => Ok(Recovery {
-            account: admin.clone(),
-            created: !existed,
-            one_time_password: password,
-            position,
-        }),
-        Ok(other) => anyhow::bail!("unexpected outcome of the recovery: {other:?}"),
-        Err(rejection) => anyhow::bail!("{rejection}"),
-    }
+    let AccountWritten { position } =
+        written.map_err(|rejection| anyhow::anyhow!("{rejection}"))?;
+    Ok(Recovery {
+        account: admin.clone(),
+        created: !existed,
+        one_time_password: password,
+        position,
+    })
 }
 
 #[cfg(test)]

@@ -1022,9 +1022,16 @@ async fn recover_admin_gives_a_locked_out_node_an_administrator_back() {
     assert_refused(admin.login("admin", ADMIN_PASSWORD).await, "locked");
 
     // While the node serves, the recovery refuses (it writes to the log itself).
-    let running = recover_admin(&node.config, &AccountId::parse("admin").unwrap(), None)
-        .await
-        .unwrap_err();
+    let running = recover_admin(
+        node.config.database_url.expose(),
+        &node.config.jurisdiction,
+        node.config.tier,
+        node.config.name.as_deref(),
+        &AccountId::parse("admin").unwrap(),
+        None,
+    )
+    .await
+    .unwrap_err();
     assert!(
         format!("{running:#}").contains("stop `anpi-node serve`"),
         "{running:#}"
@@ -1067,7 +1074,10 @@ async fn recover_admin_gives_a_locked_out_node_an_administrator_back() {
         ("admin", Some("short"), "password"),
     ] {
         let refused = recover_admin(
-            &node.config,
+            node.config.database_url.expose(),
+            &node.config.jurisdiction,
+            node.config.tier,
+            node.config.name.as_deref(),
             &AccountId::parse(id).unwrap(),
             password.map(str::to_string),
         )
@@ -1076,9 +1086,16 @@ async fn recover_admin_gives_a_locked_out_node_an_administrator_back() {
         assert!(format!("{refused:#}").contains(why), "{id}: {refused:#}");
     }
     // A new administrator for an unused ID, with a random one-time password.
-    let issued = recover_admin(&node.config, &AccountId::parse("admin9").unwrap(), None)
-        .await
-        .unwrap();
+    let issued = recover_admin(
+        node.config.database_url.expose(),
+        &node.config.jurisdiction,
+        node.config.tier,
+        node.config.name.as_deref(),
+        &AccountId::parse("admin9").unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
     assert!(issued.created);
     assert!(account::check_password(&issued.one_time_password, "admin9", None).is_ok());
 

@@ -15,7 +15,10 @@
 //! appended whole or not at all.
 
 mod accounts;
+mod append;
 mod dedup;
+mod group;
+mod outcome;
 mod reports;
 mod shared;
 mod trust;
@@ -24,23 +27,22 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anpi_core::command::{Command as DomainCommand, Decision, State, decide};
+use anpi_core::command::Command as DomainCommand;
 use anpi_core::dedup::DedupMode;
-use anpi_core::event::{Actor, Event, NewEvent, Payload, SCHEMA_VERSION};
-use anpi_core::ids::{EventId, IncidentId, InquiryId, LogId, RecordId, ReportId};
+use anpi_core::event::{Actor, Event, NewEvent, Payload};
+use anpi_core::ids::{EventId, IncidentId, LogId, ReportId};
 use anpi_core::incident::Incident;
-use anpi_core::inquiry::InquiryState;
 use anpi_core::jurisdiction::JurisdictionCode;
-use anpi_core::private_area::RecordState;
-use anpi_core::refusal::Refusal;
-use anpi_core::report::IntakeScope;
-use anpi_core::validation::FieldError;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use uuid::Uuid;
 
 pub use self::accounts::AccountChange;
-use self::dedup::Deduper;
+use self::append::{insert_events, now_micros, position_and_fold};
+pub use self::outcome::{
+    AccountWritten, IncidentWritten, InquiryWritten, Outcome, Published, RecordWritten, Rejection,
+    Reply,
+};
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
 pub use self::trust::TrustChange;
 pub use super::intake::{IntakeState, ScopeState};
@@ -84,75 +86,6 @@ impl Command {
     /// Commands that run in a transaction of their own.
     fn is_solo(&self) -> bool {
         !matches!(self, Command::Domain(_))
-    }
-}
-
-/// What an accepted command produced.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    Incident {
-        incident: Incident,
-        position: i64,
-    },
-    Record {
-        record: Box<RecordState>,
-        incident: Option<Incident>,
-        position: i64,
-    },
-    Account {
-        position: i64,
-    },
-    Intake(IntakeState),
-    /// `None`: nothing was waiting to be reported (no report made).
-    Reported(Option<SentSummary>),
-    /// `None`: no complete report was waiting to be applied.
-    Applied(Option<AppliedReport>),
-    Acknowledged {
-        new: bool,
-    },
-    /// A new version of the shared dataset (P-02).
-    Published {
-        version: anpi_core::shared::Version,
-        published_at: DateTime<Utc>,
-        position: i64,
-    },
-    /// Nothing to publish (no records yet, or none changed): the reason, for the user.
-    NotPublished(String),
-    /// An inquiry after the command's event (Q-01..Q-06).
-    Inquiry {
-        state: Box<InquiryState>,
-        position: i64,
-    },
-}
-
-/// Why a command produced no event.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum Rejection {
-    #[error("{0}")]
-    NotFound(FieldError),
-    #[error("{0}")]
-    Invalid(FieldError),
-    #[error("{0}")]
-    Conflict(FieldError),
-    /// The node's own intake is paused (R-03).
-    #[error("{0}")]
-    Paused(String),
-    /// The command does not apply to this node or its state.
-    #[error("{0}")]
-    Precondition(String),
-    #[error("the log could not be written: {0}")]
-    Unavailable(String),
-}
-
-/// The domain's typed refusal, kind for kind (never classified by its text).
-impl From<Refusal> for Rejection {
-    fn from(refusal: Refusal) -> Rejection {
-        match refusal {
-            Refusal::NotFound(error) => Rejection::NotFound(error),
-            Refusal::Conflict(error) => Rejection::Conflict(error),
-            Refusal::Invalid(error) => Rejection::Invalid(error),
-            Refusal::Paused(error) => Rejection::Paused(error.message),
-        }
     }
 }
 
@@ -292,38 +225,6 @@ struct WriterTask {
     reports_ready: Arc<Notify>,
     shared_ready: Arc<Notify>,
     dedup_mode: DedupMode,
-}
-
-/// An accepted job waiting for the commit.
-struct Accepted {
-    reply: oneshot::Sender<std::result::Result<Outcome, Rejection>>,
-    position: i64,
-    kind: AcceptedKind,
-}
-
-enum AcceptedKind {
-    Incident(Incident),
-    Record(RecordId),
-    Inquiry(InquiryId),
-    Account,
-    Intake,
-}
-
-/// Gives `new` the next position and folds it into `batch`.
-fn position_and_fold(head: &mut i64, new: NewEvent, batch: &mut Batch) -> Event {
-    *head += 1;
-    let event = Event {
-        position: *head,
-        event: new,
-    };
-    batch.fold(&event);
-    event
-}
-
-/// Now, as PostgreSQL keeps it (microseconds), so the live projection holds exactly
-/// what a rebuild will read back from the log.
-fn now_micros() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
 }
 
 impl WriterTask {
@@ -478,255 +379,6 @@ impl WriterTask {
             }
         }
     }
-
-    async fn process(&mut self, jobs: Vec<Job>) -> Result<()> {
-        let tx = self.client.transaction().await?;
-        fn domain(job: &Job) -> Option<&DomainCommand> {
-            match &job.command {
-                Command::Domain(command) => Some(command),
-                _ => None,
-            }
-        }
-        let wanted: Vec<RecordId> = jobs
-            .iter()
-            .filter_map(domain)
-            .flat_map(DomainCommand::records)
-            .collect();
-        let mut batch = Batch::default();
-        batch.load(&tx, &wanted).await?;
-        let inquiries: Vec<InquiryId> = jobs
-            .iter()
-            .filter_map(domain)
-            .filter_map(DomainCommand::inquiry)
-            .collect();
-        batch.load_inquiries(&tx, &inquiries).await?;
-        let entries = jobs
-            .iter()
-            .filter_map(domain)
-            .filter_map(|command| match command {
-                DomainCommand::RecordEntry {
-                    incident, entry, ..
-                } => Some((*incident, &**entry)),
-                _ => None,
-            });
-        let mut deduper = Deduper::prepare(&tx, self.dedup_mode, &mut batch, entries).await?;
-
-        let now = now_micros();
-        let mut head = self.head;
-        let mut intake = self.intake.borrow().clone();
-        let mut new_incidents: HashMap<IncidentId, Incident> = HashMap::new();
-        let mut events: Vec<Event> = Vec::new();
-        let mut accepted = Vec::new();
-        for job in jobs {
-            let Command::Domain(command) = &job.command else {
-                unreachable!("solo commands are not decided in a group")
-            };
-            let state = GroupState {
-                batch: &batch,
-                incidents: &self.incidents,
-                new_incidents: &new_incidents,
-                intake: &intake,
-            };
-            let decided = match decide(&state, command, now, &mut Uuid::now_v7) {
-                Ok(Decision::Events(decided)) => decided,
-                Ok(Decision::IntakeUnchanged) => {
-                    let _ = job.reply.send(Ok(Outcome::Intake(intake.clone())));
-                    continue;
-                }
-                Ok(Decision::IncidentHeld(incident)) => {
-                    let _ = job.reply.send(Ok(Outcome::Incident {
-                        incident,
-                        position: 0,
-                    }));
-                    continue;
-                }
-                Err(refusal) => {
-                    let _ = job.reply.send(Err(refusal.into()));
-                    continue;
-                }
-            };
-            let mut kind = AcceptedKind::Account;
-            for one in decided {
-                let event = position_and_fold(
-                    &mut head,
-                    Self::new_event(
-                        &self.origin,
-                        job.actor.clone(),
-                        now,
-                        (one.payload, one.incident, one.written_at),
-                    ),
-                    &mut batch,
-                );
-                kind = match &event.event.payload {
-                    Payload::IncidentCreated { incident, .. } => {
-                        new_incidents.insert(incident.id, incident.clone());
-                        AcceptedKind::Incident(incident.clone())
-                    }
-                    Payload::IntakePaused { scope } | Payload::IntakeResumed { scope } => {
-                        *intake.get_mut(*scope) = ScopeState {
-                            paused: matches!(event.event.payload, Payload::IntakePaused { .. }),
-                            changed_at: Some(now),
-                            actor: Some(job.actor.to_string()),
-                        };
-                        AcceptedKind::Intake
-                    }
-                    other => match other.inquiry_id() {
-                        Some(id) => AcceptedKind::Inquiry(id),
-                        None => AcceptedKind::Record(other.record_id().expect("record event")),
-                    },
-                };
-                events.push(event);
-            }
-            let position = head;
-            if let AcceptedKind::Record(id) = &kind
-                && matches!(
-                    job.command,
-                    Command::Domain(DomainCommand::RecordEntry { .. })
-                )
-            {
-                let incident = batch.states.get(id).map(|s| s.incident);
-                for payload in deduper.after_recorded(&batch, *id) {
-                    let actor = system_actor(&self.origin);
-                    let decided = (payload, incident, None);
-                    let event = position_and_fold(
-                        &mut head,
-                        Self::new_event(&self.origin, actor, now, decided),
-                        &mut batch,
-                    );
-                    events.push(event);
-                }
-            }
-            accepted.push(Accepted {
-                reply: job.reply,
-                position,
-                kind,
-            });
-        }
-        if events.is_empty() {
-            tx.commit().await?;
-            return Ok(());
-        }
-
-        let written = async {
-            let states: HashMap<RecordId, RecordState> = batch.states.clone();
-            let inquiries: HashMap<InquiryId, InquiryState> = batch.inquiries.clone();
-            Self::commit(tx, &events, batch).await?;
-            Ok::<_, Error>((states, inquiries))
-        }
-        .await;
-        match written {
-            Ok((states, inquiries)) => {
-                self.head = head;
-                self.incidents.extend(new_incidents);
-                self.intake.send_if_modified(|current| {
-                    let changed = *current != intake;
-                    *current = intake.clone();
-                    changed
-                });
-                for job in accepted {
-                    let outcome = match job.kind {
-                        AcceptedKind::Incident(incident) => Outcome::Incident {
-                            incident,
-                            position: job.position,
-                        },
-                        AcceptedKind::Account => Outcome::Account {
-                            position: job.position,
-                        },
-                        AcceptedKind::Intake => Outcome::Intake(intake.clone()),
-                        AcceptedKind::Inquiry(id) => Outcome::Inquiry {
-                            state: Box::new(inquiries[&id].clone()),
-                            position: job.position,
-                        },
-                        AcceptedKind::Record(id) => {
-                            let record = Box::new(states[&id].clone());
-                            let incident = self.incidents.get(&record.incident).cloned();
-                            Outcome::Record {
-                                record,
-                                incident,
-                                position: job.position,
-                            }
-                        }
-                    };
-                    let _ = job.reply.send(Ok(outcome));
-                }
-                Ok(())
-            }
-            Err(error) => {
-                for job in accepted {
-                    let _ = job
-                        .reply
-                        .send(Err(Rejection::Unavailable(error.to_string())));
-                }
-                Err(error)
-            }
-        }
-    }
-}
-
-/// The state a group's commands are decided against: the records and inquiries loaded
-/// for the group and folded as it goes, the incidents, and the intake pause.
-struct GroupState<'a> {
-    batch: &'a Batch,
-    incidents: &'a HashMap<IncidentId, Incident>,
-    new_incidents: &'a HashMap<IncidentId, Incident>,
-    intake: &'a IntakeState,
-}
-
-impl State for GroupState<'_> {
-    fn record(&self, id: RecordId) -> Option<&RecordState> {
-        self.batch.states.get(&id)
-    }
-
-    fn inquiry(&self, id: InquiryId) -> Option<&InquiryState> {
-        self.batch.inquiries.get(&id)
-    }
-
-    fn incident(&self, id: IncidentId) -> Option<&Incident> {
-        self.incidents
-            .get(&id)
-            .or_else(|| self.new_incidents.get(&id))
-    }
-
-    fn paused(&self, scope: IntakeScope) -> bool {
-        self.intake.get(scope).paused
-    }
-}
-
-async fn insert_events(tx: &tokio_postgres::Transaction<'_>, events: &[Event]) -> Result<()> {
-    let mut positions = Vec::with_capacity(events.len());
-    let mut ids = Vec::with_capacity(events.len());
-    let mut kinds = Vec::with_capacity(events.len());
-    let mut versions = Vec::with_capacity(events.len());
-    let mut incidents: Vec<Option<Uuid>> = Vec::with_capacity(events.len());
-    let mut records: Vec<Option<Uuid>> = Vec::with_capacity(events.len());
-    let mut origins = Vec::with_capacity(events.len());
-    let mut actors = Vec::with_capacity(events.len());
-    let mut written = Vec::with_capacity(events.len());
-    let mut received = Vec::with_capacity(events.len());
-    let mut payloads = Vec::with_capacity(events.len());
-    for event in events {
-        let e = &event.event;
-        positions.push(event.position);
-        ids.push(e.id.as_uuid());
-        kinds.push(e.payload.kind().to_string());
-        versions.push(SCHEMA_VERSION);
-        incidents.push(e.incident.map(|i| i.as_uuid()));
-        records.push(e.payload.record_id().map(|r| r.as_uuid()));
-        origins.push(e.origin.to_string());
-        actors.push(e.actor.to_string());
-        written.push(e.written_at);
-        received.push(e.received_at);
-        payloads.push(serde_json::to_value(&e.payload)?);
-    }
-    tx.execute(
-        "INSERT INTO events (position, event_id, kind, schema_version, incident_id, record_id, origin, actor,
-                             written_at, received_at, payload)
-         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::uuid[], $6::uuid[],
-                              $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::jsonb[])",
-        &[&positions, &ids, &kinds, &versions, &incidents, &records, &origins, &actors, &written, &received, &payloads],
-    )
-    .await?;
-    Ok(())
 }
 
 /// A report ID made now (UUID v7: reports sort by creation).

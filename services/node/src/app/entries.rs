@@ -1,0 +1,309 @@
+//! Incidents, entries and records: the use cases of the entry screens (E-01..E-13,
+//! T-04, T-06, P-04) and of the node's own log (L-02).
+
+use anpi_core::account::{self, Operation};
+use anpi_core::command::Command as DomainCommand;
+use anpi_core::entry::{self, EntryDraft, Nationality};
+use anpi_core::event::Event;
+use anpi_core::ids::{IncidentId, RecordId};
+use anpi_core::incident::{self, Incident};
+use anpi_core::jurisdiction::{JurisdictionCode, Tier};
+use anpi_core::private_area::RecordState;
+use chrono::Utc;
+
+use super::{AppError, NodeState};
+use crate::store::accounts::Session;
+use crate::store::reader;
+use crate::store::writer::{IncidentWritten, RecordWritten};
+
+/// What a node is and where it stands (shown on every screen).
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    pub tier: Tier,
+    pub jurisdiction: JurisdictionCode,
+    pub parent: Option<JurisdictionCode>,
+    pub head_position: i64,
+    pub own_intake_paused: bool,
+    pub report_intake_paused: bool,
+    /// Events not yet reported upward (0 at the national tier).
+    pub unreported_events: i64,
+}
+
+/// A new incident as the user typed it (T-04, T-06).
+#[derive(Debug, Clone, Default)]
+pub struct NewIncident {
+    pub name: String,
+    /// `actual` / `drill` (or their Japanese labels).
+    pub mode: String,
+    /// An ID given by the national tier, when registering one already announced.
+    pub id: Option<IncidentId>,
+}
+
+/// A Form 1 / Form 2 entry to record (E-01..E-13).
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub incident: IncidentId,
+    pub draft: EntryDraft,
+    /// E-10: the record this entry replaces (deleting it).
+    pub supersedes: Option<RecordId>,
+    /// The clerk confirmed that the replaced record is the same person although the
+    /// 4 information differ.
+    pub confirm_same_person: bool,
+}
+
+/// Which records to list.
+#[derive(Debug, Clone, Default)]
+pub struct RecordQuery {
+    pub incident: Option<IncidentId>,
+    pub include_deleted: bool,
+    pub after_position: i64,
+    /// 1..=10,000 (clamped); 0 means 1,000.
+    pub limit: i32,
+    /// the list is an export (logged as one).
+    pub export: bool,
+}
+
+/// A record with its incident (when this node holds it), for display.
+#[derive(Debug, Clone)]
+pub struct RecordView {
+    pub state: RecordState,
+    pub incident: Option<Incident>,
+}
+
+impl RecordView {
+    fn of(state: RecordState, incidents: &[Incident]) -> RecordView {
+        let incident = incidents.iter().find(|i| i.id == state.incident).cloned();
+        RecordView { state, incident }
+    }
+}
+
+impl NodeState {
+    pub async fn node_info(&self, session: &Session) -> Result<NodeInfo, AppError> {
+        self.authorize(session, Operation::NodeInfo)?;
+        let client = self.pool.get().await?;
+        let head_position = reader::head_position(&**client).await?;
+        let intake = self.writer.intake().borrow().clone();
+        Ok(NodeInfo {
+            tier: self.config.tier,
+            jurisdiction: self.config.jurisdiction.clone(),
+            parent: self.config.parent.clone(),
+            head_position,
+            own_intake_paused: intake.own.paused,
+            report_intake_paused: intake.reports.paused,
+            unreported_events: self.unreported_events().await?,
+        })
+    }
+
+    /// Events of this node's log not yet reported upward (0 without a parent).
+    pub(crate) async fn unreported_events(&self) -> Result<i64, AppError> {
+        if self.config.parent.is_none() {
+            return Ok(0);
+        }
+        let client = self.pool.get().await?;
+        Ok(reader::unreported(&**client, &self.config.jurisdiction)
+            .await?
+            .1)
+    }
+
+    /// T-04, T-06: actual incidents are created at the national tier and reach every
+    /// node; a drill made below stays local. Creating one already held returns it.
+    pub async fn create_incident(
+        &self,
+        session: &Session,
+        new: NewIncident,
+    ) -> Result<IncidentWritten, AppError> {
+        let caller = self.authorize(session, Operation::CreateIncident)?;
+        let (name, mode) =
+            incident::validate_new_incident(&new.name, &new.mode).map_err(AppError::Invalid)?;
+        let local = incident::decide_create(self.config.tier, mode, new.id.is_some())
+            .map_err(|e| AppError::Invalid(vec![e]))?;
+        let written: IncidentWritten = self
+            .writer
+            .ask(
+                caller.actor,
+                DomainCommand::CreateIncident {
+                    name,
+                    mode,
+                    id: new.id,
+                    local,
+                },
+            )
+            .await?;
+        if let Some(bus) = &self.bus {
+            // T-06: the national tier's incidents go to every node.
+            bus.incidents_ready.notify_one();
+        }
+        Ok(written)
+    }
+
+    pub async fn list_incidents(&self, session: &Session) -> Result<Vec<Incident>, AppError> {
+        self.authorize(session, Operation::ListIncidents)?;
+        self.incidents().await
+    }
+
+    /// E-01..E-13: validates the draft and records it. A supersede deletes the
+    /// replaced record, so it needs the delete right too (A-02, E-10), checked before
+    /// anything about that record is looked up.
+    pub async fn record_entry(
+        &self,
+        session: &Session,
+        new: NewEntry,
+    ) -> Result<RecordWritten, AppError> {
+        let caller = self.authorize(session, Operation::RecordEntry)?;
+        if new.supersedes.is_some()
+            && !account::permits(session.role, Operation::DeleteEntry, self.config.tier)
+        {
+            return Err(AppError::Forbidden(format!(
+                "既存の安否情報の置き換え（--supersedes）は削除を伴うため、削除の権限が必要です。{}",
+                account::denial_message(session.role, Operation::DeleteEntry)
+            )));
+        }
+        let entry = entry::validate(&new.draft, Utc::now()).map_err(AppError::Invalid)?;
+        Ok(self
+            .writer
+            .ask(
+                caller.actor,
+                DomainCommand::RecordEntry {
+                    incident: new.incident,
+                    entry: Box::new(entry),
+                    supersedes: new.supersedes,
+                    confirm_same_person: new.confirm_same_person,
+                },
+            )
+            .await?)
+    }
+
+    /// E-09: deletes a record, with the reason.
+    pub async fn delete_entry(
+        &self,
+        session: &Session,
+        record: RecordId,
+        reason: String,
+    ) -> Result<RecordWritten, AppError> {
+        let caller = self.authorize(session, Operation::DeleteEntry)?;
+        Ok(self
+            .writer
+            .ask(caller.actor, DomainCommand::DeleteEntry { record, reason })
+            .await?)
+    }
+
+    /// E-12: the person left the shelter on `date` (as typed; today when empty).
+    pub async fn record_departure(
+        &self,
+        session: &Session,
+        record: RecordId,
+        date: String,
+    ) -> Result<RecordWritten, AppError> {
+        let caller = self.authorize(session, Operation::RecordDeparture)?;
+        let today = Utc::now().with_timezone(&entry::jst_offset()).date_naive();
+        Ok(self
+            .writer
+            .ask(
+                caller.actor,
+                DomainCommand::RecordDeparture {
+                    record,
+                    date,
+                    today,
+                },
+            )
+            .await?)
+    }
+
+    /// The private area's records, in log order (A-06: logged as a list or export).
+    pub async fn list_records(
+        &self,
+        session: &Session,
+        query: RecordQuery,
+    ) -> Result<Vec<RecordView>, AppError> {
+        let caller = self.authorize(session, Operation::ListRecords)?;
+        let limit = match query.limit {
+            0 => 1000,
+            n => i64::from(n.clamp(1, 10_000)),
+        };
+        let incidents = self.incidents().await?;
+        let client = self.pool.get().await?;
+        let records = reader::list_records(
+            &**client,
+            query.incident,
+            query.include_deleted,
+            query.after_position,
+            limit,
+        )
+        .await?;
+        let records: Vec<RecordView> = records
+            .into_iter()
+            .map(|r| RecordView::of(r, &incidents))
+            .collect();
+        caller
+            .log_read(
+                if query.export {
+                    "export_records"
+                } else {
+                    "list_records"
+                },
+                serde_json::json!({
+                    "incident_id": query.incident.map(|i| i.to_string()).unwrap_or_default(),
+                    "include_deleted": query.include_deleted,
+                    "after_position": query.after_position,
+                }),
+                records.len(),
+            )
+            .await;
+        Ok(records)
+    }
+
+    /// One record. P-04: a Red Cross account sees only persons of non-Japanese or
+    /// unknown nationality; anyone else's record is "not found" to it.
+    pub async fn get_record(
+        &self,
+        session: &Session,
+        record: RecordId,
+    ) -> Result<RecordView, AppError> {
+        let caller = self.authorize(session, Operation::GetRecord)?;
+        let client = self.pool.get().await?;
+        let found = reader::records_by_id(&**client, &[record.as_uuid()]).await?;
+        let visible = found.into_iter().next().filter(|state| {
+            !account::red_cross_only(session.role)
+                || state.entry.parsed.nationality != Nationality::Japan
+        });
+        caller
+            .log_read(
+                "get_record",
+                serde_json::json!({ "record_id": record.to_string() }),
+                usize::from(visible.is_some()),
+            )
+            .await;
+        let state = visible.ok_or_else(|| {
+            AppError::NotFound(String::from(
+                "指定された安否情報が見つかりません。IDを確認してください",
+            ))
+        })?;
+        let incidents = self.incidents().await?;
+        Ok(RecordView::of(state, &incidents))
+    }
+
+    /// L-02: the log after `after`, and the head position.
+    pub async fn read_events(
+        &self,
+        session: &Session,
+        after: i64,
+        limit: i32,
+    ) -> Result<(Vec<Event>, i64), AppError> {
+        let caller = self.authorize(session, Operation::ReadEvents)?;
+        let limit = match limit {
+            0 => 1000,
+            n => i64::from(n.clamp(1, 10_000)),
+        };
+        let client = self.pool.get().await?;
+        let events = reader::read_events(&**client, after.max(0), limit).await?;
+        let head = reader::head_position(&**client).await?;
+        caller
+            .log_read(
+                "read_events",
+                serde_json::json!({ "after_position": after, "limit": limit }),
+                events.len(),
+            )
+            .await;
+        Ok((events, head))
+    }
+}

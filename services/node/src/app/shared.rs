@@ -1,0 +1,56 @@
+//! The shared dataset: publishing it and where it stands (P-02, S-03, T-05).
+
+use anpi_core::account::Operation;
+
+use super::{AppError, NodeState};
+use crate::store::accounts::Session;
+use crate::store::shared::{self as store, ReplicaVersion};
+use crate::store::writer::{Command, Published};
+
+/// What a publication did, and what to tell the user.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub published: Published,
+    pub message: String,
+}
+
+/// The shared dataset at this node: the replica it holds and the versions it
+/// published (national tier), oldest first.
+#[derive(Debug, Clone)]
+pub struct SharedStatus {
+    pub replica: Option<ReplicaVersion>,
+    pub replica_records: i64,
+    pub staged_parts: i64,
+    pub published: Vec<store::Published>,
+}
+
+impl NodeState {
+    /// P-02: the national node publishes its read model as the next version.
+    pub async fn publish(&self, session: &Session) -> Result<Publication, AppError> {
+        let caller = self.authorize(session, Operation::Publish)?;
+        let published: Published = self.writer.ask(caller.actor, Command::Publish).await?;
+        let message = match &published {
+            Published::Version { version, .. } => format!(
+                "共用領域の第{}版を公開しました（{}件、前の版から変わった{}件）。各ノードへ配信します",
+                version.version, version.record_count, version.changed_count
+            ),
+            Published::Nothing(reason) => reason.clone(),
+        };
+        Ok(Publication { published, message })
+    }
+
+    pub async fn shared_status(&self, session: &Session) -> Result<SharedStatus, AppError> {
+        self.authorize(session, Operation::SharedStatus)?;
+        let client = self.pool.get().await?;
+        let replica = store::replica_version(&**client).await?;
+        let (replica_records, staged_parts) = store::replica_counts(&**client).await?;
+        let mut published = store::published(&**client, false).await?;
+        published.reverse();
+        Ok(SharedStatus {
+            replica,
+            replica_records,
+            staged_parts,
+            published,
+        })
+    }
+}
