@@ -82,6 +82,21 @@ impl NodeState {
     /// refused when it may not, or when only the password change is allowed
     ///
     pub fn authorize(&self, session: &Session, operation: Operation) -> Result<Caller, AppError> {
+        self.may(session, operation)?;
+        Ok(Caller {
+            actor: Actor {
+                jurisdiction: self.config.jurisdiction.clone(),
+                account: session.account.clone(),
+            },
+            reads: ReadLog::of(&self.accounts, session, operation),
+            session: session.clone(),
+        })
+    }
+
+    /// Whether `session` may do `operation` here, without doing it: for a
+    /// front door that shows an empty form only to those who may use it. Reads nothing,
+    /// so it makes no read-log entry.
+    pub fn may(&self, session: &Session, operation: Operation) -> Result<(), AppError> {
         if let Some(message) = account::must_change_message(session.state)
             && !matches!(
                 operation,
@@ -96,14 +111,7 @@ impl NodeState {
                 operation,
             )));
         }
-        Ok(Caller {
-            actor: Actor {
-                jurisdiction: self.config.jurisdiction.clone(),
-                account: session.account.clone(),
-            },
-            reads: ReadLog::of(&self.accounts, session, operation),
-            session: session.clone(),
-        })
+        Ok(())
     }
 
     /// Every incident this node holds.

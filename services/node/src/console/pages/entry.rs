@@ -36,7 +36,9 @@ use chrono::{DateTime, Utc};
 use crate::app::AppError;
 use crate::app::entries::{NewEntry, RecordView};
 use crate::console::forms::ShownError;
-use crate::console::{Clerk, Console, FormErrors, Frame, Posted, Shared, fail, jst, redirect_with, render};
+use crate::console::{
+    Clerk, Console, FormErrors, Frame, Posted, Shared, fail, jst, redirect_with, render,
+};
 
 // ---------------------------------------------------------------------------------
 // Choices shown on the forms (the domain checks every value).
@@ -65,9 +67,22 @@ pub const HEIGHTS: [&str; 6] = [
     "身長200cm以上",
 ];
 /// Table 4-1 category 4.
-pub const HAIR: [&str; 6] = ["頭髪黒", "頭髪白", "頭髪金", "頭髪茶", "頭髪赤", "頭髪その他"];
+pub const HAIR: [&str; 6] = [
+    "頭髪黒",
+    "頭髪白",
+    "頭髪金",
+    "頭髪茶",
+    "頭髪赤",
+    "頭髪その他",
+];
 /// Table 4-1 category 5.
-pub const EYES: [&str; 5] = ["目の色黒", "目の色茶", "目の色青", "目の色緑", "目の色その他"];
+pub const EYES: [&str; 5] = [
+    "目の色黒",
+    "目の色茶",
+    "目の色青",
+    "目の色緑",
+    "目の色その他",
+];
 /// 現在の居所の区分 (the values `entry::validate` accepts; its list is not exported).
 pub const LOCATION_CATEGORIES: [&str; 4] = ["避難所", "医療機関", "自宅", "その他"];
 
@@ -377,7 +392,7 @@ fn others_text(agreement: Agreement) -> String {
 }
 
 /// Per-field choices that turn `base` into `target`.
-fn choices(base: &ConsentMatrix, target: &ConsentMatrix) -> BTreeMap<String, FieldChoice> {
+fn field_choices(base: &ConsentMatrix, target: &ConsentMatrix) -> BTreeMap<String, FieldChoice> {
     ConsentField::ALL
         .iter()
         .filter_map(|field| {
@@ -632,7 +647,12 @@ impl EntryForm {
         let mut matrix = empty_matrix();
         for audience in AUDIENCES {
             for field in ConsentField::ALL {
-                set_cell(&mut matrix, audience, field, self.on(&cell_name(audience, field)));
+                set_cell(
+                    &mut matrix,
+                    audience,
+                    field,
+                    self.on(&cell_name(audience, field)),
+                );
             }
         }
         matrix
@@ -681,7 +701,7 @@ impl EntryForm {
     /// The consent part of the draft for the cells of `matrix`.
     fn consent_draft(&self, matrix: &ConsentMatrix) -> ConsentDraft {
         let columns = self.columns();
-        let fields = choices(&baseline(self.kind, columns), matrix);
+        let fields = field_choices(&baseline(self.kind, columns), matrix);
         match self.kind {
             FormKind::Form1 => {
                 let others = match self.v("consent.others").trim() {
@@ -972,7 +992,8 @@ pub fn entry_errors(kind: FormKind, errors: &[FieldError]) -> FormErrors {
 pub struct Input {
     pub name: &'static str,
     pub label: &'static str,
-    pub required: bool,
+    /// `req` (必須), `opt` (任意) or empty (a part of a group).
+    pub badge: &'static str,
     pub hint: &'static str,
     pub width: &'static str,
     pub area: bool,
@@ -1065,12 +1086,13 @@ fn options_of(name: &str) -> &'static [&'static str] {
 }
 
 impl EntryPage {
-    /// A text input with its value, reading and errors.
+    /// A text input with its value, reading and errors; `width` is a class (`w-s`,
+    /// `w-m`, `w-l`) or `area` for a text area.
     pub fn input(
         &self,
         name: &'static str,
         label: &'static str,
-        required: bool,
+        badge: &'static str,
         hint: &'static str,
         width: &'static str,
     ) -> Input {
@@ -1094,7 +1116,7 @@ impl EntryPage {
         Input {
             name,
             label,
-            required,
+            badge,
             hint,
             width,
             area: width == "area",
@@ -1132,12 +1154,19 @@ impl EntryPage {
         self.form.on(name)
     }
 
-    pub fn has(&self, name: &str) -> bool {
-        self.errors.has(name)
-    }
-
     pub fn messages(&self, name: &str) -> Vec<&str> {
         self.errors.messages(name)
+    }
+
+    /// The problems of one row of the consent table.
+    pub fn row_messages(&self, key: &str) -> Vec<&str> {
+        let anchor = format!("consent.fields.{key}");
+        self.errors
+            .list
+            .iter()
+            .filter(|e| e.field == anchor)
+            .map(|e| e.message.as_str())
+            .collect()
     }
 
     /// Whether the figure 4-1 confirmation box is shown.
@@ -1214,7 +1243,10 @@ pub fn entry_page(frame: Frame, screen: Screen) -> EntryPage {
     if screen.posted
         && let Ok(moment) = entry::parse_written_at(screen.form.v("written_at"))
     {
-        readings.insert("written_at", format!("読み取り結果：{}（日本時間）", jst(moment)));
+        readings.insert(
+            "written_at",
+            format!("読み取り結果：{}（日本時間）", jst(moment)),
+        );
     }
     let heading = match (screen.purpose, kind) {
         (Purpose::New, kind) => format!("{}の入力", kind.label_ja()),
@@ -1285,8 +1317,11 @@ pub struct BlockedPage {
 
 fn denied(state: &Console, clerk: &Clerk, operation: Operation) -> Option<Response> {
     let role = clerk.session.role;
-    (!account::permits(role, operation, state.node.config.tier))
-        .then(|| fail(AppError::Forbidden(account::denial_message(role, operation))))
+    (!account::permits(role, operation, state.node.config.tier)).then(|| {
+        fail(AppError::Forbidden(account::denial_message(
+            role, operation,
+        )))
+    })
 }
 
 fn chosen<'a>(clerk: &Clerk, incidents: &'a [Incident]) -> Option<&'a Incident> {
@@ -1421,7 +1456,11 @@ impl Context<'_> {
     }
 }
 
-async fn submit(state: &Console, posted: Posted<Vec<(String, String)>>, kind: FormKind) -> Response {
+async fn submit(
+    state: &Console,
+    posted: Posted<Vec<(String, String)>>,
+    kind: FormKind,
+) -> Response {
     let Posted { clerk, form: pairs } = posted;
     let incidents = match state.node.list_incidents(&clerk.session).await {
         Ok(incidents) => incidents,
@@ -1736,7 +1775,10 @@ mod tests {
 
         let mut both = posted(
             FormKind::Form1,
-            &[("address_line", "東京都千代田区"), ("address.prefecture", "東京都")],
+            &[
+                ("address_line", "東京都千代田区"),
+                ("address.prefecture", "東京都"),
+            ],
         );
         let prepared = both.prepare();
         assert_eq!(prepared.problems[0].field, "address_line");
@@ -1751,12 +1793,22 @@ mod tests {
         let prepared = form.prepare();
         let draft = &prepared.draft;
         assert_eq!(draft.consent.others, "同意する");
-        assert!(draft.consent.fields.is_empty(), "{:?}", draft.consent.fields);
+        assert!(
+            draft.consent.fields.is_empty(),
+            "{:?}",
+            draft.consent.fields
+        );
         let warned = warned_fields(&consent_warnings(draft));
         assert_eq!(warned.len(), 8, "{warned:?}");
         // The cells now show the resolved matrix.
         assert!(form.on(&cell_name(Audience::Others, ConsentField::Contact)));
-        assert_eq!(decode_shown(form.v("consent_shown")).unwrap().columns.others, Agreement::Agree);
+        assert_eq!(
+            decode_shown(form.v("consent_shown"))
+                .unwrap()
+                .columns
+                .others,
+            Agreement::Agree
+        );
     }
 
     #[test]
@@ -1804,7 +1856,10 @@ mod tests {
         // On Form 2 the marker goes into other identifying information.
         let mut form = posted(
             FormKind::Form2,
-            &[("consent.not_confirmable", "1"), ("id.clothing", "黒い上着")],
+            &[
+                ("consent.not_confirmable", "1"),
+                ("id.clothing", "黒い上着"),
+            ],
         );
         let draft = form.prepare().draft;
         assert_eq!(draft.identifying_info, "黒い上着、意思確認不可");
@@ -1838,7 +1893,8 @@ mod tests {
     #[test]
     fn a_record_prefills_the_update_and_the_death_conversion() {
         let mut draft = fixtures::evacuee();
-        draft.identifying_info = "幼児、血液型B型、西暦1980年生、右頬にほくろ、赤い帽子、意思確認不可".into();
+        draft.identifying_info =
+            "幼児、血液型B型、西暦1980年生、右頬にほくろ、赤い帽子、意思確認不可".into();
         draft.contact = "090-0000-0000".into();
         let entry = entry::validate(&draft, now()).unwrap();
         let form = EntryForm::from_entry(FormKind::Form1, &entry, now());
@@ -1850,7 +1906,10 @@ mod tests {
         assert!(form.on("consent.not_confirmable"));
         assert_eq!(form.v("written_at"), "2026-11-21 15:00");
         let again = form.draft();
-        assert_eq!(again.identifying_info, "幼児、西暦1980年生、血液型B型、右頬にほくろ、赤い帽子");
+        assert_eq!(
+            again.identifying_info,
+            "幼児、西暦1980年生、血液型B型、右頬にほくろ、赤い帽子"
+        );
         assert!(again.consent.not_confirmable);
         assert!(entry::validate(&again, now()).is_ok());
 
@@ -1892,10 +1951,17 @@ mod tests {
         assert_eq!(anchor(f1, "nationality"), "nationality.kind");
         assert_eq!(anchor(f1, "injury"), "injury.status");
         assert_eq!(anchor(f1, "consent.family"), "consent.family_refused");
-        assert_eq!(anchor(f1, "consent.fields.contact"), "consent.fields.contact");
+        assert_eq!(
+            anchor(f1, "consent.fields.contact"),
+            "consent.fields.contact"
+        );
         assert_eq!(anchor(f1, "consent.fields.nonsense"), "consent.fields");
         assert_eq!(anchor(f1, "consent"), "consent");
-        assert_eq!(anchor(f1, "death.date"), "entry", "no death fields on Form 1");
+        assert_eq!(
+            anchor(f1, "death.date"),
+            "entry",
+            "no death fields on Form 1"
+        );
         assert_eq!(anchor(f1, "entry"), "entry");
         assert_eq!(anchor(f1, "something.else"), "entry");
         let f2 = FormKind::Form2;
@@ -1957,7 +2023,12 @@ mod tests {
         let html = page_with(form, errors).render().unwrap();
         assert!(html.contains("lang=\"ja\""));
         assert!(!html.contains("style="), "no inline style");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        // askama writes `<` and `>` as numeric references (`&#60;`), the same text as
+        // `&lt;` to a browser.
+        assert!(
+            html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+                || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        );
         assert!(!html.contains("<script>alert"));
         for label in [
             "記入日時",
@@ -1994,7 +2065,10 @@ mod tests {
     fn the_figure_4_1_inconsistency_is_marked_and_asks_for_confirmation() {
         let mut form = posted(
             FormKind::Form1,
-            &[("consent.cell.others.contact", "1"), ("consent.cell.others.location", "1")],
+            &[
+                ("consent.cell.others.contact", "1"),
+                ("consent.cell.others.location", "1"),
+            ],
         );
         form.prepare();
         let error = console_error("confirm_consent", "回答の意向の確認", "確認してください");

@@ -1,9 +1,11 @@
 //! The console's pages, one module per screen (issue 15).
 
 pub mod auth;
+pub mod entry;
 pub mod home;
 pub mod intake;
 pub mod organise;
+pub mod record;
 pub mod reports;
 pub mod search;
 
@@ -15,6 +17,13 @@ use super::Shared;
 pub fn routes() -> Router<Shared> {
     use axum::routing::{get, post};
     Router::new()
+        .route("/entry/form1", get(entry::form1_page).post(entry::submit_form1))
+        .route("/entry/form2", get(entry::form2_page).post(entry::submit_form2))
+        .route("/records/{id}", get(record::page))
+        .route("/records/{id}/depart", post(record::depart))
+        .route("/records/{id}/delete", post(record::delete))
+        .route("/records/{id}/update", get(entry::update_page))
+        .route("/records/{id}/death", get(entry::death_page))
         .route("/organise", get(organise::page))
         .route("/organise/delete", post(organise::delete))
         .route("/organise/merge", post(organise::merge))

@@ -347,7 +347,12 @@ fn member(rows: &[Row], id: &RecordId) -> Member {
     let label = rows
         .iter()
         .find(|r| r.id == id)
-        .map(|r| format!("{}（受信 {}・記入者 {}）", r.name, r.received, r.actor))
+        .map(|r| {
+            format!(
+                "{}（記入 {}・{}・受信 {}・記入者 {}）",
+                r.name, r.written, r.address, r.received, r.actor
+            )
+        })
         .unwrap_or_else(|| format!("このページにない安否情報（ID {id}）"));
     Member { id, label }
 }
@@ -589,19 +594,43 @@ fn ends_request(error: &AppError) -> bool {
     )
 }
 
-/// A short reference to a record in a message (the start of its UUID).
+/// A short reference to a record in a message: the end of its UUID (the start of a
+/// time-ordered UUID is the same for records written together).
 fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
+    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
+}
+
+/// Why records were refused, each reason once with the records it refused.
+#[derive(Debug, Default)]
+pub struct Refusals(Vec<(String, Vec<String>)>);
+
+impl Refusals {
+    pub fn add(&mut self, id: &str, message: String) {
+        let id = format!("ID …{}", short(id));
+        match self.0.iter_mut().find(|(m, _)| *m == message) {
+            Some((_, ids)) => ids.push(id),
+            None => self.0.push((message, vec![id])),
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.iter().map(|(_, ids)| ids.len()).sum()
+    }
 }
 
 /// The result of deleting or merging several records, for the next page.
-pub fn outcome_message(done: usize, verb: &str, refusals: &[String]) -> String {
+pub fn outcome_message(done: usize, verb: &str, refusals: &Refusals) -> String {
     let mut message = format!("{done}件の安否情報を{verb}しました");
-    if !refusals.is_empty() {
+    if refusals.count() > 0 {
+        let reasons: Vec<String> = refusals
+            .0
+            .iter()
+            .map(|(m, ids)| format!("{}（{}）", m, ids.join("、")))
+            .collect();
         message.push_str(&format!(
             "。{}件は{verb}できませんでした：{}",
-            refusals.len(),
-            refusals.join("／")
+            refusals.count(),
+            reasons.join("／")
         ));
     }
     message
@@ -631,10 +660,10 @@ pub async fn delete(
         return organise_page(&state, &clerk, view, kept).await;
     }
     let mut deleted = 0;
-    let mut refusals = Vec::new();
+    let mut refusals = Refusals::default();
     for text in &records {
         let Ok(id) = text.parse::<RecordId>() else {
-            refusals.push(format!("ID {} の形式が正しくありません", short(text)));
+            refusals.add(text, "IDの形式が正しくありません".into());
             continue;
         };
         match state
@@ -654,7 +683,7 @@ pub async fn delete(
                 return organise_page(&state, &clerk, view, kept).await;
             }
             Err(error) if ends_request(&error) => return fail(error),
-            Err(error) => refusals.push(format!("ID {}：{}", short(text), error_text(&error))),
+            Err(error) => refusals.add(text, error_text(&error)),
         }
     }
     let message = outcome_message(deleted, "削除", &refusals);
@@ -677,10 +706,10 @@ pub async fn merge(State(state): State<Shared>, posted: Posted<Vec<(String, Stri
         return redirect_with(&state, &clerk, &view.href(), "残す安否情報を選んでください");
     };
     let mut merged = 0;
-    let mut refusals = Vec::new();
+    let mut refusals = Refusals::default();
     for text in values(&form, "remove") {
         let Ok(remove) = text.parse::<RecordId>() else {
-            refusals.push(format!("ID {} の形式が正しくありません", short(text)));
+            refusals.add(text, "IDの形式が正しくありません".into());
             continue;
         };
         match state
@@ -690,7 +719,7 @@ pub async fn merge(State(state): State<Shared>, posted: Posted<Vec<(String, Stri
         {
             Ok(_) => merged += 1,
             Err(error) if ends_request(&error) => return fail(error),
-            Err(error) => refusals.push(format!("ID {}：{}", short(text), error_text(&error))),
+            Err(error) => refusals.add(text, error_text(&error)),
         }
     }
     let message = outcome_message(merged, "統合（重複として削除）", &refusals);
@@ -876,12 +905,22 @@ pub(crate) mod tests {
     #[test]
     fn the_outcome_counts_and_lists_refusals() {
         assert_eq!(
-            outcome_message(2, "削除", &[]),
+            outcome_message(2, "削除", &Refusals::default()),
             "2件の安否情報を削除しました"
         );
+        let mut refusals = Refusals::default();
+        refusals.add(
+            "01a2451a-0000-7000-8000-0000aaaaaaaa",
+            "受付停止中です".into(),
+        );
+        refusals.add(
+            "01a2451a-0000-7000-8000-0000bbbbbbbb",
+            "受付停止中です".into(),
+        );
+        refusals.add("x", "IDの形式が正しくありません".into());
         assert_eq!(
-            outcome_message(1, "削除", &["ID 1234abcd：既に削除".into()]),
-            "1件の安否情報を削除しました。1件は削除できませんでした：ID 1234abcd：既に削除"
+            outcome_message(1, "削除", &refusals),
+            "1件の安否情報を削除しました。3件は削除できませんでした：受付停止中です（ID …aaaaaaaa、ID …bbbbbbbb）／IDの形式が正しくありません（ID …x）"
         );
     }
 

@@ -22,7 +22,9 @@ use serde::Deserialize;
 use crate::app::AppError;
 use crate::app::entries::RecordView;
 use crate::console::forms::ShownError;
-use crate::console::{Clerk, Console, FormErrors, Frame, Posted, Shared, fail, jst, redirect_with, render};
+use crate::console::{
+    Clerk, Console, FormErrors, Frame, Posted, Shared, fail, jst, redirect_with, render,
+};
 
 /// What an unknown or unreadable record ID gets (the same words as the app layer's).
 pub fn not_found() -> AppError {
@@ -109,6 +111,10 @@ impl RecordPage {
 
     pub fn messages(&self, name: &str) -> Vec<&str> {
         self.errors.messages(name)
+    }
+
+    pub fn any_mismatch(&self) -> bool {
+        self.consent_lines.iter().any(|line| line.mismatch)
     }
 
     pub fn any_action(&self) -> bool {
@@ -257,11 +263,7 @@ fn sections(state: &RecordState) -> Vec<Section> {
             if d.discovered {
                 flags.push("発見された日時及び場所");
             }
-            form_rows.push(noted(
-                "⑧ 死亡の日付",
-                d.date.clone(),
-                date_note(&d.date),
-            ));
+            form_rows.push(noted("⑧ 死亡の日付", d.date.clone(), date_note(&d.date)));
             form_rows.push(row(
                 "死亡の時刻",
                 if d.time.trim().is_empty() {
@@ -275,7 +277,10 @@ fn sections(state: &RecordState) -> Vec<Section> {
             if !flags.is_empty() {
                 form_rows.push(row("死亡の判断・発見", flags.join("、")));
             }
-            form_rows.push(row("⑨ 遺体が安置されている場所", draft.body_location.clone()));
+            form_rows.push(row(
+                "⑨ 遺体が安置されている場所",
+                draft.body_location.clone(),
+            ));
             form_rows.push(text_row("⑩ 連絡先その他必要情報", draft.contact.clone()));
             let b = &draft.bereaved;
             form_rows.push(row(
@@ -476,10 +481,7 @@ pub fn record_page(
             && parsed.status != Status::Dead,
         can_delete: may(Operation::DeleteEntry) && live,
         can_update: may(Operation::RecordEntry) && may(Operation::DeleteEntry) && live,
-        can_convert: may(Operation::RecordEntry)
-            && may(Operation::DeleteEntry)
-            && live
-            && !form2,
+        can_convert: may(Operation::RecordEntry) && may(Operation::DeleteEntry) && live && !form2,
         date,
         reason,
         errors,
@@ -536,10 +538,28 @@ async fn show(
     ))
 }
 
+/// Today in Japan time, the departure date the form starts with.
+fn today() -> String {
+    chrono::Utc::now()
+        .with_timezone(&anpi_core::entry::jst_offset())
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 /// GET /records/<uuid>.
 pub async fn page(State(state): State<Shared>, Path(id): Path<String>, clerk: Clerk) -> Response {
     match parse_id(&id) {
-        Ok(id) => show(&state, &clerk, id, String::new(), String::new(), FormErrors::default()).await,
+        Ok(id) => {
+            show(
+                &state,
+                &clerk,
+                id,
+                today(),
+                String::new(),
+                FormErrors::default(),
+            )
+            .await
+        }
         Err(error) => fail(error),
     }
 }
@@ -581,7 +601,15 @@ pub async fn depart(
             )
         }
         Err(AppError::Invalid(errors)) => {
-            show(&state, &clerk, id, form.date, String::new(), action_errors(&errors)).await
+            show(
+                &state,
+                &clerk,
+                id,
+                form.date,
+                String::new(),
+                action_errors(&errors),
+            )
+            .await
         }
         Err(error) => fail(error),
     }
@@ -611,7 +639,15 @@ pub async fn delete(
     {
         Ok(_) => redirect_with(&state, &clerk, &format!("/records/{id}"), "削除しました"),
         Err(AppError::Invalid(errors)) => {
-            show(&state, &clerk, id, String::new(), form.reason, action_errors(&errors)).await
+            show(
+                &state,
+                &clerk,
+                id,
+                today(),
+                form.reason,
+                action_errors(&errors),
+            )
+            .await
         }
         Err(error) => fail(error),
     }
@@ -707,7 +743,10 @@ mod tests {
         let html = page(&v, Role::Organise).render().unwrap();
         assert!(html.contains("lang=\"ja\""));
         assert!(!html.contains("style="));
-        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(
+            html.contains("&#60;script&#62;x&#60;/script&#62;")
+                || html.contains("&lt;script&gt;x&lt;/script&gt;")
+        );
         assert!(!html.contains("<script>x"));
         for label in [
             "状態",

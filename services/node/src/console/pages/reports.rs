@@ -15,10 +15,12 @@ use crate::store::reader::SentRow;
 /// Rows of each list.
 const LIMIT: i32 = 200;
 
-/// A jurisdiction as shown: its name, with the code.
+/// A jurisdiction as shown: its name with the code, the code alone when this node
+/// holds no name for it (a municipality), 国（消防庁） for the national tier.
 pub fn body_label(code: &str) -> String {
     match jurisdiction_name(code) {
         name if name.is_empty() => code.to_string(),
+        name if code == anpi_core::jurisdiction::JurisdictionCode::national().as_str() => name,
         name => format!("{name}（{code}）"),
     }
 }
@@ -109,6 +111,7 @@ impl ReceivedView {
 #[derive(Debug, Clone)]
 pub struct SubordinateView {
     pub code: String,
+    /// Empty when this node holds no name for it (a municipality).
     pub name: String,
     pub reports: i64,
     pub events: i64,
@@ -122,11 +125,7 @@ impl SubordinateView {
     pub fn of(sub: &Subordinate) -> SubordinateView {
         SubordinateView {
             code: sub.code.clone(),
-            name: if sub.name.is_empty() {
-                sub.code.clone()
-            } else {
-                sub.name.clone()
-            },
+            name: sub.name.clone(),
             reports: sub.reports,
             events: sub.events,
             last_seq: sub.last_seq.map(|s| s.to_string()).unwrap_or_default(),
