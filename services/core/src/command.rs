@@ -161,9 +161,10 @@ pub fn decide(
 ) -> Result<Decision, Refusal> {
     let events = |decided: Vec<Decided>| Ok(Decision::Events(decided));
     match command {
-        Command::RecordEntry { .. }
-        | Command::DeleteEntry { .. }
-        | Command::RecordDeparture { .. }
+        // R-03, guideline 第4 4(1)【システム運用上のルール】①: the pause stops the
+        // node's own registrations so that the organiser can consolidate; deleting
+        // duplicates (an organiser's act, figure 4-8) and merging are that work and go on.
+        Command::RecordEntry { .. } | Command::RecordDeparture { .. }
             if state.paused(IntakeScope::Own) =>
         {
             Err(Refusal::Paused(FieldError::new(

@@ -29,6 +29,16 @@ pub enum StateLabel {
 }
 
 impl StateLabel {
+    /// The 状態 column of the organise screen and the record view (R-05, figures 4-7,
+    /// 4-9, 4-11): 新規, 削除 or 退去.
+    pub fn column_ja(self) -> &'static str {
+        match self {
+            StateLabel::Deleted => "削除",
+            StateLabel::Departed => "退去",
+            _ => "新規",
+        }
+    }
+
     pub fn label_ja(self) -> &'static str {
         match self {
             StateLabel::Evacuated => "避難",

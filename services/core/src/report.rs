@@ -17,7 +17,7 @@ use crate::private_area::RecordState;
 pub use crate::kinds::{IntakeScope, Notice};
 
 /// The message a clerk gets when the node's own intake is paused.
-pub const OWN_INTAKE_PAUSED: &str = "現在この団体では安否情報の受付（登録・削除・退去）を一時停止しています（整理・報告作業中）。受付が再開されてから、もう一度登録してください。入力した内容は失われていません";
+pub const OWN_INTAKE_PAUSED: &str = "現在この団体では安否情報の受付（登録・退去）を一時停止しています（整理・報告作業中）。受付が再開されてから、もう一度登録してください。入力した内容は失われていません";
 
 /// Why a report is refused as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

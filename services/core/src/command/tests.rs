@@ -206,15 +206,11 @@ fn replacing_an_unknown_or_another_person_s_record_is_refused() {
 }
 
 #[test]
-fn a_paused_own_intake_refuses_entries_deletions_and_departures() {
+fn a_paused_own_intake_refuses_entries_and_departures_but_not_the_organisers_deletions() {
     let mut given = given();
     given.paused.insert(IntakeScope::Own);
     for command in [
         record_entry(None, &evacuee()),
-        Command::DeleteEntry {
-            record: taro(),
-            reason: "誤入力".into(),
-        },
         Command::RecordDeparture {
             record: taro(),
             date: "2026-11-22".into(),
@@ -223,6 +219,18 @@ fn a_paused_own_intake_refuses_entries_deletions_and_departures() {
     ] {
         assert!(matches!(refused(when(&given, command)), Refusal::Paused(_)));
     }
+    // Guideline 第4 4(1) ①: the pause is for organising; deleting duplicates is part of it.
+    let payloads = events(when(
+        &given,
+        Command::DeleteEntry {
+            record: taro(),
+            reason: "重複登録".into(),
+        },
+    ));
+    assert!(matches!(
+        payloads.as_slice(),
+        [Payload::EntryDeleted { .. }]
+    ));
 }
 
 #[test]

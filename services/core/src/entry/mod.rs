@@ -20,7 +20,7 @@ pub use draft::{
     NationalityDraft,
 };
 pub use time::{jst as jst_offset, parse_written_at};
-pub use validate::validate;
+pub use validate::{LOCATION_CATEGORIES, validate};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};

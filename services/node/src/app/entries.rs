@@ -187,7 +187,7 @@ impl NodeState {
             .await?)
     }
 
-    /// E-12: the person left the shelter on `date` (as typed; today when empty).
+    /// E-12: the person left the shelter on `date` (as typed, era or Gregorian).
     pub async fn record_departure(
         &self,
         session: &Session,

@@ -9,7 +9,6 @@ use anpi_core::dedup::FLAG_MESSAGE_JA;
 use anpi_core::entry::Status as RecordKind;
 use anpi_core::era;
 use anpi_core::ids::{IncidentId, RecordId};
-use anpi_core::private_area::StateLabel;
 use anpi_core::search::{Query, QueryDraft};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -92,15 +91,6 @@ pub struct SearchResult {
     pub dataset: Option<ReplicaVersion>,
 }
 
-/// The record's state column on the organise screen: 新規 / 削除 / 退去.
-fn state_label(label: StateLabel) -> &'static str {
-    match label {
-        StateLabel::Deleted => "削除",
-        StateLabel::Departed => "退去",
-        _ => "新規",
-    }
-}
-
 fn status_label(status: RecordKind, injured: bool) -> &'static str {
     match status {
         RecordKind::Dead => "死亡",
@@ -153,7 +143,7 @@ impl NodeState {
                         state: record.clone(),
                         incident: incidents.iter().find(|i| i.id == record.incident).cloned(),
                     },
-                    state_label: state_label(record.label()),
+                    state_label: record.label().column_ja(),
                     status_label: status_label(
                         record.entry.parsed.status,
                         record.entry.parsed.injury.is_some(),

@@ -83,8 +83,8 @@ pub const EYES: [&str; 5] = [
     "目の色緑",
     "目の色その他",
 ];
-/// 現在の居所の区分 (the values `entry::validate` accepts; its list is not exported).
-pub const LOCATION_CATEGORIES: [&str; 4] = ["避難所", "医療機関", "自宅", "その他"];
+/// 現在の居所の区分: the values `entry::validate` accepts.
+pub use anpi_core::entry::LOCATION_CATEGORIES;
 
 /// The inputs of other identifying information, in the category order of table 4-1
 /// (E-05): 1 年齢 (band, or the part of the birth date known), 2 血液型, 3 身長, 4 頭髪,

@@ -33,11 +33,7 @@ pub fn not_found() -> AppError {
 
 /// The 状態 column (R-05, figure 4-11): 新規, 削除 or 退去.
 pub fn state_column(label: StateLabel) -> &'static str {
-    match label {
-        StateLabel::Deleted => "削除",
-        StateLabel::Departed => "退去",
-        _ => "新規",
-    }
+    label.column_ja()
 }
 
 /// One line of the record: label, value as stored, and a note (how it was read).
