@@ -258,6 +258,12 @@ async fn a_clerk_works_through_the_console() {
         record_of(&mut site).unwrap_or_else(|| panic!("the Form 2 record: {}", site.body()));
     assert_ne!(jiro_dead, jiro);
 
+    // E-10: the update screen is the entry form pre-filled from the record, replacing it.
+    site.goto(&format!("/records/{smith}/update"));
+    assert_eq!(site.browser.value("#field-name"), "SMITH JOHN");
+    assert!(site.browser.exists("input[name=supersedes]"));
+    site.check("record-update");
+
     // E-12: 一郎 left the shelter; E-09: 花子's record was a mistake.
     site.goto(&format!("/records/{ichiro}"));
     site.browser
@@ -363,6 +369,7 @@ async fn a_clerk_works_through_the_console() {
     input.goto("/search");
     assert!(!input.browser.exists("#search-form"), "{}", input.body());
     assert!(input.body().contains("権限"), "{}", input.body());
+    input.check("forbidden");
     let red_cross_password = issue(&mut municipality, "redcross1", "red_cross").await;
     let mut red_cross = Console::open(&format!("http://127.0.0.1:{}", ports[1]));
     first_login(&mut red_cross, "redcross1", &red_cross_password);
