@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anpi_e2e::{Member, network_with};
 use anpi_harness::browser::Browser;
-use anpi_harness::{NatsServer, free_port};
+use anpi_harness::{NatsServer, free_port, wait_for_port};
 use anpi_proto::v1;
 
 const PREFECTURE: &str = "130001";
@@ -99,6 +99,12 @@ async fn a_clerk_works_through_the_console() {
         })
         .await;
     let one_time = issue(&mut municipality, "clerk1", "organise").await;
+    for port in ports {
+        assert!(
+            wait_for_port(port, std::time::Duration::from_secs(20)),
+            "no console on {port}"
+        );
+    }
 
     // a wrong password is refused without saying why; the one-time password
     // leads to the password change, and no other page opens before it.

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use anpi_harness::{NatsServer, TestCa, TestDb, TestNode, free_port, workspace_bin};
+use anpi_harness::{NatsServer, TestCa, TestDb, TestNode, free_port, wait_for_port, workspace_bin};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -76,6 +76,12 @@ async fn the_console_is_served_over_tls_with_safe_sessions() {
             "nats_url = \"{}\"\nconsole_listen = \"127.0.0.1:{port}\"\n",
             nats.url
         ),
+    );
+    // The gRPC port answers first; the console listens a moment later.
+    assert!(
+        wait_for_port(port, std::time::Duration::from_secs(20)),
+        "the console did not listen:\n{}",
+        node.log()
     );
     let origin = format!("https://127.0.0.1:{port}");
 
