@@ -8,7 +8,7 @@
 
 use anpi_core::account::{self, Operation, Role};
 use anpi_core::consent::{Audience, ConsentField};
-use anpi_core::entry::{FormKind, Status};
+use anpi_core::entry::{FormKind, Status as RecordKind};
 use anpi_core::era;
 use anpi_core::ids::RecordId;
 use anpi_core::jurisdiction::Tier;
@@ -474,7 +474,7 @@ pub fn record_page(
         can_depart: may(Operation::RecordDeparture)
             && live
             && state.departure.is_none()
-            && parsed.status != Status::Dead,
+            && parsed.status != RecordKind::Dead,
         can_delete: may(Operation::DeleteEntry) && live,
         can_update: may(Operation::RecordEntry) && may(Operation::DeleteEntry) && live,
         can_convert: may(Operation::RecordEntry) && may(Operation::DeleteEntry) && live && !form2,
