@@ -130,6 +130,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Cmd::Entry {
+            command:
+                EntryCmd::Import {
+                    file,
+                    incident,
+                    dry_run,
+                    valid_rows_only,
+                },
+        } => {
+            // The file is checked before the node is reached: a dry run needs no login.
+            let args = crate::import::ImportArgs {
+                dry_run,
+                valid_rows_only,
+            };
+            let checked = crate::import::check(&file)?;
+            if let Err(code) = crate::import::decide(&checked, &args) {
+                return Ok(code);
+            }
+            let node = session::resolve_node(cli.node.as_deref(), &logins)?;
+            let token = session::resolve_token(cli.token.as_deref(), &node, &logins)?;
+            let ca = session::resolve_ca(cli.ca.as_deref(), &node, &logins);
+            let mut client = client::node_client(&node, ca.as_deref(), &token).await?;
+            crate::import::send(&mut client, checked, incident).await
+        }
         command => {
             let node = session::resolve_node(cli.node.as_deref(), &logins)?;
             let token = session::resolve_token(cli.token.as_deref(), &node, &logins)?;
@@ -371,7 +395,11 @@ async fn run_authenticated(
         Cmd::Trust { command } => crate::accounts::trust(client, command).await?,
         Cmd::Intake { command } => crate::reports::intake(client, command).await?,
         Cmd::Reports { command } => crate::reports::history(client, command).await?,
-        Cmd::Login { .. } | Cmd::Health => unreachable!("handled before authentication"),
+        Cmd::Login { .. }
+        | Cmd::Health
+        | Cmd::Entry {
+            command: EntryCmd::Import { .. },
+        } => unreachable!("handled before authentication"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ mod accounts;
 mod client;
 mod commands;
 mod entry_file;
+mod import;
 mod inquiry;
 mod lookup;
 mod organise;
@@ -206,6 +207,22 @@ pub enum EntryCmd {
         confirm_same_person: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Record entries from a CSV file in the published template (CSV登録, C-01;
+    /// `schemas/csv/README.md`), Shift_JIS/CP932 or UTF-8. The whole file is checked
+    /// first and every bad row named by line and column; if any row is bad, nothing is
+    /// recorded unless --valid-rows-only is given.
+    Import {
+        file: PathBuf,
+        /// Incident ID; may be omitted when the node has exactly one incident.
+        #[arg(long)]
+        incident: Option<String>,
+        /// Only check the file (no login needed); record nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Record the valid rows even if other rows are bad (the bad ones are listed).
+        #[arg(long)]
+        valid_rows_only: bool,
     },
     /// Delete an entry (the record stays in the log as 削除).
     Delete {

@@ -88,7 +88,7 @@ async fn issue(member: &mut Member, account: &str, role: &str) -> String {
 async fn a_clerk_works_through_the_console() {
     let nats = NatsServer::start();
     let ports = [free_port(), free_port()];
-    let ([mut prefecture, mut municipality], incident) =
+    let ([prefecture, mut municipality], incident) =
         network_with(&nats, [PREFECTURE, MUNICIPALITY], |code| {
             let port = if code == PREFECTURE {
                 ports[0]

@@ -51,6 +51,8 @@ use super::{Error, Result, reader};
 
 const MAX_BATCH: usize = 512;
 const LOCK_KEY: i64 = 7_263_002;
+/// How long a starting writer waits for the lock of a process that just ended.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// What a caller asks the log to do: a command the domain decides
 /// (`anpi_core::command`, decided in groups), or one of the writer's own, each in a
@@ -128,14 +130,23 @@ impl Writer {
         options: WriterOptions,
     ) -> Result<(Writer, tokio::task::JoinHandle<()>)> {
         let mut client = super::connect(database_url).await?;
-        let locked: bool = client
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
-            .await?
-            .get(0);
-        if !locked {
-            return Err(Error::Identity(
-                "another anpi-node process is already writing to this database".into(),
-            ));
+        // A process that just ended (`anpi-node init`, a killed node) may hold the lock
+        // until PostgreSQL has noticed its connection closed: wait a little for it.
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            let locked: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+                .await?
+                .get(0);
+            if locked {
+                break;
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(Error::Identity(
+                    "another anpi-node process is already writing to this database".into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let folded = super::projection::catch_up(&mut client, |_, _| {}).await?;
         if folded > 0 {
