@@ -43,14 +43,30 @@ pub async fn serve(
     acceptor: TlsAcceptor,
 ) -> std::io::Result<()> {
     loop {
-        let (stream, peer): (_, SocketAddr) = listener.accept().await?;
+        // A failed accept (too many open files, a reset before accept) must not end the
+        // console: log it, wait a moment, and go on accepting.
+        let (stream, peer): (_, SocketAddr) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                tracing::warn!(%error, "console: accepting a connection failed");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
         let acceptor = acceptor.clone();
         let router = router.clone();
         tokio::spawn(async move {
-            let stream = match acceptor.accept(stream).await {
-                Ok(stream) => stream,
-                Err(error) => {
+            // A client that never finishes the handshake does not hold a task forever.
+            let handshake =
+                tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(stream));
+            let stream = match handshake.await {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(error)) => {
                     tracing::debug!(%error, %peer, "console TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!(%peer, "console TLS handshake timed out");
                     return;
                 }
             };
