@@ -316,8 +316,27 @@ async fn run_authenticated(
             }
         }
         Cmd::Entry {
-            command: EntryCmd::Export { file, incident },
-        } => crate::accounts::export(client, file, incident).await?,
+            command:
+                EntryCmd::Export {
+                    file,
+                    incident,
+                    csv,
+                    encoding,
+                    out,
+                },
+        } => {
+            let file = out.or(file);
+            if csv {
+                crate::export_csv::export_csv(client, file, incident, encoding).await?
+            } else {
+                let Some(file) = file else {
+                    anyhow::bail!(
+                        "書き出し先のファイルを指定してください（anpi entry export FILE）"
+                    )
+                };
+                crate::accounts::export(client, file, incident).await?
+            }
+        }
         Cmd::Entry {
             command: EntryCmd::Purge { reason, confirm },
         } => {

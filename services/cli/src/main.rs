@@ -6,6 +6,7 @@ mod accounts;
 mod client;
 mod commands;
 mod entry_file;
+mod export_csv;
 mod import;
 mod inquiry;
 mod lookup;
@@ -257,12 +258,24 @@ pub enum EntryCmd {
         json: bool,
     },
     /// Write the live records this node collected to FILE in the entry-file format
-    /// (mode 600), so that `anpi entry add FILE` registers them again.
+    /// (mode 600), so that `anpi entry add FILE` registers them again; with
+    /// --csv, as a CSV download in the registration template (C-02).
     Export {
-        file: std::path::PathBuf,
+        /// The file to write (with --csv it may be omitted:
+        /// 安否情報_<事案>_<訓練|実事案>_<日付>.csv).
+        file: Option<std::path::PathBuf>,
         /// Incident ID; may be omitted when the node has exactly one incident.
         #[arg(long)]
         incident: Option<String>,
+        /// Write CSV (the template of `anpi entry import`) instead of JSON.
+        #[arg(long)]
+        csv: bool,
+        /// The CSV's encoding: cp932 (Excel's default) or utf8 (with BOM).
+        #[arg(long, value_enum, default_value = "cp932", requires = "csv")]
+        encoding: crate::export_csv::CsvEncoding,
+        /// The file to write (same as FILE).
+        #[arg(long, conflicts_with = "file")]
+        out: Option<std::path::PathBuf>,
     },
     /// (Administrator) purge the private area after a compromised ID: every
     /// record leaves the read model; the event log keeps them and the fact.

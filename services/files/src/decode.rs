@@ -52,6 +52,14 @@ pub enum FileError {
         line: usize,
         byte: u8,
     },
+    /// A download in CP932 holds a character CP932 cannot represent (C-02).
+    Unrepresentable {
+        /// Which record (e.g. `2件目（安否情報ID …）`).
+        record: String,
+        /// The column's header text.
+        column: String,
+        character: char,
+    },
 }
 
 impl fmt::Display for FileError {
@@ -72,6 +80,15 @@ impl fmt::Display for FileError {
                 f,
                 "文字コードを判別できません。{line}行目（{}バイト目、0x{byte:02X}）はUTF-8でもShift_JIS（CP932）でもありません。表せない文字（機種依存文字等）を確認し、Shift_JISまたはUTF-8で保存し直してください",
                 offset + 1
+            ),
+            FileError::Unrepresentable {
+                record,
+                column,
+                character,
+            } => write!(
+                f,
+                "{record}の「{column}」列の文字「{character}」（U+{:04X}）はShift_JIS（CP932）で表せません。UTF-8（--encoding utf8）で書き出してください",
+                u32::from(*character)
             ),
         }
     }

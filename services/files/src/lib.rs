@@ -6,13 +6,16 @@
 //! [`parse_entries`] maps the rows of the published template (`schemas/csv/`,
 //! [`template::COLUMNS`]) to entry drafts, and [`validate_rows`] runs the entry
 //! validation on each, so that every bad row is named by line and column before
-//! anything is sent. Pure code: the caller reads the file and passes the clock.
+//! anything is sent. CSV downloads (C-02): [`write_entries_csv`] writes records in the
+//! same template, after a heading line and the record's own columns, neutralised
+//! against formula injection, as CP932 or UTF-8 with BOM. Pure code: the caller reads the file and passes the clock.
 
 mod csv;
 mod decode;
 pub mod template;
 #[cfg(test)]
 mod tests;
+mod write;
 
 use std::fmt;
 
@@ -22,6 +25,10 @@ use chrono::{DateTime, Utc};
 pub use csv::{CsvError, CsvRecord, read_csv};
 pub use decode::{FileError, MAX_FILE_BYTES, TextEncoding, decode, decode_detected};
 use template::{COLUMNS, Column};
+pub use write::{
+    ExportRow, HEADING_PREFIX, LEADING_COLUMNS, OutEncoding, export_header, export_heading,
+    neutralise, write_entries_csv,
+};
 
 /// One data row of the template and the physical line it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +86,17 @@ pub fn parse_entries(text: &str) -> (Vec<Row>, Vec<RowError>) {
             );
         }
     };
-    let mut records = records.into_iter().filter(|record| !record.is_blank());
+    let mut records = records
+        .into_iter()
+        .filter(|record| !record.is_blank())
+        .peekable();
+    // A download's heading line (C-02) is skipped.
+    if records
+        .peek()
+        .is_some_and(|record| record.fields[0].starts_with(HEADING_PREFIX))
+    {
+        records.next();
+    }
     let Some(header) = records.next() else {
         return (
             Vec::new(),
@@ -112,6 +129,8 @@ pub fn parse_entries(text: &str) -> (Vec<Row>, Vec<RowError>) {
         let mut draft = EntryDraft::default();
         let mut row_errors = Vec::new();
         for (column, cell) in columns.iter().zip(&record.fields) {
+            // A download's own columns (状態, 安否情報ID, 受信日時) are not entered.
+            let Some(column) = column else { continue };
             if let Err(message) = template::set_cell(&mut draft, column, cell) {
                 row_errors.push(row_error(record.line, column.header, message));
             }
@@ -128,18 +147,22 @@ pub fn parse_entries(text: &str) -> (Vec<Row>, Vec<RowError>) {
     (rows, errors)
 }
 
-fn read_header(header: &CsvRecord) -> Result<Vec<&'static Column>, Vec<RowError>> {
+fn read_header(header: &CsvRecord) -> Result<Vec<Option<&'static Column>>, Vec<RowError>> {
     let mut errors = Vec::new();
-    let mut columns: Vec<&'static Column> = Vec::new();
+    let mut columns: Vec<Option<&'static Column>> = Vec::new();
     for (index, cell) in header.fields.iter().enumerate() {
         let text = cell.trim();
+        if LEADING_COLUMNS.contains(&text) {
+            columns.push(None);
+            continue;
+        }
         match COLUMNS.iter().find(|column| column.header == text) {
-            Some(column) if columns.contains(&column) => errors.push(row_error(
+            Some(column) if columns.contains(&Some(column)) => errors.push(row_error(
                 header.line,
                 column.header,
                 format!("見出し「{text}」が2回以上あります（{}列目）", index + 1),
             )),
-            Some(column) => columns.push(column),
+            Some(column) => columns.push(Some(column)),
             None => errors.push(row_error(
                 header.line,
                 text,
@@ -151,7 +174,7 @@ fn read_header(header: &CsvRecord) -> Result<Vec<&'static Column>, Vec<RowError>
         }
     }
     for column in COLUMNS.iter() {
-        if !columns.contains(&column) {
+        if !columns.contains(&Some(column)) {
             errors.push(row_error(
                 header.line,
                 column.header,

@@ -201,3 +201,65 @@ pub fn set_cell(draft: &mut EntryDraft, column: &Column, cell: &str) -> Result<(
     }
     Ok(())
 }
+
+/// Reads one cell out of a draft, as [`set_cell`] would read it back: 様式 as 1 or 2,
+/// ⑫⑬ as 希望する / 希望しない / empty, check boxes as ○ or empty, text unchanged.
+/// R: C-02.
+pub fn get_cell(draft: &EntryDraft, column: &Column) -> String {
+    let wish = |value: Option<bool>| match value {
+        Some(true) => "希望する",
+        Some(false) => "希望しない",
+        None => "",
+    };
+    let check = |value: bool| if value { "○" } else { "" };
+    let text = match column.path {
+        "form" => match draft.form {
+            FormKind::Form1 => "1",
+            FormKind::Form2 => "2",
+        },
+        "written_at" => &draft.written_at,
+        "name" => &draft.name,
+        "alias" => &draft.alias,
+        "furigana" => &draft.furigana,
+        "birth_date" => &draft.birth_date,
+        "sex" => &draft.sex,
+        "address.postal_code" => &draft.address.postal_code,
+        "address.prefecture" => &draft.address.prefecture,
+        "address.municipality" => &draft.address.municipality,
+        "address.town" => &draft.address.town,
+        "address.lot" => &draft.address.lot,
+        "address.foreign" => &draft.address.foreign,
+        "nationality.kind" => &draft.nationality.kind,
+        "nationality.other" => &draft.nationality.other,
+        "identifying_info" => &draft.identifying_info,
+        "injury.status" => &draft.injury.status,
+        "injury.severity" => &draft.injury.severity,
+        "injury.description" => &draft.injury.description,
+        "location.prefecture" => &draft.location.prefecture,
+        "location.municipality" => &draft.location.municipality,
+        "location.town" => &draft.location.town,
+        "location.lot" => &draft.location.lot,
+        "location.place_name" => &draft.location.place_name,
+        "location.category" => &draft.location.category,
+        "contact" => &draft.contact,
+        "consent.family" => wish(draft.consent.family),
+        "consent.acquaintance" => wish(draft.consent.acquaintance),
+        "consent.others" => &draft.consent.others,
+        "consent.not_confirmable" => check(draft.consent.not_confirmable),
+        "death.date" => &draft.death.date,
+        "death.time" => &draft.death.time,
+        "death.place" => &draft.death.place,
+        "death.circumstances" => &draft.death.circumstances,
+        "death.no_medical_certificate" => check(draft.death.no_medical_certificate),
+        "death.discovered" => check(draft.death.discovered),
+        "body_location" => &draft.body_location,
+        "bereaved.consent" => &draft.bereaved.consent,
+        "bereaved.name" => &draft.bereaved.name,
+        "bereaved.contact" => &draft.bereaved.contact,
+        "bereaved.address" => &draft.bereaved.address,
+        "bereaved.relationship" => &draft.bereaved.relationship,
+        "remarks" => &draft.remarks,
+        _ => "",
+    };
+    text.to_string()
+}

@@ -312,3 +312,150 @@ proptest! {
         prop_assert_eq!(fields, records);
     }
 }
+
+// R: C-02 — CSV downloads.
+
+fn export_rows() -> Vec<ExportRow> {
+    let form1 = check_file(FORM1, now()).unwrap();
+    form1
+        .valid
+        .into_iter()
+        .enumerate()
+        .map(|(index, row)| ExportRow {
+            state: if index == 1 { "退去" } else { "避難" }.to_string(),
+            record_id: format!("R-{index}"),
+            received_at: "2026-12-01 09:00".to_string(),
+            draft: row.draft,
+        })
+        .collect()
+}
+
+#[test]
+fn a_cp932_download_decodes_and_reads_back_to_the_same_fields() {
+    let rows = export_rows();
+    let heading = export_heading("訓練：地震", true, "2026-12-05 10:00");
+    let bytes = write_entries_csv(&rows, OutEncoding::Cp932, &heading).unwrap();
+    let (text, encoding) = decode_detected(&bytes).unwrap();
+    assert_eq!(encoding, TextEncoding::Cp932);
+    let records = read_csv(&text).unwrap();
+    assert_eq!(records[0].fields, vec![heading.clone()]);
+    assert!(heading.contains("【訓練】") && heading.contains("訓練：地震"));
+    assert_eq!(records[1].fields, export_header());
+    assert_eq!(records.len(), 2 + rows.len());
+    for (record, row) in records[2..].iter().zip(&rows) {
+        assert_eq!(record.fields[0], row.state);
+        assert_eq!(record.fields[1], row.record_id);
+        assert_eq!(record.fields[2], row.received_at);
+        let mut draft = EntryDraft::default();
+        for (column, cell) in COLUMNS.iter().zip(&record.fields[3..]) {
+            template::set_cell(&mut draft, column, cell).unwrap();
+        }
+        assert_eq!(draft, row.draft);
+    }
+    // And the whole file imports back as the template.
+    let checked = check_file(&bytes, now()).unwrap();
+    assert_eq!(checked.errors, Vec::new());
+    let drafts: Vec<_> = checked.valid.into_iter().map(|row| row.draft).collect();
+    let expected: Vec<_> = rows.into_iter().map(|row| row.draft).collect();
+    assert_eq!(drafts, expected);
+    assert_eq!(
+        export_heading("地震", false, "x"),
+        format!("{HEADING_PREFIX} 【実事案】 地震 書出し日時 x")
+    );
+}
+
+#[test]
+fn downloads_end_lines_with_crlf_and_quote_what_needs_it() {
+    let mut rows = export_rows();
+    rows[0].draft.remarks = "a,b \"c\"\nd\re".to_string();
+    let bytes = write_entries_csv(&rows, OutEncoding::Utf8Bom, "見出し").unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    assert!(text.ends_with("\r\n"));
+    assert!(text.contains(",\"a,b \"\"c\"\"\nd\re\"\r\n"), "{text}");
+    // Every line end outside quoted fields is CRLF: strip the quoted fields, then no
+    // lone LF or CR is left.
+    let mut outside = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if !quoted {
+            outside.push(c);
+        }
+    }
+    assert_eq!(
+        outside.matches('\n').count(),
+        outside.matches("\r\n").count()
+    );
+    assert_eq!(
+        outside.matches('\r').count(),
+        outside.matches("\r\n").count()
+    );
+    assert_eq!(outside.matches("\r\n").count(), 2 + rows.len());
+    let records = read_csv(text).unwrap();
+    // The reader keeps a quoted line break as LF.
+    assert_eq!(records[2].fields.last().unwrap(), "a,b \"c\"\nd\ne");
+    // UTF-8 reads back through the import too (without the CR, which the entry
+    // validation refuses).
+    rows[0].draft.remarks = "a,b \"c\"\nd".to_string();
+    let heading = export_heading("地震", false, "2026-12-05 10:00");
+    let bytes = write_entries_csv(&rows, OutEncoding::Utf8Bom, &heading).unwrap();
+    let checked = check_file(&bytes, now()).unwrap();
+    assert_eq!(checked.errors, Vec::new());
+    assert_eq!(checked.encoding, TextEncoding::Utf8WithBom);
+    assert_eq!(checked.valid.len(), rows.len());
+}
+
+#[test]
+fn formula_cells_are_neutralised() {
+    for cell in ["=1+1", "+81-3-1234", "-2", "@SUM(A1)", "\tx", "\rx"] {
+        assert_eq!(neutralise(cell), format!("'{cell}"));
+    }
+    for cell in ["", "山田", "1=1", "'=x", " =x"] {
+        assert_eq!(neutralise(cell), cell);
+    }
+    let mut rows = export_rows();
+    rows[0].draft.remarks = "=HYPERLINK(\"http://x\")".to_string();
+    rows[0].draft.contact = "+81 90".to_string();
+    rows[0].draft.name = "@山田".to_string();
+    rows[0].state = "-".to_string();
+    let bytes = write_entries_csv(&rows, OutEncoding::Utf8Bom, "=見出し").unwrap();
+    let records = read_csv(std::str::from_utf8(&bytes[3..]).unwrap()).unwrap();
+    assert_eq!(records[0].fields[0], "'=見出し");
+    let cell = |header: &str| {
+        let index = export_header().iter().position(|h| *h == header).unwrap();
+        records[2].fields[index].clone()
+    };
+    assert_eq!(cell("備考"), "'=HYPERLINK(\"http://x\")");
+    assert_eq!(cell("連絡先その他必要情報"), "'+81 90");
+    assert_eq!(cell("氏名"), "'@山田");
+    assert_eq!(cell("状態"), "'-");
+    for record in &records {
+        for field in &record.fields {
+            assert!(
+                !field.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{field:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_character_cp932_cannot_hold_is_refused_naming_the_column() {
+    let mut rows = export_rows();
+    rows[1].draft.remarks = "🙂".to_string();
+    let error = write_entries_csv(&rows, OutEncoding::Cp932, "見出し").unwrap_err();
+    assert_eq!(
+        error,
+        FileError::Unrepresentable {
+            record: "2件目（安否情報ID R-1）".to_string(),
+            column: "備考".to_string(),
+            character: '🙂',
+        }
+    );
+    assert!(error.to_string().contains("「備考」列"), "{error}");
+    // UTF-8 holds it.
+    let bytes = write_entries_csv(&rows, OutEncoding::Utf8Bom, "見出し").unwrap();
+    assert!(String::from_utf8(bytes).unwrap().contains("🙂"));
+}

@@ -1,0 +1,152 @@
+//! CSV downloads (CSVダウンロード) of the private area. R: C-02.
+//!
+//! The first line is a heading (the incident, its mode and the time of the download);
+//! then the header row: the record's own columns ([`LEADING_COLUMNS`]) followed by the
+//! 43 columns of the registration template ([`COLUMNS`]), so that the file imports back
+//! with `anpi entry import`, which skips the heading line and the leading columns.
+//! Lines end with CRLF; a field holding a comma, a quote, CR or LF is quoted. A cell
+//! that begins with `=`, `+`, `-`, `@`, a tab or CR gets a leading `'`, so that a
+//! spreadsheet never takes it for a formula. CP932 (Excel's default) refuses a
+//! character it cannot represent, naming the record and the column; UTF-8 starts with a
+//! byte order mark so that Excel reads it as UTF-8.
+
+use anpi_core::entry::EntryDraft;
+use encoding_rs::SHIFT_JIS;
+
+use crate::FileError;
+use crate::template::{COLUMNS, get_cell};
+
+/// The heading line of a download begins with this text; the import skips it.
+pub const HEADING_PREFIX: &str = "安否情報書出し";
+
+/// The columns before the template's: the record's state, its ID and when the node
+/// received it. The import ignores them.
+pub const LEADING_COLUMNS: [&str; 3] = ["状態", "安否情報ID", "受信日時"];
+
+/// The encoding of a download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutEncoding {
+    /// Shift_JIS / CP932, what Excel opens by default.
+    Cp932,
+    /// UTF-8 with a byte order mark.
+    Utf8Bom,
+}
+
+/// One record of a download.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportRow {
+    /// 状態 (避難 / 負傷 / 死亡 / 退去 / 削除).
+    pub state: String,
+    /// 安否情報ID.
+    pub record_id: String,
+    /// 受信日時, as the caller wants it shown.
+    pub received_at: String,
+    /// The entry as typed.
+    pub draft: EntryDraft,
+}
+
+/// The heading line: `安否情報書出し 【訓練】 <incident> 書出し日時 <at>`.
+pub fn export_heading(incident_name: &str, drill: bool, at: &str) -> String {
+    let mode = if drill {
+        "【訓練】"
+    } else {
+        "【実事案】"
+    };
+    format!("{HEADING_PREFIX} {mode} {incident_name} 書出し日時 {at}")
+}
+
+/// A cell neutralised against formula injection: a leading `'` when it begins with
+/// `=`, `+`, `-`, `@`, a tab or CR.
+pub fn neutralise(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+/// A field as written: quoted when it holds a comma, a quote, CR or LF.
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+/// The header row's cells.
+pub fn export_header() -> Vec<&'static str> {
+    LEADING_COLUMNS
+        .iter()
+        .copied()
+        .chain(COLUMNS.iter().map(|column| column.header))
+        .collect()
+}
+
+/// Writes the records as a download file. See the module documentation.
+pub fn write_entries_csv(
+    records: &[ExportRow],
+    encoding: OutEncoding,
+    heading: &str,
+) -> Result<Vec<u8>, FileError> {
+    let mut out = match encoding {
+        OutEncoding::Utf8Bom => b"\xEF\xBB\xBF".to_vec(),
+        OutEncoding::Cp932 => Vec::new(),
+    };
+    let mut line = |cells: &[(String, &str, &str)]| -> Result<(), FileError> {
+        let text: Vec<String> = cells.iter().map(|(cell, _, _)| quote(cell)).collect();
+        let mut text = text.join(",");
+        text.push_str("\r\n");
+        match encoding {
+            OutEncoding::Utf8Bom => out.extend_from_slice(text.as_bytes()),
+            OutEncoding::Cp932 => {
+                let (bytes, _, unmappable) = SHIFT_JIS.encode(&text);
+                if unmappable {
+                    // Find the cell, and the character, to name them.
+                    for (cell, record, column) in cells {
+                        if let Some(character) = cell.chars().find(|c| {
+                            let mut buffer = [0; 4];
+                            SHIFT_JIS.encode(c.encode_utf8(&mut buffer)).2
+                        }) {
+                            return Err(FileError::Unrepresentable {
+                                record: record.to_string(),
+                                column: column.to_string(),
+                                character,
+                            });
+                        }
+                    }
+                }
+                out.extend_from_slice(&bytes);
+            }
+        }
+        Ok(())
+    };
+    line(&[(neutralise(heading), "見出し行", "見出し")])?;
+    let header: Vec<(String, &str, &str)> = export_header()
+        .into_iter()
+        .map(|header| (header.to_string(), "", header))
+        .collect();
+    line(&header)?;
+    for (index, record) in records.iter().enumerate() {
+        let label = if record.record_id.is_empty() {
+            format!("{}件目", index + 1)
+        } else {
+            format!("{}件目（安否情報ID {}）", index + 1, record.record_id)
+        };
+        let leading = [&record.state, &record.record_id, &record.received_at];
+        let mut cells: Vec<(String, &str, &str)> = LEADING_COLUMNS
+            .iter()
+            .zip(leading)
+            .map(|(column, value)| (neutralise(value), label.as_str(), *column))
+            .collect();
+        cells.extend(COLUMNS.iter().map(|column| {
+            (
+                neutralise(&get_cell(&record.draft, column)),
+                label.as_str(),
+                column.header,
+            )
+        }));
+        line(&cells)?;
+    }
+    Ok(out)
+}
