@@ -244,6 +244,39 @@ async fn the_console_is_served_over_tls_with_safe_sessions() {
         "the same POST from the console is done"
     );
 
+    // C-02: the chosen incident's records as CSV (CP932 for Excel), named after the
+    // incident and its mode, and the download is in the read log.
+    let (status, head, body) =
+        https(&ca, port, get(port, "/download?encoding=cp932", &cookie)).await;
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.contains("content-type: text/csv; charset=shift_jis"),
+        "{head}"
+    );
+    // 安否情報_ … _訓練_ in the RFC 5987 file name.
+    assert!(
+        head.contains("filename*=utf-8''%e5%ae%89%e5%90%a6%e6%83%85%e5%a0%b1_"),
+        "{head}"
+    );
+    assert!(
+        head.contains("_%e8%a8%93%e7%b7%b4_"),
+        "the mode in the name: {head}"
+    );
+    assert!(!body.is_empty());
+    let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let logged: i64 = client
+        .query_one(
+            "SELECT count(*) FROM read_log WHERE operation = 'export_records'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(logged, 1, "the download is in the read log");
+
     // Logout ends the session: the cookie opens nothing any more.
     let (status, _, _) = https(
         &ca,

@@ -1,6 +1,7 @@
 //! The console's pages, one module per screen (issue 15).
 
 pub mod auth;
+pub mod download;
 pub mod entry;
 pub mod home;
 pub mod intake;
@@ -31,4 +32,5 @@ pub fn routes() -> Router<Shared> {
         .route("/reports", get(reports::page))
         .route("/intake", get(intake::page).post(intake::set))
         .route("/search", get(search::page).post(search::search))
+        .route("/download", get(download::download))
 }
