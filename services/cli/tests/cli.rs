@@ -7,50 +7,9 @@ use std::process::{Command, Output};
 
 use anpi_harness::{TestCa, TestDb, TestNode, workspace_bin};
 
-struct Cli {
-    binary: PathBuf,
-    home: PathBuf,
-    node: String,
-}
+mod support;
 
-impl Cli {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(&self.binary)
-            .args(args)
-            .env("ANPI_HOME", &self.home)
-            .env("ANPI_NODE", &self.node)
-            .env_remove("ANPI_TOKEN")
-            .output()
-            .expect("running anpi")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "anpi {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        serde_json::from_str(&self.ok(args)).expect("JSON output")
-    }
-
-    /// The CLI of a fresh home, logged in to `node` as its administrator.
-    fn logged_in(node: &TestNode) -> Cli {
-        let cli = Cli {
-            binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
-            home: node.dir.path().join("home"),
-            node: node.addr().to_string(),
-        };
-        let password = node.password_file.to_str().unwrap().to_string();
-        cli.ok(&["login", "--user", "admin", "--password-file", &password]);
-        cli
-    }
-}
+use support::Cli;
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/json/examples")
@@ -62,11 +21,7 @@ fn an_operator_records_deletes_departs_and_lists() {
     let db = runtime.block_on(TestDb::create());
     let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
     let password = &node.password_file;
-    let cli = Cli {
-        binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
-        home: node.dir.path().join("home"),
-        node: node.addr().to_string(),
-    };
+    let cli = Cli::for_node(&node);
 
     assert_eq!(cli.ok(&["health"]).trim(), "SERVING");
     let denied = cli.run(&["incident", "list"]);
@@ -469,6 +424,7 @@ fn an_administrator_issues_accounts_and_an_auditor_reads_the_log() {
         binary: admin.binary.clone(),
         home: node.dir.path().join("auditor-home"),
         node: admin.node.clone(),
+        work: None,
     };
     let dir = node.dir.path();
     std::fs::write(dir.join("initial"), format!("{initial}\n")).unwrap();

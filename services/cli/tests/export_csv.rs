@@ -3,48 +3,26 @@
 //! decodes, holds the heading with the incident and its mode, and the same rows.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anpi_harness::{TestDb, TestNode, workspace_bin};
+
+mod support;
+
+use support::Cli;
 
 #[test]
 fn an_imported_file_downloads_as_cp932_with_its_heading_and_rows() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let db = runtime.block_on(TestDb::create());
     let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
-    let home = node.dir.path().join("home");
     let work = node.dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
-    let run = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_anpi"))
-            .args(args)
-            .current_dir(&work)
-            .env("ANPI_HOME", &home)
-            .env("ANPI_NODE", node.addr().to_string())
-            .env_remove("ANPI_TOKEN")
-            .output()
-            .expect("running anpi");
-        assert!(
-            output.status.success(),
-            "anpi {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+    let cli = Cli {
+        work: Some(work.clone()),
+        ..Cli::logged_in(&node)
     };
-    let password = node.password_file.to_str().unwrap().to_string();
-    run(&["login", "--user", "admin", "--password-file", &password]);
-    let incident: serde_json::Value = serde_json::from_str(&run(&[
-        "incident",
-        "create",
-        "--name",
-        "訓練：CSV書出し",
-        "--mode",
-        "drill",
-        "--json",
-    ]))
-    .unwrap();
-    let incident = incident["id"].as_str().unwrap().to_string();
+    let run = |args: &[&str]| cli.ok(args);
+    let incident = cli.incident("訓練：CSV書出し");
     let example =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/csv/examples/form1.csv");
     run(&[

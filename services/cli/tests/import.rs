@@ -2,76 +2,39 @@
 //! real PostgreSQL: a file with bad rows records nothing and names them, then its valid
 //! rows with --valid-rows-only; a CP932 file records the same as its UTF-8 (BOM) twin.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use anpi_harness::{TestDb, TestNode, workspace_bin};
 
-struct Cli {
-    binary: PathBuf,
-    home: PathBuf,
-    node: String,
-}
+mod support;
 
-impl Cli {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(&self.binary)
-            .args(args)
-            .env("ANPI_HOME", &self.home)
-            .env("ANPI_NODE", &self.node)
-            .env_remove("ANPI_TOKEN")
-            .output()
-            .expect("running anpi")
-    }
+use support::Cli;
 
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "anpi {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        serde_json::from_str(&self.ok(args)).expect("JSON output")
-    }
-
-    fn incident(&self, name: &str) -> String {
-        let incident = self.json(&[
-            "incident", "create", "--name", name, "--mode", "drill", "--json",
-        ]);
-        incident["id"].as_str().unwrap().to_string()
-    }
-
-    /// The records of an incident, as comparable text, sorted.
-    fn records(&self, incident: &str) -> Vec<String> {
-        let records = self.json(&["entry", "list", "--incident", incident, "--json"]);
-        let mut rows: Vec<String> = records
-            .as_array()
-            .unwrap()
+/// The records of an incident, as comparable text, sorted.
+fn records(cli: &Cli, incident: &str) -> Vec<String> {
+    let records = cli.json(&["entry", "list", "--incident", incident, "--json"]);
+    let mut rows: Vec<String> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            [
+                "display_name",
+                "furigana",
+                "birth_date_era",
+                "sex",
+                "address",
+                "identifying_info",
+                "state_label",
+            ]
             .iter()
-            .map(|r| {
-                [
-                    "display_name",
-                    "furigana",
-                    "birth_date_era",
-                    "sex",
-                    "address",
-                    "identifying_info",
-                    "state_label",
-                ]
-                .iter()
-                .map(|key| r[*key].to_string())
-                .collect::<Vec<_>>()
-                .join("|")
-            })
-            .collect();
-        rows.sort();
-        rows
-    }
+            .map(|key| r[*key].to_string())
+            .collect::<Vec<_>>()
+            .join("|")
+        })
+        .collect();
+    rows.sort();
+    rows
 }
 
 fn example(name: &str) -> String {
@@ -87,11 +50,7 @@ fn csv_files_are_checked_whole_and_cp932_imports_like_utf8() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let db = runtime.block_on(TestDb::create());
     let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
-    let cli = Cli {
-        binary: PathBuf::from(env!("CARGO_BIN_EXE_anpi")),
-        home: node.dir.path().join("home"),
-        node: node.addr().to_string(),
-    };
+    let cli = Cli::for_node(&node);
     let password = node.password_file.to_str().unwrap().to_string();
     cli.ok(&["login", "--user", "admin", "--password-file", &password]);
     let dir = node.dir.path();
@@ -136,7 +95,7 @@ fn csv_files_are_checked_whole_and_cp932_imports_like_utf8() {
     );
     let dry = cli.run(&["entry", "import", bad_file, "--dry-run"]);
     assert!(!dry.status.success());
-    assert!(cli.records(&drill).is_empty(), "a bad file recorded rows");
+    assert!(records(&cli, &drill).is_empty(), "a bad file recorded rows");
 
     let partial = cli.ok(&[
         "entry",
@@ -147,7 +106,7 @@ fn csv_files_are_checked_whole_and_cp932_imports_like_utf8() {
         "--valid-rows-only",
     ]);
     assert!(partial.contains("2件を登録しました"), "{partial}");
-    assert_eq!(cli.records(&drill).len(), 2);
+    assert_eq!(records(&cli, &drill).len(), 2);
 
     // The examples, once as UTF-8 with BOM and once as CP932, into two incidents.
     let utf8 = cli.incident("訓練：UTF-8");
@@ -179,7 +138,7 @@ fn csv_files_are_checked_whole_and_cp932_imports_like_utf8() {
         assert!(output.status.success());
         assert!(String::from_utf8_lossy(&output.stderr).contains("Shift_JIS"));
     }
-    let from_utf8 = cli.records(&utf8);
+    let from_utf8 = records(&cli, &utf8);
     assert_eq!(from_utf8.len(), 5);
-    assert_eq!(cli.records(&sjis), from_utf8);
+    assert_eq!(records(&cli, &sjis), from_utf8);
 }

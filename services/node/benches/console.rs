@@ -37,7 +37,9 @@ fn env_or(name: &str, default: usize) -> usize {
 
 fn authorized<T>(token: &MetadataValue<Ascii>, message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
-    request.metadata_mut().insert("authorization", token.clone());
+    request
+        .metadata_mut()
+        .insert("authorization", token.clone());
     request
 }
 
@@ -168,10 +170,16 @@ async fn main() -> Result<()> {
             body.len()
         ),
     )?;
-    ensure!(status == 303 || status == 302, "console login answered {status}");
+    ensure!(
+        status == 303 || status == 302,
+        "console login answered {status}"
+    );
     let cookie = head
         .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
         .and_then(|c| c.split(';').next())
         .context("no session cookie")?
         .to_string();
@@ -183,7 +191,10 @@ async fn main() -> Result<()> {
     let (status, _, html) = http(console_port, &page)?;
     let html = String::from_utf8_lossy(&html);
     if status != 200 || !html.contains("重複検索・報告") {
-        bail!("GET /organise answered {status}: {}", &html[..html.len().min(500)]);
+        bail!(
+            "GET /organise answered {status}: {}",
+            &html[..html.len().min(500)]
+        );
     }
     let rows = html.matches("<tr").count().saturating_sub(1);
     let grpc_rows = node
@@ -198,7 +209,10 @@ async fn main() -> Result<()> {
     for _ in 0..samples {
         let t = Instant::now();
         let (status, _, body) = http(console_port, &page)?;
-        ensure!(status == 200 && !body.is_empty(), "GET /organise answered {status}");
+        ensure!(
+            status == 200 && !body.is_empty(),
+            "GET /organise answered {status}"
+        );
         console.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
         let screen = node
@@ -206,7 +220,10 @@ async fn main() -> Result<()> {
             .organise(authorized(&token, v1::OrganiseRequest::default()))
             .await?
             .into_inner();
-        ensure!(!screen.rows.is_empty(), "the API's organise screen is empty");
+        ensure!(
+            !screen.rows.is_empty(),
+            "the API's organise screen is empty"
+        );
         grpc.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let (c50, c95, cmax) = summary(&mut console);
@@ -214,9 +231,18 @@ async fn main() -> Result<()> {
     println!(
         "\nconsole: 重複検索・報告 with {records} records in the private area, {samples} samples"
     );
-    println!("{:<28}{:>10}{:>10}{:>10}{:>8}", "", "p50 ms", "p95 ms", "max ms", "rows");
-    println!("{:<28}{c50:>10.1}{c95:>10.1}{cmax:>10.1}{rows:>8}", "console GET /organise");
-    println!("{:<28}{g50:>10.1}{g95:>10.1}{gmax:>10.1}{grpc_rows:>8}", "gRPC Organise (same page)");
+    println!(
+        "{:<28}{:>10}{:>10}{:>10}{:>8}",
+        "", "p50 ms", "p95 ms", "max ms", "rows"
+    );
+    println!(
+        "{:<28}{c50:>10.1}{c95:>10.1}{cmax:>10.1}{rows:>8}",
+        "console GET /organise"
+    );
+    println!(
+        "{:<28}{g50:>10.1}{g95:>10.1}{gmax:>10.1}{grpc_rows:>8}",
+        "gRPC Organise (same page)"
+    );
     println!(
         "console p95 / goal ({GOAL_P95_MS} ms): {:.3}   console p95 / gRPC p95: {:.2}",
         c95 / GOAL_P95_MS,

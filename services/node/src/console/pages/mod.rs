@@ -18,8 +18,14 @@ use super::Shared;
 pub fn routes() -> Router<Shared> {
     use axum::routing::{get, post};
     Router::new()
-        .route("/entry/form1", get(entry::form1_page).post(entry::submit_form1))
-        .route("/entry/form2", get(entry::form2_page).post(entry::submit_form2))
+        .route(
+            "/entry/form1",
+            get(entry::form1_page).post(entry::submit_form1),
+        )
+        .route(
+            "/entry/form2",
+            get(entry::form2_page).post(entry::submit_form2),
+        )
         .route("/records/{id}", get(record::page))
         .route("/records/{id}/depart", post(record::depart))
         .route("/records/{id}/delete", post(record::delete))
