@@ -87,7 +87,7 @@ pub(crate) async fn export_csv(
             )
         })?;
     let written = async {
-        let records = all_records(client, chosen.id.clone(), false, true, |n| {
+        let records = all_records(client, chosen.id.clone(), true, true, |n| {
             eprintln!("読み込み中: {n}件");
         })
         .await?;
@@ -100,6 +100,9 @@ pub(crate) async fn export_csv(
                 Ok(ExportRow {
                     state: record.state_label,
                     received_at: jst_time(&record.received_at),
+                    departed_on: record.departed_on,
+                    deleted_reason: record.deleted_reason,
+                    duplicate: !record.duplicate_of.is_empty(),
                     record_id: record.record_id,
                     draft,
                 })

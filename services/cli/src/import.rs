@@ -4,21 +4,24 @@
 //! The whole file is checked first, on this side and without the node: every bad row
 //! is printed with its line and column. If any row is bad nothing is sent, unless the
 //! operator gives `--valid-rows-only`; `--dry-run` stops after the check. The valid
-//! rows are then sent one by one with RecordEntry, so each goes through the node's own
-//! validation, dedup and projection like an `entry add`.
+//! rows are then sent in batches with RecordEntries (the bulk path), where each goes
+//! through the node's own validation, dedup and projection like an `entry add`. A
+//! download of this node (`entry export --csv`, the console's download) carries each
+//! record's departure and deletion, which are restored.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anpi_files::{Checked, MAX_FILE_BYTES, check_file};
+use anpi_files::{Checked, MAX_FILE_BYTES, Restore, Row, check_file};
 use anpi_proto::{draft_to_proto, v1};
 use anyhow::{Context, bail};
 
 use crate::client::{self, explain};
 use crate::lookup::pick_incident;
 
-/// Progress is printed after this many rows sent.
-const PROGRESS_EVERY: usize = 100;
+/// Rows sent in one RecordEntries call (the node takes up to 1,000).
+const CHUNK: usize = 1000;
 
 /// What the operator asked for.
 pub(crate) struct ImportArgs {
@@ -83,7 +86,8 @@ pub(crate) fn decide(checked: &Checked, args: &ImportArgs) -> Result<(), ExitCod
     Ok(())
 }
 
-/// Sends the valid rows one by one and prints the summary.
+/// Sends the valid rows in batches of [`CHUNK`] (RecordEntries, the bulk path) and
+/// prints the summary. A download's departures and deletions are restored.
 pub(crate) async fn send(
     client: &mut client::NodeClient,
     checked: Checked,
@@ -92,44 +96,73 @@ pub(crate) async fn send(
     let incident = pick_incident(client, incident).await?;
     eprintln!("事案: {}（{}）", incident.name, incident.mode_label);
     let total = checked.valid.len();
+    let restoring = checked
+        .valid
+        .iter()
+        .filter(|row| row.restore != Restore::default())
+        .count();
+    if restoring > 0 {
+        eprintln!("書出しファイルの状態（退去・削除）を{restoring}件について復元します");
+    }
+    let mut progress = Progress::new(total);
     let mut imported = 0;
     let mut failed = 0;
-    for (index, row) in checked.valid.into_iter().enumerate() {
-        let result = client
-            .record_entry(v1::RecordEntryRequest {
-                incident_id: incident.id.clone(),
-                draft: Some(draft_to_proto(&row.draft)),
-                supersedes: String::new(),
-                confirm_same_person: false,
-            })
-            .await;
-        match result {
-            Ok(reply) => {
+    let mut rows = checked.valid.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect();
+        let request = v1::RecordEntriesRequest {
+            incident_id: incident.id.clone(),
+            entries: chunk
+                .iter()
+                .map(|row| v1::BulkEntry {
+                    draft: Some(draft_to_proto(&row.draft)),
+                    departed_on: row.restore.departed_on.clone().unwrap_or_default(),
+                    deleted_reason: row.restore.deleted_reason.clone().unwrap_or_default(),
+                    removed_duplicate: row.restore.duplicate,
+                })
+                .collect(),
+        };
+        let results = match client.record_entries(request).await {
+            Ok(reply) => reply.into_inner().results,
+            Err(status) => {
+                progress.finish();
+                let first = chunk.first().map_or(0, |row| row.line);
+                eprintln!("{first}行目以降を送信できませんでした。{}", explain(status));
+                println!(
+                    "{imported}件を登録しました（{first}行目以降の{}件は未登録です。登録済みの行を除いて再度実行してください）",
+                    total - progress.done
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        for (row, result) in chunk.iter().zip(&results) {
+            if let Some(record) = &result.record {
                 imported += 1;
-                let record = reply.into_inner().record.unwrap_or_default();
                 for warning in &record.warnings {
-                    println!(
+                    progress.say(&format!(
                         "{}行目 {} 注意: {}: {}",
                         row.line, record.record_id, warning.label, warning.message
-                    );
+                    ));
                 }
             }
-            Err(status) => {
+            if !result.error.is_empty() {
                 failed += 1;
-                eprintln!(
-                    "{}行目: 登録できませんでした。{}",
+                progress.say(&format!(
+                    "{}行目: {}",
                     row.line,
-                    explain(status)
-                );
+                    if result.record.is_some() {
+                        result.error.clone()
+                    } else {
+                        format!("登録できませんでした。{}", result.error)
+                    }
+                ));
             }
         }
-        let done = index + 1;
-        if done % PROGRESS_EVERY == 0 || done == total {
-            eprintln!("送信 {done}/{total}件");
-        }
+        progress.advance(chunk.len());
     }
+    progress.finish();
     println!(
-        "{imported}件を登録しました（誤りのため登録しなかった行 {}件、送信に失敗した行 {failed}件）",
+        "{imported}件を登録しました（誤りのため登録しなかった行 {}件、登録時に問題のあった行 {failed}件）",
         checked.bad_lines
     );
     Ok(if failed == 0 {
@@ -137,4 +170,83 @@ pub(crate) async fn send(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The progress of a long import on stderr: a bar redrawn in place on a terminal, a
+/// line per batch otherwise (logs, scripts).
+struct Progress {
+    total: usize,
+    done: usize,
+    terminal: bool,
+    drawn: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            done: 0,
+            terminal: std::io::stderr().is_terminal(),
+            drawn: false,
+        }
+    }
+
+    fn advance(&mut self, rows: usize) {
+        self.done += rows;
+        if self.terminal {
+            eprint!("\r{}", bar(self.done, self.total));
+            self.drawn = true;
+        } else {
+            eprintln!("送信 {}/{}件", self.done, self.total);
+        }
+    }
+
+    /// A message line, not torn by the bar.
+    fn say(&mut self, line: &str) {
+        if self.drawn {
+            eprint!("\r\x1b[2K");
+            self.drawn = false;
+        }
+        eprintln!("{line}");
+        if self.terminal && self.done > 0 {
+            eprint!("{}", bar(self.done, self.total));
+            self.drawn = true;
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.drawn {
+            eprintln!();
+            self.drawn = false;
+        }
+    }
+}
+
+/// `[##########··········]  50% 500/1000件`.
+fn bar(done: usize, total: usize) -> String {
+    const WIDTH: usize = 30;
+    let total = total.max(1);
+    let filled = done.min(total) * WIDTH / total;
+    format!(
+        "[{}{}] {:>3}% {done}/{total}件",
+        "#".repeat(filled),
+        "·".repeat(WIDTH - filled),
+        done.min(total) * 100 / total
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bar;
+
+    #[test]
+    fn the_bar_fills_with_the_rows_sent() {
+        assert_eq!(bar(0, 10), format!("[{}]   0% 0/10件", "·".repeat(30)));
+        assert_eq!(
+            bar(5, 10),
+            format!("[{}{}]  50% 5/10件", "#".repeat(15), "·".repeat(15))
+        );
+        assert_eq!(bar(10, 10), format!("[{}] 100% 10/10件", "#".repeat(30)));
+        assert!(bar(0, 0).contains("0/1件"));
+    }
 }

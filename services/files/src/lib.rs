@@ -26,8 +26,8 @@ pub use csv::{CsvError, CsvRecord, read_csv};
 pub use decode::{FileError, MAX_FILE_BYTES, TextEncoding, decode, decode_detected};
 use template::{COLUMNS, Column};
 pub use write::{
-    ExportRow, HEADING_PREFIX, LEADING_COLUMNS, OutEncoding, export_header, export_heading,
-    neutralise, write_entries_csv,
+    DELETED_COLUMN, DEPARTED_COLUMN, DUPLICATE_COLUMN, ExportRow, HEADING_PREFIX, LEADING_COLUMNS,
+    OutEncoding, export_header, export_heading, neutralise, unneutralise, write_entries_csv,
 };
 
 /// One data row of the template and the physical line it starts on.
@@ -35,6 +35,32 @@ pub use write::{
 pub struct Row {
     pub line: usize,
     pub draft: EntryDraft,
+    /// What a download's row says happened to the record after its entry.
+    pub restore: Restore,
+}
+
+/// A download's record state, restored when the file is imported again: the
+/// departure (退去日) and the deletion (削除理由). Empty for a template file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Restore {
+    /// As written in the download (YYYY-MM-DD).
+    pub departed_on: Option<String>,
+    pub deleted_reason: Option<String>,
+    /// The deletion was automatic duplicate removal: the import lets duplicate removal
+    /// delete it again when its duplicate comes in, and deletes it with the reason
+    /// only if that did not happen.
+    pub duplicate: bool,
+}
+
+/// A column of the file: one of the template's, or one of a download's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileColumn {
+    Template(&'static Column),
+    /// 状態, 安否情報ID, 受信日時: not entered.
+    Skipped,
+    Departed,
+    Deleted,
+    Duplicate,
 }
 
 /// A problem with one row (or with the whole file, then `column` is empty and no row
@@ -127,18 +153,30 @@ pub fn parse_entries(text: &str) -> (Vec<Row>, Vec<RowError>) {
             continue;
         }
         let mut draft = EntryDraft::default();
+        let mut restore = Restore::default();
         let mut row_errors = Vec::new();
         for (column, cell) in columns.iter().zip(&record.fields) {
-            // A download's own columns (状態, 安否情報ID, 受信日時) are not entered.
-            let Some(column) = column else { continue };
-            if let Err(message) = template::set_cell(&mut draft, column, cell) {
-                row_errors.push(row_error(record.line, column.header, message));
+            let cell = unneutralise(cell);
+            let filled = || Some(cell.trim().to_string()).filter(|c| !c.is_empty());
+            match column {
+                FileColumn::Template(column) => {
+                    if let Err(message) = template::set_cell(&mut draft, column, cell) {
+                        row_errors.push(row_error(record.line, column.header, message));
+                    }
+                }
+                FileColumn::Skipped => {}
+                FileColumn::Departed => restore.departed_on = filled(),
+                FileColumn::Deleted => restore.deleted_reason = filled(),
+                FileColumn::Duplicate => {
+                    restore.duplicate = template::TRUE_WORDS.contains(&cell.trim())
+                }
             }
         }
         if row_errors.is_empty() {
             rows.push(Row {
                 line: record.line,
                 draft,
+                restore,
             });
         } else {
             errors.extend(row_errors);
@@ -147,22 +185,37 @@ pub fn parse_entries(text: &str) -> (Vec<Row>, Vec<RowError>) {
     (rows, errors)
 }
 
-fn read_header(header: &CsvRecord) -> Result<Vec<Option<&'static Column>>, Vec<RowError>> {
+fn read_header(header: &CsvRecord) -> Result<Vec<FileColumn>, Vec<RowError>> {
     let mut errors = Vec::new();
-    let mut columns: Vec<Option<&'static Column>> = Vec::new();
+    let mut columns: Vec<FileColumn> = Vec::new();
     for (index, cell) in header.fields.iter().enumerate() {
         let text = cell.trim();
         if LEADING_COLUMNS.contains(&text) {
-            columns.push(None);
+            let column = match text {
+                DEPARTED_COLUMN => FileColumn::Departed,
+                DELETED_COLUMN => FileColumn::Deleted,
+                DUPLICATE_COLUMN => FileColumn::Duplicate,
+                _ => FileColumn::Skipped,
+            };
+            if column != FileColumn::Skipped && columns.contains(&column) {
+                errors.push(row_error(
+                    header.line,
+                    text,
+                    format!("見出し「{text}」が2回以上あります（{}列目）", index + 1),
+                ));
+            }
+            columns.push(column);
             continue;
         }
         match COLUMNS.iter().find(|column| column.header == text) {
-            Some(column) if columns.contains(&Some(column)) => errors.push(row_error(
-                header.line,
-                column.header,
-                format!("見出し「{text}」が2回以上あります（{}列目）", index + 1),
-            )),
-            Some(column) => columns.push(Some(column)),
+            Some(column) if columns.contains(&FileColumn::Template(column)) => {
+                errors.push(row_error(
+                    header.line,
+                    column.header,
+                    format!("見出し「{text}」が2回以上あります（{}列目）", index + 1),
+                ))
+            }
+            Some(column) => columns.push(FileColumn::Template(column)),
             None => errors.push(row_error(
                 header.line,
                 text,
@@ -174,7 +227,7 @@ fn read_header(header: &CsvRecord) -> Result<Vec<Option<&'static Column>>, Vec<R
         }
     }
     for column in COLUMNS.iter() {
-        if !columns.contains(&Some(column)) {
+        if !columns.contains(&FileColumn::Template(column)) {
             errors.push(row_error(
                 header.line,
                 column.header,

@@ -118,7 +118,7 @@ pub fn column_of_field(field: &str) -> Option<&'static Column> {
         })
 }
 
-const TRUE_WORDS: [&str; 5] = ["○", "〇", "◯", "はい", "1"];
+pub(crate) const TRUE_WORDS: [&str; 5] = ["○", "〇", "◯", "はい", "1"];
 
 /// Writes one cell into the draft. Errors are Japanese messages for the clerk.
 pub fn set_cell(draft: &mut EntryDraft, column: &Column, cell: &str) -> Result<(), String> {

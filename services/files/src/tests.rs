@@ -325,6 +325,9 @@ fn export_rows() -> Vec<ExportRow> {
             state: if index == 1 { "退去" } else { "避難" }.to_string(),
             record_id: format!("R-{index}"),
             received_at: "2026-12-01 09:00".to_string(),
+            departed_on: if index == 1 { "2026-12-02" } else { "" }.to_string(),
+            deleted_reason: String::new(),
+            duplicate: false,
             draft: row.draft,
         })
         .collect()
@@ -346,8 +349,11 @@ fn a_cp932_download_decodes_and_reads_back_to_the_same_fields() {
         assert_eq!(record.fields[0], row.state);
         assert_eq!(record.fields[1], row.record_id);
         assert_eq!(record.fields[2], row.received_at);
+        assert_eq!(record.fields[3], row.departed_on);
+        assert_eq!(record.fields[4], row.deleted_reason);
+        assert_eq!(record.fields[5], "");
         let mut draft = EntryDraft::default();
-        for (column, cell) in COLUMNS.iter().zip(&record.fields[3..]) {
+        for (column, cell) in COLUMNS.iter().zip(&record.fields[LEADING_COLUMNS.len()..]) {
             template::set_cell(&mut draft, column, cell).unwrap();
         }
         assert_eq!(draft, row.draft);
@@ -439,6 +445,45 @@ fn formula_cells_are_neutralised() {
             );
         }
     }
+}
+
+// R: A-04 — a download imports back with its states and its cells as typed.
+
+#[test]
+fn a_download_imports_back_with_departures_deletions_and_formula_cells_as_typed() {
+    let mut rows = export_rows();
+    rows[0].draft.contact = "+81 90-1234-5678".to_string();
+    rows[0].draft.remarks = "=本人申告".to_string();
+    rows[0].state = "削除".to_string();
+    rows[0].deleted_reason = "-重複のため".to_string();
+    rows[0].duplicate = true;
+    let heading = export_heading("地震", false, "2026-12-05 10:00");
+    let bytes = write_entries_csv(&rows, OutEncoding::Cp932, &heading).unwrap();
+    let checked = check_file(&bytes, now()).unwrap();
+    assert_eq!(checked.errors, Vec::new());
+    assert_eq!(checked.valid.len(), rows.len());
+    let first = &checked.valid[0];
+    assert_eq!(first.draft, rows[0].draft);
+    assert_eq!(first.restore.deleted_reason.as_deref(), Some("-重複のため"));
+    assert_eq!(first.restore.departed_on, None);
+    assert!(first.restore.duplicate);
+    assert!(!checked.valid[1].restore.duplicate);
+    let second = &checked.valid[1];
+    assert_eq!(second.restore.departed_on.as_deref(), Some("2026-12-02"));
+    assert_eq!(second.restore.deleted_reason, None);
+    // A template file (no state columns) restores nothing.
+    assert!(
+        check_file(FORM1, now())
+            .unwrap()
+            .valid
+            .iter()
+            .all(|row| row.restore == Restore::default())
+    );
+    // Only the neutralising quote is taken off.
+    assert_eq!(unneutralise("'=x"), "=x");
+    assert_eq!(unneutralise("'\tx"), "\tx");
+    assert_eq!(unneutralise("'x"), "'x");
+    assert_eq!(unneutralise("x'=y"), "x'=y");
 }
 
 #[test]

@@ -19,9 +19,25 @@ use crate::template::{COLUMNS, get_cell};
 /// The heading line of a download begins with this text; the import skips it.
 pub const HEADING_PREFIX: &str = "安否情報書出し";
 
-/// The columns before the template's: the record's state, its ID and when the node
-/// received it. The import ignores them.
-pub const LEADING_COLUMNS: [&str; 3] = ["状態", "安否情報ID", "受信日時"];
+/// The columns before the template's: the record's state, its ID, when the node
+/// received it, its departure date and the reason it was deleted. The import skips
+/// the first three and restores the last two (A-04: a download re-uploaded after a
+/// purge keeps every record's departure and deletion).
+pub const LEADING_COLUMNS: [&str; 6] = [
+    "状態",
+    "安否情報ID",
+    "受信日時",
+    "退去日",
+    "削除理由",
+    "重複除去",
+];
+
+/// The leading column that holds the departure date (YYYY-MM-DD).
+pub const DEPARTED_COLUMN: &str = "退去日";
+/// The leading column that holds the reason of a deletion.
+pub const DELETED_COLUMN: &str = "削除理由";
+/// The leading column marked 「○」 when automatic duplicate removal deleted the record.
+pub const DUPLICATE_COLUMN: &str = "重複除去";
 
 /// The encoding of a download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +57,12 @@ pub struct ExportRow {
     pub record_id: String,
     /// 受信日時, as the caller wants it shown.
     pub received_at: String,
+    /// 退去日 (YYYY-MM-DD), empty when the person has not left.
+    pub departed_on: String,
+    /// 削除理由, empty when the record is not deleted.
+    pub deleted_reason: String,
+    /// Deleted by automatic duplicate removal (重複除去 「○」).
+    pub duplicate: bool,
     /// The entry as typed.
     pub draft: EntryDraft,
 }
@@ -62,6 +84,15 @@ pub fn neutralise(cell: &str) -> String {
         format!("'{cell}")
     } else {
         cell.to_string()
+    }
+}
+
+/// The cell as typed, from a neutralised one: the `'` that [`neutralise`] put before
+/// `=`, `+`, `-`, `@`, a tab or CR is taken off again on import.
+pub fn unneutralise(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
     }
 }
 
@@ -133,7 +164,14 @@ pub fn write_entries_csv(
         } else {
             format!("{}件目（安否情報ID {}）", index + 1, record.record_id)
         };
-        let leading = [&record.state, &record.record_id, &record.received_at];
+        let leading: [&str; 6] = [
+            &record.state,
+            &record.record_id,
+            &record.received_at,
+            &record.departed_on,
+            &record.deleted_reason,
+            if record.duplicate { "○" } else { "" },
+        ];
         let mut cells: Vec<(String, &str, &str)> = LEADING_COLUMNS
             .iter()
             .zip(leading)

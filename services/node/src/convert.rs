@@ -67,6 +67,9 @@ pub fn record(state: &RecordState, incident: Option<&Incident>) -> v1::Record {
             .as_ref()
             .map(|d| d.date.to_string())
             .unwrap_or_default(),
+        duplicate_of: (state.duplicate_of)
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
         warnings: entry.warnings.iter().map(issue).collect(),
         draft: Some(draft_to_proto(&entry.draft)),
         injury_severity: parsed

@@ -21,7 +21,7 @@ use chrono::SecondsFormat;
 use tonic::{Request, Response, Status};
 
 use crate::app::AppError;
-use crate::app::entries::{NewEntry, NewIncident, RecordQuery};
+use crate::app::entries::{BulkEntry, NewEntry, NewIncident, RecordQuery};
 use crate::app::replay::ReplayInput;
 use crate::app::trust::RevocationInput;
 pub use crate::app::{Caller, NodeState};
@@ -187,6 +187,56 @@ impl v1::node_server::Node for NodeService {
             record: Some(record_reply(written)),
             position,
         }))
+    }
+
+    async fn record_entries(
+        &self,
+        request: Request<v1::RecordEntriesRequest>,
+    ) -> Result<Response<v1::RecordEntriesResponse>, Status> {
+        let session = session(&self.0, &request).await?;
+        let request = request.into_inner();
+        let incident: IncidentId = request.incident_id.parse().map_err(|_| {
+            AppError::field(
+                "incident_id",
+                "事案IDを指定してください（`anpi incident list` で確認できます）",
+            )
+        })?;
+        let mut entries = Vec::with_capacity(request.entries.len());
+        for (index, entry) in request.entries.into_iter().enumerate() {
+            let draft = draft_from_proto(entry.draft.unwrap_or_default()).map_err(|form| {
+                AppError::field(
+                    &format!("entries[{index}].form"),
+                    format!(
+                        "様式は form1（様式第1号）または form2（様式第2号）です（入力: {form}）"
+                    ),
+                )
+            })?;
+            let given = |text: String| Some(text).filter(|t| !t.trim().is_empty());
+            entries.push(BulkEntry {
+                draft,
+                departed_on: given(entry.departed_on),
+                deleted_reason: given(entry.deleted_reason),
+                removed_duplicate: entry.removed_duplicate,
+            });
+        }
+        let results = self.0.record_entries(&session, incident, entries).await?;
+        let results = results
+            .into_iter()
+            .map(|result| {
+                let position = result.written.as_ref().map_or(0, |w| w.position);
+                v1::BulkEntryResult {
+                    record: result.written.map(record_reply),
+                    position,
+                    error: (result.error.as_ref())
+                        .map(AppError::message_ja)
+                        .unwrap_or_default(),
+                    error_code: (result.error.as_ref())
+                        .map(|e| e.code().to_string())
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        Ok(Response::new(v1::RecordEntriesResponse { results }))
     }
 
     async fn delete_entry(

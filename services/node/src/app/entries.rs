@@ -51,6 +51,42 @@ pub struct NewEntry {
     pub confirm_same_person: bool,
 }
 
+/// At most this many entries in one bulk call ([`NodeState::record_entries`]).
+pub const BULK_MAX: usize = 1000;
+
+/// One entry of a bulk import (C-01, E-14), with what a download says happened to the
+/// record afterwards, restored after the entry (A-04: download, purge, re-upload).
+#[derive(Debug, Clone)]
+pub struct BulkEntry {
+    pub draft: EntryDraft,
+    /// 退去日 as written in the download.
+    pub departed_on: Option<String>,
+    /// 削除理由.
+    pub deleted_reason: Option<String>,
+    /// The deletion was automatic duplicate removal: left to duplicate removal when
+    /// the record's duplicate comes in again, and made by hand at the end of the
+    /// request only if it did not.
+    pub removed_duplicate: bool,
+}
+
+impl BulkEntry {
+    /// A deletion to restore right after the entry (before the entries after it).
+    fn deleted_now(&self) -> Option<&String> {
+        self.deleted_reason
+            .as_ref()
+            .filter(|_| !self.removed_duplicate)
+    }
+}
+
+/// What became of one entry of a bulk import: the record as written (after its
+/// departure and deletion were restored), and the failure, if any. Both are set when
+/// the entry was recorded but restoring its departure or deletion was refused.
+#[derive(Debug)]
+pub struct BulkResult {
+    pub written: Option<RecordWritten>,
+    pub error: Option<AppError>,
+}
+
 /// Which records to list.
 #[derive(Debug, Clone, Default)]
 pub struct RecordQuery {
@@ -171,6 +207,213 @@ impl NodeState {
                 },
             )
             .await?)
+    }
+
+    /// C-01, E-14: the bulk path of imports and re-uploads. Each entry goes through the
+    /// same validation, decision, duplicate removal and projection as
+    /// [`NodeState::record_entry`]; all are handed to the writer before any reply is
+    /// awaited, in their order, so it commits them in a few large groups. Then the
+    /// departures and deletions a download carried are restored, in order.
+    /// Restoring them needs the rights to record departures and to delete,
+    /// checked before anything is written. One result per entry, in order.
+    pub async fn record_entries(
+        &self,
+        session: &Session,
+        incident: IncidentId,
+        entries: Vec<BulkEntry>,
+    ) -> Result<Vec<BulkResult>, AppError> {
+        let caller = self.authorize(session, Operation::RecordEntry)?;
+        if entries.len() > BULK_MAX {
+            return Err(AppError::field(
+                "entries",
+                format!(
+                    "一度に送れるのは{BULK_MAX}件までです（{}件）",
+                    entries.len()
+                ),
+            ));
+        }
+        let needs = |operation: Operation, what: &str| {
+            if account::permits(session.role, operation, self.config.tier) {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden(format!(
+                    "{what}を含む書出しファイルの再登録には、その権限が必要です。{}",
+                    account::denial_message(session.role, operation)
+                )))
+            }
+        };
+        if entries.iter().any(|e| e.departed_on.is_some()) {
+            needs(Operation::RecordDeparture, "退去済みの安否情報")?;
+        }
+        if entries.iter().any(|e| e.deleted_reason.is_some()) {
+            needs(Operation::DeleteEntry, "削除済みの安否情報")?;
+        }
+        let now = Utc::now();
+        let mut results = Vec::with_capacity(entries.len());
+        // A deletion is restored before the entries after it are recorded, so that
+        // duplicate removal sees the live records it saw when they were first entered.
+        for run in entries.split_inclusive(|entry| entry.deleted_now().is_some()) {
+            results.extend(self.record_run(&caller, incident, run, now).await);
+        }
+        self.settle_duplicates(&caller, &entries, &mut results)
+            .await?;
+        Ok(results)
+    }
+
+    /// The entries a download marks as removed duplicates: those duplicate removal did
+    /// not delete again are deleted now with their reason; the others get their
+    /// current state.
+    async fn settle_duplicates(
+        &self,
+        caller: &super::Caller,
+        entries: &[BulkEntry],
+        results: &mut [BulkResult],
+    ) -> Result<(), AppError> {
+        let ids: Vec<uuid::Uuid> = entries
+            .iter()
+            .zip(results.iter())
+            .filter(|(entry, _)| entry.removed_duplicate && entry.deleted_reason.is_some())
+            .filter_map(|(_, result)| result.written.as_ref().filter(|_| result.error.is_none()))
+            .map(|written| written.record.record_id.as_uuid())
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let client = self.pool.get().await?;
+        let current: std::collections::HashMap<RecordId, RecordState> =
+            reader::records_by_id(&**client, &ids)
+                .await?
+                .into_iter()
+                .map(|state| (state.record_id, state))
+                .collect();
+        drop(client);
+        for result in results.iter_mut() {
+            if let Some(written) = result.written.as_mut()
+                && let Some(state) = current.get(&written.record.record_id)
+            {
+                *written.record = state.clone();
+            }
+        }
+        self.restore(caller, entries, results, |entry, record| {
+            let reason = entry.deleted_reason.clone()?;
+            (entry.removed_duplicate && record.deletion.is_none()).then_some(
+                DomainCommand::DeleteEntry {
+                    record: record.record_id,
+                    reason,
+                },
+            )
+        })
+        .await;
+        Ok(())
+    }
+
+    /// Records a run of entries of a bulk import, then restores their departures and
+    /// deletions.
+    async fn record_run(
+        &self,
+        caller: &super::Caller,
+        incident: IncidentId,
+        entries: &[BulkEntry],
+        now: chrono::DateTime<Utc>,
+    ) -> Vec<BulkResult> {
+        let mut results: Vec<BulkResult> = Vec::with_capacity(entries.len());
+        let mut commands = Vec::new();
+        for entry in entries {
+            match entry::validate(&entry.draft, now) {
+                Ok(valid) => {
+                    commands.push(
+                        DomainCommand::RecordEntry {
+                            incident,
+                            entry: Box::new(valid),
+                            supersedes: None,
+                            confirm_same_person: false,
+                        }
+                        .into(),
+                    );
+                    results.push(BulkResult {
+                        written: None,
+                        error: None,
+                    });
+                }
+                Err(errors) => results.push(BulkResult {
+                    written: None,
+                    error: Some(AppError::Invalid(errors)),
+                }),
+            }
+        }
+        let mut written = self
+            .writer
+            .ask_many::<RecordWritten>(caller.actor.clone(), commands)
+            .await
+            .into_iter();
+        for result in results.iter_mut().filter(|r| r.error.is_none()) {
+            match written.next().expect("one reply per command") {
+                Ok(record) => result.written = Some(record),
+                Err(rejection) => result.error = Some(rejection.into()),
+            }
+        }
+        let today = now.with_timezone(&entry::jst_offset()).date_naive();
+        self.restore(caller, entries, &mut results, |entry, record| {
+            let date = entry.departed_on.clone()?;
+            Some(DomainCommand::RecordDeparture {
+                record: record.record_id,
+                date,
+                today,
+            })
+        })
+        .await;
+        self.restore(caller, entries, &mut results, |entry, record| {
+            let reason = entry.deleted_now()?.clone();
+            // Duplicate removal may have deleted it again on the way in.
+            (record.deletion.is_none()).then_some(DomainCommand::DeleteEntry {
+                record: record.record_id,
+                reason,
+            })
+        })
+        .await;
+        results
+    }
+
+    /// Applies `follow_up` (a departure or a deletion) to every recorded entry it
+    /// gives a command for; a refusal is kept as that entry's error.
+    async fn restore(
+        &self,
+        caller: &super::Caller,
+        entries: &[BulkEntry],
+        results: &mut [BulkResult],
+        follow_up: impl Fn(&BulkEntry, &RecordState) -> Option<DomainCommand>,
+    ) {
+        let mut targets = Vec::new();
+        let mut commands = Vec::new();
+        for (index, (entry, result)) in entries.iter().zip(results.iter()).enumerate() {
+            let Some(written) = result.written.as_ref().filter(|_| result.error.is_none()) else {
+                continue;
+            };
+            if let Some(command) = follow_up(entry, &written.record) {
+                targets.push(index);
+                commands.push(command.into());
+            }
+        }
+        if commands.is_empty() {
+            return;
+        }
+        let replies = self
+            .writer
+            .ask_many::<RecordWritten>(caller.actor.clone(), commands)
+            .await;
+        for (index, reply) in targets.into_iter().zip(replies) {
+            let result = &mut results[index];
+            match reply {
+                Ok(record) => result.written = Some(record),
+                Err(rejection) => {
+                    let error = AppError::from(rejection);
+                    result.error = Some(AppError::Conflict(format!(
+                        "登録しましたが、書出しファイルの状態（退去・削除）を復元できませんでした: {}",
+                        error.message_ja()
+                    )));
+                }
+            }
+        }
     }
 
     /// E-09: deletes a record, with the reason.

@@ -50,6 +50,36 @@ impl AppError {
         AppError::field(field, format!("IDの形式が正しくありません（入力: {text}）"))
     }
 
+    /// A short name of the kind of failure, for clients that sort results.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated(_) | AppError::LoginExpired => "unauthenticated",
+            AppError::MustChangePassword(_) | AppError::Forbidden(_) => "permission_denied",
+            AppError::Invalid(_) => "invalid",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// What to tell the user, in Japanese (one line per field problem).
+    pub fn message_ja(&self) -> String {
+        match self {
+            AppError::LoginExpired => {
+                "ログインの有効期限が切れたか、無効です。もう一度ログインしてください".into()
+            }
+            AppError::Invalid(errors) => anpi_core::validation::summarize(errors),
+            AppError::Unauthenticated(message)
+            | AppError::MustChangePassword(message)
+            | AppError::Forbidden(message)
+            | AppError::NotFound(message)
+            | AppError::Conflict(message)
+            | AppError::Unavailable(message)
+            | AppError::Internal(message) => message.clone(),
+        }
+    }
+
     /// A fault of the node: logged with its detail; the clerk gets a plain message.
     pub fn internal(detail: impl std::fmt::Display) -> AppError {
         tracing::error!(%detail, "internal error");

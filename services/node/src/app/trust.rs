@@ -273,7 +273,7 @@ impl NodeState {
             records: before,
             position: written.position,
             message: format!(
-                "個別領域の安否情報 {before} 件を消去しました（イベントログには残っています）。書き出したファイルを確認してから `anpi entry add` で再登録してください"
+                "個別領域の安否情報 {before} 件を消去しました（イベントログには残っています）。CSVで書き出したファイル（`anpi entry export --csv`）を `anpi entry import` で再登録すると、退去・削除の状態も復元されます"
             ),
         })
     }

@@ -75,11 +75,20 @@ pub async fn download(
         let Some(last) = page.last() else { break };
         after = last.state.recorded_position;
         let full = page.len() as i32 == PAGE;
-        rows.extend(page.into_iter().map(|view| ExportRow {
-            state: view.state.label().label_ja().to_string(),
-            record_id: view.state.record_id.to_string(),
-            received_at: jst(view.state.received_at),
-            draft: view.state.entry.draft,
+        rows.extend(page.into_iter().map(|view| {
+            ExportRow {
+                state: view.state.label().label_ja().to_string(),
+                record_id: view.state.record_id.to_string(),
+                received_at: jst(view.state.received_at),
+                departed_on: (view.state.departure.as_ref())
+                    .map(|d| d.date.to_string())
+                    .unwrap_or_default(),
+                deleted_reason: (view.state.deletion.as_ref())
+                    .map(|d| d.reason.clone())
+                    .unwrap_or_default(),
+                duplicate: view.state.duplicate_of.is_some(),
+                draft: view.state.entry.draft,
+            }
         }));
         if !full {
             break;

@@ -91,10 +91,13 @@ impl Command {
     }
 }
 
+/// What a job is answered.
+type Answer = std::result::Result<Outcome, Rejection>;
+
 struct Job {
     actor: Actor,
     command: Command,
-    reply: oneshot::Sender<std::result::Result<Outcome, Rejection>>,
+    reply: oneshot::Sender<Answer>,
 }
 
 /// Settings of the writer that come from the node's configuration.
@@ -193,7 +196,16 @@ impl Writer {
         actor: Actor,
         command: impl Into<Command>,
     ) -> std::result::Result<Outcome, Rejection> {
-        let command = command.into();
+        let answer = self.send(actor, command.into()).await?;
+        answer.await.map_err(|_| outcome::stopped())?
+    }
+
+    /// Queues a command; the receiver gets its outcome after the commit.
+    async fn send(
+        &self,
+        actor: Actor,
+        command: Command,
+    ) -> std::result::Result<oneshot::Receiver<Answer>, Rejection> {
         let (reply, answer) = oneshot::channel();
         self.sender
             .send(Job {
@@ -202,10 +214,8 @@ impl Writer {
                 reply,
             })
             .await
-            .map_err(|_| Rejection::Unavailable("the event writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| Rejection::Unavailable("the event writer has stopped".into()))?
+            .map_err(|_| outcome::stopped())?;
+        Ok(answer)
     }
 
     /// The committed intake state; changes are announced on the receiver.

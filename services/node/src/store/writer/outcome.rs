@@ -228,6 +228,30 @@ impl Reply for AccountWritten {
 }
 
 impl Writer {
+    /// Submits `commands` in their order, all before waiting for any reply, so that
+    /// the writer takes them in as few groups (transactions) as it can (the bulk path
+    /// of imports, C-01); then waits for every typed reply, in the same order. Each
+    /// command is decided on its own: one refused does not stop the others.
+    pub async fn ask_many<R: Reply>(
+        &self,
+        actor: Actor,
+        commands: impl IntoIterator<Item = Command>,
+    ) -> Vec<Result<R, Rejection>> {
+        let mut answers = Vec::new();
+        for command in commands {
+            answers.push(self.send(actor.clone(), command).await);
+        }
+        let mut replies = Vec::with_capacity(answers.len());
+        for answer in answers {
+            let outcome = match answer {
+                Ok(answer) => answer.await.unwrap_or_else(|_| Err(stopped())),
+                Err(rejection) => Err(rejection),
+            };
+            replies.push(outcome.and_then(typed::<R>));
+        }
+        replies
+    }
+
     /// Submits `command` and waits for its typed reply. An outcome of another kind
     /// would be a fault of the writer: logged, and answered as "not written".
     pub async fn ask<R: Reply>(
@@ -235,17 +259,26 @@ impl Writer {
         actor: Actor,
         command: impl Into<Command>,
     ) -> Result<R, Rejection> {
-        let outcome = self.submit(actor, command).await?;
-        R::from_outcome(outcome).map_err(|other| {
-            tracing::error!(
-                ?other,
-                reply = std::any::type_name::<R>(),
-                "the writer answered another kind of outcome"
-            );
-            Rejection::Unavailable(format!(
-                "the writer answered another kind of outcome than {}",
-                std::any::type_name::<R>()
-            ))
-        })
+        typed(self.submit(actor, command).await?)
     }
+}
+
+/// The writer's task has ended.
+pub(super) fn stopped() -> Rejection {
+    Rejection::Unavailable("the event writer has stopped".into())
+}
+
+/// The typed reply of an outcome; another kind of outcome is a fault of the writer.
+fn typed<R: Reply>(outcome: Outcome) -> Result<R, Rejection> {
+    R::from_outcome(outcome).map_err(|other| {
+        tracing::error!(
+            ?other,
+            reply = std::any::type_name::<R>(),
+            "the writer answered another kind of outcome"
+        );
+        Rejection::Unavailable(format!(
+            "the writer answered another kind of outcome than {}",
+            std::any::type_name::<R>()
+        ))
+    })
 }
