@@ -4,8 +4,11 @@
 #
 #   * PostgreSQL on 127.0.0.1:5432, user "postgres", no password over loopback
 #   * nats-server with JetStream on 127.0.0.1:4222
+#   * the printed forms' font, IPAexGothic (fonts-ipaexfont-gothic): anpi embeds it
+#     in every form it prints (services/forms)
 #   * with --browser: Debian's chromium and chromium-driver (the public page's
 #     browser test; deploy/test.sh asks for them, the local network does not)
+#     and poppler-utils (the form tests read the PDFs back with pdftotext)
 #   * (checked only) the Rust toolchain: cargo, rustc >= 1.89
 #
 # Idempotent. When everything is already up (the normal case on the project's
@@ -18,7 +21,8 @@
 # Usage: deploy/ensure-services.sh [--check] [--browser]
 #   --check   only check; never install, start or reconfigure (exit 1 if not OK)
 #   --browser also chromium and chromedriver, the Japanese fonts (fonts-noto-cjk)
-#             and axe-core (npm, into .cache/axe) for the console's browser tests
+#             and axe-core (npm, into .cache/axe) for the console's browser tests,
+#             and poppler-utils (pdftotext, pdftoppm) for the form tests
 #
 # Environment (defaults in brackets):
 #   ANPI_PG_HOST [127.0.0.1]   ANPI_PG_PORT [5432]
@@ -443,6 +447,32 @@ ensure_fonts() {
     apt_install fonts-noto-cjk
 }
 
+# The printed forms (様式第1号–第5号, services/forms) embed IPAexGothic: needed wherever
+# anpi prints a form, not only for the tests.
+FORM_FONT=/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf
+ensure_form_font() {
+    if [ -f "$FORM_FONT" ]; then
+        log "form font OK (fonts-ipaexfont-gothic)"
+        return 0
+    fi
+    [ "$CHECK_ONLY" -eq 0 ] || die "the form font $FORM_FONT is missing (Debian package fonts-ipaexfont-gothic)"
+    log "the form font is not installed: installing the Debian package fonts-ipaexfont-gothic"
+    apt_install fonts-ipaexfont-gothic
+    [ -f "$FORM_FONT" ] || die "$FORM_FONT still missing after installing fonts-ipaexfont-gothic"
+}
+
+# The form tests read the PDFs back with poppler's pdftotext, pdfinfo and pdftoppm.
+ensure_poppler() {
+    if command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 &&
+        command -v pdfinfo >/dev/null 2>&1; then
+        log "poppler-utils OK (pdftotext, pdfinfo, pdftoppm)"
+        return 0
+    fi
+    [ "$CHECK_ONLY" -eq 0 ] || die "poppler-utils (pdftotext, pdfinfo, pdftoppm) is not installed"
+    log "pdftotext / pdftoppm not installed: installing the Debian package poppler-utils"
+    apt_install poppler-utils
+}
+
 # The console's accessibility check runs axe-core in the browser (issue 15), from the
 # npm registry, pinned, into .cache/axe of the repository (not committed).
 AXE_VERSION=4.10.3
@@ -470,9 +500,11 @@ ensure_axe() {
 check_rust
 ensure_postgres
 ensure_nats
+ensure_form_font
 if [ "$BROWSER" -eq 1 ]; then
     ensure_browser
     ensure_fonts
+    ensure_poppler
     ensure_axe
 fi
 log "services ready"

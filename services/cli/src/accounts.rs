@@ -6,6 +6,7 @@ use anpi_proto::v1;
 
 use crate::client::{self, explain};
 use crate::lookup::{all_records, pick_incident};
+use crate::out_file::OutFile;
 use crate::output::{emit, jst_time};
 use crate::secret::read_secret;
 use crate::table::render;
@@ -326,8 +327,6 @@ pub async fn export(
     file: PathBuf,
     incident: Option<String>,
 ) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let me = client
         .get_node_info(v1::GetNodeInfoRequest {})
         .await
@@ -340,17 +339,7 @@ pub async fn export(
     eprintln!("事案: {}（{}）", chosen.name, chosen.mode_label);
     // The file first: nothing is read (and logged as exported, A-06) when it cannot be
     // written.
-    let mut out = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&file)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{} を作成できません（既にある場合は別の名前にしてください）: {e}",
-                file.display()
-            )
-        })?;
+    let out = OutFile::create(&file, true, false)?;
     let written = async {
         let records = all_records(client, incident.clone(), false, true, |n| {
             eprintln!("読み込み中: {n}件");
@@ -375,20 +364,12 @@ pub async fn export(
             },
             "entries": drafts,
         });
-        let text = serde_json::to_string_pretty(&file_body)?;
-        out.write_all(text.as_bytes())?;
-        out.sync_all()?;
-        anyhow::Ok(drafts.len())
+        anyhow::Ok((serde_json::to_string_pretty(&file_body)?, drafts.len()))
     }
     .await;
-    let count = match written {
-        Ok(count) => count,
-        Err(error) => {
-            // Half a file is never left behind.
-            let _ = std::fs::remove_file(&file);
-            return Err(error);
-        }
-    };
+    // Half a file is never left behind.
+    let (text, count) = written?;
+    out.finish(text.as_bytes())?;
     println!(
         "{}件を {} に書き出しました（事案 {}（{}） {incident}）。再登録: anpi entry add {} --incident {incident}",
         count,

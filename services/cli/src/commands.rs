@@ -154,6 +154,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut client = client::node_client(&node, ca.as_deref(), &token).await?;
             crate::import::send(&mut client, checked, incident).await
         }
+        // Forms 1, 2 and 4 blank or from a file need no node.
+        Cmd::Form(args) if !args.needs_node() => crate::forms::local_form(args),
         command => {
             let node = session::resolve_node(cli.node.as_deref(), &logins)?;
             let token = session::resolve_token(cli.token.as_deref(), &node, &logins)?;
@@ -414,6 +416,9 @@ async fn run_authenticated(
         Cmd::Trust { command } => crate::accounts::trust(client, command).await?,
         Cmd::Intake { command } => crate::reports::intake(client, command).await?,
         Cmd::Reports { command } => crate::reports::history(client, command).await?,
+        Cmd::Form3(args) => crate::forms::form3(client, args).await?,
+        Cmd::Form5(args) => crate::forms::form5(client, args).await?,
+        Cmd::Form(args) => crate::forms::record_form(client, args).await?,
         Cmd::Login { .. }
         | Cmd::Health
         | Cmd::Entry {

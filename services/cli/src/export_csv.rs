@@ -14,6 +14,7 @@ use chrono::FixedOffset;
 
 use crate::client::{self, explain};
 use crate::lookup::{all_records, pick_incident};
+use crate::out_file::OutFile;
 use crate::output::jst_time;
 
 /// `--encoding` of a CSV download.
@@ -49,14 +50,27 @@ pub(crate) fn default_file_name(incident: &v1::Incident, date: &str) -> String {
     )
 }
 
+/// A record as a download's row, with its state.
+pub(crate) fn export_row(record: v1::Record) -> anyhow::Result<ExportRow> {
+    let draft = anpi_proto::draft_from_proto(record.draft.unwrap_or_default())
+        .map_err(|e| anyhow::anyhow!("record {}: {e}", record.record_id))?;
+    Ok(ExportRow {
+        state: record.state_label,
+        received_at: jst_time(&record.received_at),
+        departed_on: record.departed_on,
+        deleted_reason: record.deleted_reason,
+        duplicate: !record.duplicate_of.is_empty(),
+        record_id: record.record_id,
+        draft,
+    })
+}
+
 pub(crate) async fn export_csv(
     client: &mut client::NodeClient,
     out: Option<PathBuf>,
     incident: Option<String>,
     encoding: CsvEncoding,
 ) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let me = client
         .get_node_info(v1::GetNodeInfoRequest {})
         .await
@@ -75,17 +89,7 @@ pub(crate) async fn export_csv(
     });
     // The file first: nothing is read (and logged as exported) when it cannot be
     // written.
-    let mut handle = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&file)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{} を作成できません（既にある場合は別の名前を --out で指定してください）: {e}",
-                file.display()
-            )
-        })?;
+    let handle = OutFile::create(&file, true, false)?;
     let written = async {
         let records = all_records(client, chosen.id.clone(), true, true, |n| {
             eprintln!("読み込み中: {n}件");
@@ -94,19 +98,7 @@ pub(crate) async fn export_csv(
         let rows = records
             .into_iter()
             .filter(|record| record.collected_by == me)
-            .map(|record| {
-                let draft = anpi_proto::draft_from_proto(record.draft.unwrap_or_default())
-                    .map_err(|e| anyhow::anyhow!("record {}: {e}", record.record_id))?;
-                Ok(ExportRow {
-                    state: record.state_label,
-                    received_at: jst_time(&record.received_at),
-                    departed_on: record.departed_on,
-                    deleted_reason: record.deleted_reason,
-                    duplicate: !record.duplicate_of.is_empty(),
-                    record_id: record.record_id,
-                    draft,
-                })
-            })
+            .map(export_row)
             .collect::<anyhow::Result<Vec<_>>>()?;
         let heading = export_heading(
             &chosen.name,
@@ -119,19 +111,12 @@ pub(crate) async fn export_csv(
         };
         let bytes =
             write_entries_csv(&rows, encoding, &heading).map_err(|e| anyhow::anyhow!("{e}"))?;
-        handle.write_all(&bytes)?;
-        handle.sync_all()?;
-        anyhow::Ok(rows.len())
+        anyhow::Ok((bytes, rows.len()))
     }
     .await;
-    let count = match written {
-        Ok(count) => count,
-        Err(error) => {
-            // Half a file is never left behind.
-            let _ = std::fs::remove_file(&file);
-            return Err(error);
-        }
-    };
+    // Half a file is never left behind.
+    let (bytes, count) = written?;
+    handle.finish(&bytes)?;
     println!(
         "{count}件を {} に書き出しました（事案 {}（{}） {}）",
         file.display(),

@@ -9,6 +9,7 @@
 //! download of this node (`entry export --csv`, the console's download) carries each
 //! record's departure and deletion, which are restored.
 
+use std::collections::VecDeque;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ use crate::lookup::pick_incident;
 
 /// Rows sent in one RecordEntries call (the node takes up to 1,000).
 const CHUNK: usize = 1000;
+/// Batches sent before the first is answered (when no states are restored).
+const IN_FLIGHT: usize = 2;
 
 /// What the operator asked for.
 pub(crate) struct ImportArgs {
@@ -104,36 +107,46 @@ pub(crate) async fn send(
     if restoring > 0 {
         eprintln!("書出しファイルの状態（退去・削除）を{restoring}件について復元します");
     }
+    // Two batches in flight, so that the node validates one while it writes the
+    // other; one at a time when states are restored, which must follow the file's
+    // order (duplicate removal sees what it saw when the rows were first entered).
+    let window = if restoring > 0 { 1 } else { IN_FLIGHT };
     let mut progress = Progress::new(total);
-    let mut imported = 0;
-    let mut failed = 0;
+    let (mut imported, mut failed) = (0, 0);
+    let mut unsent: Vec<(usize, usize)> = Vec::new();
     let mut rows = checked.valid.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect();
-        let request = v1::RecordEntriesRequest {
-            incident_id: incident.id.clone(),
-            entries: chunk
-                .iter()
-                .map(|row| v1::BulkEntry {
-                    draft: Some(draft_to_proto(&row.draft)),
-                    departed_on: row.restore.departed_on.clone().unwrap_or_default(),
-                    deleted_reason: row.restore.deleted_reason.clone().unwrap_or_default(),
-                    removed_duplicate: row.restore.duplicate,
-                })
-                .collect(),
+    let mut flight: VecDeque<(Vec<Row>, Batch)> = VecDeque::new();
+    loop {
+        while flight.len() < window && unsent.is_empty() && rows.peek().is_some() {
+            let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect();
+            let request = v1::RecordEntriesRequest {
+                incident_id: incident.id.clone(),
+                entries: chunk.iter().map(bulk_entry).collect(),
+            };
+            let mut node = client.clone();
+            let batch = tokio::spawn(async move { node.record_entries(request).await });
+            flight.push_back((chunk, batch));
+        }
+        let Some((chunk, batch)) = flight.pop_front() else {
+            break;
         };
-        let results = match client.record_entries(request).await {
-            Ok(reply) => reply.into_inner().results,
-            Err(status) => {
-                progress.finish();
-                let first = chunk.first().map_or(0, |row| row.line);
-                eprintln!("{first}行目以降を送信できませんでした。{}", explain(status));
-                println!(
-                    "{imported}件を登録しました（{first}行目以降の{}件は未登録です。登録済みの行を除いて再度実行してください）",
-                    total - progress.done
-                );
-                return Ok(ExitCode::FAILURE);
+        let lines = (
+            chunk.first().map_or(0, |row| row.line),
+            chunk.last().map_or(0, |row| row.line),
+        );
+        let results = match batch.await {
+            Ok(Ok(reply)) => reply.into_inner().results,
+            Ok(Err(status)) => {
+                progress.say(&format!(
+                    "{}〜{}行目を送信できませんでした。{}",
+                    lines.0,
+                    lines.1,
+                    explain(status)
+                ));
+                unsent.push(lines);
+                continue;
             }
+            Err(panicked) => return Err(anyhow::anyhow!("sending a batch failed: {panicked}")),
         };
         for (row, result) in chunk.iter().zip(&results) {
             if let Some(record) = &result.record {
@@ -165,11 +178,35 @@ pub(crate) async fn send(
         "{imported}件を登録しました（誤りのため登録しなかった行 {}件、登録時に問題のあった行 {failed}件）",
         checked.bad_lines
     );
-    Ok(if failed == 0 {
+    if !unsent.is_empty() {
+        let ranges: Vec<String> = unsent
+            .iter()
+            .map(|(first, last)| format!("{first}〜{last}行目"))
+            .collect();
+        println!(
+            "送信できなかった行: {}（以降の行は送っていません）。送信が途中で切れた場合は一部が登録されていることがあります。`anpi entry list` で確認し、未登録の行だけを取り込み直してください",
+            ranges.join("、")
+        );
+    }
+    Ok(if failed == 0 && unsent.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// A batch on its way to the node.
+type Batch =
+    tokio::task::JoinHandle<Result<tonic::Response<v1::RecordEntriesResponse>, tonic::Status>>;
+
+/// A row as the bulk call takes it, with the state a download carries.
+fn bulk_entry(row: &Row) -> v1::BulkEntry {
+    v1::BulkEntry {
+        draft: Some(draft_to_proto(&row.draft)),
+        departed_on: row.restore.departed_on.clone().unwrap_or_default(),
+        deleted_reason: row.restore.deleted_reason.clone().unwrap_or_default(),
+        removed_duplicate: row.restore.duplicate,
+    }
 }
 
 /// The progress of a long import on stderr: a bar redrawn in place on a terminal, a

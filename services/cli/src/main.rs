@@ -7,10 +7,12 @@ mod client;
 mod commands;
 mod entry_file;
 mod export_csv;
+mod forms;
 mod import;
 mod inquiry;
 mod lookup;
 mod organise;
+mod out_file;
 mod output;
 mod reports;
 mod secret;
@@ -154,6 +156,14 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// 様式第3号 安否情報報告書 as PDF: the records of an incident, for sending by other
+    /// means when the system cannot be used.
+    Form3(forms::Form3Args),
+    /// 様式第5号 安否情報回答書 as PDF: the answer an inquiry was given.
+    Form5(forms::Form5Args),
+    /// 様式第1号・第2号・第4号 as PDF: blank (no login needed), or filled in from an
+    /// entry file, a stored record or an inquiry file.
+    Form(forms::FormArgs),
     /// The node's event log in order.
     Events {
         /// Show events after this position.

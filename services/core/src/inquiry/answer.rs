@@ -323,6 +323,14 @@ pub fn answer(inquiry: &Inquiry, record: Option<&RecordState>, context: &AnswerC
     }
 }
 
+/// The value of `field` as the record holds it, written as Form 5 writes a disclosed
+/// value (birth date in era form, 「死亡」 with the death details, the place of the body,
+/// 退去 with its date): for the report (Form 3) and printouts, which show everything.
+/// Nationality is empty for a Japanese or unknown nationality, as on Form 5.
+pub fn record_value(field: ConsentField, record: &RecordState) -> String {
+    value_of(field, record, Basis::Consent, false)
+}
+
 /// The value of `field` as Form 5 shows it; empty when the record has none (or, for
 /// nationality, when the person is Japanese or their nationality unknown: Form 5 asks
 /// 「日本国籍を有しない者に限る」).

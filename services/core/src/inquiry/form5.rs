@@ -78,14 +78,6 @@ fn render_form(
     answering_body: &str,
     answered_at: DateTime<Utc>,
 ) -> String {
-    let addressee = match &inquiry.inquirer {
-        Inquirer::Person { name, .. } => name.clone(),
-        Inquirer::Organisation {
-            name,
-            representative,
-            ..
-        } => format!("{name}\u{3000}代表者\u{3000}{representative}"),
-    };
     let mut lines = vec![
         "様式第5号（第4条関係）".to_string(),
         String::new(),
@@ -93,26 +85,60 @@ fn render_form(
         String::new(),
         era_date(answered_at),
         String::new(),
-        format!("{addressee}\u{3000}殿"),
+        format!("{}\u{3000}殿", addressee(inquiry)),
         String::new(),
         answering_body.trim().to_string(),
         String::new(),
-        format!(
-            "{}付けで照会があった安否情報について、下記のとおり回答します。",
-            era_date(inquiry.inquired_at)
-        ),
+        inquiry_sentence(inquiry),
         String::new(),
         "記".to_string(),
         String::new(),
         "被照会者".to_string(),
-        row(
-            "避難住民に該当するか否かの別",
-            answer.evacuee.label_ja().to_string(),
-        ),
-        row(
-            "武力攻撃災害により死亡し又は負傷した住民に該当するか否かの別",
-            answer.casualty.label_ja().to_string(),
-        ),
+    ];
+    lines.extend(
+        rows(answer)
+            .into_iter()
+            .map(|(label, value)| row(label, value)),
+    );
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}
+
+/// Who Form 5 is addressed to (「殿」 follows): the inquirer's name, or an
+/// organisation with its representative, `{名称}　代表者　{氏名}`.
+pub fn addressee(inquiry: &Inquiry) -> String {
+    match &inquiry.inquirer {
+        Inquirer::Person { name, .. } => name.clone(),
+        Inquirer::Organisation {
+            name,
+            representative,
+            ..
+        } => format!("{name}\u{3000}代表者\u{3000}{representative}"),
+    }
+}
+
+/// 「{照会の日付}付けで照会があった安否情報について、下記のとおり回答します。」
+pub fn inquiry_sentence(inquiry: &Inquiry) -> String {
+    format!(
+        "{}付けで照会があった安否情報について、下記のとおり回答します。",
+        era_date(inquiry.inquired_at)
+    )
+}
+
+/// The labels of Form 5's two status rows (備考2).
+pub const STATUS_ROWS: [&str; 2] = [
+    "避難住民に該当するか否かの別",
+    "武力攻撃災害により死亡し又は負傷した住民に該当するか否かの別",
+];
+
+/// Every row of Form 5 in its order with the value as printed: the two status rows,
+/// then [`ROWS`], a withheld row 「―」, an as-of value with [`as_of_suffix`]. The
+/// values keep their line breaks (the text form puts them on one line).
+pub fn rows(answer: &Answer) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
+        (STATUS_ROWS[0], answer.evacuee.label_ja().to_string()),
+        (STATUS_ROWS[1], answer.casualty.label_ja().to_string()),
     ];
     for (field, label) in ROWS {
         let value = match answer.fields.iter().find(|d| d.field == field) {
@@ -122,11 +148,9 @@ fn render_form(
             },
             None => WITHHELD.to_string(),
         };
-        lines.push(row(label, value));
+        rows.push((label, value));
     }
-    let mut text = lines.join("\n");
-    text.push('\n');
-    text
+    rows
 }
 
 fn row(label: &str, value: String) -> String {

@@ -48,7 +48,7 @@ use crate::entry::jst_offset;
 use crate::era;
 
 /// A moment in Japan time, era form: `令和8年11月21日 14時30分`.
-pub(crate) fn era_date_time(moment: DateTime<Utc>) -> String {
+pub fn era_date_time(moment: DateTime<Utc>) -> String {
     let local = moment.with_timezone(&jst_offset());
     format!(
         "{} {}時{}分",
@@ -59,7 +59,7 @@ pub(crate) fn era_date_time(moment: DateTime<Utc>) -> String {
 }
 
 /// The date of a moment in Japan time, era form: `令和8年11月21日`.
-pub(crate) fn era_date(moment: DateTime<Utc>) -> String {
+pub fn era_date(moment: DateTime<Utc>) -> String {
     era::format_era(moment.with_timezone(&jst_offset()).date_naive())
 }
 

@@ -316,41 +316,44 @@ impl NodeState {
         entries: &[BulkEntry],
         now: chrono::DateTime<Utc>,
     ) -> Vec<BulkResult> {
-        let mut results: Vec<BulkResult> = Vec::with_capacity(entries.len());
-        let mut commands = Vec::new();
+        // Validated one by one and queued as they come, so that the writer commits the
+        // first entries while the later ones are being validated.
+        let mut queued = Vec::with_capacity(entries.len());
         for entry in entries {
-            match entry::validate(&entry.draft, now) {
+            queued.push(match entry::validate(&entry.draft, now) {
                 Ok(valid) => {
-                    commands.push(
-                        DomainCommand::RecordEntry {
-                            incident,
-                            entry: Box::new(valid),
-                            supersedes: None,
-                            confirm_same_person: false,
-                        }
-                        .into(),
-                    );
-                    results.push(BulkResult {
-                        written: None,
-                        error: None,
-                    });
+                    let command = DomainCommand::RecordEntry {
+                        incident,
+                        entry: Box::new(valid),
+                        supersedes: None,
+                        confirm_same_person: false,
+                    };
+                    Ok(self
+                        .writer
+                        .queue::<RecordWritten>(caller.actor.clone(), command)
+                        .await)
                 }
-                Err(errors) => results.push(BulkResult {
-                    written: None,
-                    error: Some(AppError::Invalid(errors)),
-                }),
-            }
+                Err(errors) => Err(AppError::Invalid(errors)),
+            });
         }
-        let mut written = self
-            .writer
-            .ask_many::<RecordWritten>(caller.actor.clone(), commands)
-            .await
-            .into_iter();
-        for result in results.iter_mut().filter(|r| r.error.is_none()) {
-            match written.next().expect("one reply per command") {
-                Ok(record) => result.written = Some(record),
-                Err(rejection) => result.error = Some(rejection.into()),
-            }
+        let mut results: Vec<BulkResult> = Vec::with_capacity(entries.len());
+        for queued in queued {
+            results.push(match queued {
+                Ok(queued) => match queued.reply().await {
+                    Ok(record) => BulkResult {
+                        written: Some(record),
+                        error: None,
+                    },
+                    Err(rejection) => BulkResult {
+                        written: None,
+                        error: Some(rejection.into()),
+                    },
+                },
+                Err(error) => BulkResult {
+                    written: None,
+                    error: Some(error),
+                },
+            });
         }
         let today = now.with_timezone(&entry::jst_offset()).date_naive();
         self.restore(caller, entries, &mut results, |entry, record| {
@@ -384,23 +387,31 @@ impl NodeState {
         follow_up: impl Fn(&BulkEntry, &RecordState) -> Option<DomainCommand>,
     ) {
         let mut targets = Vec::new();
-        let mut commands = Vec::new();
+        let mut commands: Vec<DomainCommand> = Vec::new();
         for (index, (entry, result)) in entries.iter().zip(results.iter()).enumerate() {
             let Some(written) = result.written.as_ref().filter(|_| result.error.is_none()) else {
                 continue;
             };
             if let Some(command) = follow_up(entry, &written.record) {
                 targets.push(index);
-                commands.push(command.into());
+                commands.push(command);
             }
         }
         if commands.is_empty() {
             return;
         }
-        let replies = self
-            .writer
-            .ask_many::<RecordWritten>(caller.actor.clone(), commands)
-            .await;
+        let mut queued = Vec::with_capacity(commands.len());
+        for command in commands {
+            queued.push(
+                self.writer
+                    .queue::<RecordWritten>(caller.actor.clone(), command)
+                    .await,
+            );
+        }
+        let mut replies = Vec::with_capacity(queued.len());
+        for queued in queued {
+            replies.push(queued.reply().await);
+        }
         for (index, reply) in targets.into_iter().zip(replies) {
             let result = &mut results[index];
             match reply {

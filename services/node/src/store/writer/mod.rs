@@ -40,8 +40,8 @@ use uuid::Uuid;
 pub use self::accounts::AccountChange;
 use self::append::{insert_events, now_micros, position_and_fold};
 pub use self::outcome::{
-    AccountWritten, IncidentWritten, InquiryWritten, Outcome, Published, RecordWritten, Rejection,
-    Reply,
+    AccountWritten, IncidentWritten, InquiryWritten, Outcome, Published, Queued, RecordWritten,
+    Rejection, Reply,
 };
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
 pub use self::trust::TrustChange;

@@ -228,28 +228,14 @@ impl Reply for AccountWritten {
 }
 
 impl Writer {
-    /// Submits `commands` in their order, all before waiting for any reply, so that
-    /// the writer takes them in as few groups (transactions) as it can (the bulk path
-    /// of imports, C-01); then waits for every typed reply, in the same order. Each
-    /// command is decided on its own: one refused does not stop the others.
-    pub async fn ask_many<R: Reply>(
-        &self,
-        actor: Actor,
-        commands: impl IntoIterator<Item = Command>,
-    ) -> Vec<Result<R, Rejection>> {
-        let mut answers = Vec::new();
-        for command in commands {
-            answers.push(self.send(actor.clone(), command).await);
+    /// Queues `command` without waiting for its reply: the writer takes queued
+    /// commands in as few groups (transactions) as it can (the bulk path of imports,
+    /// C-01). [`Queued::reply`] waits for the typed reply.
+    pub async fn queue<R: Reply>(&self, actor: Actor, command: impl Into<Command>) -> Queued<R> {
+        Queued {
+            answer: self.send(actor, command.into()).await,
+            reply: std::marker::PhantomData,
         }
-        let mut replies = Vec::with_capacity(answers.len());
-        for answer in answers {
-            let outcome = match answer {
-                Ok(answer) => answer.await.unwrap_or_else(|_| Err(stopped())),
-                Err(rejection) => Err(rejection),
-            };
-            replies.push(outcome.and_then(typed::<R>));
-        }
-        replies
     }
 
     /// Submits `command` and waits for its typed reply. An outcome of another kind
@@ -260,6 +246,20 @@ impl Writer {
         command: impl Into<Command>,
     ) -> Result<R, Rejection> {
         typed(self.submit(actor, command).await?)
+    }
+}
+
+/// A command queued with [`Writer::queue`].
+pub struct Queued<R> {
+    answer: Result<tokio::sync::oneshot::Receiver<super::Answer>, Rejection>,
+    reply: std::marker::PhantomData<R>,
+}
+
+impl<R: Reply> Queued<R> {
+    /// Waits until the command is committed (or refused).
+    pub async fn reply(self) -> Result<R, Rejection> {
+        let outcome = self.answer?.await.unwrap_or_else(|_| Err(stopped()))?;
+        typed(outcome)
     }
 }
 
