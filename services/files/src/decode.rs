@@ -173,11 +173,15 @@ fn decode_cp932(bytes: &[u8]) -> Result<String, FileError> {
     }
 }
 
-/// The 1-based line of a byte offset.
+/// The 1-based line of a byte offset, counted as the CSV reader counts lines: CRLF,
+/// LF and a lone CR each end one (a file saved with CR line ends, as "CSV
+/// (Macintosh)" is, names the same line here as in the reader's errors).
 fn line_of(bytes: &[u8], offset: usize) -> usize {
-    bytes[..offset.min(bytes.len())]
+    let before = &bytes[..offset.min(bytes.len())];
+    before
         .iter()
-        .filter(|&&b| b == b'\n')
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
         .count()
         + 1
 }

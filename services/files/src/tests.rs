@@ -504,3 +504,24 @@ fn a_character_cp932_cannot_hold_is_refused_naming_the_column() {
     let bytes = write_entries_csv(&rows, OutEncoding::Utf8Bom, "見出し").unwrap();
     assert!(String::from_utf8(bytes).unwrap().contains("🙂"));
 }
+
+#[test]
+fn an_undecodable_byte_is_named_on_the_line_the_reader_counts() {
+    // Found by the `csv_reader` fuzz target (fuzz/seeds/csv_reader/cr-then-bad-byte):
+    // a lone CR ends a line for the reader ("CSV (Macintosh)" files), so the decoder
+    // must count it too.
+    assert_eq!(
+        decode(b"\r\xFF"),
+        Err(FileError::Undecodable {
+            offset: 1,
+            line: 2,
+            byte: 0xFF
+        })
+    );
+    let error = decode(b"a,b\rc,d\r\ne\n\xFF").unwrap_err();
+    assert!(
+        matches!(error, FileError::Undecodable { line: 4, .. }),
+        "{error:?}"
+    );
+    assert_eq!(read_csv("a,b\rc,d\r\ne\nf").unwrap()[3].line, 4);
+}
