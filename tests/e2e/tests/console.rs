@@ -2,7 +2,8 @@
 //! through chromedriver against real node processes (a prefecture and a municipality
 //! on one NATS), every screen checked with axe-core (no serious or critical
 //! violation) and photographed into `docs/console/` at 1366×768.
-//! R: E-01..E-13, R-01, R-03..R-05, D-04, D-05, S-01..S-04, P-04, T-04, A-01..A-03.
+//! R: E-01..E-13, R-01, R-03..R-05, D-04, D-05, S-01..S-04, P-04, T-04, A-01..A-03,
+//! C-01, C-02, A-06.
 
 use std::path::PathBuf;
 
@@ -366,6 +367,187 @@ async fn a_clerk_works_through_the_console() {
         site.body()
     );
     site.check("search");
+
+    // C-02: the search results as CSV — the same form POSTed again with the download
+    // button (fetched with the page's cookie, as the button would): CP932, the heading
+    // names the incident, its mode and 「検索結果」, one row per result on the screen,
+    // and the download is in the read log with the query and the row count (A-06).
+    assert!(site.browser.exists("#download-cp932"), "{}", site.body());
+    let shown = site
+        .browser
+        .eval("return document.querySelectorAll('#results-table tr.result').length;")
+        .as_u64()
+        .unwrap_or_default() as usize;
+    let download = site.browser.eval(
+        "var data = new URLSearchParams(new FormData(document.getElementById('search-form')));
+         data.append('download', 'cp932');
+         return fetch('/search', {method: 'POST', body: data, credentials: 'same-origin'})
+           .then(function (r) { return r.arrayBuffer().then(function (b) {
+             return {status: r.status, type: r.headers.get('content-type'),
+                     disposition: r.headers.get('content-disposition'),
+                     bytes: Array.from(new Uint8Array(b))};
+           }); });",
+    );
+    assert_eq!(download["status"], 200, "{download}");
+    assert_eq!(download["type"], "text/csv; charset=Shift_JIS");
+    let disposition = download["disposition"].as_str().unwrap_or_default();
+    // 安否情報_ … _検索結果_訓練_ in the RFC 5987 file name.
+    assert!(
+        disposition.contains("%E6%A4%9C%E7%B4%A2%E7%B5%90%E6%9E%9C_%E8%A8%93%E7%B7%B4_"),
+        "{disposition}"
+    );
+    let bytes: Vec<u8> = download["bytes"]
+        .as_array()
+        .expect("the file's bytes")
+        .iter()
+        .map(|b| b.as_u64().unwrap_or_default() as u8)
+        .collect();
+    let (text, encoding) = anpi_files::decode_detected(&bytes).expect("the download decodes");
+    assert_eq!(encoding, anpi_files::TextEncoding::Cp932);
+    assert!(text.contains("\r\n"), "CRLF");
+    let lines = anpi_files::read_csv(&text).expect("the download reads as CSV");
+    let heading = &lines[0].fields[0];
+    assert!(
+        heading.starts_with("安否情報書出し 【訓練】 検索結果 ") && heading.contains("書出し日時"),
+        "{heading}"
+    );
+    assert_eq!(lines[1].fields[..2], ["状態", "安否情報ID"]);
+    assert_eq!(lines.len() - 2, shown, "one row per result shown");
+    assert!(
+        lines.iter().skip(2).any(|l| l.fields[1] == ichiro),
+        "一郎's record is in the file"
+    );
+    let (client, connection) = tokio_postgres::connect(&municipality.db.url, tokio_postgres::NoTls)
+        .await
+        .expect("connecting to the node database");
+    tokio::spawn(connection);
+    let logged: Vec<(String, String, i64)> = client
+        .query(
+            "SELECT account, query->'query'->>'name', results::bigint FROM read_log \
+             WHERE operation = 'export_search'",
+            &[],
+        )
+        .await
+        .expect("the read log")
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect();
+    assert_eq!(logged.len(), 1, "one download, one entry: {logged:?}");
+    assert!(logged[0].0.ends_with("clerk1"), "{logged:?}");
+    assert_eq!((logged[0].1.as_str(), logged[0].2), ("消防", shown as i64));
+
+    // C-01: CSV取込 of the chosen (drill) incident, from the menu.
+    site.goto("/import");
+    assert!(site.browser.text("#target-mode").contains("訓練"));
+    assert!(
+        site.browser.is_checked("#choice-all"),
+        "all or nothing by default"
+    );
+    site.check("import");
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../schemas/csv/examples/form1.csv")
+        .canonicalize()
+        .expect("schemas/csv/examples/form1.csv");
+
+    // While a long file is sent, the button is disabled and the page says to wait
+    // (console.js; the submission itself is held back here to look at the page).
+    site.browser.eval(
+        "document.getElementById('import-form').addEventListener('submit', function (e) { e.preventDefault(); }); return true;",
+    );
+    site.browser.set_file("#field-file", &example);
+    site.browser.click("#import-button");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let busy = site.browser.eval(
+        "return [document.getElementById('import-button').disabled, document.getElementById('import-busy').textContent];",
+    );
+    assert_eq!(busy[0], true, "{busy}");
+    assert!(
+        busy[1]
+            .as_str()
+            .unwrap_or_default()
+            .contains("取込中です。画面を閉じずにお待ちください"),
+        "{busy}"
+    );
+    site.goto("/import");
+    let template_csv = site.browser.eval(
+        "return fetch('/import/template.csv').then(function (r) { return r.arrayBuffer(); })
+           .then(function (b) { return Array.from(new Uint8Array(b)); });",
+    );
+    let template_csv: Vec<u8> = template_csv
+        .as_array()
+        .expect("the template's bytes")
+        .iter()
+        .map(|b| b.as_u64().unwrap_or_default() as u8)
+        .collect();
+    let template_read = anpi_files::check_file(&template_csv, chrono::Utc::now())
+        .expect("the empty template reads back");
+    assert!(template_read.errors.is_empty() && template_read.valid.is_empty());
+
+    // 確認のみ: the example file is right, and nothing is registered.
+    let records = municipality.count("SELECT count(*) FROM records").await;
+    site.browser.set_file("#field-file", &example);
+    site.browser.click("#choice-check");
+    site.browser.submit("#import-button");
+    assert!(
+        site.browser
+            .text("#import-summary")
+            .contains("何も登録していません"),
+        "{}",
+        site.body()
+    );
+    assert_eq!(site.browser.text("#valid-count"), "3件");
+    assert_eq!(site.browser.text("#bad-count"), "0件");
+    assert!(site.browser.text("#result-encoding").contains("UTF-8"));
+    assert_eq!(
+        municipality.count("SELECT count(*) FROM records").await,
+        records,
+        "確認のみ registers nothing"
+    );
+
+    // A bad row (花子's birth date, line 3) with the default choice: the error table
+    // names the line and the column, and nothing is registered.
+    let files = anpi_harness::TempDir::new("anpi-import");
+    let bad = files.path().join("bad.csv");
+    let text = std::fs::read_to_string(&example).expect("reading form1.csv");
+    assert!(text.contains("H10.10.10"));
+    std::fs::write(&bad, text.replace("H10.10.10", "平成99年13月1日")).expect("bad.csv");
+    site.browser.set_file("#field-file", &bad);
+    assert!(
+        site.browser.is_checked("#choice-check"),
+        "the choice is kept"
+    );
+    site.browser.click("#choice-all");
+    site.browser.submit("#import-button");
+    let summary = site.browser.text("#import-summary");
+    assert!(summary.contains("何も登録していません"), "{summary}");
+    assert_eq!(site.browser.text("#bad-count"), "1件");
+    let row = site.browser.text("#import-errors tr[data-line='3']");
+    assert!(
+        row.contains("3行目") && row.contains("出生の年月日"),
+        "{row}"
+    );
+    site.check("import-errors");
+    assert_eq!(
+        municipality.count("SELECT count(*) FROM records").await,
+        records,
+        "a bad file registers nothing"
+    );
+
+    // 正しい行だけ登録: the two good rows are registered and on the organise screen.
+    site.browser.set_file("#field-file", &bad);
+    site.browser.click("#choice-valid");
+    site.browser.submit("#import-button");
+    let summary = site.browser.text("#import-summary");
+    assert!(summary.contains("2件を登録しました"), "{summary}");
+    assert_eq!(site.browser.text("#registered-count"), "2件");
+    assert_eq!(
+        municipality.count("SELECT count(*) FROM records").await,
+        records + 2
+    );
+    site.browser.submit("#to-organise");
+    assert_eq!(site.browser.path(), "/organise");
+    let organise = site.body();
+    assert!(organise.contains("消防　太郎"), "{organise}");
 
     // A-02: an input terminal cannot open search; P-04: the Red Cross view shows only
     // persons of non-Japanese or unknown nationality.

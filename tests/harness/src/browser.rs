@@ -134,6 +134,33 @@ impl Browser {
         );
     }
 
+    /// Chooses the file at `path` (absolute) in the `<input type="file">` matching
+    /// `css`, as a user picking it would (Chrome DevTools `DOM.setFileInputFiles`,
+    /// through chromedriver); `change` and `input` fire.
+    pub fn set_file(&mut self, css: &str, path: &std::path::Path) {
+        assert!(path.is_absolute(), "{} is not absolute", path.display());
+        let document = self.session_call(
+            "POST",
+            "/goog/cdp/execute",
+            json!({"cmd": "DOM.getDocument", "params": {"depth": 0}}),
+        );
+        let root = document["root"]["nodeId"].clone();
+        let found = self.session_call(
+            "POST",
+            "/goog/cdp/execute",
+            json!({"cmd": "DOM.querySelector", "params": {"nodeId": root, "selector": css}}),
+        );
+        let node = found["nodeId"].as_i64().unwrap_or_default();
+        assert!(node > 0, "no file input {css}: {found}");
+        self.session_call(
+            "POST",
+            "/goog/cdp/execute",
+            json!({"cmd": "DOM.setFileInputFiles", "params": {
+                "nodeId": node, "files": [path.to_string_lossy()]
+            }}),
+        );
+    }
+
     /// Clicks the element matching `css` (a submit button waits for the next page).
     pub fn click(&mut self, css: &str) {
         let id = self.element(css);

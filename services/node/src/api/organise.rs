@@ -79,6 +79,7 @@ pub fn search_input(request: v1::SearchRequest) -> Result<SearchInput, AppError>
         },
         shared: request.shared,
         limit: request.limit,
+        export: false,
     })
 }
 

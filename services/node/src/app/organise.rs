@@ -78,6 +78,8 @@ pub struct SearchInput {
     pub shared: bool,
     /// 1..=1,000 (clamped); 0 means 100.
     pub limit: i32,
+    /// the results are written to a file (logged as `export_search`).
+    pub export: bool,
 }
 
 /// What a search found.
@@ -230,10 +232,15 @@ impl NodeState {
             "shared": input.shared,
             "limit": input.limit,
         });
+        let operation = if input.export {
+            "export_search"
+        } else {
+            "search"
+        };
         let result = self.search_authorized(input).await;
         caller
             .log_read(
-                "search",
+                operation,
                 logged,
                 result.as_ref().map_or(0, |found| found.records.len()),
             )

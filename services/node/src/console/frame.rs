@@ -32,10 +32,11 @@ pub struct Frame {
 }
 
 /// The menu: (path, label, the operation it needs).
-const MENU: [(&str, &str, Operation); 7] = [
+const MENU: [(&str, &str, Operation); 8] = [
     ("/", "事案の選択", Operation::ListIncidents),
     ("/entry/form1", "様式第1号の入力", Operation::RecordEntry),
     ("/entry/form2", "様式第2号の入力", Operation::RecordEntry),
+    ("/import", "CSV取込", Operation::RecordEntry),
     ("/organise", "重複検索・報告", Operation::Organise),
     ("/reports", "報告履歴", Operation::ReportHistory),
     ("/intake", "受付停止・再開", Operation::GetIntake),

@@ -8,15 +8,18 @@
 //! Security (A-01..A-03, A-06): a server-side session behind an opaque cookie
 //! (HttpOnly, SameSite=Strict, Secure over TLS) with an idle time-out; a CSRF token in
 //! every form, checked with the `Origin` / `Sec-Fetch-Site` headers on every POST
-//! ([`Posted`]); a Content-Security-Policy without `unsafe-inline`; no personal data in
-//! any URL (searches are POSTed, records are addressed by UUID); `Cache-Control:
-//! no-store` so a shared PC's browser keeps no page of personal data.
+//! ([`Posted`]; [`PostedFile`] for the CSV upload's `multipart/form-data`, with the
+//! token checked before the file is read); a Content-Security-Policy without
+//! `unsafe-inline`; no personal data in any URL (searches are POSTed, records are
+//! addressed by UUID); `Cache-Control: no-store` so a shared PC's browser keeps no page
+//! of personal data.
 
 mod forms;
 mod frame;
 mod pages;
 pub mod session;
 pub mod tls;
+mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,6 +40,7 @@ use crate::store::accounts::Session;
 pub use forms::FormErrors;
 pub use frame::Frame;
 use session::{ConsoleSession, Sessions};
+pub use upload::{PostedFile, Upload};
 
 /// What the console's handlers share.
 pub struct Console {
@@ -280,28 +284,46 @@ fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
+/// The page a POST from elsewhere (or with a stale token) gets.
+fn refused() -> Response {
+    message_page(
+        StatusCode::FORBIDDEN,
+        "送信を受け付けられません",
+        "画面を開き直してから、もう一度送信してください（古い画面や別のサイトからの送信は受け付けません）。",
+    )
+}
+
+/// What every console POST passes before its body is read: a POST, from a page of
+/// this console (`Origin` / `Sec-Fetch-Site`), by a logged-in clerk. The request comes
+/// back with its body unread; the caller then checks the token with [`token_ok`].
+async fn admit(request: Request, state: &Shared) -> Result<(Clerk, Request), Response> {
+    if request.method() != Method::POST || !same_origin(request.headers()) {
+        tracing::warn!(
+            origin = ?request.headers().get(header::ORIGIN),
+            host = ?request.headers().get(header::HOST),
+            "console POST refused: not from this console"
+        );
+        return Err(refused());
+    }
+    let (mut parts, body) = request.into_parts();
+    let clerk = Clerk::from_request_parts(&mut parts, state).await?;
+    Ok((clerk, Request::from_parts(parts, body)))
+}
+
+/// Whether the form's `csrf` field is the session's token (a refusal is logged).
+fn token_ok(clerk: &Clerk, token: &str) -> bool {
+    let ok = session::same_token(token, &clerk.console.csrf);
+    if !ok {
+        tracing::warn!(account = %clerk.session.account, "console POST refused: CSRF token");
+    }
+    ok
+}
+
 impl<T: DeserializeOwned + Send> FromRequest<Shared> for Posted<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &Shared) -> Result<Posted<T>, Response> {
-        let refused = || {
-            message_page(
-                StatusCode::FORBIDDEN,
-                "送信を受け付けられません",
-                "画面を開き直してから、もう一度送信してください（古い画面や別のサイトからの送信は受け付けません）。",
-            )
-        };
-        if request.method() != Method::POST || !same_origin(request.headers()) {
-            tracing::warn!(
-                origin = ?request.headers().get(header::ORIGIN),
-                host = ?request.headers().get(header::HOST),
-                "console POST refused: not from this console"
-            );
-            return Err(refused());
-        }
-        let (mut parts, body) = request.into_parts();
-        let clerk = Clerk::from_request_parts(&mut parts, state).await?;
-        let request = Request::from_parts(parts, body);
+        let (clerk, request) = admit(request, state).await?;
         let bytes = Bytes::from_request(request, state).await.map_err(|error| {
             tracing::warn!(%error, "console POST refused: the body could not be read");
             refused()
@@ -310,8 +332,7 @@ impl<T: DeserializeOwned + Send> FromRequest<Shared> for Posted<T> {
             tracing::warn!(%error, "console POST refused: the form is not url-encoded");
             refused()
         })?;
-        if !session::same_token(&csrf.csrf, &clerk.console.csrf) {
-            tracing::warn!(account = %clerk.session.account, "console POST refused: CSRF token");
+        if !token_ok(&clerk, &csrf.csrf) {
             return Err(refused());
         }
         let form = serde_urlencoded::from_bytes(&bytes).map_err(|error| {

@@ -406,13 +406,13 @@ async fn write_records<C: GenericClient>(
             ids.push(id.as_uuid());
             labels.push(state.label().as_str().to_string());
             last.push(state.last_position);
-            data.push(serde_json::to_value(state)?);
+            data.push(serde_json::to_string(state)?);
         }
         client
             .execute(
                 &format!(
-                    "UPDATE {table} r SET state = u.state, last_position = u.last_position, data = u.data
-                     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::jsonb[]) AS u(record_id, state, last_position, data)
+                    "UPDATE {table} r SET state = u.state, last_position = u.last_position, data = u.data::jsonb
+                     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[]) AS u(record_id, state, last_position, data)
                      WHERE r.record_id = u.record_id"
                 ),
                 &[&ids, &labels, &last, &data],
@@ -432,9 +432,9 @@ async fn write_records<C: GenericClient>(
                                   origin, written_at, received_at, dedup_key, dedup_key_strict, suspect_key,
                                   name_key, kana_key, birth_date, sex, address_key, nationality, nationality_key,
                                   name_search, kana_search, address_search, text_search, grams)
-             SELECT a, b, c, d, e, f, h, i, j, k, l, m, n, o, p, q, r, s, t, v, w, x, y,
+             SELECT a, b, c, d, e, f::jsonb, h, i, j, k, l, m, n, o, p, q, r, s, t, v, w, x, y,
                     string_to_array(g, chr(31)) FROM unnest(
-                 $1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::jsonb[],
+                 $1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
                  $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[],
                  $13::text[], $14::text[], $15::date[], $16::text[], $17::text[], $18::text[], $19::text[],
                  $20::text[], $21::text[], $22::text[], $23::text[], $24::text[]) AS u(
@@ -460,7 +460,7 @@ struct NewColumns {
     labels: Vec<String>,
     recorded: Vec<i64>,
     last: Vec<i64>,
-    data: Vec<serde_json::Value>,
+    data: Vec<String>,
     origins: Vec<String>,
     written: Vec<chrono::DateTime<chrono::Utc>>,
     received: Vec<chrono::DateTime<chrono::Utc>>,
@@ -490,7 +490,7 @@ impl NewColumns {
         self.labels.push(state.label().as_str().to_string());
         self.recorded.push(state.recorded_position);
         self.last.push(state.last_position);
-        self.data.push(serde_json::to_value(state)?);
+        self.data.push(serde_json::to_string(state)?);
         self.origins.push(state.origin.to_string());
         self.written.push(state.entry.parsed.written_at);
         self.received.push(state.received_at);

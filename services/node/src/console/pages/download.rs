@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::app::entries::RecordQuery;
+use crate::app::entries::{RecordQuery, RecordView};
 use crate::console::{Clerk, Shared, fail, jst, message_page};
 
 /// Records per page asked of the use case.
@@ -48,10 +48,7 @@ pub async fn download(
             "ダウンロードする事案を「事案の選択」で選んでから、もう一度お試しください。",
         );
     };
-    let encoding = match query.encoding.as_str() {
-        "utf8" => OutEncoding::Utf8Bom,
-        _ => OutEncoding::Cp932,
-    };
+    let encoding = encoding_of(&query.encoding);
     let mut rows = Vec::new();
     let mut after = 0;
     loop {
@@ -75,21 +72,7 @@ pub async fn download(
         let Some(last) = page.last() else { break };
         after = last.state.recorded_position;
         let full = page.len() as i32 == PAGE;
-        rows.extend(page.into_iter().map(|view| {
-            ExportRow {
-                state: view.state.label().label_ja().to_string(),
-                record_id: view.state.record_id.to_string(),
-                received_at: jst(view.state.received_at),
-                departed_on: (view.state.departure.as_ref())
-                    .map(|d| d.date.to_string())
-                    .unwrap_or_default(),
-                deleted_reason: (view.state.deletion.as_ref())
-                    .map(|d| d.reason.clone())
-                    .unwrap_or_default(),
-                duplicate: view.state.duplicate_of.is_some(),
-                draft: view.state.entry.draft,
-            }
-        }));
+        rows.extend(page.into_iter().map(export_row));
         if !full {
             break;
         }
@@ -97,19 +80,70 @@ pub async fn download(
     let now = chrono::Utc::now();
     let drill = incident.mode == IncidentMode::Drill;
     let heading = export_heading(&incident.name, drill, &format!("{}（日本時間）", jst(now)));
-    let bytes = match write_entries_csv(&rows, encoding, &heading) {
+    csv_download(
+        &rows,
+        encoding,
+        &heading,
+        &incident.name,
+        incident.mode,
+        now,
+    )
+}
+
+/// A record as a row of a download.
+pub fn export_row(view: RecordView) -> ExportRow {
+    ExportRow {
+        state: view.state.label().label_ja().to_string(),
+        record_id: view.state.record_id.to_string(),
+        received_at: jst(view.state.received_at),
+        departed_on: (view.state.departure.as_ref())
+            .map(|d| d.date.to_string())
+            .unwrap_or_default(),
+        deleted_reason: (view.state.deletion.as_ref())
+            .map(|d| d.reason.clone())
+            .unwrap_or_default(),
+        duplicate: view.state.duplicate_of.is_some(),
+        draft: view.state.entry.draft,
+    }
+}
+
+/// `utf8` is UTF-8 with BOM; anything else CP932 (Excel's default).
+pub fn encoding_of(text: &str) -> OutEncoding {
+    match text {
+        "utf8" => OutEncoding::Utf8Bom,
+        _ => OutEncoding::Cp932,
+    }
+}
+
+/// The rows written as a CSV attachment named after `name` and the incident's mode
+/// ([`file_name`]); a character CP932 cannot hold is refused by record and column.
+pub fn csv_download(
+    rows: &[ExportRow],
+    encoding: OutEncoding,
+    heading: &str,
+    name: &str,
+    mode: IncidentMode,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Response {
+    let bytes = match write_entries_csv(rows, encoding, heading) {
         Ok(bytes) => bytes,
         Err(error) => {
+            let hint = match error {
+                anpi_files::FileError::Unrepresentable { .. } => {
+                    "（この画面では「UTF-8（BOM付き）でダウンロード」を使ってください）"
+                }
+                _ => "",
+            };
             return message_page(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "ダウンロードできませんでした",
-                &format!("{error}"),
+                &format!("{error}{hint}"),
             );
         }
     };
     let name = file_name(
-        &incident.name,
-        incident.mode.label_ja(),
+        name,
+        mode.label_ja(),
         &now.with_timezone(&anpi_core::entry::jst_offset())
             .format("%Y%m%d")
             .to_string(),
@@ -133,7 +167,7 @@ pub async fn download(
 
 /// `安否情報_<incident>_<mode>_<YYYYMMDD>.csv`, with characters unsafe in file names
 /// replaced.
-fn file_name(incident: &str, mode: &str, date: &str) -> String {
+pub fn file_name(incident: &str, mode: &str, date: &str) -> String {
     let safe: String = incident
         .chars()
         .map(|c| {

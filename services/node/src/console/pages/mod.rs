@@ -4,17 +4,22 @@ pub mod auth;
 pub mod download;
 pub mod entry;
 pub mod home;
+pub mod import;
 pub mod intake;
 pub mod organise;
 pub mod record;
 pub mod reports;
 pub mod search;
 
+use anpi_files::MAX_FILE_BYTES;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 
 use super::Shared;
 
-/// The routes of the work screens (entry, records, organise, reports, intake, search).
+/// The routes of the work screens (entry, records, organise, reports, intake, search,
+/// CSV import and download). Only the CSV upload takes a body over axum's default
+/// limit (2 MB): the file limit of `anpi-files` and room for the form's other fields.
 pub fn routes() -> Router<Shared> {
     use axum::routing::{get, post};
     Router::new()
@@ -39,4 +44,11 @@ pub fn routes() -> Router<Shared> {
         .route("/intake", get(intake::page).post(intake::set))
         .route("/search", get(search::page).post(search::search))
         .route("/download", get(download::download))
+        .route(
+            "/import",
+            get(import::page)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/import/template.csv", get(import::template_file))
 }

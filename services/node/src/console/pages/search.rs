@@ -4,6 +4,15 @@
 //! POST's response: nothing personal is in a URL. The Red Cross view is forced by the
 //! app for a Red Cross account; the page says so. More results: the same search
 //! again with a larger limit, up to the app's 1,000.
+//!
+//! C-02: the results of a search of the private area limited to the chosen incident
+//! download as CSV (the search form POSTed again with a `download` button, so the
+//! terms stay out of URLs): up to 1,000 rows through `anpi_files::write_entries_csv`,
+//! the heading naming the incident, its mode and 「検索結果」; the search runs as an
+//! export, so the read log says `export_search` with the query and the row count
+//! . Results of the shared dataset do not download: it holds other bodies'
+//! records for answering inquiries within each person's consent, not for copying out
+//! (see [`download_refusal`]).
 
 use anpi_core::account;
 use anpi_core::account::Operation;
@@ -15,11 +24,17 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
+use anpi_core::incident::{Incident, IncidentMode};
+use anpi_files::export_heading;
+
 use crate::app::AppError;
 use crate::app::entries::RecordView;
 use crate::app::organise::{SearchInput, SearchResult};
+use crate::console::pages::download::{csv_download, encoding_of, export_row};
 use crate::console::pages::reports::body_label;
-use crate::console::{Clerk, FormErrors, Frame, Posted, Shared, fail, jst, render};
+use crate::console::{
+    Clerk, Console, FormErrors, Frame, Posted, Shared, fail, jst, message_page, render,
+};
 
 /// Results asked for first, and added by each "more".
 pub const STEP: i32 = 100;
@@ -46,6 +61,8 @@ pub struct SearchForm {
     /// The number of results to show: sent only by the "more" button (the next
     /// step); a new search shows the first [`STEP`].
     pub limit: String,
+    /// `cp932` / `utf8`: sent only by the download buttons (C-02).
+    pub download: String,
 }
 
 impl SearchForm {
@@ -92,6 +109,38 @@ impl SearchForm {
             .parse::<i32>()
             .unwrap_or(STEP)
             .clamp(STEP, MAX)
+    }
+}
+
+/// Why the results of this search do not download, or `None` when they do (C-02).
+/// `shared`: a search of the shared dataset; `one_incident`: limited to the chosen
+/// incident.
+pub fn download_refusal(shared: bool, one_incident: bool) -> Option<&'static str> {
+    if shared {
+        // The shared dataset is other bodies' records, published for answering
+        // inquiries (Q-01..Q-05) within each person's consent and not to be published
+        // a file copy would leave those checks behind.
+        Some(
+            "共用領域の検索結果はダウンロードできません。共用領域は照会への回答のためのもので、他の団体が収集した安否情報をファイルに書き出すことはできません。",
+        )
+    } else if !one_incident {
+        // A file holds one incident: its heading names the incident and its mode, and
+        // drill records never mix with an actual incident's (T-04).
+        Some(
+            "ダウンロードは、自団体の検索で「選択中の事案の安否情報に限る」を選んだときにできます（事案や訓練・実事案の異なる安否情報が1つのファイルに混ざらないようにするためです）。",
+        )
+    } else {
+        None
+    }
+}
+
+/// The heading's incident part of a search download: 「検索結果」, the incident, and
+/// that more matched when the app's limit cut the results.
+pub fn download_title(incident: &str, truncated: bool) -> String {
+    if truncated {
+        format!("検索結果（先頭{MAX}件。ほかにも該当あり） {incident}")
+    } else {
+        format!("検索結果 {incident}")
     }
 }
 
@@ -177,6 +226,9 @@ pub struct SearchPage {
     /// The shared dataset's version and publication (shared searches).
     pub dataset: String,
     pub sexes: [(&'static str, &'static str); 3],
+    /// The results download (C-02); else why not (empty before a search).
+    pub can_download: bool,
+    pub download_note: &'static str,
 }
 
 const SEXES: [(&str, &str); 3] = [("", "指定しない"), ("男", "男"), ("女", "女")];
@@ -217,6 +269,8 @@ pub async fn page(State(state): State<Shared>, clerk: Clerk) -> Response {
         shared_results: false,
         dataset: String::new(),
         sexes: SEXES,
+        can_download: false,
+        download_note: "",
     })
 }
 
@@ -227,6 +281,9 @@ pub async fn search(State(state): State<Shared>, posted: Posted<SearchForm>) -> 
         Ok(incidents) => incidents,
         Err(error) => return fail(error),
     };
+    if !form.download.is_empty() {
+        return download(&state, &clerk, &form, &incidents).await;
+    }
     let limit = form.limit();
     form.limit.clear();
     let input = SearchInput {
@@ -238,6 +295,7 @@ pub async fn search(State(state): State<Shared>, posted: Posted<SearchForm>) -> 
         draft: form.draft(),
         shared: form.shared(),
         limit,
+        export: false,
     };
     let mut page = SearchPage {
         frame: Frame::new(&state, &clerk, "/search", &incidents),
@@ -254,11 +312,17 @@ pub async fn search(State(state): State<Shared>, posted: Posted<SearchForm>) -> 
         shared_results: false,
         dataset: String::new(),
         sexes: SEXES,
+        can_download: false,
+        download_note: "",
         form,
     };
+    let one_incident = page.form.incident_only() && chosen(&clerk, &incidents).is_some();
     let status = match state.node.search(&clerk.session, input).await {
         Ok(found) => {
             fill(&mut page, &found);
+            let refusal = download_refusal(found.shared, one_incident);
+            page.can_download = refusal.is_none() && !page.results.is_empty();
+            page.download_note = refusal.unwrap_or_default();
             StatusCode::OK
         }
         Err(AppError::Invalid(errors)) => {
@@ -276,6 +340,58 @@ pub async fn search(State(state): State<Shared>, posted: Posted<SearchForm>) -> 
         *response.status_mut() = status;
     }
     response
+}
+
+fn chosen<'a>(clerk: &Clerk, incidents: &'a [Incident]) -> Option<&'a Incident> {
+    clerk
+        .console
+        .incident
+        .and_then(|id| incidents.iter().find(|i| i.id == id))
+}
+
+/// POST /search with `download=cp932|utf8`: the same search, of the private area and
+/// the chosen incident, up to [`MAX`] rows, as a CSV file; an export in the read log.
+async fn download(
+    state: &Console,
+    clerk: &Clerk,
+    form: &SearchForm,
+    incidents: &[Incident],
+) -> Response {
+    let chosen = chosen(clerk, incidents).filter(|_| form.incident_only());
+    let incident = match chosen {
+        Some(incident) if !form.shared() => incident,
+        _ => {
+            let refusal = download_refusal(form.shared(), chosen.is_some()).unwrap_or_default();
+            return message_page(StatusCode::CONFLICT, "ダウンロードできません", refusal);
+        }
+    };
+    let input = SearchInput {
+        incident: Some(incident.id),
+        draft: form.draft(),
+        shared: false,
+        limit: MAX,
+        export: true,
+    };
+    let found = match state.node.search(&clerk.session, input).await {
+        Ok(found) => found,
+        Err(error) => return fail(error),
+    };
+    let truncated = found.truncated;
+    let rows: Vec<_> = found.records.into_iter().map(export_row).collect();
+    let now = chrono::Utc::now();
+    let heading = export_heading(
+        &download_title(&incident.name, truncated),
+        incident.mode == IncidentMode::Drill,
+        &format!("{}（日本時間）", jst(now)),
+    );
+    csv_download(
+        &rows,
+        encoding_of(&form.download),
+        &heading,
+        &format!("{}_検索結果", incident.name),
+        incident.mode,
+        now,
+    )
 }
 
 /// The page with what a search found.
@@ -370,6 +486,8 @@ mod tests {
             shared_results: false,
             dataset: String::new(),
             sexes: SEXES,
+            can_download: true,
+            download_note: "",
         }
     }
 
@@ -397,5 +515,31 @@ mod tests {
         assert!(html.contains("href=\"/records/r1\""));
         assert!(html.contains("<option value=\"女\" selected>"));
         assert!(html.contains("value=\"private\" checked"));
+        assert!(html.contains("id=\"download-cp932\""));
+        assert!(html.contains("name=\"download\" value=\"utf8\""));
+    }
+
+    #[test]
+    fn only_the_private_areas_results_of_the_chosen_incident_download() {
+        assert_eq!(download_refusal(false, true), None);
+        assert!(download_refusal(true, true).unwrap().contains("共用領域"));
+        assert!(download_refusal(true, false).unwrap().contains("共用領域"));
+        assert!(
+            download_refusal(false, false)
+                .unwrap()
+                .contains("選択中の事案")
+        );
+        assert_eq!(
+            download_title("首都直下地震", false),
+            "検索結果 首都直下地震"
+        );
+        let cut = download_title("首都直下地震", true);
+        assert!(cut.starts_with("検索結果（先頭1000件") && cut.ends_with(" 首都直下地震"));
+        let mut page = page(SearchForm::blank(), FormErrors::default());
+        page.can_download = false;
+        page.download_note = download_refusal(true, true).unwrap();
+        let html = page.render().unwrap();
+        assert!(!html.contains("id=\"download-cp932\""));
+        assert!(html.contains("id=\"no-download\""));
     }
 }

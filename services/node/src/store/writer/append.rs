@@ -51,13 +51,16 @@ pub(super) async fn insert_events(
         actors.push(e.actor.to_string());
         written.push(e.written_at);
         received.push(e.received_at);
-        payloads.push(serde_json::to_value(&e.payload)?);
+        // Text, cast by PostgreSQL: no `Value` tree is built and dropped per event.
+        payloads.push(serde_json::to_string(&e.payload)?);
     }
     tx.execute(
         "INSERT INTO events (position, event_id, kind, schema_version, incident_id, record_id, origin, actor,
                              written_at, received_at, payload)
-         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::uuid[], $6::uuid[],
-                              $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::jsonb[])",
+         SELECT p, i, k, v, inc, rec, o, a, w, r, d::jsonb
+         FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::uuid[], $6::uuid[],
+                     $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[])
+              AS u(p, i, k, v, inc, rec, o, a, w, r, d)",
         &[&positions, &ids, &kinds, &versions, &incidents, &records, &origins, &actors, &written, &received, &payloads],
     )
     .await?;
