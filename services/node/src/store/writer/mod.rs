@@ -349,8 +349,9 @@ impl WriterTask {
         events: &[Event],
         batch: Batch,
     ) -> Result<()> {
-        insert_events(&tx, events).await?;
-        batch.write(&tx).await?;
+        // Both statements are sent at once (the connection pipelines them): the
+        // projection's rows are encoded while PostgreSQL inserts the events.
+        tokio::try_join!(insert_events(&tx, events), batch.write(&tx))?;
         tx.commit().await?;
         Ok(())
     }
