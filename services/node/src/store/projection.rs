@@ -58,6 +58,11 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Whether a `PrivateAreaPurged` was folded.
+    pub fn purged(&self) -> bool {
+        self.purged
+    }
+
     /// Loads the current states of `ids` that this batch does not hold yet.
     pub async fn load<C: GenericClient>(&mut self, client: &C, ids: &[RecordId]) -> Result<()> {
         let missing: Vec<Uuid> = ids

@@ -5,6 +5,7 @@ mod api;
 mod crash;
 mod gap_free;
 mod organise;
+mod pipeline;
 mod reads;
 mod rebuild;
 mod search;

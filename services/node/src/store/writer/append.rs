@@ -3,6 +3,7 @@
 
 use anpi_core::event::{Event, NewEvent, SCHEMA_VERSION};
 use chrono::{DateTime, SubsecRound, Utc};
+use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 use super::{Batch, Result};
@@ -24,10 +25,7 @@ pub(super) fn now_micros() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-pub(super) async fn insert_events(
-    tx: &tokio_postgres::Transaction<'_>,
-    events: &[Event],
-) -> Result<()> {
+pub(super) async fn insert_events<C: GenericClient>(tx: &C, events: &[Event]) -> Result<()> {
     let mut positions = Vec::with_capacity(events.len());
     let mut ids = Vec::with_capacity(events.len());
     let mut kinds = Vec::with_capacity(events.len());

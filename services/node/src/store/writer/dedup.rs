@@ -7,7 +7,7 @@
 //! returns the events to append (removals and flags). The decision is in the log, so a
 //! replay reproduces it whatever the node's mode is by then.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use anpi_core::dedup::{self, Candidate, DedupMode, Verdict};
 use anpi_core::entry::Entry;
@@ -27,11 +27,14 @@ pub(super) struct Deduper {
 }
 
 impl Deduper {
-    /// Loads into `batch` the live records sharing a key with `entries`.
+    /// Loads into `batch` the live records sharing a key with `entries`: those of
+    /// `overlay` (the states a group not yet committed left, newer than the stored
+    /// ones), then the stored ones.
     pub(super) async fn prepare<'a, C: GenericClient>(
         client: &C,
         mode: DedupMode,
         batch: &mut Batch,
+        overlay: Option<&HashMap<RecordId, RecordState>>,
         entries: impl Iterator<Item = (IncidentId, &'a Entry)>,
     ) -> Result<Deduper> {
         let mut deduper = Deduper {
@@ -48,6 +51,22 @@ impl Deduper {
         }
         if keys.is_empty() {
             return Ok(deduper);
+        }
+        if let Some(overlay) = overlay {
+            let wanted: HashSet<(Uuid, &str)> = incidents
+                .iter()
+                .copied()
+                .zip(keys.iter().map(String::as_str))
+                .collect();
+            for state in overlay.values() {
+                let Some(key) = dedup::four_info_key(&state.entry, mode) else {
+                    continue;
+                };
+                if wanted.contains(&(state.incident.as_uuid(), key.as_str())) {
+                    batch.states.insert(state.record_id, state.clone());
+                    deduper.add(state.incident, key, state.record_id);
+                }
+            }
         }
         let column = match mode {
             DedupMode::Canonical => "dedup_key",
@@ -67,16 +86,24 @@ impl Deduper {
         for row in rows {
             let state: RecordState = serde_json::from_value(row.get(0))?;
             let id = state.record_id;
+            if overlay.is_some_and(|overlay| overlay.contains_key(&id)) {
+                // The group before changed it: its state (added above when it still
+                // shares the key) is the current one.
+                continue;
+            }
             let state = batch.states.entry(id).or_insert(state);
             if let Some(key) = dedup::four_info_key(&state.entry, mode) {
-                deduper
-                    .index
-                    .entry((state.incident, key))
-                    .or_default()
-                    .push(id);
+                deduper.add(state.incident, key, id);
             }
         }
         Ok(deduper)
+    }
+
+    fn add(&mut self, incident: IncidentId, key: String, id: RecordId) {
+        let slot = self.index.entry((incident, key)).or_default();
+        if !slot.contains(&id) {
+            slot.push(id);
+        }
     }
 
     /// The removal and flag events for the record `record` just recorded in `batch`.

@@ -2,6 +2,13 @@
 //! the group touches, let the domain decide each command in turn
 //! (`anpi_core::command::decide`), fold the accepted events as they go, remove
 //! duplicates after each entry, commit, and answer every caller after the commit.
+//!
+//! Groups are pipelined (C-01, ADR 0016): while group N is written and committed on
+//! the writer's connection, group N+1 is loaded (on a second, read-only connection,
+//! which sees everything up to group N-1) and decided against what group N left in
+//! memory (`Decided`: its record and inquiry states, head, incidents and intake).
+//! Group N+1 is written only after group N committed; if group N fails, group N+1 is
+//! thrown away unanswered and its jobs go back to the front of the queue.
 
 use std::collections::HashMap;
 
@@ -12,21 +19,49 @@ use anpi_core::incident::Incident;
 use anpi_core::inquiry::InquiryState;
 use anpi_core::private_area::RecordState;
 use anpi_core::report::IntakeScope;
-use tokio::sync::oneshot;
+use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
-use super::append::{now_micros, position_and_fold};
+use super::append::{insert_events, now_micros, position_and_fold};
 use super::dedup::Deduper;
 use super::{
-    Batch, Command, Error, IntakeState, Job, Outcome, Rejection, Result, ScopeState, WriterTask,
-    system_actor,
+    Answer, Batch, Command, Error, IntakeState, Job, Outcome, Rejection, Result, ScopeState,
+    WriterTask, system_actor,
 };
 
-/// An accepted job waiting for the commit.
-struct Accepted {
-    reply: oneshot::Sender<std::result::Result<Outcome, Rejection>>,
-    position: i64,
-    kind: AcceptedKind,
+/// How many commands are decided between two yields, so that the group being written
+/// alongside gets its next statement sent.
+const DECIDE_SLICE: usize = 32;
+
+/// A group decided in memory, not yet written.
+pub(super) struct Prepared {
+    events: Vec<Event>,
+    batch: Batch,
+    decided: Decided,
+}
+
+/// What a decided group changes once committed, and what its callers are answered.
+pub(super) struct Decided {
+    jobs: Vec<(Job, Pending)>,
+    states: HashMap<RecordId, RecordState>,
+    inquiries: HashMap<InquiryId, InquiryState>,
+    head: i64,
+    /// Incidents created by this group and the groups before it not yet committed.
+    new_incidents: HashMap<IncidentId, Incident>,
+    intake: IntakeState,
+    /// The group purged the private area: the next group must not be loaded before it
+    /// is committed (the stored records it would read are going).
+    purged: bool,
+}
+
+/// A job's answer, sent after the commit.
+enum Pending {
+    /// Refused, or answered without an event.
+    Now(Answer),
+    Accepted {
+        position: i64,
+        kind: AcceptedKind,
+    },
 }
 
 enum AcceptedKind {
@@ -37,28 +72,39 @@ enum AcceptedKind {
     Intake,
 }
 
+/// A group that could not be loaded: the error and its jobs, unanswered.
+pub(super) type NotPrepared = (Error, Vec<Job>);
+
+impl Prepared {
+    pub(super) fn must_commit_alone(&self) -> bool {
+        self.decided.purged
+    }
+
+    /// The jobs, unanswered (the group before failed: they are decided again).
+    pub(super) fn into_jobs(self) -> Vec<Job> {
+        self.decided.jobs.into_iter().map(|(job, _)| job).collect()
+    }
+}
+
+fn domain(job: &Job) -> Option<&DomainCommand> {
+    match &job.command {
+        Command::Domain(command) => Some(command),
+        _ => None,
+    }
+}
+
 impl WriterTask {
-    pub(super) async fn process(&mut self, jobs: Vec<Job>) -> Result<()> {
-        let tx = self.client.transaction().await?;
-        fn domain(job: &Job) -> Option<&DomainCommand> {
-            match &job.command {
-                Command::Domain(command) => Some(command),
-                _ => None,
-            }
-        }
-        let wanted: Vec<RecordId> = jobs
-            .iter()
-            .filter_map(domain)
-            .flat_map(DomainCommand::records)
-            .collect();
+    /// Loads what `jobs` touch (from `previous` where it holds it, else from the
+    /// read connection) and decides them in memory.
+    pub(super) async fn prepare(
+        &self,
+        jobs: Vec<Job>,
+        previous: Option<&Decided>,
+    ) -> std::result::Result<Prepared, NotPrepared> {
         let mut batch = Batch::default();
-        batch.load(&tx, &wanted).await?;
-        let inquiries: Vec<InquiryId> = jobs
-            .iter()
-            .filter_map(domain)
-            .filter_map(DomainCommand::inquiry)
-            .collect();
-        batch.load_inquiries(&tx, &inquiries).await?;
+        if let Err(error) = self.load(&jobs, previous, &mut batch).await {
+            return Err((error, jobs));
+        }
         let entries = jobs
             .iter()
             .filter_map(domain)
@@ -68,15 +114,27 @@ impl WriterTask {
                 } => Some((*incident, &**entry)),
                 _ => None,
             });
-        let mut deduper = Deduper::prepare(&tx, self.dedup_mode, &mut batch, entries).await?;
+        let overlay = previous.map(|p| &p.states);
+        let deduper =
+            Deduper::prepare(&self.reader, self.dedup_mode, &mut batch, overlay, entries).await;
+        let mut deduper = match deduper {
+            Ok(deduper) => deduper,
+            Err(error) => return Err((error, jobs)),
+        };
 
         let now = now_micros();
-        let mut head = self.head;
-        let mut intake = self.intake.borrow().clone();
-        let mut new_incidents: HashMap<IncidentId, Incident> = HashMap::new();
+        let mut head = previous.map_or(self.head, |p| p.head);
+        let mut intake =
+            previous.map_or_else(|| self.intake.borrow().clone(), |p| p.intake.clone());
+        let mut new_incidents = previous
+            .map(|p| p.new_incidents.clone())
+            .unwrap_or_default();
         let mut events: Vec<Event> = Vec::new();
-        let mut accepted = Vec::new();
-        for job in jobs {
+        let mut decided_jobs = Vec::with_capacity(jobs.len());
+        for (n, job) in jobs.into_iter().enumerate() {
+            if n % DECIDE_SLICE == DECIDE_SLICE - 1 {
+                tokio::task::yield_now().await;
+            }
             let Command::Domain(command) = &job.command else {
                 unreachable!("solo commands are not decided in a group")
             };
@@ -89,18 +147,20 @@ impl WriterTask {
             let decided = match decide(&state, command, now, &mut Uuid::now_v7) {
                 Ok(Decision::Events(decided)) => decided,
                 Ok(Decision::IntakeUnchanged) => {
-                    let _ = job.reply.send(Ok(Outcome::Intake(intake.clone())));
+                    let answer = Ok(Outcome::Intake(intake.clone()));
+                    decided_jobs.push((job, Pending::Now(answer)));
                     continue;
                 }
                 Ok(Decision::IncidentHeld(incident)) => {
-                    let _ = job.reply.send(Ok(Outcome::Incident {
+                    let answer = Ok(Outcome::Incident {
                         incident,
                         position: 0,
-                    }));
+                    });
+                    decided_jobs.push((job, Pending::Now(answer)));
                     continue;
                 }
                 Err(refusal) => {
-                    let _ = job.reply.send(Err(refusal.into()));
+                    decided_jobs.push((job, Pending::Now(Err(refusal.into()))));
                     continue;
                 }
             };
@@ -155,69 +215,126 @@ impl WriterTask {
                     events.push(event);
                 }
             }
-            accepted.push(Accepted {
-                reply: job.reply,
-                position,
-                kind,
-            });
+            decided_jobs.push((job, Pending::Accepted { position, kind }));
         }
+        let decided = Decided {
+            jobs: decided_jobs,
+            states: batch.states.clone(),
+            inquiries: batch.inquiries.clone(),
+            head,
+            new_incidents,
+            intake,
+            purged: batch.purged(),
+        };
+        Ok(Prepared {
+            events,
+            batch,
+            decided,
+        })
+    }
+
+    /// The records and inquiries `jobs` name: first from the group before (not yet
+    /// committed, so not readable), then from the read connection.
+    async fn load(
+        &self,
+        jobs: &[Job],
+        previous: Option<&Decided>,
+        batch: &mut Batch,
+    ) -> Result<()> {
+        let wanted: Vec<RecordId> = jobs
+            .iter()
+            .filter_map(domain)
+            .flat_map(DomainCommand::records)
+            .collect();
+        let inquiries: Vec<InquiryId> = jobs
+            .iter()
+            .filter_map(domain)
+            .filter_map(DomainCommand::inquiry)
+            .collect();
+        if let Some(previous) = previous {
+            for id in &wanted {
+                if let Some(state) = previous.states.get(id) {
+                    batch.states.insert(*id, state.clone());
+                }
+            }
+            for id in &inquiries {
+                if let Some(state) = previous.inquiries.get(id) {
+                    batch.inquiries.insert(*id, state.clone());
+                }
+            }
+        }
+        batch.load(&self.reader, &wanted).await?;
+        batch.load_inquiries(&self.reader, &inquiries).await
+    }
+
+    /// Writes a prepared group's events and projection and commits, on the writer's
+    /// connection (BEGIN … COMMIT without a guard: `recover` rolls back a failure).
+    pub(super) async fn write_group<C: GenericClient>(
+        client: &C,
+        events: &[Event],
+        batch: Batch,
+    ) -> Result<()> {
         if events.is_empty() {
-            tx.commit().await?;
             return Ok(());
         }
+        client.batch_execute("BEGIN").await?;
+        // Both statements are sent at once (the connection pipelines them): the
+        // projection's rows are encoded while PostgreSQL inserts the events.
+        tokio::try_join!(insert_events(client, events), batch.write(client))?;
+        client.batch_execute("COMMIT").await?;
+        Ok(())
+    }
 
-        let written = async {
-            let states: HashMap<RecordId, RecordState> = batch.states.clone();
-            let inquiries: HashMap<InquiryId, InquiryState> = batch.inquiries.clone();
-            Self::commit(tx, &events, batch).await?;
-            Ok::<_, Error>((states, inquiries))
-        }
-        .await;
-        match written {
-            Ok((states, inquiries)) => {
-                self.head = head;
-                self.incidents.extend(new_incidents);
-                self.intake.send_if_modified(|current| {
-                    let changed = *current != intake;
-                    *current = intake.clone();
-                    changed
-                });
-                for job in accepted {
-                    let outcome = match job.kind {
-                        AcceptedKind::Incident(incident) => Outcome::Incident {
+    /// Splits a prepared group into what is written and what follows the commit.
+    pub(super) fn split(prepared: Prepared) -> (Vec<Event>, Batch, Decided) {
+        (prepared.events, prepared.batch, prepared.decided)
+    }
+
+    /// After the commit: the head, incidents and intake move on, and every caller is
+    /// answered.
+    pub(super) fn finish(&mut self, decided: Decided) {
+        self.head = decided.head;
+        self.incidents.extend(decided.new_incidents);
+        let intake = decided.intake;
+        self.intake.send_if_modified(|current| {
+            let changed = *current != intake;
+            *current = intake.clone();
+            changed
+        });
+        for (job, pending) in decided.jobs {
+            let answer = match pending {
+                Pending::Now(answer) => answer,
+                Pending::Accepted { position, kind } => Ok(match kind {
+                    AcceptedKind::Incident(incident) => Outcome::Incident { incident, position },
+                    AcceptedKind::Account => Outcome::Account { position },
+                    AcceptedKind::Intake => Outcome::Intake(intake.clone()),
+                    AcceptedKind::Inquiry(id) => Outcome::Inquiry {
+                        state: Box::new(decided.inquiries[&id].clone()),
+                        position,
+                    },
+                    AcceptedKind::Record(id) => {
+                        let record = Box::new(decided.states[&id].clone());
+                        let incident = self.incidents.get(&record.incident).cloned();
+                        Outcome::Record {
+                            record,
                             incident,
-                            position: job.position,
-                        },
-                        AcceptedKind::Account => Outcome::Account {
-                            position: job.position,
-                        },
-                        AcceptedKind::Intake => Outcome::Intake(intake.clone()),
-                        AcceptedKind::Inquiry(id) => Outcome::Inquiry {
-                            state: Box::new(inquiries[&id].clone()),
-                            position: job.position,
-                        },
-                        AcceptedKind::Record(id) => {
-                            let record = Box::new(states[&id].clone());
-                            let incident = self.incidents.get(&record.incident).cloned();
-                            Outcome::Record {
-                                record,
-                                incident,
-                                position: job.position,
-                            }
+                            position,
                         }
-                    };
-                    let _ = job.reply.send(Ok(outcome));
-                }
-                Ok(())
-            }
-            Err(error) => {
-                for job in accepted {
-                    let _ = job
-                        .reply
-                        .send(Err(Rejection::Unavailable(error.to_string())));
-                }
-                Err(error)
-            }
+                    }
+                }),
+            };
+            let _ = job.reply.send(answer);
+        }
+    }
+
+    /// The group's commit failed: refusals stand, accepted jobs are not written.
+    pub(super) fn fail(decided: Decided, error: &Error) {
+        for (job, pending) in decided.jobs {
+            let answer = match pending {
+                Pending::Now(answer) => answer,
+                Pending::Accepted { .. } => Err(Rejection::Unavailable(error.to_string())),
+            };
+            let _ = job.reply.send(answer);
         }
     }
 }

@@ -133,6 +133,7 @@ impl Writer {
         options: WriterOptions,
     ) -> Result<(Writer, tokio::task::JoinHandle<()>)> {
         let mut client = super::connect(database_url).await?;
+        let reader = super::connect(database_url).await?;
         // A process that just ended (`anpi-node init`, a killed node) may hold the lock
         // until PostgreSQL has noticed its connection closed: wait a little for it.
         let deadline = std::time::Instant::now() + LOCK_WAIT;
@@ -167,6 +168,7 @@ impl Writer {
         let (sender, receiver) = mpsc::channel(4096);
         let task = WriterTask {
             client,
+            reader,
             database_url: database_url.to_string(),
             parent: origin.natural_parent(),
             origin,
@@ -236,6 +238,9 @@ impl Writer {
 
 struct WriterTask {
     client: tokio_postgres::Client,
+    /// Reads the committed state for the group being prepared while the one before is
+    /// written on `client` (group.rs).
+    reader: tokio_postgres::Client,
     database_url: String,
     origin: JurisdictionCode,
     parent: Option<JurisdictionCode>,
@@ -251,38 +256,121 @@ struct WriterTask {
 impl WriterTask {
     async fn run(mut self) {
         let mut queue: VecDeque<Job> = VecDeque::new();
-        while let Some(first) = self.receiver.recv().await {
-            queue.push_back(first);
+        // A group decided but not yet written: it is written while the next is
+        // prepared (group.rs).
+        let mut pending: Option<group::Prepared> = None;
+        loop {
             while queue.len() < MAX_BATCH {
                 match self.receiver.try_recv() {
                     Ok(job) => queue.push_back(job),
                     Err(_) => break,
                 }
             }
-            while !queue.is_empty() {
-                let failed = if queue.front().is_some_and(|job| job.command.is_solo()) {
-                    let job = queue.pop_front().expect("a job");
-                    self.process_solo(job).await
-                } else {
-                    let mut group = Vec::new();
-                    while queue.front().is_some_and(|job| !job.command.is_solo()) {
-                        group.push(queue.pop_front().expect("a job"));
-                    }
-                    self.process(group).await
-                };
-                if let Err(error) = failed {
+            if queue.is_empty() {
+                if let Some(prepared) = pending.take() {
+                    // Nothing waiting to overlap with: write it now.
+                    self.write_alone(prepared).await;
+                    continue;
+                }
+                match self.receiver.recv().await {
+                    Some(job) => queue.push_back(job),
+                    None => break,
+                }
+                continue;
+            }
+            if queue.front().is_some_and(|job| job.command.is_solo()) {
+                if let Some(prepared) = pending.take() {
+                    self.write_alone(prepared).await;
+                }
+                let job = queue.pop_front().expect("a job");
+                if let Err(error) = self.process_solo(job).await {
                     tracing::error!(%error, "writing the event log failed; reconnecting");
+                    self.recover().await;
+                }
+                continue;
+            }
+            let mut group = Vec::new();
+            while group.len() < MAX_BATCH && queue.front().is_some_and(|job| !job.command.is_solo())
+            {
+                group.push(queue.pop_front().expect("a job"));
+            }
+            if let Some(prepared) = pending.take_if(|p| p.must_commit_alone()) {
+                self.write_alone(prepared).await;
+            }
+            let next = match pending.take() {
+                None => self.prepare(group, None).await,
+                Some(prepared) => {
+                    let (events, batch, decided) = Self::split(prepared);
+                    let (written, next) = tokio::join!(
+                        Self::write_group(&self.client, &events, batch),
+                        self.prepare(group, Some(&decided)),
+                    );
+                    if let Err(error) = written {
+                        Self::fail(decided, &error);
+                        let jobs = match next {
+                            Ok(next) => next.into_jobs(),
+                            Err((_, jobs)) => jobs,
+                        };
+                        for job in jobs.into_iter().rev() {
+                            queue.push_front(job);
+                        }
+                        tracing::error!(%error, "writing the event log failed; reconnecting");
+                        self.recover().await;
+                        continue;
+                    }
+                    self.finish(decided);
+                    next
+                }
+            };
+            match next {
+                Ok(next) => pending = Some(next),
+                Err((error, jobs)) => {
+                    for job in jobs.into_iter().rev() {
+                        queue.push_front(job);
+                    }
+                    tracing::error!(%error, "reading for the event log failed; reconnecting");
                     self.recover().await;
                 }
             }
         }
+        if let Some(prepared) = pending.take() {
+            self.write_alone(prepared).await;
+        }
         tracing::info!("event writer stopped");
+    }
+
+    /// Writes a prepared group with nothing alongside, and answers its callers.
+    async fn write_alone(&mut self, prepared: group::Prepared) {
+        let (events, batch, decided) = Self::split(prepared);
+        match Self::write_group(&self.client, &events, batch).await {
+            Ok(()) => self.finish(decided),
+            Err(error) => {
+                Self::fail(decided, &error);
+                tracing::error!(%error, "writing the event log failed; reconnecting");
+                self.recover().await;
+            }
+        }
     }
 
     /// After a failed transaction: reconnect if needed and reload the head and incidents.
     async fn recover(&mut self) {
         let mut delay = Duration::from_millis(200);
+        if !self.client.is_closed() {
+            // A group is written without a Transaction guard: end what it began.
+            let _ = self.client.batch_execute("ROLLBACK").await;
+        }
         loop {
+            if self.reader.is_closed() {
+                match super::connect(&self.database_url).await {
+                    Ok(reader) => self.reader = reader,
+                    Err(error) => {
+                        tracing::warn!(%error, "reconnecting the writer's reader failed");
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(Duration::from_secs(5));
+                        continue;
+                    }
+                }
+            }
             if self.client.is_closed() {
                 match super::connect(&self.database_url).await {
                     Ok(client) => self.client = client,

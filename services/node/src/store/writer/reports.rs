@@ -204,7 +204,8 @@ impl WriterTask {
                 Payload::EntryRecorded { entry, .. } => Some((e.incident?, &**entry)),
                 _ => None,
             });
-            let mut deduper = Deduper::prepare(&tx, self.dedup_mode, &mut batch, entries).await?;
+            let mut deduper =
+                Deduper::prepare(&tx, self.dedup_mode, &mut batch, None, entries).await?;
             let mut events = Vec::with_capacity(fresh.len());
             for new in fresh {
                 let recorded = match &new.payload {
