@@ -4,19 +4,16 @@
 //! such a group cannot be departed, and the log folds to the live table.
 //! R: L-01, L-02, D-01, D-07, C-01.
 
-use std::collections::BTreeMap;
-
 use anpi_core::command::Command as DomainCommand;
 use anpi_core::entry::EntryDraft;
 use anpi_core::event::Payload;
 use anpi_core::ids::RecordId;
-use anpi_core::private_area;
 use anpi_harness::TestDb;
 use anpi_node::store::writer::{Outcome, Queued, Rejection};
 use anpi_node::store::{self, reader};
 use chrono::Utc;
 
-use crate::support::{actor, create_incident, evacuee, record, start_writer};
+use crate::support::{actor, create_incident, evacuee, fold_log, record, start_writer};
 
 /// People entered twice: once early, once (newer) far enough later that most pairs
 /// are split over groups, adjacent ones among them.
@@ -135,13 +132,7 @@ async fn pipelined_groups_decide_as_if_one_after_another() {
     assert_eq!(distinct.len(), PEOPLE);
 
     // The table is the fold of the log.
-    let mut folded: BTreeMap<RecordId, private_area::RecordState> = BTreeMap::new();
-    for event in &events {
-        if let Some(id) = event.event.payload.record_id() {
-            let next = private_area::apply(folded.remove(&id), event);
-            folded.extend(next.map(|s| (id, s)));
-        }
-    }
+    let folded = fold_log(&events);
     let live: Vec<serde_json::Value> = client
         .query("SELECT data FROM records ORDER BY record_id", &[])
         .await

@@ -1,16 +1,12 @@
 //! L-04: rebuilding the private area from position 0 gives exactly the live result.
 
-use std::collections::BTreeMap;
-
 use anpi_core::command::Command as DomainCommand;
-use anpi_core::ids::RecordId;
-use anpi_core::private_area;
 use anpi_harness::TestDb;
 use anpi_node::store::writer::Outcome;
 use anpi_node::store::{self, projection, reader};
 use chrono::Utc;
 
-use crate::support::{actor, create_incident, evacuee, example, record, start_writer};
+use crate::support::{actor, create_incident, evacuee, example, fold_log, record, start_writer};
 
 async fn snapshot(
     client: &tokio_postgres::Client,
@@ -76,13 +72,7 @@ async fn rebuild_equals_live() {
 
     // An independent fold over the whole log, in memory, agrees with the table.
     let events = reader::read_events(&client, 0, 10_000).await.unwrap();
-    let mut folded: BTreeMap<RecordId, private_area::RecordState> = BTreeMap::new();
-    for event in &events {
-        if let Some(id) = event.event.payload.record_id() {
-            let next = private_area::apply(folded.remove(&id), event);
-            folded.extend(next.map(|s| (id, s)));
-        }
-    }
+    let folded = fold_log(&events);
     let folded_json: Vec<serde_json::Value> = folded
         .values()
         .map(|s| serde_json::to_value(s).unwrap())

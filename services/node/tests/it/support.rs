@@ -83,3 +83,17 @@ pub async fn record(writer: &Writer, incident: IncidentId, draft: &EntryDraft) -
         .await
         .expect("recorded")
 }
+
+/// An independent fold of `events` in memory, by record (what the records table must hold).
+pub fn fold_log(
+    events: &[anpi_core::event::Event],
+) -> std::collections::BTreeMap<anpi_core::ids::RecordId, anpi_core::private_area::RecordState> {
+    let mut folded = std::collections::BTreeMap::new();
+    for event in events {
+        if let Some(id) = event.event.payload.record_id() {
+            let next = anpi_core::private_area::apply(folded.remove(&id), event);
+            folded.extend(next.map(|s| (id, s)));
+        }
+    }
+    folded
+}

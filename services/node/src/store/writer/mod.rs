@@ -360,26 +360,14 @@ impl WriterTask {
             let _ = self.client.batch_execute("ROLLBACK").await;
         }
         loop {
-            if self.reader.is_closed() {
-                match super::connect(&self.database_url).await {
-                    Ok(reader) => self.reader = reader,
-                    Err(error) => {
-                        tracing::warn!(%error, "reconnecting the writer's reader failed");
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(Duration::from_secs(5));
-                        continue;
-                    }
-                }
+            if !reopen(&self.database_url, &mut self.reader, "the writer's reader").await {
+                backoff(&mut delay).await;
+                continue;
             }
             if self.client.is_closed() {
-                match super::connect(&self.database_url).await {
-                    Ok(client) => self.client = client,
-                    Err(error) => {
-                        tracing::warn!(%error, "reconnecting the event writer failed");
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(Duration::from_secs(5));
-                        continue;
-                    }
+                if !reopen(&self.database_url, &mut self.client, "the event writer").await {
+                    backoff(&mut delay).await;
+                    continue;
                 }
                 let locked = self
                     .client
@@ -406,8 +394,7 @@ impl WriterTask {
                 }
                 Err(error) => {
                     tracing::warn!(%error, "reloading the writer state failed");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
+                    backoff(&mut delay).await;
                 }
             }
         }
@@ -489,6 +476,29 @@ impl WriterTask {
             }
         }
     }
+}
+
+/// Reconnects `client` if its connection has closed; false if that failed (logged).
+async fn reopen(url: &str, client: &mut tokio_postgres::Client, what: &str) -> bool {
+    if !client.is_closed() {
+        return true;
+    }
+    match super::connect(url).await {
+        Ok(new) => {
+            *client = new;
+            true
+        }
+        Err(error) => {
+            tracing::warn!(%error, "reconnecting {what} failed");
+            false
+        }
+    }
+}
+
+/// Waits `delay`, then doubles it up to 5 s.
+async fn backoff(delay: &mut Duration) {
+    tokio::time::sleep(*delay).await;
+    *delay = (*delay * 2).min(Duration::from_secs(5));
 }
 
 /// A report ID made now (UUID v7: reports sort by creation).
