@@ -258,6 +258,8 @@ pub enum Payload {
         answer: Answer,
         form5: String,
     },
+    /// Roll-call (K-01..K-09): organisations, members, settings, roll-calls, answers.
+    Rollcall(crate::rollcall::RollcallEvent),
 }
 
 /// Where an identification looked, for the log of reads of personal data.
@@ -305,6 +307,7 @@ impl Payload {
             Payload::InquiryIdentified { .. } => "InquiryIdentified",
             Payload::InquiryRefused { .. } => "InquiryRefused",
             Payload::InquiryAnswered { .. } => "InquiryAnswered",
+            Payload::Rollcall(event) => event.kind(),
         }
     }
 

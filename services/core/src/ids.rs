@@ -59,6 +59,10 @@ uuid_id!(
     InquiryId
 );
 uuid_id!(
+    /// Identity of a roll-call (安否確認の一斉配信). R: K-01.
+    RollcallId
+);
+uuid_id!(
     /// Identity of a node's event log, made when its database is created; a receiver
     /// orders a sender's reports by (sender, log, sequence number). R: R-02.
     LogId

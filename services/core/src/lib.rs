@@ -22,6 +22,7 @@ pub mod private_area;
 pub mod public;
 pub mod refusal;
 pub mod report;
+pub mod rollcall;
 pub mod search;
 pub mod shared;
 pub mod text;
