@@ -7,8 +7,10 @@
 #   * the printed forms' font, IPAexGothic (fonts-ipaexfont-gothic): anpi embeds it
 #     in every form it prints (services/forms)
 #   * with --browser: Debian's chromium and chromium-driver (the public page's
-#     browser test; deploy/test.sh asks for them, the local network does not)
-#     and poppler-utils (the form tests read the PDFs back with pdftotext)
+#     browser test; deploy/test.sh asks for them, the local network does not),
+#     poppler-utils (the form tests read the PDFs back with pdftotext) and
+#     aiosmtpd for Debian's /usr/bin/python3 (python3-aiosmtpd: the SMTP sink
+#     deploy/smtp/sink.py the mail tests send to)
 #   * (checked only) the Rust toolchain: cargo, rustc >= 1.89
 #
 # Idempotent. When everything is already up (the normal case on the project's
@@ -22,7 +24,8 @@
 #   --check   only check; never install, start or reconfigure (exit 1 if not OK)
 #   --browser also chromium and chromedriver, the Japanese fonts (fonts-noto-cjk)
 #             and axe-core (npm, into .cache/axe) for the console's browser tests,
-#             and poppler-utils (pdftotext, pdftoppm) for the form tests
+#             and poppler-utils (pdftotext, pdftoppm) for the form tests,
+#             and python3-aiosmtpd for the test SMTP sink (deploy/smtp/sink.py)
 #
 # Environment (defaults in brackets):
 #   ANPI_PG_HOST [127.0.0.1]   ANPI_PG_PORT [5432]
@@ -473,6 +476,21 @@ ensure_poppler() {
     apt_install poppler-utils
 }
 
+# The mail tests send to a real SMTP server, deploy/smtp/sink.py (tests/harness SmtpSink),
+# run by Debian's python3 (not a pyenv one on PATH): it needs aiosmtpd.
+SINK_PYTHON=/usr/bin/python3
+ensure_smtp_sink() {
+    if [ -x "$SINK_PYTHON" ] && "$SINK_PYTHON" -c 'import aiosmtpd' >/dev/null 2>&1; then
+        log "SMTP sink OK (aiosmtpd for $SINK_PYTHON)"
+        return 0
+    fi
+    [ "$CHECK_ONLY" -eq 0 ] || die "$SINK_PYTHON cannot import aiosmtpd (Debian package python3-aiosmtpd)"
+    log "aiosmtpd not importable by $SINK_PYTHON: installing the Debian package python3-aiosmtpd"
+    apt_install python3-aiosmtpd
+    "$SINK_PYTHON" -c 'import aiosmtpd' >/dev/null 2>&1 ||
+        die "$SINK_PYTHON still cannot import aiosmtpd after installing python3-aiosmtpd"
+}
+
 # The console's accessibility check runs axe-core in the browser (issue 15), from the
 # npm registry, pinned, into .cache/axe of the repository (not committed).
 AXE_VERSION=4.10.3
@@ -505,6 +523,7 @@ if [ "$BROWSER" -eq 1 ]; then
     ensure_browser
     ensure_fonts
     ensure_poppler
+    ensure_smtp_sink
     ensure_axe
 fi
 log "services ready"

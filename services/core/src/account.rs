@@ -162,10 +162,13 @@ pub enum Operation {
     RevokeAnywhere,
     /// Administrator: purge the private area (A-04, after a compromised ID).
     PurgePrivateArea,
+    /// Roll-call (K-01..K-09): every role but the Red Cross's may open it; what each
+    /// account may do there is its roll-call authority (`rollcall::Authority`, K-04).
+    Rollcall,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 25] = [
+    pub const ALL: [Operation; 26] = [
         Operation::NodeInfo,
         Operation::ListIncidents,
         Operation::CreateIncident,
@@ -191,6 +194,7 @@ impl Operation {
         Operation::ManageTrust,
         Operation::RevokeAnywhere,
         Operation::PurgePrivateArea,
+        Operation::Rollcall,
     ];
 
     /// Whether the operation shows personal data of the persons recorded (names,
@@ -236,6 +240,7 @@ impl Operation {
             Operation::ManageTrust => "manage_trust",
             Operation::RevokeAnywhere => "revoke_anywhere",
             Operation::PurgePrivateArea => "purge_private_area",
+            Operation::Rollcall => "rollcall",
         }
     }
 
@@ -268,6 +273,7 @@ impl Operation {
             Operation::ManageTrust => "団体間の署名鍵を管理",
             Operation::RevokeAnywhere => "全国のアカウントを無効化",
             Operation::PurgePrivateArea => "個別領域を消去",
+            Operation::Rollcall => "安否確認（職員の安否確認）を操作",
         }
     }
 }
@@ -309,6 +315,7 @@ pub fn permits(role: Role, operation: Operation, tier: Tier) -> bool {
             role == Role::Administrator
         }
         Operation::RevokeAnywhere => tier == Tier::National && role == Role::Administrator,
+        Operation::Rollcall => role != Role::RedCross,
         Operation::ReadAccessLog => matches!(role, Role::Auditor | Role::Administrator),
     }
 }
@@ -898,7 +905,7 @@ mod tests {
     /// O(rganise), A(dministrator), R(ed cross), U (aUditor), B (puBlisher) — holding the
     /// role's letter when permitted and `.` when refused. The first string is for
     /// municipalities and prefectures, the second for the national tier.
-    const TABLE: [(Operation, &str, &str); 25] = [
+    const TABLE: [(Operation, &str, &str); 26] = [
         (Operation::NodeInfo, "IPOARUB", "IPOARUB"),
         (Operation::ListIncidents, "IPOARUB", "IPOARUB"),
         (Operation::CreateIncident, "..OA...", "..OA..."),
@@ -924,6 +931,7 @@ mod tests {
         (Operation::ManageTrust, "...A...", "...A..."),
         (Operation::RevokeAnywhere, ".......", "...A..."),
         (Operation::PurgePrivateArea, "...A...", "...A..."),
+        (Operation::Rollcall, "IPOA.UB", "IPOA.UB"),
     ];
 
     #[test]

@@ -124,15 +124,16 @@ pub fn router(page: Arc<PublicPage>) -> Router {
         .with_state(page)
 }
 
-/// Serves the page on `listener` until `shutdown` resolves.
+/// Serves `router` (this page's, with the roll-call answer page merged in) on
+/// `listener` until `shutdown` resolves.
 pub async fn serve(
-    page: Arc<PublicPage>,
+    router: Router,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(
         listener,
-        router(page).into_make_service_with_connect_info::<SocketAddr>(),
+        router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
@@ -218,7 +219,7 @@ async fn lookup(pool: &Pool, query: &PublicQuery) -> anyhow::Result<Outcome> {
     )
 }
 
-fn html(status: StatusCode, body: &str) -> Response {
+pub(crate) fn html(status: StatusCode, body: &str) -> Response {
     let mut response = (status, body.to_string()).into_response();
     let headers = response.headers_mut();
     for (name, value) in [

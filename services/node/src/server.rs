@@ -152,18 +152,6 @@ pub async fn serve(
             every,
         )));
     }
-    if let Some(address) = config.public_listen {
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .with_context(|| format!("binding the public page to {address}"))?;
-        let page = crate::public::PublicPage::new(pool.clone(), config.public_rate_per_minute);
-        tracing::info!(listen = %address, "public page serving");
-        background.push(tokio::spawn(async move {
-            if let Err(error) = crate::public::serve(page, listener, std::future::pending()).await {
-                tracing::error!(%error, "the public page stopped");
-            }
-        }));
-    }
     let state = Arc::new(NodeState {
         config: config.clone(),
         writer,
@@ -171,6 +159,22 @@ pub async fn serve(
         accounts,
         bus: Some(bus),
     });
+    // The roll-call mailer (K-01): sends what the outbox holds.
+    background.push(tokio::spawn(crate::mail::run(url.clone(), state.writer.mail_ready())));
+    if let Some(address) = config.public_listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("binding the public page to {address}"))?;
+        let page = crate::public::PublicPage::new(pool.clone(), config.public_rate_per_minute);
+        // The members' roll-call answer page (K-02) is served beside it.
+        let router = crate::public::router(page).merge(crate::rollcall_page::router(state.clone()));
+        tracing::info!(listen = %address, "public page serving");
+        background.push(tokio::spawn(async move {
+            if let Err(error) = crate::public::serve(router, listener, std::future::pending()).await {
+                tracing::error!(%error, "the public page stopped");
+            }
+        }));
+    }
     if let Some(address) = config.console_listen {
         let listener = tokio::net::TcpListener::bind(address)
             .await

@@ -9,8 +9,11 @@
 //! - [`TestCa`]: a throw-away certificate authority (made with the `openssl` command)
 //!   that issues server certificates for `localhost` / `127.0.0.1`, for nodes serving
 //!   gRPC over TLS ([`TestNode::start_tls`], A-05).
+//! - [`smtp::SmtpSink`]: an SMTP server (`deploy/smtp/sink.py`) recording what it
+//!   accepts; [`smtp::bare_send`], the bare SMTP client the mail benchmark compares with.
 
 pub mod browser;
+pub mod smtp;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

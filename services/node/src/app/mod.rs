@@ -17,6 +17,7 @@ pub mod organise;
 pub mod reads;
 pub mod replay;
 pub mod reports;
+pub mod rollcall;
 pub mod shared;
 pub mod trust;
 

@@ -44,6 +44,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_staged_events",
         include_str!("../../../../schemas/postgres/0010_staged_events.sql"),
     ),
+    (
+        "0011_rollcall",
+        include_str!("../../../../schemas/postgres/0011_rollcall.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

@@ -12,6 +12,7 @@ pub mod public;
 pub mod reader;
 pub mod replica;
 pub mod reports;
+pub mod rollcall;
 pub mod search;
 pub mod shared;
 pub mod trust;

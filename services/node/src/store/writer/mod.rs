@@ -20,6 +20,7 @@ mod dedup;
 mod group;
 mod outcome;
 mod reports;
+mod rollcall;
 mod shared;
 mod trust;
 
@@ -44,6 +45,7 @@ pub use self::outcome::{
     Rejection, Reply,
 };
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
+pub use self::rollcall::{Answerer, RollcallChange, RollcallWritten};
 pub use self::trust::TrustChange;
 pub use super::intake::{IntakeState, ScopeState};
 use super::projection::Batch;
@@ -65,6 +67,8 @@ pub enum Command {
     Account(AccountChange),
     /// signing keys, refused parts, revocation orders.
     Trust(TrustChange),
+    /// K-01..K-09: roll-call directory, settings, broadcasts, answers.
+    Rollcall(RollcallChange),
     /// record a report of every not-yet-reported event (the outbox entry).
     SendReport,
     /// Apply the next staged report of a subordinate's log, if it is complete.
@@ -114,6 +118,7 @@ pub struct Writer {
     intake: watch::Receiver<IntakeState>,
     reports_ready: Arc<Notify>,
     shared_ready: Arc<Notify>,
+    mail_ready: Arc<Notify>,
 }
 
 impl Writer {
@@ -165,6 +170,7 @@ impl Writer {
         let (intake_sender, intake) = watch::channel(reader::intake_state(&client).await?);
         let reports_ready = Arc::new(Notify::new());
         let shared_ready = Arc::new(Notify::new());
+        let mail_ready = Arc::new(Notify::new());
         let (sender, receiver) = mpsc::channel(4096);
         let task = WriterTask {
             client,
@@ -178,6 +184,7 @@ impl Writer {
             intake: intake_sender,
             reports_ready: reports_ready.clone(),
             shared_ready: shared_ready.clone(),
+            mail_ready: mail_ready.clone(),
             dedup_mode: options.dedup_mode,
         };
         let handle = tokio::spawn(task.run());
@@ -187,6 +194,7 @@ impl Writer {
                 intake,
                 reports_ready,
                 shared_ready,
+                mail_ready,
             },
             handle,
         ))
@@ -234,6 +242,11 @@ impl Writer {
     pub fn shared_ready(&self) -> Arc<Notify> {
         self.shared_ready.clone()
     }
+
+    /// Notified after mails were queued (wakes the mailer, K-01).
+    pub fn mail_ready(&self) -> Arc<Notify> {
+        self.mail_ready.clone()
+    }
 }
 
 struct WriterTask {
@@ -250,6 +263,7 @@ struct WriterTask {
     intake: watch::Sender<IntakeState>,
     reports_ready: Arc<Notify>,
     shared_ready: Arc<Notify>,
+    mail_ready: Arc<Notify>,
     dedup_mode: DedupMode,
 }
 
@@ -461,6 +475,7 @@ impl WriterTask {
             Command::Publish => self.publish(job.actor).await,
             Command::Account(change) => self.change_account(job.actor, change).await,
             Command::Trust(change) => self.change_trust(job.actor, change).await,
+            Command::Rollcall(change) => self.change_rollcall(job.actor, change).await,
             _ => unreachable!("only solo commands"),
         };
         match result {

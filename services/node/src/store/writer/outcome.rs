@@ -50,6 +50,8 @@ pub enum Outcome {
         state: Box<InquiryState>,
         position: i64,
     },
+    /// A roll-call command (K-01..K-09).
+    Rollcall(super::RollcallWritten),
 }
 
 /// Why a command produced no event.

@@ -1,0 +1,577 @@
+//! Roll-call use cases (K-01..K-09), shared by the gRPC API (`anpi rollcall …`), the
+//! console and the member's answer page. Each authorises the caller twice: the node
+//! operation `Rollcall`, then the roll-call authority of the account
+//! (`anpi_core::rollcall::Authority`, K-04), also per organisation and per member.
+//! The answer page has no login: its token is the only key, and a wrong or expired
+//! token gets the same one-sentence refusal.
+
+use anpi_core::account::Operation;
+use anpi_core::event::Actor;
+use anpi_core::ids::{AccountId, RollcallId};
+use anpi_core::rollcall::call::{self, MemberRow, OrgCount, Progress, RollCall};
+use anpi_core::rollcall::mail::{MailSettings, SettingsInput};
+use anpi_core::rollcall::template::{Fill, Rendered};
+use anpi_core::rollcall::{
+    Authority, Member, MemberCode, Mode, OrgCode, OrgTree, Organisation, RollcallRole, Template,
+    TemplateKind,
+};
+use rand::RngCore;
+
+use super::{AppError, Caller, NodeState};
+use crate::mail::Smtp;
+use crate::store::accounts::Session;
+use crate::store::rollcall::{self as tables, OutMail, Recipient};
+use crate::store::writer::{Answerer, RollcallChange, RollcallWritten, system_actor};
+
+/// A caller with their roll-call authority.
+pub struct RollcallCaller {
+    pub caller: Caller,
+    pub authority: Authority,
+    pub tree: OrgTree,
+}
+
+fn denied(message: String) -> AppError {
+    AppError::Forbidden(message)
+}
+
+/// A new link token: 24 random bytes as 48 hex digits (192 bits, unguessable).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Japan time as a mail says it.
+fn jst_long(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.with_timezone(&anpi_core::entry::jst_offset())
+        .format("%Y年%m月%d日 %H:%M")
+        .to_string()
+}
+
+/// The dashboard of one roll-call (K-03).
+pub struct Dashboard {
+    pub call: RollCall,
+    pub tree: OrgTree,
+    /// The recipients this caller sees.
+    pub recipients: Vec<Recipient>,
+    pub whole: OrgCount,
+    pub per_org: Vec<(OrgCode, OrgCount)>,
+    /// Outbox: pending, sent, failed.
+    pub delivery: (i64, i64, i64),
+}
+
+impl Dashboard {
+    pub fn progress_of(recipient: &Recipient) -> Progress {
+        recipient.state.progress()
+    }
+}
+
+/// The member's answer page (K-02).
+pub struct AnswerPage {
+    pub call: RollCall,
+    pub member_name: String,
+    pub last_status: Option<String>,
+    pub last_comment: Option<String>,
+    pub first_answered_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_answered_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_proxy: bool,
+}
+
+impl NodeState {
+    /// The caller with their roll-call authority (refused without any).
+    pub async fn rollcall_caller(&self, session: &Session) -> Result<RollcallCaller, AppError> {
+        let caller = self.authorize(session, Operation::Rollcall)?;
+        let client = self.pool.get().await?;
+        let role = tables::role_of(&**client, &session.account).await?;
+        let authority = Authority::of(session.role, role.as_ref());
+        authority.may_use().map_err(denied)?;
+        let tree = tables::org_tree(&**client).await?;
+        Ok(RollcallCaller {
+            caller,
+            authority,
+            tree,
+        })
+    }
+
+    async fn rollcall_write(&self, actor: Actor, change: RollcallChange) -> Result<RollcallWritten, AppError> {
+        Ok(self.writer.ask::<RollcallWritten>(actor, crate::store::writer::Command::Rollcall(change)).await?)
+    }
+
+    /// Organisations and members added or changed (CSV import, form).
+    pub async fn rollcall_save_directory(
+        &self,
+        session: &Session,
+        orgs: Vec<Organisation>,
+        members: Vec<Member>,
+    ) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        who.authority.may_manage_directory().map_err(denied)?;
+        self.rollcall_write(who.caller.actor, RollcallChange::SaveDirectory { orgs, members })
+            .await
+    }
+
+    pub async fn rollcall_remove_org(&self, session: &Session, code: OrgCode) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        who.authority.may_manage_directory().map_err(denied)?;
+        self.rollcall_write(who.caller.actor, RollcallChange::RemoveOrganisation { code }).await
+    }
+
+    pub async fn rollcall_remove_member(&self, session: &Session, code: MemberCode) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        who.authority.may_manage_directory().map_err(denied)?;
+        self.rollcall_write(who.caller.actor, RollcallChange::RemoveMember { code }).await
+    }
+
+    /// The organisations and the members this caller sees.
+    pub async fn rollcall_directory(&self, session: &Session) -> Result<(OrgTree, Vec<Member>), AppError> {
+        let who = self.rollcall_caller(session).await?;
+        let client = self.pool.get().await?;
+        let members = tables::members(&**client)
+            .await?
+            .into_iter()
+            .filter(|m| who.authority.sees(&who.tree, m))
+            .collect();
+        Ok((who.tree, members))
+    }
+
+    /// Gives or takes a roll-call role (K-04).
+    pub async fn rollcall_assign(
+        &self,
+        session: &Session,
+        account: AccountId,
+        role: Option<RollcallRole>,
+    ) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        let client = self.pool.get().await?;
+        let current = tables::role_of(&**client, &account).await?;
+        // Taking a role away needs the right to give it.
+        who.authority
+            .may_appoint(role.as_ref().or(current.as_ref()))
+            .map_err(denied)?;
+        self.rollcall_write(who.caller.actor, RollcallChange::AssignRole { account, role }).await
+    }
+
+    /// Every account with a roll-call role.
+    pub async fn rollcall_roles(&self, session: &Session) -> Result<Vec<(String, RollcallRole)>, AppError> {
+        self.rollcall_caller(session).await?;
+        let client = self.pool.get().await?;
+        Ok(tables::roles(&**client).await?)
+    }
+
+    /// The mail settings (never the password: only whether one is set).
+    pub async fn rollcall_settings(&self, session: &Session) -> Result<Option<(MailSettings, bool)>, AppError> {
+        self.rollcall_caller(session).await?;
+        let client = self.pool.get().await?;
+        Ok(tables::settings(&**client).await?.map(|(s, p)| (s, !p.is_empty())))
+    }
+
+    /// Saves the mail settings (K-06); `password` `None` keeps the stored one.
+    pub async fn rollcall_set_settings(
+        &self,
+        session: &Session,
+        input: &SettingsInput,
+        password: Option<String>,
+    ) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        who.authority.may_set_mail_server().map_err(denied)?;
+        let settings = MailSettings::parse(input).map_err(AppError::Invalid)?;
+        self.rollcall_write(who.caller.actor, RollcallChange::SetMailSettings { settings, password })
+            .await
+    }
+
+    /// A test mail with the settings as typed, to an address typed in; nothing is
+    /// saved (K-06, page 04). `password` `None`: the stored one. The server's reply.
+    pub async fn rollcall_test_mail(
+        &self,
+        session: &Session,
+        input: &SettingsInput,
+        password: Option<String>,
+        to: &str,
+    ) -> Result<String, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        who.authority.may_set_mail_server().map_err(denied)?;
+        let settings = MailSettings::parse(input).map_err(AppError::Invalid)?;
+        let to = anpi_core::rollcall::MailAddress::parse(to)
+            .map_err(|mut e| {
+                e.field = "test_to".into();
+                e.label = "送信先メールアドレス".into();
+                AppError::Invalid(vec![e])
+            })?;
+        let password = match password {
+            Some(p) => p,
+            None => {
+                let client = self.pool.get().await?;
+                tables::settings(&**client).await?.map(|(_, p)| p).unwrap_or_default()
+            }
+        };
+        let smtp = Smtp::new(&settings, &password).map_err(|e| AppError::Conflict(e.reply))?;
+        smtp.send(
+            to.as_str(),
+            "【安否確認】送信メールサーバーの確認",
+            &format!(
+                "このメールは安否確認の送信メールサーバーの設定を確認するために送信しました。\n送信日時: {}\n",
+                jst_long(chrono::Utc::now())
+            ),
+        )
+        .await
+        .map_err(|e| {
+            AppError::Conflict(format!(
+                "テストメールを送信できませんでした（{}）。設定は保存されていません",
+                e.reply
+            ))
+        })
+    }
+
+    /// A template (saved or default) and whether it was saved.
+    pub async fn rollcall_template(&self, session: &Session, kind: TemplateKind) -> Result<(Template, bool), AppError> {
+        self.rollcall_caller(session).await?;
+        let client = self.pool.get().await?;
+        Ok(tables::template(&**client, kind).await?)
+    }
+
+    /// What a template makes for an example member (before saving, K-06).
+    pub fn rollcall_preview(template: &Template, kind: TemplateKind) -> Result<Rendered, AppError> {
+        template.check().map_err(AppError::Invalid)?;
+        Ok(template.render(
+            &Fill {
+                name: "消防 太郎",
+                orgs: "総務部 / 防災課",
+                title: "（例）震度5強の地震",
+                sent_at: &jst_long(chrono::Utc::now()),
+                url: "https://anpi.example.lg.jp/r/0123456789abcdef",
+            },
+            kind == TemplateKind::SafetyDrill,
+        ))
+    }
+
+    pub async fn rollcall_save_template(
+        &self,
+        session: &Session,
+        kind: TemplateKind,
+        template: Template,
+    ) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        who.authority.may_edit_templates().map_err(denied)?;
+        template.check().map_err(AppError::Invalid)?;
+        self.rollcall_write(who.caller.actor, RollcallChange::SaveTemplate { kind, template }).await
+    }
+
+    /// Mails and tokens for `members` of a roll-call.
+    async fn mails_for(
+        &self,
+        call: &RollCall,
+        tree: &OrgTree,
+        members: &[&Member],
+    ) -> Result<(Vec<(Vec<u8>, MemberCode)>, Vec<OutMail>), AppError> {
+        let client = self.pool.get().await?;
+        let Some((settings, _)) = tables::settings(&**client).await? else {
+            return Err(AppError::Conflict(
+                "配信メールサーバーが設定されていません。先にシステム管理者が設定してください".into(),
+            ));
+        };
+        let kind = match call.mode {
+            Mode::Actual => TemplateKind::Safety,
+            Mode::Drill => TemplateKind::SafetyDrill,
+        };
+        let (template, _) = tables::template(&**client, kind).await?;
+        let sent_at = jst_long(chrono::Utc::now());
+        let mut tokens = Vec::with_capacity(members.len());
+        let mut mails = Vec::with_capacity(members.len());
+        for member in members {
+            let token = new_token();
+            let url = settings.answer_link(&token);
+            let orgs: Vec<String> = member.orgs.iter().map(|o| tree.path(o)).collect();
+            let rendered = template.render(
+                &Fill {
+                    name: &member.name,
+                    orgs: &orgs.join("、"),
+                    title: &call.title,
+                    sent_at: &sent_at,
+                    url: &url,
+                },
+                call.mode == Mode::Drill,
+            );
+            tokens.push((tables::token_hash(&token), member.code.clone()));
+            for address in &member.mails {
+                mails.push(OutMail {
+                    rollcall: Some(call.id),
+                    member: Some(member.code.clone()),
+                    purpose: kind.as_str(),
+                    recipient: address.to_string(),
+                    subject: rendered.subject.clone(),
+                    body: rendered.body.clone(),
+                });
+            }
+        }
+        Ok((tokens, mails))
+    }
+
+    /// Sends a roll-call to the chosen organisations and those below them (K-01).
+    pub async fn rollcall_start(
+        &self,
+        session: &Session,
+        orgs: Vec<OrgCode>,
+        title: &str,
+        mode: Mode,
+        statuses: &[String],
+    ) -> Result<(RollcallWritten, usize), AppError> {
+        let who = self.rollcall_caller(session).await?;
+        who.authority.may_act_on(&who.tree, &orgs).map_err(denied)?;
+        let members = {
+            let client = self.pool.get().await?;
+            tables::members(&**client).await?
+        };
+        let id = RollcallId::from_uuid(uuid::Uuid::now_v7());
+        let plan = call::plan(id, &who.tree, &members, &orgs, title, mode, statuses)?;
+        let anpi_core::rollcall::RollcallEvent::Started { title, orgs, statuses, .. } = &plan.event else {
+            unreachable!("plan makes Started");
+        };
+        let call = RollCall {
+            id,
+            title: title.clone(),
+            mode,
+            orgs: orgs.clone(),
+            statuses: statuses.clone(),
+            round: 1,
+            closed: false,
+        };
+        let (tokens, mails) = self.mails_for(&call, &who.tree, &plan.recipients).await?;
+        let without_mail = plan.without_mail.len();
+        let recipients = plan.recipients.into_iter().cloned().collect();
+        let written = self
+            .rollcall_write(
+                who.caller.actor,
+                RollcallChange::Start {
+                    event: plan.event,
+                    recipients,
+                    tokens,
+                    mails,
+                },
+            )
+            .await?;
+        Ok((written, without_mail))
+    }
+
+    /// A roll-call this caller may act on, or NOT_FOUND / refused.
+    async fn rollcall_of(&self, who: &RollcallCaller, id: RollcallId) -> Result<RollCall, AppError> {
+        let client = self.pool.get().await?;
+        let call = tables::call(&**client, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("安否確認「{id}」が見つかりません")))?;
+        who.authority.may_act_on(&who.tree, &call.orgs).map_err(denied)?;
+        Ok(call)
+    }
+
+    /// Every roll-call this caller may see, newest first.
+    pub async fn rollcall_list(&self, session: &Session) -> Result<Vec<tables::Listed>, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        let client = self.pool.get().await?;
+        Ok(tables::list(&**client)
+            .await?
+            .into_iter()
+            .filter(|l| who.authority.may_act_on(&who.tree, &l.call.orgs).is_ok())
+            .collect())
+    }
+
+    /// The dashboard (K-03): each member's progress, the counts per organisation.
+    pub async fn rollcall_status(&self, session: &Session, id: RollcallId) -> Result<Dashboard, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        let call = self.rollcall_of(&who, id).await?;
+        let client = self.pool.get().await?;
+        let recipients: Vec<Recipient> = tables::recipients(&**client, id, None)
+            .await?
+            .into_iter()
+            .filter(|r| who.authority.sees(&who.tree, &r.member))
+            .collect();
+        let rows: Vec<MemberRow<'_>> = recipients
+            .iter()
+            .map(|r| MemberRow {
+                member: &r.member,
+                progress: r.state.progress(),
+                status: r.last_status.as_deref(),
+            })
+            .collect();
+        let (whole, per_org) = call::tally(&who.tree, &rows);
+        let delivery = tables::delivery(&**client, id).await?;
+        Ok(Dashboard {
+            call,
+            tree: who.tree,
+            recipients,
+            whole,
+            per_org,
+            delivery,
+        })
+    }
+
+    /// Sends the mail again to the members not yet confirmed (K-03).
+    pub async fn rollcall_resend(&self, session: &Session, id: RollcallId) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        let call = self.rollcall_of(&who, id).await?;
+        let (recipients, members) = {
+            let client = self.pool.get().await?;
+            (
+                tables::recipients(&**client, id, None).await?,
+                tables::members(&**client).await?,
+            )
+        };
+        // The current addresses of the unconfirmed (decided again by the writer).
+        let unconfirmed: std::collections::BTreeSet<&MemberCode> = recipients
+            .iter()
+            .filter(|r| !r.state.progress().is_confirmed())
+            .map(|r| &r.member.code)
+            .collect();
+        let targets: Vec<&Member> = members
+            .iter()
+            .filter(|m| unconfirmed.contains(&m.code) && !m.mails.is_empty())
+            .collect();
+        let (tokens, mails) = self.mails_for(&call, &who.tree, &targets).await?;
+        self.rollcall_write(who.caller.actor, RollcallChange::Resend { rollcall: id, tokens, mails })
+            .await
+    }
+
+    pub async fn rollcall_clear(&self, session: &Session, id: RollcallId) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        self.rollcall_of(&who, id).await?;
+        self.rollcall_write(who.caller.actor, RollcallChange::Clear { rollcall: id }).await
+    }
+
+    pub async fn rollcall_close(&self, session: &Session, id: RollcallId) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        self.rollcall_of(&who, id).await?;
+        self.rollcall_write(who.caller.actor, RollcallChange::Close { rollcall: id }).await
+    }
+
+    /// An answer on a member's behalf (代理, K-02).
+    pub async fn rollcall_proxy_answer(
+        &self,
+        session: &Session,
+        id: RollcallId,
+        member: MemberCode,
+        status: &str,
+        comment: &str,
+    ) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        self.rollcall_of(&who, id).await?;
+        let client = self.pool.get().await?;
+        let recipient = tables::recipients(&**client, id, Some(&member)).await?;
+        match recipient.first() {
+            Some(r) if who.authority.sees(&who.tree, &r.member) => {}
+            _ => {
+                return Err(AppError::NotFound(format!(
+                    "この安否確認の配信先（担当組織）に職員番号「{member}」の職員はいません"
+                )));
+            }
+        }
+        self.rollcall_write(
+            who.caller.actor,
+            RollcallChange::Answer {
+                by: Answerer::Proxy { rollcall: id, member },
+                status: status.to_string(),
+                comment: comment.to_string(),
+            },
+        )
+        .await
+    }
+
+    /// The answer history of a member (K-09).
+    pub async fn rollcall_history(
+        &self,
+        session: &Session,
+        id: RollcallId,
+        member: &MemberCode,
+    ) -> Result<Vec<tables::AnswerRow>, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        self.rollcall_of(&who, id).await?;
+        let client = self.pool.get().await?;
+        let recipient = tables::recipients(&**client, id, Some(member)).await?;
+        if !recipient.first().is_some_and(|r| who.authority.sees(&who.tree, &r.member)) {
+            return Err(AppError::NotFound(format!("職員番号「{member}」の職員はいません")));
+        }
+        Ok(tables::answers(&**client, id, member).await?)
+    }
+
+    /// A member opens their link (no login): the page, or the plain refusal.
+    pub async fn rollcall_open_link(&self, token: &str) -> Result<AnswerPage, AppError> {
+        if !plausible(token) {
+            return Err(AppError::from(call::link_refused()));
+        }
+        let written = self
+            .rollcall_write(
+                self.link_actor(),
+                RollcallChange::Open {
+                    token_hash: tables::token_hash(token),
+                },
+            )
+            .await?;
+        self.answer_page(written).await
+    }
+
+    /// A member answers through their link (no login).
+    pub async fn rollcall_answer_link(&self, token: &str, status: &str, comment: &str) -> Result<AnswerPage, AppError> {
+        if !plausible(token) {
+            return Err(AppError::from(call::link_refused()));
+        }
+        let written = self
+            .rollcall_write(
+                self.link_actor(),
+                RollcallChange::Answer {
+                    by: Answerer::Link {
+                        token_hash: tables::token_hash(token),
+                    },
+                    status: status.to_string(),
+                    comment: comment.to_string(),
+                },
+            )
+            .await?;
+        self.answer_page(written).await
+    }
+
+    /// The node itself acts for a member answering through their link.
+    fn link_actor(&self) -> Actor {
+        system_actor(&self.config.jurisdiction)
+    }
+
+    async fn answer_page(&self, written: RollcallWritten) -> Result<AnswerPage, AppError> {
+        let (Some(id), Some(member)) = (written.rollcall, written.member) else {
+            return Err(AppError::from(call::link_refused()));
+        };
+        let client = self.pool.get().await?;
+        let call = tables::call(&**client, id).await?.ok_or_else(|| AppError::from(call::link_refused()))?;
+        let recipient = tables::recipients(&**client, id, Some(&member))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::from(call::link_refused()))?;
+        Ok(AnswerPage {
+            call,
+            member_name: recipient.member.name,
+            last_status: recipient.last_status,
+            last_comment: recipient.last_comment,
+            first_answered_at: recipient.first_answered_at,
+            last_answered_at: recipient.last_answered_at,
+            last_proxy: recipient.last_proxy.is_some(),
+        })
+    }
+}
+
+/// A token as `new_token` makes them (48 lower-case hex digits): anything else is
+/// refused without a database lookup.
+fn plausible(token: &str) -> bool {
+    token.len() == 48 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_checked_before_any_lookup() {
+        let a = new_token();
+        let b = new_token();
+        assert_ne!(a, b);
+        assert!(plausible(&a) && plausible(&b));
+        assert!(!plausible(&a[..47]));
+        assert!(!plausible(&a.to_uppercase()));
+        assert!(!plausible("../../etc/passwd"));
+    }
+}

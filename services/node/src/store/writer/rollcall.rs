@@ -1,0 +1,646 @@
+//! The writer's roll-call commands (K-01..K-09), each in a transaction of its own: the
+//! Rollcall* events together with the tables the screens read (`store::rollcall`) and,
+//! for a broadcast or a resend, the links' token hashes and the mails in the outbox —
+//! so a broadcast is recorded whole or not at all, and its mails are sent after the
+//! commit by the mailer (`crate::mail`). Rules come from `anpi_core::rollcall`; the
+//! authority of the caller is checked before, in `app::rollcall`.
+
+use std::collections::BTreeMap;
+
+use anpi_core::event::{Actor, Payload};
+use anpi_core::ids::{AccountId, RollcallId};
+use anpi_core::rollcall::call::{self, RecipientState, RollCall};
+use anpi_core::rollcall::mail::MailSettings;
+use anpi_core::rollcall::{
+    Member, MemberCode, OrgCode, OrgTree, Organisation, RollcallEvent, RollcallRole, Template,
+    TemplateKind,
+};
+use anpi_core::validation::FieldError;
+use chrono::{DateTime, Utc};
+use tokio_postgres::Transaction;
+
+use super::{Outcome, Rejection, WriterTask, now_micros, position_and_fold};
+use crate::store::Result;
+use crate::store::projection::Batch;
+use crate::store::rollcall::{self as tables, OutMail};
+
+type Answer = std::result::Result<Outcome, Rejection>;
+
+/// A link's token hash with the member it opens.
+pub type Token = (Vec<u8>, MemberCode);
+
+/// Who answers: the member through their link, or an administrator for them (代理).
+#[derive(Debug, Clone)]
+pub enum Answerer {
+    Link { token_hash: Vec<u8> },
+    Proxy { rollcall: RollcallId, member: MemberCode },
+}
+
+/// What a roll-call command does.
+#[derive(Debug, Clone)]
+pub enum RollcallChange {
+    /// Organisations and members added or changed (an import, a form); rows equal to
+    /// the stored ones write nothing. The tree after the change must hold.
+    SaveDirectory {
+        orgs: Vec<Organisation>,
+        members: Vec<Member>,
+    },
+    /// An organisation with no members and no organisations below it.
+    RemoveOrganisation { code: OrgCode },
+    RemoveMember { code: MemberCode },
+    /// A roll-call role given to an account, or taken away (`None`).
+    AssignRole {
+        account: AccountId,
+        role: Option<RollcallRole>,
+    },
+    /// The mail server settings; `password`: `None` keeps the stored one.
+    SetMailSettings {
+        settings: MailSettings,
+        password: Option<String>,
+    },
+    SaveTemplate {
+        kind: TemplateKind,
+        template: Template,
+    },
+    /// A broadcast (K-01): the `Started` event the domain planned, the members it
+    /// reaches, their links' token hashes and the rendered mails.
+    Start {
+        event: RollcallEvent,
+        recipients: Vec<Member>,
+        tokens: Vec<Token>,
+        mails: Vec<OutMail>,
+    },
+    /// Resend to the unconfirmed (K-03): decided again here over the stored states;
+    /// `mails` per member code, of which only those still unconfirmed are queued.
+    Resend {
+        rollcall: RollcallId,
+        tokens: Vec<Token>,
+        mails: Vec<OutMail>,
+    },
+    /// A member opened their link.
+    Open { token_hash: Vec<u8> },
+    Answer {
+        by: Answerer,
+        status: String,
+        comment: String,
+    },
+    Clear { rollcall: RollcallId },
+    Close { rollcall: RollcallId },
+}
+
+/// What a roll-call command wrote.
+#[derive(Debug, Clone)]
+pub struct RollcallWritten {
+    /// The position of the last event (`None`: nothing changed).
+    pub position: Option<i64>,
+    pub events: usize,
+    /// The roll-call and member concerned (open, answer).
+    pub rollcall: Option<RollcallId>,
+    pub member: Option<MemberCode>,
+    /// Mails queued.
+    pub mails: usize,
+}
+
+impl super::Reply for RollcallWritten {
+    fn from_outcome(outcome: Outcome) -> std::result::Result<Self, Outcome> {
+        match outcome {
+            Outcome::Rollcall(written) => Ok(written),
+            other => Err(other),
+        }
+    }
+}
+
+type Decided = std::result::Result<(), Rejection>;
+
+fn refused(refusal: anpi_core::refusal::Refusal) -> Decided {
+    Err(Rejection::from(refusal))
+}
+
+fn not_found(field: &str, message: String) -> Decided {
+    Err(Rejection::NotFound(FieldError::new(field, message)))
+}
+
+fn written(events: usize, position: Option<i64>) -> RollcallWritten {
+    RollcallWritten {
+        position,
+        events,
+        rollcall: None,
+        member: None,
+        mails: 0,
+    }
+}
+
+impl WriterTask {
+    pub(super) async fn change_rollcall(&mut self, actor: Actor, change: RollcallChange) -> Result<Answer> {
+        let tx = self.client.transaction().await?;
+        let now = now_micros();
+        let mut out = Vec::new();
+        let mut reply = written(0, None);
+        let decided: Decided = match change {
+            RollcallChange::SaveDirectory { orgs, members } => {
+                save_directory(&tx, orgs, members, now, &mut out).await?
+            }
+            RollcallChange::RemoveOrganisation { code } => remove_org(&tx, code, &mut out).await?,
+            RollcallChange::RemoveMember { code } => {
+                let n = tx
+                    .execute("DELETE FROM rollcall_members WHERE code = $1", &[&code.as_str()])
+                    .await?;
+                if n == 0 {
+                    not_found("member_code", format!("職員番号「{code}」は登録されていません"))
+                } else {
+                    out.push(RollcallEvent::MemberRemoved { code });
+                    Ok(())
+                }
+            }
+            RollcallChange::AssignRole { account, role } => {
+                let exists = tx
+                    .query_opt(
+                        "SELECT 1 FROM accounts WHERE account_id = $1 AND disabled_at IS NULL",
+                        &[&account.as_str()],
+                    )
+                    .await?
+                    .is_some();
+                if !exists {
+                    not_found(
+                        "account_id",
+                        format!("ユーザーID「{account}」は登録されていないか、返却済みです"),
+                    )
+                } else {
+                    if let Some(RollcallRole::DisasterPrevention { orgs }) = &role {
+                        let tree = tables::org_tree(&tx).await?;
+                        if let Err(error) = tree.check_known("rollcall_orgs", orgs) {
+                            tx.commit().await?;
+                            return Ok(Err(Rejection::Invalid(error)));
+                        }
+                    }
+                    match &role {
+                        Some(role) => {
+                            tx.execute(
+                                "INSERT INTO rollcall_roles (account_id, role, assigned_at, assigned_by)
+                                 VALUES ($1, $2, $3, $4)
+                                 ON CONFLICT (account_id) DO UPDATE
+                                 SET role = $2, assigned_at = $3, assigned_by = $4",
+                                &[&account.as_str(), &serde_json::to_value(role)?, &now, &actor.to_string()],
+                            )
+                            .await?;
+                        }
+                        None => {
+                            tx.execute("DELETE FROM rollcall_roles WHERE account_id = $1", &[&account.as_str()])
+                                .await?;
+                        }
+                    }
+                    out.push(RollcallEvent::RoleAssigned { account, role });
+                    Ok(())
+                }
+            }
+            RollcallChange::SetMailSettings { settings, password } => {
+                tx.execute(
+                    "INSERT INTO rollcall_settings (id, settings, smtp_password, changed_at)
+                     VALUES (1, $1, coalesce($2, ''), $3)
+                     ON CONFLICT (id) DO UPDATE
+                     SET settings = $1, smtp_password = coalesce($2, rollcall_settings.smtp_password),
+                         changed_at = $3",
+                    &[&serde_json::to_value(&settings)?, &password, &now],
+                )
+                .await?;
+                let password_set: bool = tx
+                    .query_one("SELECT smtp_password <> '' FROM rollcall_settings WHERE id = 1", &[])
+                    .await?
+                    .get(0);
+                out.push(RollcallEvent::MailSettingsChanged {
+                    settings,
+                    password_set,
+                });
+                Ok(())
+            }
+            RollcallChange::SaveTemplate { kind, template } => match template.check() {
+                Err(errors) => Err(Rejection::Invalid(errors.into_iter().next().expect("an error"))),
+                Ok(()) => {
+                    tx.execute(
+                        "INSERT INTO rollcall_templates (kind, subject, body, saved_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (kind) DO UPDATE SET subject = $2, body = $3, saved_at = $4",
+                        &[&kind.as_str(), &template.subject, &template.body, &now],
+                    )
+                    .await?;
+                    out.push(RollcallEvent::TemplateSaved { kind, template });
+                    Ok(())
+                }
+            },
+            RollcallChange::Start {
+                event,
+                recipients,
+                tokens,
+                mails,
+            } => {
+                let RollcallEvent::Started {
+                    rollcall,
+                    title,
+                    mode,
+                    orgs,
+                    statuses,
+                    ..
+                } = &event
+                else {
+                    unreachable!("Start carries a Started event");
+                };
+                let orgs: Vec<&str> = orgs.iter().map(OrgCode::as_str).collect();
+                tx.execute(
+                    "INSERT INTO rollcalls (rollcall_id, title, mode, orgs, statuses, round, started_at, started_by)
+                     VALUES ($1, $2, $3, $4, $5, 1, $6, $7)",
+                    &[&rollcall.as_uuid(), title, &mode.as_str(), &orgs, statuses, &now, &actor.to_string()],
+                )
+                .await?;
+                let codes: Vec<&str> = recipients.iter().map(|m| m.code.as_str()).collect();
+                let names: Vec<&str> = recipients.iter().map(|m| m.name.as_str()).collect();
+                let member_orgs: Vec<String> = recipients
+                    .iter()
+                    .map(|m| m.orgs.iter().map(OrgCode::as_str).collect::<Vec<_>>().join(" "))
+                    .collect();
+                tx.execute(
+                    "INSERT INTO rollcall_recipients (rollcall_id, member_code, name, orgs, round)
+                     SELECT $1, c, n, string_to_array(o, ' '), 1
+                     FROM unnest($2::text[], $3::text[], $4::text[]) AS u(c, n, o)",
+                    &[&rollcall.as_uuid(), &codes, &names, &member_orgs],
+                )
+                .await?;
+                insert_tokens(&tx, *rollcall, &tokens, now).await?;
+                tables::queue_mails(&tx, &mails, now).await?;
+                reply.rollcall = Some(*rollcall);
+                reply.mails = mails.len();
+                out.push(event);
+                Ok(())
+            }
+            RollcallChange::Resend {
+                rollcall,
+                tokens,
+                mails,
+            } => match tables::call(&tx, rollcall).await? {
+                None => not_found("rollcall", "安否確認が見つかりません".into()),
+                Some(call) => {
+                    let states = tables::recipients(&tx, rollcall, None).await?;
+                    let states: Vec<(&MemberCode, RecipientState)> =
+                        states.iter().map(|r| (&r.member.code, r.state)).collect();
+                    match call::decide_resend(&call, states) {
+                        Err(refusal) => refused(refusal),
+                        Ok(event) => {
+                            let RollcallEvent::Resent { members, .. } = &event else {
+                                unreachable!("decide_resend makes Resent");
+                            };
+                            let keep: std::collections::BTreeSet<&MemberCode> = members.iter().collect();
+                            let tokens: Vec<Token> =
+                                tokens.into_iter().filter(|(_, m)| keep.contains(m)).collect();
+                            let mails: Vec<OutMail> = mails
+                                .into_iter()
+                                .filter(|m| m.member.as_ref().is_some_and(|c| keep.contains(c)))
+                                .collect();
+                            insert_tokens(&tx, rollcall, &tokens, now).await?;
+                            tables::queue_mails(&tx, &mails, now).await?;
+                            reply.rollcall = Some(rollcall);
+                            reply.mails = mails.len();
+                            out.push(event);
+                            Ok(())
+                        }
+                    }
+                }
+            },
+            RollcallChange::Open { token_hash } => {
+                match load_by_hash(&tx, &token_hash).await? {
+                    None => refused(call::link_refused()),
+                    Some((call, member, state)) => match call::decide_open(&call, &member, state) {
+                        Err(refusal) => refused(refusal),
+                        Ok(event) => {
+                            if let Some(event) = event {
+                                tx.execute(
+                                    "UPDATE rollcall_recipients SET opened_at = $3
+                                     WHERE rollcall_id = $1 AND member_code = $2",
+                                    &[&call.id.as_uuid(), &member.as_str(), &now],
+                                )
+                                .await?;
+                                out.push(event);
+                            }
+                            reply.rollcall = Some(call.id);
+                            reply.member = Some(member);
+                            Ok(())
+                        }
+                    },
+                }
+            }
+            RollcallChange::Answer { by, status, comment } => {
+                let loaded = match &by {
+                    Answerer::Link { token_hash } => load_by_hash(&tx, token_hash).await?,
+                    Answerer::Proxy { rollcall, member } => load(&tx, *rollcall, member).await?,
+                };
+                let proxy = match &by {
+                    Answerer::Link { .. } => None,
+                    Answerer::Proxy { .. } => Some(actor.account.clone()),
+                };
+                match loaded {
+                    None if proxy.is_none() => refused(call::link_refused()),
+                    None => not_found(
+                        "member_code",
+                        "この安否確認の配信先に、その職員番号の職員はいません".into(),
+                    ),
+                    Some((call, member, state)) => {
+                        match call::decide_answer(&call, &member, &status, &comment, proxy) {
+                            Err(refusal) => refused(refusal),
+                            Ok(event) => {
+                                let RollcallEvent::Answered { status, comment, proxy, .. } = &event else {
+                                    unreachable!("decide_answer makes Answered");
+                                };
+                                let proxy = proxy.as_ref().map(|a| a.as_str().to_string());
+                                // A member answering opens the link too (the page was
+                                // shown before the form was sent).
+                                if !state.opened && proxy.is_none() {
+                                    out.push(RollcallEvent::LinkOpened {
+                                        rollcall: call.id,
+                                        round: call.round,
+                                        member: member.clone(),
+                                    });
+                                }
+                                tx.execute(
+                                    "UPDATE rollcall_recipients
+                                     SET opened_at = CASE WHEN $6 THEN coalesce(opened_at, $3) ELSE opened_at END,
+                                         first_answered_at = coalesce(first_answered_at, $3),
+                                         last_status = $4, last_comment = $5, last_answered_at = $3,
+                                         last_proxy = $7
+                                     WHERE rollcall_id = $1 AND member_code = $2",
+                                    &[
+                                        &call.id.as_uuid(),
+                                        &member.as_str(),
+                                        &now,
+                                        status,
+                                        comment,
+                                        &proxy.is_none(),
+                                        &proxy,
+                                    ],
+                                )
+                                .await?;
+                                // The answer's row gets its position below, once known.
+                                reply.rollcall = Some(call.id);
+                                reply.member = Some(member);
+                                out.push(event);
+                                Ok(())
+                            }
+                        }
+                    }
+                }
+            }
+            RollcallChange::Clear { rollcall } => match tables::call(&tx, rollcall).await? {
+                None => not_found("rollcall", "安否確認が見つかりません".into()),
+                Some(call) => match call::decide_clear(&call) {
+                    Err(refusal) => refused(refusal),
+                    Ok(event) => {
+                        tx.execute("UPDATE rollcalls SET round = round + 1 WHERE rollcall_id = $1", &[&rollcall.as_uuid()])
+                            .await?;
+                        tx.execute(
+                            "UPDATE rollcall_recipients
+                             SET round = round + 1, opened_at = NULL, first_answered_at = NULL, last_status = NULL,
+                                 last_comment = NULL, last_answered_at = NULL, last_proxy = NULL
+                             WHERE rollcall_id = $1",
+                            &[&rollcall.as_uuid()],
+                        )
+                        .await?;
+                        reply.rollcall = Some(rollcall);
+                        out.push(event);
+                        Ok(())
+                    }
+                },
+            },
+            RollcallChange::Close { rollcall } => match tables::call(&tx, rollcall).await? {
+                None => not_found("rollcall", "安否確認が見つかりません".into()),
+                Some(call) => match call::decide_close(&call) {
+                    Err(refusal) => refused(refusal),
+                    Ok(event) => {
+                        tx.execute("UPDATE rollcalls SET closed_at = $2 WHERE rollcall_id = $1", &[&rollcall.as_uuid(), &now])
+                            .await?;
+                        reply.rollcall = Some(rollcall);
+                        out.push(event);
+                        Ok(())
+                    }
+                },
+            },
+        };
+        if let Err(rejection) = decided {
+            tx.commit().await?;
+            return Ok(Err(rejection));
+        }
+        if out.is_empty() {
+            tx.commit().await?;
+            return Ok(Ok(Outcome::Rollcall(reply)));
+        }
+        let mut next = self.head;
+        let mut batch = Batch::default();
+        let events: Vec<_> = out
+            .into_iter()
+            .map(|event| {
+                let new = Self::new_event(&self.origin, actor.clone(), now, (Payload::Rollcall(event), None, None));
+                position_and_fold(&mut next, new, &mut batch)
+            })
+            .collect();
+        for event in &events {
+            if let Payload::Rollcall(RollcallEvent::Answered {
+                rollcall,
+                round,
+                member,
+                status,
+                comment,
+                proxy,
+            }) = &event.event.payload
+            {
+                tx.execute(
+                    "INSERT INTO rollcall_answers (rollcall_id, member_code, round, status, comment, proxy,
+                                                   answered_at, position)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    &[
+                        &rollcall.as_uuid(),
+                        &member.as_str(),
+                        round,
+                        status,
+                        comment,
+                        &proxy.as_ref().map(|a| a.as_str()),
+                        &now,
+                        &event.position,
+                    ],
+                )
+                .await?;
+            }
+        }
+        reply.events = events.len();
+        Self::commit(tx, &events, batch).await?;
+        self.head = next;
+        reply.position = Some(next);
+        // Mail queued, or settings the mailer waits for.
+        self.mail_ready.notify_one();
+        Ok(Ok(Outcome::Rollcall(reply)))
+    }
+}
+
+async fn insert_tokens(tx: &Transaction<'_>, rollcall: RollcallId, tokens: &[Token], now: DateTime<Utc>) -> Result<()> {
+    let hashes: Vec<&[u8]> = tokens.iter().map(|(h, _)| h.as_slice()).collect();
+    let members: Vec<&str> = tokens.iter().map(|(_, m)| m.as_str()).collect();
+    tx.execute(
+        "INSERT INTO rollcall_tokens (token_hash, rollcall_id, member_code, created_at)
+         SELECT h, $1, m, $4 FROM unnest($2::bytea[], $3::text[]) AS u(h, m)",
+        &[&rollcall.as_uuid(), &hashes, &members, &now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The roll-call, member and state a token opens (locked for the transaction).
+async fn load_by_hash(
+    tx: &Transaction<'_>,
+    hash: &[u8],
+) -> Result<Option<(RollCall, MemberCode, RecipientState)>> {
+    let row = tx
+        .query_opt(
+            "SELECT rollcall_id, member_code FROM rollcall_tokens WHERE token_hash = $1",
+            &[&hash],
+        )
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let Ok(member) = MemberCode::try_from(row.get::<_, String>(1)) else {
+        return Ok(None);
+    };
+    load(tx, RollcallId::from_uuid(row.get(0)), &member).await
+}
+
+async fn load(
+    tx: &Transaction<'_>,
+    rollcall: RollcallId,
+    member: &MemberCode,
+) -> Result<Option<(RollCall, MemberCode, RecipientState)>> {
+    let Some(call) = tables::call(tx, rollcall).await? else {
+        return Ok(None);
+    };
+    let row = tx
+        .query_opt(
+            "SELECT opened_at IS NOT NULL, last_status IS NOT NULL, last_proxy IS NOT NULL
+             FROM rollcall_recipients WHERE rollcall_id = $1 AND member_code = $2 FOR UPDATE",
+            &[&rollcall.as_uuid(), &member.as_str()],
+        )
+        .await?;
+    Ok(row.map(|row| {
+        let state = RecipientState {
+            opened: row.get(0),
+            last_answer_proxy: row.get::<_, bool>(1).then(|| row.get(2)),
+        };
+        (call, member.clone(), state)
+    }))
+}
+
+async fn save_directory(
+    tx: &Transaction<'_>,
+    orgs: Vec<Organisation>,
+    members: Vec<Member>,
+    now: DateTime<Utc>,
+    out: &mut Vec<RollcallEvent>,
+) -> Result<Decided> {
+    let stored = tables::org_tree(tx).await?;
+    let mut merged: BTreeMap<OrgCode, Organisation> = stored
+        .in_order()
+        .into_iter()
+        .map(|o| (o.code.clone(), o.clone()))
+        .collect();
+    let mut changed_orgs = Vec::new();
+    for org in orgs {
+        if merged.get(&org.code) != Some(&org) {
+            merged.insert(org.code.clone(), org.clone());
+            changed_orgs.push(org);
+        }
+    }
+    let tree = match OrgTree::new(merged.into_values()) {
+        Ok(tree) => tree,
+        Err(error) => return Ok(Err(Rejection::Invalid(error))),
+    };
+    for member in &members {
+        if let Err(error) = member.check_orgs(&tree) {
+            return Ok(Err(Rejection::Invalid(FieldError::new(
+                "member_orgs",
+                format!("職員「{}」: {}", member.code, error.message),
+            ))));
+        }
+    }
+    // Parents before children, so that each row's parent exists when it is written.
+    let order: BTreeMap<&OrgCode, usize> = tree
+        .in_order()
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| (&o.code, i))
+        .collect();
+    changed_orgs.sort_by_key(|o| order[&o.code]);
+    for org in &changed_orgs {
+        tx.execute(
+            "INSERT INTO rollcall_orgs (code, name, parent) VALUES ($1, $2, $3)
+             ON CONFLICT (code) DO UPDATE SET name = $2, parent = $3",
+            &[&org.code.as_str(), &org.name, &org.parent.as_ref().map(OrgCode::as_str)],
+        )
+        .await?;
+    }
+    out.extend(changed_orgs.into_iter().map(|org| RollcallEvent::OrganisationSaved { org }));
+    let stored: BTreeMap<MemberCode, Member> = tables::members(tx)
+        .await?
+        .into_iter()
+        .map(|m| (m.code.clone(), m))
+        .collect();
+    let changed: Vec<Member> = members
+        .into_iter()
+        .filter(|m| stored.get(&m.code) != Some(m))
+        .collect();
+    if !changed.is_empty() {
+        let codes: Vec<&str> = changed.iter().map(|m| m.code.as_str()).collect();
+        let names: Vec<&str> = changed.iter().map(|m| m.name.as_str()).collect();
+        let orgs: Vec<String> = changed
+            .iter()
+            .map(|m| m.orgs.iter().map(OrgCode::as_str).collect::<Vec<_>>().join(" "))
+            .collect();
+        let mails: Vec<String> = changed
+            .iter()
+            .map(|m| m.mails.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" "))
+            .collect();
+        tx.execute(
+            "INSERT INTO rollcall_members (code, name, orgs, mails, updated_at)
+             SELECT c, n, string_to_array(o, ' '), coalesce(string_to_array(NULLIF(m, ''), ' '), '{}'), $5
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(c, n, o, m)
+             ON CONFLICT (code) DO UPDATE
+             SET name = excluded.name, orgs = excluded.orgs, mails = excluded.mails, updated_at = $5",
+            &[&codes, &names, &orgs, &mails, &now],
+        )
+        .await?;
+    }
+    out.extend(changed.into_iter().map(|member| RollcallEvent::MemberSaved { member }));
+    Ok(Ok(()))
+}
+
+async fn remove_org(
+    tx: &Transaction<'_>,
+    code: OrgCode,
+    out: &mut Vec<RollcallEvent>,
+) -> Result<Decided> {
+    let tree = tables::org_tree(tx).await?;
+    if !tree.contains(&code) {
+        return Ok(Err(Rejection::NotFound(FieldError::new(
+            "org_code",
+            format!("組織コード「{code}」は登録されていません"),
+        ))));
+    }
+    if tree.with_descendants([&code]).len() > 1 {
+        return Ok(Err(Rejection::Conflict(FieldError::new(
+            "org_code",
+            format!("組織「{code}」には下位組織があります。先に下位組織を削除してください"),
+        ))));
+    }
+    let members: i64 = tx
+        .query_one("SELECT count(*) FROM rollcall_members WHERE $1 = ANY (orgs)", &[&code.as_str()])
+        .await?
+        .get(0);
+    if members > 0 {
+        return Ok(Err(Rejection::Conflict(FieldError::new(
+            "org_code",
+            format!("組織「{code}」には職員が{members}人所属しています。先に所属を変更してください"),
+        ))));
+    }
+    tx.execute("DELETE FROM rollcall_orgs WHERE code = $1", &[&code.as_str()]).await?;
+    out.push(RollcallEvent::OrganisationRemoved { code });
+    Ok(Ok(()))
+}
