@@ -8,10 +8,13 @@
 //! validation on each, so that every bad row is named by line and column before
 //! anything is sent. CSV downloads (C-02): [`write_entries_csv`] writes records in the
 //! same template, after a heading line and the record's own columns, neutralised
-//! against formula injection, as CP932 or UTF-8 with BOM. Pure code: the caller reads the file and passes the clock.
+//! against formula injection, as CP932 or UTF-8 with BOM. Roll-call directory files
+//! (K-01): [`rollcall`] reads and writes the organisation and member CSV files of
+//! 安否確認 with the same decoding, reader and neutralisation. Pure code: the caller reads the file and passes the clock.
 
 mod csv;
 mod decode;
+pub mod rollcall;
 pub mod template;
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,7 @@ mod organise;
 mod pipeline;
 mod reads;
 mod rebuild;
+mod rollcall;
 mod search;
 mod shared;
 mod staging;
