@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "anpi/v1/node.proto",
         "anpi/v1/report.proto",
         "anpi/v1/shared.proto",
+        "anpi/v1/rollcall.proto",
     ];
     let paths: Vec<_> = files.iter().map(|f| root.join(f)).collect();
     let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR")?);

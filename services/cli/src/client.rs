@@ -103,6 +103,26 @@ pub async fn node_client(node: &str, ca: Option<&Path>, token: &str) -> anyhow::
     )
 }
 
+pub type RollcallClient = v1::rollcall_client::RollcallClient<
+    tonic::service::interceptor::InterceptedService<Channel, Bearer>,
+>;
+
+/// A client of the node's Rollcall service (`anpi rollcall`).
+pub async fn rollcall_client(
+    node: &str,
+    ca: Option<&Path>,
+    token: &str,
+) -> anyhow::Result<RollcallClient> {
+    let channel = channel(node, ca).await?;
+    let value = format!("Bearer {token}")
+        .parse()
+        .context("トークンの形式が正しくありません")?;
+    Ok(
+        v1::rollcall_client::RollcallClient::with_interceptor(channel, Bearer(Some(value)))
+            .max_decoding_message_size(MAX_MESSAGE),
+    )
+}
+
 /// The largest response accepted from a node.
 const MAX_MESSAGE: usize = 64 * 1024 * 1024;
 

@@ -154,6 +154,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut client = client::node_client(&node, ca.as_deref(), &token).await?;
             crate::import::send(&mut client, checked, incident).await
         }
+        Cmd::Rollcall { command } => {
+            let logins = &logins;
+            let (node, token, ca) = (cli.node, cli.token, cli.ca);
+            crate::rollcall::run(command, || async move {
+                let node = session::resolve_node(node.as_deref(), logins)?;
+                let token = session::resolve_token(token.as_deref(), &node, logins)?;
+                let ca = session::resolve_ca(ca.as_deref(), &node, logins);
+                client::rollcall_client(&node, ca.as_deref(), &token).await
+            })
+            .await
+        }
         // Forms 1, 2 and 4 blank or from a file need no node.
         Cmd::Form(args) if !args.needs_node() => crate::forms::local_form(args),
         command => {
@@ -421,6 +432,7 @@ async fn run_authenticated(
         Cmd::Form(args) => crate::forms::record_form(client, args).await?,
         Cmd::Login { .. }
         | Cmd::Health
+        | Cmd::Rollcall { .. }
         | Cmd::Entry {
             command: EntryCmd::Import { .. },
         } => unreachable!("handled before authentication"),

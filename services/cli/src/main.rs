@@ -1,6 +1,7 @@
 //! `anpi`: the operator command line. Talks to one node over gRPC.
 //! R: E-01, E-02, E-12, D-04, D-05, T-04, L-02, A-01, R-01, R-03, R-04, R-05, S-01..S-04,
-//! P-02, P-03, P-04, Q-01..Q-06, A-01..A-03, A-05 (TLS to the node), A-06.
+//! P-02, P-03, P-04, Q-01..Q-06, A-01..A-03, A-05 (TLS to the node), A-06, K-01..K-04,
+//! K-06, K-09.
 
 mod accounts;
 mod client;
@@ -15,6 +16,7 @@ mod organise;
 mod out_file;
 mod output;
 mod reports;
+mod rollcall;
 mod secret;
 mod session;
 mod shared;
@@ -164,6 +166,12 @@ pub enum Cmd {
     /// 様式第1号・第2号・第4号 as PDF: blank (no login needed), or filled in from an
     /// entry file, a stored record or an inquiry file.
     Form(forms::FormArgs),
+    /// Roll-call (安否確認) of an organisation's members by mail: the directory, the
+    /// administrators, the mail settings and templates, sending and the dashboard.
+    Rollcall {
+        #[command(subcommand)]
+        command: rollcall::RollcallCmd,
+    },
     /// The node's event log in order.
     Events {
         /// Show events after this position.

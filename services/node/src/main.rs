@@ -36,7 +36,7 @@ enum Cmd {
         #[arg(long, env = "ANPI_ADMIN_PASSWORD", hide_env_values = true)]
         admin_password: Option<String>,
     },
-    /// Serve gRPC (health, reflection, Auth, Node).
+    /// Serve gRPC (health, reflection, Auth, Node, Rollcall).
     Serve {
         #[command(flatten)]
         node: NodeArgs,

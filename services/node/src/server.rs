@@ -215,6 +215,9 @@ pub async fn serve(
         .add_service(reflection)
         .add_service(v1::auth_server::AuthServer::new(AuthService(state.clone())))
         .add_service(v1::node_server::NodeServer::new(NodeService(state.clone())))
+        .add_service(v1::rollcall_server::RollcallServer::new(
+            crate::api::RollcallService(state.clone()),
+        ))
         // TCP_NODELAY: without it every small response waits for the client's delayed
         // ACK (~40 ms on Linux), which capped ingest at ~20 entries/s per client.
         .serve_with_incoming_shutdown(

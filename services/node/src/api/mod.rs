@@ -6,6 +6,7 @@ pub mod error;
 mod inquiry;
 mod organise;
 mod reports;
+mod rollcall;
 mod shared;
 mod trust;
 
@@ -27,6 +28,7 @@ use crate::app::trust::RevocationInput;
 pub use crate::app::{Caller, NodeState};
 use crate::store::accounts::Session;
 use crate::store::writer::RecordWritten;
+pub use rollcall::RollcallService;
 
 /// The session of a request's bearer token, or UNAUTHENTICATED.
 async fn session<T>(state: &NodeState, request: &Request<T>) -> Result<Session, AppError> {
