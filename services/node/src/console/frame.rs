@@ -32,7 +32,7 @@ pub struct Frame {
 }
 
 /// The menu: (path, label, the operation it needs).
-const MENU: [(&str, &str, Operation); 8] = [
+const MENU: [(&str, &str, Operation); 9] = [
     ("/", "事案の選択", Operation::ListIncidents),
     ("/entry/form1", "様式第1号の入力", Operation::RecordEntry),
     ("/entry/form2", "様式第2号の入力", Operation::RecordEntry),
@@ -41,6 +41,7 @@ const MENU: [(&str, &str, Operation); 8] = [
     ("/reports", "報告履歴", Operation::ReportHistory),
     ("/intake", "受付停止・再開", Operation::GetIntake),
     ("/search", "検索", Operation::Search),
+    ("/rollcall", "安否確認", Operation::Rollcall),
 ];
 
 impl Frame {

@@ -9,6 +9,7 @@ pub mod intake;
 pub mod organise;
 pub mod record;
 pub mod reports;
+pub mod rollcall;
 pub mod search;
 
 use anpi_files::MAX_FILE_BYTES;
@@ -18,7 +19,7 @@ use axum::extract::DefaultBodyLimit;
 use super::Shared;
 
 /// The routes of the work screens (entry, records, organise, reports, intake, search,
-/// CSV import and download). Only the CSV upload takes a body over axum's default
+/// CSV import and download, roll-call). Only the CSV upload takes a body over axum's default
 /// limit (2 MB): the file limit of `anpi-files` and room for the form's other fields.
 pub fn routes() -> Router<Shared> {
     use axum::routing::{get, post};
@@ -51,4 +52,5 @@ pub fn routes() -> Router<Shared> {
                 .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
         )
         .route("/import/template.csv", get(import::template_file))
+        .merge(rollcall::routes())
 }
