@@ -79,25 +79,53 @@ fn a_roll_call_from_the_command_line() {
     .unwrap();
     let refused = cli.run(&["rollcall", "member", "import", bad.to_str().unwrap()]);
     assert!(!refused.status.success());
-    let message = String::from_utf8_lossy(&refused.stderr).to_string() + &String::from_utf8_lossy(&refused.stdout);
-    assert!(message.contains("3行目") && message.contains("メールアドレス"), "{message}");
+    let message = String::from_utf8_lossy(&refused.stderr).to_string()
+        + &String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        message.contains("3行目") && message.contains("メールアドレス"),
+        "{message}"
+    );
 
     cli.ok(&["rollcall", "org", "import", &example("rollcall_orgs.csv")]);
-    cli.ok(&["rollcall", "member", "import", &example("rollcall_members.csv")]);
+    cli.ok(&[
+        "rollcall",
+        "member",
+        "import",
+        &example("rollcall_members.csv"),
+    ]);
     let members = cli.json(&["rollcall", "member", "list", "--json"]);
-    assert_eq!(members.as_array().unwrap().len(), 10, "the bad file added nobody");
+    assert_eq!(
+        members.as_array().unwrap().len(),
+        10,
+        "the bad file added nobody"
+    );
     mail_set(&cli, &sink);
 
     // 防災危機管理課 and the two 係 below it: four members, five addresses.
     let sent = cli.json(&[
-        "rollcall", "send", "--org", "soumu.bousai", "--title", "震度5強の地震", "--drill", "--json",
+        "rollcall",
+        "send",
+        "--org",
+        "soumu.bousai",
+        "--title",
+        "震度5強の地震",
+        "--drill",
+        "--json",
     ]);
     let id = sent["rollcall_id"].as_str().unwrap().to_string();
     assert_eq!(sent["recipients"], 4);
     assert_eq!(sent["mails"], 5);
-    assert!(sink.wait_for_count(5, Duration::from_secs(30)), "{:?}", sink.per_recipient());
+    assert!(
+        sink.wait_for_count(5, Duration::from_secs(30)),
+        "{:?}",
+        sink.per_recipient()
+    );
     std::thread::sleep(Duration::from_millis(500));
-    let got: Vec<String> = sink.per_recipient().into_iter().map(|(to, n)| format!("{to}={n}")).collect();
+    let got: Vec<String> = sink
+        .per_recipient()
+        .into_iter()
+        .map(|(to, n)| format!("{to}={n}"))
+        .collect();
     assert_eq!(
         got,
         [
@@ -108,11 +136,25 @@ fn a_roll_call_from_the_command_line() {
             "yamada.taro@city.example.lg.jp=1"
         ]
     );
-    assert!(sink.messages().iter().all(|m| m.subject().starts_with("【訓練】")));
+    assert!(
+        sink.messages()
+            .iter()
+            .all(|m| m.subject().starts_with("【訓練】"))
+    );
 
     let before = progress(&cli, &id);
     assert!(before.values().all(|p| p == "not_opened"), "{before:?}");
-    cli.ok(&["rollcall", "answer", &id, "--member", "S0012045", "--status", "無事", "--comment", "電話で確認"]);
+    cli.ok(&[
+        "rollcall",
+        "answer",
+        &id,
+        "--member",
+        "S0012045",
+        "--status",
+        "無事",
+        "--comment",
+        "電話で確認",
+    ]);
     let after = progress(&cli, &id);
     assert_eq!(after["S0012045"], "proxy");
     let status = cli.json(&["rollcall", "status", &id, "--json"]);
@@ -167,7 +209,10 @@ fn a_node_killed_mid_broadcast_resumes_with_at_most_the_in_flight_window_twice()
     assert!(sink.wait_for_count(50, Duration::from_secs(60)));
     node.process.kill9();
     let at_kill = sink.count();
-    assert!(at_kill < MEMBERS, "the node was killed mid-broadcast ({at_kill} delivered)");
+    assert!(
+        at_kill < MEMBERS,
+        "the node was killed mid-broadcast ({at_kill} delivered)"
+    );
     node.process.restart();
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while sink.per_recipient().len() < MEMBERS && std::time::Instant::now() < deadline {
@@ -177,7 +222,12 @@ fn a_node_killed_mid_broadcast_resumes_with_at_most_the_in_flight_window_twice()
     let counts = sink.per_recipient();
     assert_eq!(counts.len(), MEMBERS, "every member got the mail");
     let twice = sink.count() - MEMBERS;
-    eprintln!("killed after {at_kill} mails; delivered twice after the restart: {twice} (window {WINDOW})");
-    assert!(twice <= WINDOW, "{twice} mails delivered twice, more than the window of {WINDOW}");
+    eprintln!(
+        "killed after {at_kill} mails; delivered twice after the restart: {twice} (window {WINDOW})"
+    );
+    assert!(
+        twice <= WINDOW,
+        "{twice} mails delivered twice, more than the window of {WINDOW}"
+    );
     assert!(counts.values().all(|n| *n <= 2));
 }

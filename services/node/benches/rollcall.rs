@@ -110,7 +110,8 @@ async fn main() -> Result<()> {
         ..NodeArgs::default()
     })?;
     anpi_node::server::prepare_database(&config).await?;
-    let (writer, _task) = Writer::start(&db.url, JurisdictionCode::parse("131016").unwrap()).await?;
+    let (writer, _task) =
+        Writer::start(&db.url, JurisdictionCode::parse("131016").unwrap()).await?;
     let pool = anpi_node::store::pool(&db.url, 4)?;
     tokio::spawn(anpi_node::mail::run(db.url.clone(), writer.mail_ready()));
     let state = Arc::new(NodeState {
@@ -139,7 +140,9 @@ async fn main() -> Result<()> {
     // One organisation per 100 members under one root, as a city's sections.
     let sections = mails.div_ceil(100);
     let mut orgs = vec![Organisation::parse("city", "全庁", "").unwrap()];
-    orgs.extend((0..sections).map(|s| Organisation::parse(&format!("city.s{s:03}"), &format!("第{s}課"), "city").unwrap()));
+    orgs.extend((0..sections).map(|s| {
+        Organisation::parse(&format!("city.s{s:03}"), &format!("第{s}課"), "city").unwrap()
+    }));
     let members: Vec<Member> = (0..mails)
         .map(|i| {
             Member::parse(
@@ -151,7 +154,9 @@ async fn main() -> Result<()> {
             .unwrap()
         })
         .collect();
-    state.rollcall_save_directory(&admin(), orgs, members).await?;
+    state
+        .rollcall_save_directory(&admin(), orgs, members)
+        .await?;
 
     let mut bare_rates = Vec::new();
     let mut broadcast_rates = Vec::new();
@@ -161,21 +166,36 @@ async fn main() -> Result<()> {
         let port = sink.port;
         let started = Instant::now();
         tokio::task::spawn_blocking(move || {
-            bare_send(port, mails, "anpi@city.example.lg.jp", |i| format!("bare{i}@example.jp"))
+            bare_send(port, mails, "anpi@city.example.lg.jp", |i| {
+                format!("bare{i}@example.jp")
+            })
         })
         .await??;
         held += mails;
-        ensure!(counter.wait_for(held, Duration::from_secs(600)).await, "bare mails missing");
+        ensure!(
+            counter.wait_for(held, Duration::from_secs(600)).await,
+            "bare mails missing"
+        );
         let bare = started.elapsed().as_secs_f64();
         bare_rates.push(mails as f64 / bare);
 
         let started = Instant::now();
         let (written, _) = state
-            .rollcall_start(&admin(), vec![OrgCode::parse("city").unwrap()], &format!("地震 {round}"), Mode::Actual, &[])
+            .rollcall_start(
+                &admin(),
+                vec![OrgCode::parse("city").unwrap()],
+                &format!("地震 {round}"),
+                Mode::Actual,
+                &[],
+            )
             .await
             .context("broadcast")?;
         let committed = started.elapsed().as_secs_f64();
-        ensure!(written.mails == mails, "queued {} of {mails}", written.mails);
+        ensure!(
+            written.mails == mails,
+            "queued {} of {mails}",
+            written.mails
+        );
         held += mails;
         ensure!(
             counter.wait_for(held, Duration::from_secs(1200)).await,
@@ -194,7 +214,11 @@ async fn main() -> Result<()> {
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         let n = v.len();
-        if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
     };
     let bare = median(&mut bare_rates);
     let broadcast = median(&mut broadcast_rates);

@@ -47,13 +47,20 @@ async fn answer(
     Path(token): Path<String>,
     Form(form): Form<AnswerForm>,
 ) -> Response {
-    match state.rollcall_answer_link(&token, &form.status, &form.comment).await {
+    match state
+        .rollcall_answer_link(&token, &form.status, &form.comment)
+        .await
+    {
         Ok(page) => html(StatusCode::OK, &page_html(&token, &page, None, "")),
         Err(AppError::Invalid(errors)) => {
             // Show the form again with what was typed and what is wrong.
             match state.rollcall_open_link(&token).await {
                 Ok(page) => {
-                    let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
+                    let message = errors
+                        .iter()
+                        .map(|e| e.message.clone())
+                        .collect::<Vec<_>>()
+                        .join(" ");
                     html(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         &page_html(&token, &page, Some(&message), &form.comment),
@@ -69,15 +76,24 @@ async fn answer(
 /// A wrong or expired link: one sentence. Other failures: try again later.
 fn refusal(error: AppError) -> Response {
     let (status, text) = match &error {
-        AppError::NotFound(_) | AppError::Conflict(_) => {
-            (StatusCode::NOT_FOUND, "このリンクは無効か、期限が切れています。".to_string())
-        }
+        AppError::NotFound(_) | AppError::Conflict(_) => (
+            StatusCode::NOT_FOUND,
+            "このリンクは無効か、期限が切れています。".to_string(),
+        ),
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "ただいま回答を受け付けられません。少し待ってから、もう一度開いてください。".to_string(),
+            "ただいま回答を受け付けられません。少し待ってから、もう一度開いてください。"
+                .to_string(),
         ),
     };
-    html(status, &shell("安否確認", "", &format!("<p id=\"refused\">{}</p>", escape(&text))))
+    html(
+        status,
+        &shell(
+            "安否確認",
+            "",
+            &format!("<p id=\"refused\">{}</p>", escape(&text)),
+        ),
+    )
 }
 
 fn shell(title: &str, banner: &str, main: &str) -> String {
@@ -127,7 +143,11 @@ fn page_html(token: &str, page: &AnswerPage, error: Option<&str>, typed_comment:
         escape(&page.member_name)
     );
     if let (Some(status), Some(at)) = (&page.last_status, page.last_answered_at) {
-        let by = if page.last_proxy { "（代理の方が回答）" } else { "" };
+        let by = if page.last_proxy {
+            "（代理の方が回答）"
+        } else {
+            ""
+        };
         main.push_str(&format!(
             "<div class=\"done\" id=\"answered\" role=\"status\"><strong>回答しました</strong>{by}<br>安否状況: {}<br>回答日時: {}",
             escape(status),

@@ -160,7 +160,10 @@ pub async fn serve(
         bus: Some(bus),
     });
     // The roll-call mailer (K-01): sends what the outbox holds.
-    background.push(tokio::spawn(crate::mail::run(url.clone(), state.writer.mail_ready())));
+    background.push(tokio::spawn(crate::mail::run(
+        url.clone(),
+        state.writer.mail_ready(),
+    )));
     if let Some(address) = config.public_listen {
         let listener = tokio::net::TcpListener::bind(address)
             .await
@@ -170,7 +173,8 @@ pub async fn serve(
         let router = crate::public::router(page).merge(crate::rollcall_page::router(state.clone()));
         tracing::info!(listen = %address, "public page serving");
         background.push(tokio::spawn(async move {
-            if let Err(error) = crate::public::serve(router, listener, std::future::pending()).await {
+            if let Err(error) = crate::public::serve(router, listener, std::future::pending()).await
+            {
                 tracing::error!(%error, "the public page stopped");
             }
         }));

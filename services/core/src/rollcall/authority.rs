@@ -202,22 +202,44 @@ mod tests {
             }),
         );
         assert!(dp.may_act_on(&tree, &[code("soumu.bousai")]).is_ok());
-        assert!(dp.may_act_on(&tree, &[code("soumu.bousai.1")]).is_ok(), "below theirs");
-        let denied = dp.may_act_on(&tree, &[code("soumu.bousai"), code("kensetsu")]).unwrap_err();
+        assert!(
+            dp.may_act_on(&tree, &[code("soumu.bousai.1")]).is_ok(),
+            "below theirs"
+        );
+        let denied = dp
+            .may_act_on(&tree, &[code("soumu.bousai"), code("kensetsu")])
+            .unwrap_err();
         assert!(denied.contains("建設部"), "{denied}");
-        assert!(dp.may_act_on(&tree, &[code("soumu")]).is_err(), "not above theirs");
+        assert!(
+            dp.may_act_on(&tree, &[code("soumu")]).is_err(),
+            "not above theirs"
+        );
         assert!(dp.sees(&tree, &member(&["soumu.bousai.1"])));
         assert!(!dp.sees(&tree, &member(&["soumu.kikaku"])));
-        assert!(Authority::Function.may_act_on(&tree, &[code("kensetsu")]).is_ok());
+        assert!(
+            Authority::Function
+                .may_act_on(&tree, &[code("kensetsu")])
+                .is_ok()
+        );
         assert!(Authority::None.may_act_on(&tree, &[]).is_err());
     }
 
     #[test]
     fn appointments_and_settings_follow_the_table() {
-        let dp_role = RollcallRole::DisasterPrevention { orgs: vec![code("soumu")] };
+        let dp_role = RollcallRole::DisasterPrevention {
+            orgs: vec![code("soumu")],
+        };
         assert!(Authority::Function.may_appoint(Some(&dp_role)).is_ok());
-        assert!(Authority::Function.may_appoint(Some(&RollcallRole::Function)).is_err());
-        assert!(Authority::System.may_appoint(Some(&RollcallRole::Function)).is_ok());
+        assert!(
+            Authority::Function
+                .may_appoint(Some(&RollcallRole::Function))
+                .is_err()
+        );
+        assert!(
+            Authority::System
+                .may_appoint(Some(&RollcallRole::Function))
+                .is_ok()
+        );
         let dp = Authority::DisasterPrevention(BTreeSet::from([code("soumu")]));
         assert!(dp.may_appoint(Some(&dp_role)).is_err());
         assert!(Authority::Function.may_set_mail_server().is_err());

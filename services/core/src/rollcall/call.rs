@@ -28,9 +28,10 @@ pub fn check_statuses(list: &[String]) -> Result<Vec<String>, FieldError> {
     }
     let mut out: Vec<String> = Vec::new();
     for status in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        if let Some(error) = crate::text::check_value("statuses", crate::text::TextKind::Line, 20, status)
-            .into_iter()
-            .next()
+        if let Some(error) =
+            crate::text::check_value("statuses", crate::text::TextKind::Line, 20, status)
+                .into_iter()
+                .next()
         {
             return Err(error);
         }
@@ -43,7 +44,10 @@ pub fn check_statuses(list: &[String]) -> Result<Vec<String>, FieldError> {
         out.push(status.to_string());
     }
     if !(2..=8).contains(&out.len()) {
-        return Err(FieldError::new("statuses", "回答の選択肢は2〜8個にしてください"));
+        return Err(FieldError::new(
+            "statuses",
+            "回答の選択肢は2〜8個にしてください",
+        ));
     }
     Ok(out)
 }
@@ -154,9 +158,13 @@ pub fn plan<'a>(
 ) -> Result<Plan<'a>, Refusal> {
     let title = super::check_name("rollcall_title", "件名", title, 60).map_err(Refusal::Invalid)?;
     if chosen.is_empty() {
-        return Err(invalid("rollcall_orgs", "配信先の組織を1つ以上選んでください"));
+        return Err(invalid(
+            "rollcall_orgs",
+            "配信先の組織を1つ以上選んでください",
+        ));
     }
-    tree.check_known("rollcall_orgs", chosen).map_err(Refusal::Invalid)?;
+    tree.check_known("rollcall_orgs", chosen)
+        .map_err(Refusal::Invalid)?;
     let statuses = check_statuses(statuses).map_err(Refusal::Invalid)?;
     let scope = tree.with_descendants(chosen);
     let (recipients, without_mail): (Vec<&Member>, Vec<&Member>) = members
@@ -223,10 +231,9 @@ pub fn decide_answer(
     if call.closed {
         return Err(match proxy {
             None => link_refused(),
-            Some(_) => Refusal::Conflict(FieldError::new(
-                "rollcall",
-                "この安否確認は終了しています",
-            )),
+            Some(_) => {
+                Refusal::Conflict(FieldError::new("rollcall", "この安否確認は終了しています"))
+            }
         });
     }
     let status = status.trim();
@@ -237,9 +244,10 @@ pub fn decide_answer(
         ));
     }
     let comment = comment.trim();
-    if let Some(error) = crate::text::check_value("comment", crate::text::TextKind::Text, 400, comment)
-        .into_iter()
-        .next()
+    if let Some(error) =
+        crate::text::check_value("comment", crate::text::TextKind::Text, 400, comment)
+            .into_iter()
+            .next()
     {
         return Err(Refusal::Invalid(error));
     }
@@ -259,7 +267,10 @@ pub fn decide_resend<'a>(
     states: impl IntoIterator<Item = (&'a MemberCode, RecipientState)>,
 ) -> Result<RollcallEvent, Refusal> {
     if call.closed {
-        return Err(Refusal::Conflict(FieldError::new("rollcall", "この安否確認は終了しています")));
+        return Err(Refusal::Conflict(FieldError::new(
+            "rollcall",
+            "この安否確認は終了しています",
+        )));
     }
     let members: Vec<MemberCode> = states
         .into_iter()
@@ -282,7 +293,10 @@ pub fn decide_resend<'a>(
 /// Clears the results to start over (K-03): a new round.
 pub fn decide_clear(call: &RollCall) -> Result<RollcallEvent, Refusal> {
     if call.closed {
-        return Err(Refusal::Conflict(FieldError::new("rollcall", "この安否確認は終了しています")));
+        return Err(Refusal::Conflict(FieldError::new(
+            "rollcall",
+            "この安否確認は終了しています",
+        )));
     }
     Ok(RollcallEvent::Cleared {
         rollcall: call.id,
@@ -293,7 +307,10 @@ pub fn decide_clear(call: &RollCall) -> Result<RollcallEvent, Refusal> {
 /// Closes the roll-call: its links expire.
 pub fn decide_close(call: &RollCall) -> Result<RollcallEvent, Refusal> {
     if call.closed {
-        return Err(Refusal::Conflict(FieldError::new("rollcall", "この安否確認は既に終了しています")));
+        return Err(Refusal::Conflict(FieldError::new(
+            "rollcall",
+            "この安否確認は既に終了しています",
+        )));
     }
     Ok(RollcallEvent::Closed { rollcall: call.id })
 }
@@ -388,14 +405,25 @@ mod tests {
         let tree = sample();
         let all = members();
         let id = RollcallId::from_uuid(uuid::Uuid::nil());
-        let plan = plan(id, &tree, &all, &[code("soumu.bousai"), code("soumu.kikaku")], "地震", Mode::Drill, &[])
-            .unwrap();
+        let plan = plan(
+            id,
+            &tree,
+            &all,
+            &[code("soumu.bousai"), code("soumu.kikaku")],
+            "地震",
+            Mode::Drill,
+            &[],
+        )
+        .unwrap();
         assert_eq!(codes(&plan.recipients), ["b", "c"]);
         assert_eq!(codes(&plan.without_mail), ["e"]);
-        let RollcallEvent::Started { statuses, mode, .. } = &plan.event else { panic!() };
+        let RollcallEvent::Started { statuses, mode, .. } = &plan.event else {
+            panic!()
+        };
         assert_eq!(statuses.len(), 4);
         assert_eq!(*mode, Mode::Drill);
-        let whole = super::plan(id, &tree, &all, &[code("soumu")], "地震", Mode::Actual, &[]).unwrap();
+        let whole =
+            super::plan(id, &tree, &all, &[code("soumu")], "地震", Mode::Actual, &[]).unwrap();
         assert_eq!(codes(&whole.recipients), ["a", "b", "c"]);
     }
 
@@ -405,27 +433,72 @@ mod tests {
         let all = members();
         let id = RollcallId::from_uuid(uuid::Uuid::nil());
         let fields = |r: Refusal| r.field.clone();
-        assert_eq!(fields(plan(id, &tree, &all, &[code("soumu")], " ", Mode::Actual, &[]).unwrap_err()), "rollcall_title");
-        assert_eq!(fields(plan(id, &tree, &all, &[], "t", Mode::Actual, &[]).unwrap_err()), "rollcall_orgs");
+        assert_eq!(
+            fields(plan(id, &tree, &all, &[code("soumu")], " ", Mode::Actual, &[]).unwrap_err()),
+            "rollcall_title"
+        );
+        assert_eq!(
+            fields(plan(id, &tree, &all, &[], "t", Mode::Actual, &[]).unwrap_err()),
+            "rollcall_orgs"
+        );
         let unknown = plan(id, &tree, &all, &[code("zz")], "t", Mode::Actual, &[]).unwrap_err();
         assert!(unknown.message.contains("zz"));
-        let nobody = plan(id, &tree, &all[4..], &[code("soumu")], "t", Mode::Actual, &[]).unwrap_err();
+        let nobody = plan(
+            id,
+            &tree,
+            &all[4..],
+            &[code("soumu")],
+            "t",
+            Mode::Actual,
+            &[],
+        )
+        .unwrap_err();
         assert!(nobody.message.contains("メールアドレス"), "{nobody}");
         let statuses = ["出社可".to_string(), "出社可".to_string()];
-        assert_eq!(fields(plan(id, &tree, &all, &[code("soumu")], "t", Mode::Actual, &statuses).unwrap_err()), "statuses");
+        assert_eq!(
+            fields(
+                plan(
+                    id,
+                    &tree,
+                    &all,
+                    &[code("soumu")],
+                    "t",
+                    Mode::Actual,
+                    &statuses
+                )
+                .unwrap_err()
+            ),
+            "statuses"
+        );
     }
 
     #[test]
     fn opening_counts_once_a_round_and_a_closed_link_says_only_that() {
         let m = MemberCode::parse("a").unwrap();
         let first = decide_open(&call(), &m, RecipientState::default()).unwrap();
-        assert!(matches!(first, Some(RollcallEvent::LinkOpened { round: 1, .. })));
-        let again = decide_open(&call(), &m, RecipientState { opened: true, last_answer_proxy: None });
+        assert!(matches!(
+            first,
+            Some(RollcallEvent::LinkOpened { round: 1, .. })
+        ));
+        let again = decide_open(
+            &call(),
+            &m,
+            RecipientState {
+                opened: true,
+                last_answer_proxy: None,
+            },
+        );
         assert_eq!(again, Ok(None));
-        let closed = RollCall { closed: true, ..call() };
+        let closed = RollCall {
+            closed: true,
+            ..call()
+        };
         let refused = decide_open(&closed, &m, RecipientState::default()).unwrap_err();
         assert_eq!(refused, link_refused());
-        assert_eq!(decide_answer(&closed, &m, "無事", "", None).unwrap_err(), link_refused());
+        assert_eq!(
+            decide_answer(&closed, &m, "無事", "", None).unwrap_err(),
+            link_refused()
+        );
     }
 
     #[test]
@@ -435,7 +508,8 @@ mod tests {
         assert_eq!(wrong.field, "status");
         assert!(wrong.message.contains("無事・軽傷・重傷・その他"));
         let proxy = AccountId::parse("bousai1").unwrap();
-        let event = decide_answer(&call(), &m, " 軽傷 ", " 足を捻挫 ", Some(proxy.clone())).unwrap();
+        let event =
+            decide_answer(&call(), &m, " 軽傷 ", " 足を捻挫 ", Some(proxy.clone())).unwrap();
         assert_eq!(
             event,
             RollcallEvent::Answered {
@@ -459,14 +533,46 @@ mod tests {
             MemberCode::parse("d").unwrap(),
         );
         let states = [
-            (&a, RecipientState { opened: false, last_answer_proxy: None }),
-            (&b, RecipientState { opened: true, last_answer_proxy: None }),
-            (&c, RecipientState { opened: true, last_answer_proxy: Some(false) }),
-            (&d, RecipientState { opened: false, last_answer_proxy: Some(true) }),
+            (
+                &a,
+                RecipientState {
+                    opened: false,
+                    last_answer_proxy: None,
+                },
+            ),
+            (
+                &b,
+                RecipientState {
+                    opened: true,
+                    last_answer_proxy: None,
+                },
+            ),
+            (
+                &c,
+                RecipientState {
+                    opened: true,
+                    last_answer_proxy: Some(false),
+                },
+            ),
+            (
+                &d,
+                RecipientState {
+                    opened: false,
+                    last_answer_proxy: Some(true),
+                },
+            ),
         ];
-        let RollcallEvent::Resent { members, .. } = decide_resend(&call(), states).unwrap() else { panic!() };
+        let RollcallEvent::Resent { members, .. } = decide_resend(&call(), states).unwrap() else {
+            panic!()
+        };
         assert_eq!(members, [a.clone(), b.clone()]);
-        let done = [(&c, RecipientState { opened: true, last_answer_proxy: Some(false) })];
+        let done = [(
+            &c,
+            RecipientState {
+                opened: true,
+                last_answer_proxy: Some(false),
+            },
+        )];
         assert!(decide_resend(&call(), done).is_err());
         assert_eq!(states[3].1.progress(), Progress::Proxy);
         assert_eq!(states[0].1.progress(), Progress::NotOpened);
@@ -474,8 +580,17 @@ mod tests {
 
     #[test]
     fn clear_starts_a_new_round_and_close_ends_the_roll_call() {
-        assert_eq!(decide_clear(&call()).unwrap(), RollcallEvent::Cleared { rollcall: call().id, round: 2 });
-        let closed = RollCall { closed: true, ..call() };
+        assert_eq!(
+            decide_clear(&call()).unwrap(),
+            RollcallEvent::Cleared {
+                rollcall: call().id,
+                round: 2
+            }
+        );
+        let closed = RollCall {
+            closed: true,
+            ..call()
+        };
         assert!(decide_clear(&closed).is_err());
         assert!(decide_close(&call()).is_ok());
         assert!(decide_close(&closed).is_err());
@@ -486,14 +601,31 @@ mod tests {
         let tree = sample();
         let all = members();
         let rows = vec![
-            MemberRow { member: &all[0], progress: Progress::Answered, status: Some("無事") },
-            MemberRow { member: &all[1], progress: Progress::NotOpened, status: None },
-            MemberRow { member: &all[2], progress: Progress::Proxy, status: Some("軽傷") },
+            MemberRow {
+                member: &all[0],
+                progress: Progress::Answered,
+                status: Some("無事"),
+            },
+            MemberRow {
+                member: &all[1],
+                progress: Progress::NotOpened,
+                status: None,
+            },
+            MemberRow {
+                member: &all[2],
+                progress: Progress::Proxy,
+                status: Some("軽傷"),
+            },
         ];
         let (whole, per_org) = tally(&tree, &rows);
         assert_eq!(whole.total, 3);
         assert_eq!(whole.statuses["無事"], 1);
-        let get = |c: &str| per_org.iter().find(|(o, _)| o.as_str() == c).map(|(_, n)| n.clone());
+        let get = |c: &str| {
+            per_org
+                .iter()
+                .find(|(o, _)| o.as_str() == c)
+                .map(|(_, n)| n.clone())
+        };
         assert_eq!(get("soumu").unwrap().total, 3);
         assert_eq!(get("soumu.bousai").unwrap().statuses["軽傷"], 1);
         assert_eq!(get("soumu.bousai").unwrap().progress[&Progress::Proxy], 1);

@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::authority::RollcallRole;
-use super::mode::Mode;
 use super::mail::MailSettings;
 use super::member::{Member, MemberCode};
+use super::mode::Mode;
 use super::org::{OrgCode, Organisation};
 use super::template::{Template, TemplateKind};
 use crate::ids::{AccountId, RollcallId};

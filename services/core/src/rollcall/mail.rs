@@ -128,7 +128,10 @@ impl MailSettings {
         }
         let username = input.username.trim();
         if username.chars().any(|c| c.is_control()) || username.len() > 254 {
-            errors.push(FieldError::new("smtp_username", "SMTP認証のユーザー名が正しくありません"));
+            errors.push(FieldError::new(
+                "smtp_username",
+                "SMTP認証のユーザー名が正しくありません",
+            ));
         }
         let external = check_url("external_url", &input.external_url, true, &mut errors);
         let internal = check_url("internal_url", &input.internal_url, false, &mut errors);
@@ -242,7 +245,10 @@ mod tests {
     fn settings_are_parsed_and_the_link_uses_the_external_url() {
         let settings = MailSettings::parse(&input()).unwrap();
         assert_eq!(settings.port, 587);
-        assert_eq!(settings.answer_link("tok"), "https://anpi.city.example.lg.jp/r/tok");
+        assert_eq!(
+            settings.answer_link("tok"),
+            "https://anpi.city.example.lg.jp/r/tok"
+        );
         assert_eq!(settings.internal_url, "https://anpi.intra.example.lg.jp");
     }
 
@@ -261,10 +267,23 @@ mod tests {
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["mail_sender", "smtp_host", "smtp_port", "smtp_security", "external_url", "internal_url"]
+            [
+                "mail_sender",
+                "smtp_host",
+                "smtp_port",
+                "smtp_security",
+                "external_url",
+                "internal_url"
+            ]
         );
-        let no_url = SettingsInput { external_url: " ".into(), ..input() };
-        assert_eq!(MailSettings::parse(&no_url).unwrap_err()[0].field, "external_url");
+        let no_url = SettingsInput {
+            external_url: " ".into(),
+            ..input()
+        };
+        assert_eq!(
+            MailSettings::parse(&no_url).unwrap_err()[0].field,
+            "external_url"
+        );
     }
 
     #[test]

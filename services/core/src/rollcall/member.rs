@@ -55,10 +55,7 @@ impl MailAddress {
         let refuse = |why: &str| {
             Err(FieldError::new(
                 "mail",
-                format!(
-                    "メールアドレス「{}」は{why}",
-                    crate::text::printable(text)
-                ),
+                format!("メールアドレス「{}」は{why}", crate::text::printable(text)),
             ))
         };
         if text.is_empty() {
@@ -132,7 +129,12 @@ pub struct Member {
 impl Member {
     /// Checks raw input (a CSV row, a form): every problem at once. `orgs` and `mails`
     /// are each one field separated by spaces, commas or semicolons.
-    pub fn parse(code: &str, name: &str, orgs: &str, mails: &str) -> Result<Member, Vec<FieldError>> {
+    pub fn parse(
+        code: &str,
+        name: &str,
+        orgs: &str,
+        mails: &str,
+    ) -> Result<Member, Vec<FieldError>> {
         let mut errors = Vec::new();
         let code = MemberCode::parse(code).map_err(|e| errors.push(e)).ok();
         let name = super::check_name("member_name", "氏名", name, 60)
@@ -157,7 +159,10 @@ impl Member {
             }
         }
         if org_codes.is_empty() && errors.iter().all(|e| e.field != "member_orgs") {
-            errors.push(FieldError::new("member_orgs", "所属組織を1つ以上入力してください"));
+            errors.push(FieldError::new(
+                "member_orgs",
+                "所属組織を1つ以上入力してください",
+            ));
         }
         let mut addresses = Vec::new();
         for text in split(mails) {
@@ -198,7 +203,11 @@ mod tests {
 
     #[test]
     fn addresses_are_checked_as_clerks_type_them() {
-        for ok in ["taro@example.jp", "a.b+c@mail.city.example.lg.jp", "x_y@a-b.co"] {
+        for ok in [
+            "taro@example.jp",
+            "a.b+c@mail.city.example.lg.jp",
+            "x_y@a-b.co",
+        ] {
             assert!(MailAddress::parse(ok).is_ok(), "{ok}");
         }
         let cases = [
@@ -222,7 +231,10 @@ mod tests {
     fn a_member_row_names_every_bad_field() {
         let errors = Member::parse("", "", "", "bad").unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["member_code", "member_name", "member_orgs", "mail"]);
+        assert_eq!(
+            fields,
+            ["member_code", "member_name", "member_orgs", "mail"]
+        );
         let member = Member::parse(
             "S001",
             "山田 太郎",
@@ -232,6 +244,11 @@ mod tests {
         .unwrap();
         assert_eq!(member.orgs.len(), 2, "duplicates dropped");
         assert_eq!(member.mails.len(), 2);
-        assert!(Member::parse("S002", "花子", "soumu", "").unwrap().mails.is_empty());
+        assert!(
+            Member::parse("S002", "花子", "soumu", "")
+                .unwrap()
+                .mails
+                .is_empty()
+        );
     }
 }

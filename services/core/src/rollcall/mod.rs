@@ -57,7 +57,12 @@ pub(crate) fn check_code(field: &str, what: &str, text: &str) -> Result<String, 
 }
 
 /// Checks a one-line name (organisation, member, roll-call title).
-pub(crate) fn check_name(field: &str, what: &str, text: &str, max: usize) -> Result<String, FieldError> {
+pub(crate) fn check_name(
+    field: &str,
+    what: &str,
+    text: &str,
+    max: usize,
+) -> Result<String, FieldError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(FieldError::new(field, format!("{what}を入力してください")));

@@ -294,12 +294,21 @@ pub(crate) mod tests {
     #[test]
     fn paths_and_order_follow_the_tree() {
         let tree = sample();
-        assert_eq!(tree.path(&code("soumu.bousai.1")), "総務部 / 防災課 / 第一班");
+        assert_eq!(
+            tree.path(&code("soumu.bousai.1")),
+            "総務部 / 防災課 / 第一班"
+        );
         assert_eq!(tree.depth(&code("soumu.bousai.1")), 2);
         let order: Vec<_> = tree.in_order().iter().map(|o| o.code.as_str()).collect();
         assert_eq!(
             order,
-            ["kensetsu", "soumu", "soumu.bousai", "soumu.bousai.1", "soumu.kikaku"]
+            [
+                "kensetsu",
+                "soumu",
+                "soumu.bousai",
+                "soumu.bousai.1",
+                "soumu.kikaku"
+            ]
         );
         assert!(tree.is_within(&code("soumu.bousai.1"), &code("soumu")));
         assert!(!tree.is_within(&code("kensetsu"), &code("soumu")));
@@ -310,7 +319,10 @@ pub(crate) mod tests {
         let dup = OrgTree::new([org("a", "A", None), org("a", "A2", None)]).unwrap_err();
         assert!(dup.message.contains("重複"), "{dup}");
         let missing = OrgTree::new([org("a", "A", Some("zz"))]).unwrap_err();
-        assert!(missing.message.contains("「zz」が登録されていません"), "{missing}");
+        assert!(
+            missing.message.contains("「zz」が登録されていません"),
+            "{missing}"
+        );
         let cycle = OrgTree::new([org("a", "A", Some("b")), org("b", "B", Some("a"))]).unwrap_err();
         assert!(cycle.message.contains("循環"), "{cycle}");
     }

@@ -44,7 +44,9 @@ impl TemplateKind {
     }
 
     pub fn parse(text: &str) -> Option<TemplateKind> {
-        TemplateKind::ALL.into_iter().find(|k| k.as_str() == text.trim())
+        TemplateKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text.trim())
     }
 
     pub fn label(self) -> &'static str {
@@ -146,7 +148,10 @@ impl Template {
     pub fn check(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if self.subject.trim().is_empty() {
-            errors.push(FieldError::new("template_subject", "件名を入力してください"));
+            errors.push(FieldError::new(
+                "template_subject",
+                "件名を入力してください",
+            ));
         }
         errors.extend(crate::text::check_value(
             "template_subject",
@@ -163,7 +168,10 @@ impl Template {
             BODY_MAX,
             &self.body,
         ));
-        for (field, text) in [("template_subject", &self.subject), ("template_body", &self.body)] {
+        for (field, text) in [
+            ("template_subject", &self.subject),
+            ("template_body", &self.body),
+        ] {
             for piece in pieces(text) {
                 match piece {
                     Piece::Placeholder(name) if !PLACEHOLDERS.iter().any(|(p, _)| *p == name) => {
@@ -180,10 +188,9 @@ impl Template {
                             ),
                         ))
                     }
-                    Piece::Unclosed => errors.push(FieldError::new(
-                        field,
-                        "「{{」が「}}」で閉じられていません",
-                    )),
+                    Piece::Unclosed => {
+                        errors.push(FieldError::new(field, "「{{」が「}}」で閉じられていません"))
+                    }
                     _ => {}
                 }
             }
@@ -200,7 +207,11 @@ impl Template {
                 "本文に{{URL}}（職員ごとのリンク）を入れてください。リンクがないと回答できません",
             ));
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// The mail for one member. `drill`: the subject begins with 【訓練】.
@@ -287,9 +298,14 @@ mod tests {
     fn every_default_template_is_valid_and_carries_the_link() {
         for kind in TemplateKind::ALL {
             let template = kind.default_template();
-            template.check().unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
+            template
+                .check()
+                .unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
             let mail = template.render(&fill(), kind == TemplateKind::SafetyDrill);
-            assert!(mail.body.contains("https://anpi.example.lg.jp/r/abc"), "{kind:?}");
+            assert!(
+                mail.body.contains("https://anpi.example.lg.jp/r/abc"),
+                "{kind:?}"
+            );
             assert!(!mail.body.contains("{{"), "{kind:?}: {}", mail.body);
             assert_eq!(TemplateKind::parse(kind.as_str()), Some(kind));
         }
@@ -309,8 +325,14 @@ mod tests {
         );
         let drill = template.render(&fill(), true);
         assert_eq!(drill.subject, "【訓練】震度5強の地震について");
-        let already = TemplateKind::SafetyDrill.default_template().render(&fill(), true);
-        assert!(already.subject.starts_with("【訓練】【安否確認】"), "{}", already.subject);
+        let already = TemplateKind::SafetyDrill
+            .default_template()
+            .render(&fill(), true);
+        assert!(
+            already.subject.starts_with("【訓練】【安否確認】"),
+            "{}",
+            already.subject
+        );
     }
 
     #[test]
@@ -332,12 +354,28 @@ mod tests {
             body: "本文 {{氏名".into(),
         };
         let errors = template.check().unwrap_err();
-        let text: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
-        assert!(text.iter().any(|t| t.contains("template_subject") && t.contains("{{名前}}")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("template_body") && t.contains("閉じられていません")), "{text:?}");
+        let text: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("template_subject") && t.contains("{{名前}}")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("template_body") && t.contains("閉じられていません")),
+            "{text:?}"
+        );
         assert!(text.iter().any(|t| t.contains("件名に{{URL}}")), "{text:?}");
         assert!(text.iter().any(|t| t.contains("本文に{{URL}}")), "{text:?}");
-        let empty = Template { subject: " ".into(), body: "".into() }.check().unwrap_err();
+        let empty = Template {
+            subject: " ".into(),
+            body: "".into(),
+        }
+        .check()
+        .unwrap_err();
         assert!(empty.len() >= 2);
     }
 }

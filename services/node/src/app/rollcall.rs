@@ -93,8 +93,15 @@ impl NodeState {
         })
     }
 
-    async fn rollcall_write(&self, actor: Actor, change: RollcallChange) -> Result<RollcallWritten, AppError> {
-        Ok(self.writer.ask::<RollcallWritten>(actor, crate::store::writer::Command::Rollcall(change)).await?)
+    async fn rollcall_write(
+        &self,
+        actor: Actor,
+        change: RollcallChange,
+    ) -> Result<RollcallWritten, AppError> {
+        Ok(self
+            .writer
+            .ask::<RollcallWritten>(actor, crate::store::writer::Command::Rollcall(change))
+            .await?)
     }
 
     /// Organisations and members added or changed (CSV import, form).
@@ -106,24 +113,43 @@ impl NodeState {
     ) -> Result<RollcallWritten, AppError> {
         let who = self.rollcall_caller(session).await?;
         who.authority.may_manage_directory().map_err(denied)?;
-        self.rollcall_write(who.caller.actor, RollcallChange::SaveDirectory { orgs, members })
+        self.rollcall_write(
+            who.caller.actor,
+            RollcallChange::SaveDirectory { orgs, members },
+        )
+        .await
+    }
+
+    pub async fn rollcall_remove_org(
+        &self,
+        session: &Session,
+        code: OrgCode,
+    ) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        who.authority.may_manage_directory().map_err(denied)?;
+        self.rollcall_write(
+            who.caller.actor,
+            RollcallChange::RemoveOrganisation { code },
+        )
+        .await
+    }
+
+    pub async fn rollcall_remove_member(
+        &self,
+        session: &Session,
+        code: MemberCode,
+    ) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        who.authority.may_manage_directory().map_err(denied)?;
+        self.rollcall_write(who.caller.actor, RollcallChange::RemoveMember { code })
             .await
     }
 
-    pub async fn rollcall_remove_org(&self, session: &Session, code: OrgCode) -> Result<RollcallWritten, AppError> {
-        let who = self.rollcall_caller(session).await?;
-        who.authority.may_manage_directory().map_err(denied)?;
-        self.rollcall_write(who.caller.actor, RollcallChange::RemoveOrganisation { code }).await
-    }
-
-    pub async fn rollcall_remove_member(&self, session: &Session, code: MemberCode) -> Result<RollcallWritten, AppError> {
-        let who = self.rollcall_caller(session).await?;
-        who.authority.may_manage_directory().map_err(denied)?;
-        self.rollcall_write(who.caller.actor, RollcallChange::RemoveMember { code }).await
-    }
-
     /// The organisations and the members this caller sees.
-    pub async fn rollcall_directory(&self, session: &Session) -> Result<(OrgTree, Vec<Member>), AppError> {
+    pub async fn rollcall_directory(
+        &self,
+        session: &Session,
+    ) -> Result<(OrgTree, Vec<Member>), AppError> {
         let who = self.rollcall_caller(session).await?;
         let client = self.pool.get().await?;
         let members = tables::members(&**client)
@@ -148,21 +174,33 @@ impl NodeState {
         who.authority
             .may_appoint(role.as_ref().or(current.as_ref()))
             .map_err(denied)?;
-        self.rollcall_write(who.caller.actor, RollcallChange::AssignRole { account, role }).await
+        self.rollcall_write(
+            who.caller.actor,
+            RollcallChange::AssignRole { account, role },
+        )
+        .await
     }
 
     /// Every account with a roll-call role.
-    pub async fn rollcall_roles(&self, session: &Session) -> Result<Vec<(String, RollcallRole)>, AppError> {
+    pub async fn rollcall_roles(
+        &self,
+        session: &Session,
+    ) -> Result<Vec<(String, RollcallRole)>, AppError> {
         self.rollcall_caller(session).await?;
         let client = self.pool.get().await?;
         Ok(tables::roles(&**client).await?)
     }
 
     /// The mail settings (never the password: only whether one is set).
-    pub async fn rollcall_settings(&self, session: &Session) -> Result<Option<(MailSettings, bool)>, AppError> {
+    pub async fn rollcall_settings(
+        &self,
+        session: &Session,
+    ) -> Result<Option<(MailSettings, bool)>, AppError> {
         self.rollcall_caller(session).await?;
         let client = self.pool.get().await?;
-        Ok(tables::settings(&**client).await?.map(|(s, p)| (s, !p.is_empty())))
+        Ok(tables::settings(&**client)
+            .await?
+            .map(|(s, p)| (s, !p.is_empty())))
     }
 
     /// Saves the mail settings (K-06); `password` `None` keeps the stored one.
@@ -175,8 +213,11 @@ impl NodeState {
         let who = self.rollcall_caller(session).await?;
         who.authority.may_set_mail_server().map_err(denied)?;
         let settings = MailSettings::parse(input).map_err(AppError::Invalid)?;
-        self.rollcall_write(who.caller.actor, RollcallChange::SetMailSettings { settings, password })
-            .await
+        self.rollcall_write(
+            who.caller.actor,
+            RollcallChange::SetMailSettings { settings, password },
+        )
+        .await
     }
 
     /// A test mail with the settings as typed, to an address typed in; nothing is
@@ -191,17 +232,19 @@ impl NodeState {
         let who = self.rollcall_caller(session).await?;
         who.authority.may_set_mail_server().map_err(denied)?;
         let settings = MailSettings::parse(input).map_err(AppError::Invalid)?;
-        let to = anpi_core::rollcall::MailAddress::parse(to)
-            .map_err(|mut e| {
-                e.field = "test_to".into();
-                e.label = "送信先メールアドレス".into();
-                AppError::Invalid(vec![e])
-            })?;
+        let to = anpi_core::rollcall::MailAddress::parse(to).map_err(|mut e| {
+            e.field = "test_to".into();
+            e.label = "送信先メールアドレス".into();
+            AppError::Invalid(vec![e])
+        })?;
         let password = match password {
             Some(p) => p,
             None => {
                 let client = self.pool.get().await?;
-                tables::settings(&**client).await?.map(|(_, p)| p).unwrap_or_default()
+                tables::settings(&**client)
+                    .await?
+                    .map(|(_, p)| p)
+                    .unwrap_or_default()
             }
         };
         let smtp = Smtp::new(&settings, &password).map_err(|e| AppError::Conflict(e.reply))?;
@@ -223,7 +266,11 @@ impl NodeState {
     }
 
     /// A template (saved or default) and whether it was saved.
-    pub async fn rollcall_template(&self, session: &Session, kind: TemplateKind) -> Result<(Template, bool), AppError> {
+    pub async fn rollcall_template(
+        &self,
+        session: &Session,
+        kind: TemplateKind,
+    ) -> Result<(Template, bool), AppError> {
         self.rollcall_caller(session).await?;
         let client = self.pool.get().await?;
         Ok(tables::template(&**client, kind).await?)
@@ -253,7 +300,11 @@ impl NodeState {
         let who = self.rollcall_caller(session).await?;
         who.authority.may_edit_templates().map_err(denied)?;
         template.check().map_err(AppError::Invalid)?;
-        self.rollcall_write(who.caller.actor, RollcallChange::SaveTemplate { kind, template }).await
+        self.rollcall_write(
+            who.caller.actor,
+            RollcallChange::SaveTemplate { kind, template },
+        )
+        .await
     }
 
     /// Mails and tokens for `members` of a roll-call.
@@ -266,7 +317,8 @@ impl NodeState {
         let client = self.pool.get().await?;
         let Some((settings, _)) = tables::settings(&**client).await? else {
             return Err(AppError::Conflict(
-                "配信メールサーバーが設定されていません。先にシステム管理者が設定してください".into(),
+                "配信メールサーバーが設定されていません。先にシステム管理者が設定してください"
+                    .into(),
             ));
         };
         let kind = match call.mode {
@@ -323,7 +375,13 @@ impl NodeState {
         };
         let id = RollcallId::from_uuid(uuid::Uuid::now_v7());
         let plan = call::plan(id, &who.tree, &members, &orgs, title, mode, statuses)?;
-        let anpi_core::rollcall::RollcallEvent::Started { title, orgs, statuses, .. } = &plan.event else {
+        let anpi_core::rollcall::RollcallEvent::Started {
+            title,
+            orgs,
+            statuses,
+            ..
+        } = &plan.event
+        else {
             unreachable!("plan makes Started");
         };
         let call = RollCall {
@@ -353,12 +411,18 @@ impl NodeState {
     }
 
     /// A roll-call this caller may act on, or NOT_FOUND / refused.
-    async fn rollcall_of(&self, who: &RollcallCaller, id: RollcallId) -> Result<RollCall, AppError> {
+    async fn rollcall_of(
+        &self,
+        who: &RollcallCaller,
+        id: RollcallId,
+    ) -> Result<RollCall, AppError> {
         let client = self.pool.get().await?;
         let call = tables::call(&**client, id)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("安否確認「{id}」が見つかりません")))?;
-        who.authority.may_act_on(&who.tree, &call.orgs).map_err(denied)?;
+        who.authority
+            .may_act_on(&who.tree, &call.orgs)
+            .map_err(denied)?;
         Ok(call)
     }
 
@@ -374,7 +438,11 @@ impl NodeState {
     }
 
     /// The dashboard (K-03): each member's progress, the counts per organisation.
-    pub async fn rollcall_status(&self, session: &Session, id: RollcallId) -> Result<Dashboard, AppError> {
+    pub async fn rollcall_status(
+        &self,
+        session: &Session,
+        id: RollcallId,
+    ) -> Result<Dashboard, AppError> {
         let who = self.rollcall_caller(session).await?;
         let call = self.rollcall_of(&who, id).await?;
         let client = self.pool.get().await?;
@@ -404,7 +472,11 @@ impl NodeState {
     }
 
     /// Sends the mail again to the members not yet confirmed (K-03).
-    pub async fn rollcall_resend(&self, session: &Session, id: RollcallId) -> Result<RollcallWritten, AppError> {
+    pub async fn rollcall_resend(
+        &self,
+        session: &Session,
+        id: RollcallId,
+    ) -> Result<RollcallWritten, AppError> {
         let who = self.rollcall_caller(session).await?;
         let call = self.rollcall_of(&who, id).await?;
         let (recipients, members) = {
@@ -425,20 +497,37 @@ impl NodeState {
             .filter(|m| unconfirmed.contains(&m.code) && !m.mails.is_empty())
             .collect();
         let (tokens, mails) = self.mails_for(&call, &who.tree, &targets).await?;
-        self.rollcall_write(who.caller.actor, RollcallChange::Resend { rollcall: id, tokens, mails })
+        self.rollcall_write(
+            who.caller.actor,
+            RollcallChange::Resend {
+                rollcall: id,
+                tokens,
+                mails,
+            },
+        )
+        .await
+    }
+
+    pub async fn rollcall_clear(
+        &self,
+        session: &Session,
+        id: RollcallId,
+    ) -> Result<RollcallWritten, AppError> {
+        let who = self.rollcall_caller(session).await?;
+        self.rollcall_of(&who, id).await?;
+        self.rollcall_write(who.caller.actor, RollcallChange::Clear { rollcall: id })
             .await
     }
 
-    pub async fn rollcall_clear(&self, session: &Session, id: RollcallId) -> Result<RollcallWritten, AppError> {
+    pub async fn rollcall_close(
+        &self,
+        session: &Session,
+        id: RollcallId,
+    ) -> Result<RollcallWritten, AppError> {
         let who = self.rollcall_caller(session).await?;
         self.rollcall_of(&who, id).await?;
-        self.rollcall_write(who.caller.actor, RollcallChange::Clear { rollcall: id }).await
-    }
-
-    pub async fn rollcall_close(&self, session: &Session, id: RollcallId) -> Result<RollcallWritten, AppError> {
-        let who = self.rollcall_caller(session).await?;
-        self.rollcall_of(&who, id).await?;
-        self.rollcall_write(who.caller.actor, RollcallChange::Close { rollcall: id }).await
+        self.rollcall_write(who.caller.actor, RollcallChange::Close { rollcall: id })
+            .await
     }
 
     /// An answer on a member's behalf (代理, K-02).
@@ -465,7 +554,10 @@ impl NodeState {
         self.rollcall_write(
             who.caller.actor,
             RollcallChange::Answer {
-                by: Answerer::Proxy { rollcall: id, member },
+                by: Answerer::Proxy {
+                    rollcall: id,
+                    member,
+                },
                 status: status.to_string(),
                 comment: comment.to_string(),
             },
@@ -484,8 +576,13 @@ impl NodeState {
         self.rollcall_of(&who, id).await?;
         let client = self.pool.get().await?;
         let recipient = tables::recipients(&**client, id, Some(member)).await?;
-        if !recipient.first().is_some_and(|r| who.authority.sees(&who.tree, &r.member)) {
-            return Err(AppError::NotFound(format!("職員番号「{member}」の職員はいません")));
+        if !recipient
+            .first()
+            .is_some_and(|r| who.authority.sees(&who.tree, &r.member))
+        {
+            return Err(AppError::NotFound(format!(
+                "職員番号「{member}」の職員はいません"
+            )));
         }
         Ok(tables::answers(&**client, id, member).await?)
     }
@@ -507,7 +604,12 @@ impl NodeState {
     }
 
     /// A member answers through their link (no login).
-    pub async fn rollcall_answer_link(&self, token: &str, status: &str, comment: &str) -> Result<AnswerPage, AppError> {
+    pub async fn rollcall_answer_link(
+        &self,
+        token: &str,
+        status: &str,
+        comment: &str,
+    ) -> Result<AnswerPage, AppError> {
         if !plausible(token) {
             return Err(AppError::from(call::link_refused()));
         }
@@ -536,7 +638,9 @@ impl NodeState {
             return Err(AppError::from(call::link_refused()));
         };
         let client = self.pool.get().await?;
-        let call = tables::call(&**client, id).await?.ok_or_else(|| AppError::from(call::link_refused()))?;
+        let call = tables::call(&**client, id)
+            .await?
+            .ok_or_else(|| AppError::from(call::link_refused()))?;
         let recipient = tables::recipients(&**client, id, Some(&member))
             .await?
             .into_iter()
@@ -557,7 +661,10 @@ impl NodeState {
 /// A token as `new_token` makes them (48 lower-case hex digits): anything else is
 /// refused without a database lookup.
 fn plausible(token: &str) -> bool {
-    token.len() == 48 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    token.len() == 48
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]

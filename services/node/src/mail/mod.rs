@@ -208,13 +208,21 @@ mod tls {
     }
 
     impl AsyncRead for Stream {
-        fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
             Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
         }
     }
 
     impl AsyncWrite for Stream {
-        fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
             Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
         }
         fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -312,7 +320,10 @@ async fn work(database_url: &str, ready: &Notify) -> store::Result<()> {
                 }
             }
         }
-        let smtp = current.as_ref().map(|(_, _, s)| s.clone()).expect("set above");
+        let smtp = current
+            .as_ref()
+            .map(|(_, _, s)| s.clone())
+            .expect("set above");
         let claimed = outbox::claim(&client, CLAIM).await?;
         if claimed.is_empty() {
             wait(ready, &client).await?;

@@ -65,7 +65,10 @@ fn member_of(row: &tokio_postgres::Row) -> Result<Member> {
 /// Every member, by code.
 pub async fn members<C: GenericClient>(client: &C) -> Result<Vec<Member>> {
     client
-        .query("SELECT code, name, orgs, mails FROM rollcall_members ORDER BY code", &[])
+        .query(
+            "SELECT code, name, orgs, mails FROM rollcall_members ORDER BY code",
+            &[],
+        )
         .await?
         .iter()
         .map(member_of)
@@ -73,9 +76,15 @@ pub async fn members<C: GenericClient>(client: &C) -> Result<Vec<Member>> {
 }
 
 /// The roll-call role of an account, if any.
-pub async fn role_of<C: GenericClient>(client: &C, account: &AccountId) -> Result<Option<RollcallRole>> {
+pub async fn role_of<C: GenericClient>(
+    client: &C,
+    account: &AccountId,
+) -> Result<Option<RollcallRole>> {
     let row = client
-        .query_opt("SELECT role FROM rollcall_roles WHERE account_id = $1", &[&account.as_str()])
+        .query_opt(
+            "SELECT role FROM rollcall_roles WHERE account_id = $1",
+            &[&account.as_str()],
+        )
         .await?;
     match row {
         Some(row) => Ok(Some(serde_json::from_value(row.get(0))?)),
@@ -86,7 +95,10 @@ pub async fn role_of<C: GenericClient>(client: &C, account: &AccountId) -> Resul
 /// Every account with a roll-call role.
 pub async fn roles<C: GenericClient>(client: &C) -> Result<Vec<(String, RollcallRole)>> {
     let rows = client
-        .query("SELECT account_id, role FROM rollcall_roles ORDER BY account_id", &[])
+        .query(
+            "SELECT account_id, role FROM rollcall_roles ORDER BY account_id",
+            &[],
+        )
         .await?;
     rows.into_iter()
         .map(|row| Ok((row.get(0), serde_json::from_value(row.get(1))?)))
@@ -96,7 +108,10 @@ pub async fn roles<C: GenericClient>(client: &C) -> Result<Vec<(String, Rollcall
 /// The mail settings and the SMTP password, if set.
 pub async fn settings<C: GenericClient>(client: &C) -> Result<Option<(MailSettings, String)>> {
     let row = client
-        .query_opt("SELECT settings, smtp_password FROM rollcall_settings WHERE id = 1", &[])
+        .query_opt(
+            "SELECT settings, smtp_password FROM rollcall_settings WHERE id = 1",
+            &[],
+        )
         .await?;
     match row {
         Some(row) => Ok(Some((serde_json::from_value(row.get(0))?, row.get(1)))),
@@ -105,7 +120,10 @@ pub async fn settings<C: GenericClient>(client: &C) -> Result<Option<(MailSettin
 }
 
 /// The template of `kind`: the saved one, else the default.
-pub async fn template<C: GenericClient>(client: &C, kind: TemplateKind) -> Result<(Template, bool)> {
+pub async fn template<C: GenericClient>(
+    client: &C,
+    kind: TemplateKind,
+) -> Result<(Template, bool)> {
     let row = client
         .query_opt(
             "SELECT subject, body FROM rollcall_templates WHERE kind = $1",
@@ -140,7 +158,8 @@ fn call_of(row: &tokio_postgres::Row) -> Result<RollCall> {
     Ok(RollCall {
         id: RollcallId::from_uuid(row.get("rollcall_id")),
         title: row.get("title"),
-        mode: Mode::parse(row.get("mode")).ok_or_else(|| Error::Identity("stored roll-call mode".into()))?,
+        mode: Mode::parse(row.get("mode"))
+            .ok_or_else(|| Error::Identity("stored roll-call mode".into()))?,
         orgs: orgs
             .into_iter()
             .map(|o| decode("roll-call org", OrgCode::try_from(o)))
@@ -326,12 +345,22 @@ pub struct OutMail {
 }
 
 /// Queues mails (in the caller's transaction).
-pub async fn queue_mails<C: GenericClient>(client: &C, mails: &[OutMail], now: DateTime<Utc>) -> Result<()> {
+pub async fn queue_mails<C: GenericClient>(
+    client: &C,
+    mails: &[OutMail],
+    now: DateTime<Utc>,
+) -> Result<()> {
     if mails.is_empty() {
         return Ok(());
     }
-    let calls: Vec<Option<Uuid>> = mails.iter().map(|m| m.rollcall.map(|r| r.as_uuid())).collect();
-    let members: Vec<Option<&str>> = mails.iter().map(|m| m.member.as_ref().map(|c| c.as_str())).collect();
+    let calls: Vec<Option<Uuid>> = mails
+        .iter()
+        .map(|m| m.rollcall.map(|r| r.as_uuid()))
+        .collect();
+    let members: Vec<Option<&str>> = mails
+        .iter()
+        .map(|m| m.member.as_ref().map(|c| c.as_str()))
+        .collect();
     let purposes: Vec<&str> = mails.iter().map(|m| m.purpose).collect();
     let to: Vec<&str> = mails.iter().map(|m| m.recipient.as_str()).collect();
     let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
@@ -443,7 +472,10 @@ pub async fn mark_failed<C: GenericClient>(
 /// When the next pending mail is due, if any.
 pub async fn next_due<C: GenericClient>(client: &C) -> Result<Option<DateTime<Utc>>> {
     Ok(client
-        .query_one("SELECT min(next_attempt_at) FROM mail_outbox WHERE state = 'pending'", &[])
+        .query_one(
+            "SELECT min(next_attempt_at) FROM mail_outbox WHERE state = 'pending'",
+            &[],
+        )
         .await?
         .get(0))
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 use anpi_core::account::{AccountDraft, LoginState, Role};
 use anpi_core::ids::AccountId;
 use anpi_core::rollcall::mail::SettingsInput;
-use anpi_core::rollcall::{Member, MemberCode, Mode, OrgCode, Organisation, Progress, RollcallRole};
+use anpi_core::rollcall::{
+    Member, MemberCode, Mode, OrgCode, Organisation, Progress, RollcallRole,
+};
 use anpi_harness::TestDb;
 use anpi_harness::smtp::{SinkMail, SinkOptions, SmtpSink};
 use anpi_node::app::{AppError, NodeState};
@@ -88,10 +90,20 @@ async fn directory(node: &Node) {
     .map(|(c, n, p)| Organisation::parse(c, n, p).unwrap());
     let members = [
         ("m01", "総務 部長", "soumu", "m01@example.jp"),
-        ("m02", "企画 一郎", "soumu.kikaku", "m02@example.jp m02@phone.example.jp"),
+        (
+            "m02",
+            "企画 一郎",
+            "soumu.kikaku",
+            "m02@example.jp m02@phone.example.jp",
+        ),
         ("m03", "防災 花子", "soumu.bousai", "m03@example.jp"),
         ("m04", "班員 次郎", "soumu.bousai.1", "m04@example.jp"),
-        ("m05", "兼務 三郎", "kensetsu soumu.kikaku", "m05@example.jp"),
+        (
+            "m05",
+            "兼務 三郎",
+            "kensetsu soumu.kikaku",
+            "m05@example.jp",
+        ),
         ("m06", "建設 四郎", "kensetsu", "m06@example.jp"),
         ("m07", "無連絡 五郎", "soumu.bousai", ""),
     ]
@@ -135,7 +147,10 @@ async fn configure(node: &Node, sink: &SmtpSink) {
 async fn outbox(node: &Node) -> String {
     let client = node.state.pool.get().await.unwrap();
     client
-        .query("SELECT id, recipient, state, attempts, last_reply FROM mail_outbox ORDER BY id", &[])
+        .query(
+            "SELECT id, recipient, state, attempts, last_reply FROM mail_outbox ORDER BY id",
+            &[],
+        )
         .await
         .unwrap()
         .iter()
@@ -178,7 +193,13 @@ async fn a_broadcast_reaches_exactly_the_members_of_the_organisation_and_those_b
     configure(&node, &sink).await;
     let (written, without_mail) = node
         .state
-        .rollcall_start(&admin(), vec![code("soumu")], "震度5強の地震", Mode::Actual, &[])
+        .rollcall_start(
+            &admin(),
+            vec![code("soumu")],
+            "震度5強の地震",
+            Mode::Actual,
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(without_mail, 1, "m07 has no address");
@@ -187,7 +208,11 @@ async fn a_broadcast_reaches_exactly_the_members_of_the_organisation_and_those_b
         panic!("{:?}\n{}", sink.per_recipient(), outbox(&node).await);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let got: Vec<String> = sink.per_recipient().into_iter().map(|(to, n)| format!("{to}={n}")).collect();
+    let got: Vec<String> = sink
+        .per_recipient()
+        .into_iter()
+        .map(|(to, n)| format!("{to}={n}"))
+        .collect();
     assert_eq!(
         got,
         [
@@ -209,20 +234,40 @@ async fn a_broadcast_reaches_exactly_the_members_of_the_organisation_and_those_b
     assert!(!body.contains("{{"), "{body}");
     // Both addresses of one member carry the same personal link.
     let by = by_recipient(&mails);
-    assert_eq!(token_of(by["m02@example.jp"]), token_of(by["m02@phone.example.jp"]));
-    assert_ne!(token_of(by["m01@example.jp"]), token_of(by["m02@example.jp"]));
+    assert_eq!(
+        token_of(by["m02@example.jp"]),
+        token_of(by["m02@phone.example.jp"])
+    );
+    assert_ne!(
+        token_of(by["m01@example.jp"]),
+        token_of(by["m02@example.jp"])
+    );
 
     // A drill is marked 訓練 in the subject and uses the drill mail.
     node.state
-        .rollcall_start(&admin(), vec![code("kensetsu")], "避難訓練", Mode::Drill, &[])
+        .rollcall_start(
+            &admin(),
+            vec![code("kensetsu")],
+            "避難訓練",
+            Mode::Drill,
+            &[],
+        )
         .await
         .unwrap();
     assert!(sink.wait_for_count(8, Duration::from_secs(30)));
-    let drill: Vec<SinkMail> = sink.messages().into_iter().filter(|m| m.subject().contains("避難訓練")).collect();
+    let drill: Vec<SinkMail> = sink
+        .messages()
+        .into_iter()
+        .filter(|m| m.subject().contains("避難訓練"))
+        .collect();
     assert_eq!(drill.len(), 2, "m05 and m06 of 建設部");
     assert!(drill.iter().all(|m| m.subject().starts_with("【訓練】")));
     assert!(drill[0].body().contains("これは防災訓練です"));
-    let status = node.state.rollcall_status(&admin(), written.rollcall.unwrap()).await.unwrap();
+    let status = node
+        .state
+        .rollcall_status(&admin(), written.rollcall.unwrap())
+        .await
+        .unwrap();
     assert_eq!(status.delivery, (0, 6, 0));
 }
 
@@ -249,7 +294,12 @@ async fn a_disaster_prevention_administrator_cannot_send_to_another_organisation
         .unwrap();
     let dp = session("bousai1", Role::Input);
     // The Red Cross's role never opens roll-call (the operation's gate, A-02) …
-    let red_cross = node.state.rollcall_list(&session("jrc", Role::RedCross)).await.err().unwrap();
+    let red_cross = node
+        .state
+        .rollcall_list(&session("jrc", Role::RedCross))
+        .await
+        .err()
+        .unwrap();
     assert!(matches!(red_cross, AppError::Forbidden(_)), "{red_cross:?}");
     // … and an account without a roll-call role gets nothing (the second gate, K-04).
     let none = node.state.rollcall_list(&dp).await.err().unwrap();
@@ -258,7 +308,9 @@ async fn a_disaster_prevention_administrator_cannot_send_to_another_organisation
         .rollcall_assign(
             &admin(),
             AccountId::parse("bousai1").unwrap(),
-            Some(RollcallRole::DisasterPrevention { orgs: vec![code("soumu.bousai")] }),
+            Some(RollcallRole::DisasterPrevention {
+                orgs: vec![code("soumu.bousai")],
+            }),
         )
         .await
         .unwrap();
@@ -268,7 +320,10 @@ async fn a_disaster_prevention_administrator_cannot_send_to_another_organisation
         .await
         .err()
         .unwrap();
-    assert!(matches!(&refused, AppError::Forbidden(m) if m.contains("建設部")), "{refused:?}");
+    assert!(
+        matches!(&refused, AppError::Forbidden(m) if m.contains("建設部")),
+        "{refused:?}"
+    );
     let above = node
         .state
         .rollcall_start(&dp, vec![code("soumu")], "地震", Mode::Actual, &[])
@@ -293,7 +348,12 @@ async fn a_disaster_prevention_administrator_cannot_send_to_another_organisation
         .rollcall_start(&admin(), vec![code("soumu")], "地震", Mode::Actual, &[])
         .await
         .unwrap();
-    let foreign = node.state.rollcall_status(&dp, whole.rollcall.unwrap()).await.err().unwrap();
+    let foreign = node
+        .state
+        .rollcall_status(&dp, whole.rollcall.unwrap())
+        .await
+        .err()
+        .unwrap();
     assert!(matches!(foreign, AppError::Forbidden(_)), "{foreign:?}");
     let proxy = node
         .state
@@ -305,13 +365,21 @@ async fn a_disaster_prevention_administrator_cannot_send_to_another_organisation
     // A function administrator may not make function administrators; may make
     // disaster-prevention ones.
     node.state
-        .rollcall_assign(&admin(), AccountId::parse("bousai1").unwrap(), Some(RollcallRole::Function))
+        .rollcall_assign(
+            &admin(),
+            AccountId::parse("bousai1").unwrap(),
+            Some(RollcallRole::Function),
+        )
         .await
         .unwrap();
     let function = session("bousai1", Role::Input);
     let escalate = node
         .state
-        .rollcall_assign(&function, AccountId::parse("admin").unwrap(), Some(RollcallRole::Function))
+        .rollcall_assign(
+            &function,
+            AccountId::parse("admin").unwrap(),
+            Some(RollcallRole::Function),
+        )
         .await
         .err()
         .unwrap();
@@ -335,7 +403,13 @@ async fn answers_by_link_and_proxy_reach_the_dashboard_and_resend_goes_to_the_un
     configure(&node, &sink).await;
     let (written, _) = node
         .state
-        .rollcall_start(&admin(), vec![code("soumu.bousai"), code("soumu.kikaku")], "地震", Mode::Actual, &[])
+        .rollcall_start(
+            &admin(),
+            vec![code("soumu.bousai"), code("soumu.kikaku")],
+            "地震",
+            Mode::Actual,
+            &[],
+        )
         .await
         .unwrap();
     let id = written.rollcall.unwrap();
@@ -350,10 +424,18 @@ async fn answers_by_link_and_proxy_reach_the_dashboard_and_resend_goes_to_the_un
     let page = node.state.rollcall_open_link(&m03).await.unwrap();
     assert_eq!(page.member_name, "防災 花子");
     assert!(page.last_status.is_none());
-    let first = node.state.rollcall_answer_link(&m03, "軽傷", "足を捻挫").await.unwrap();
+    let first = node
+        .state
+        .rollcall_answer_link(&m03, "軽傷", "足を捻挫")
+        .await
+        .unwrap();
     assert_eq!(first.last_status.as_deref(), Some("軽傷"));
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let second = node.state.rollcall_answer_link(&m03, "無事", "手当て済み").await.unwrap();
+    let second = node
+        .state
+        .rollcall_answer_link(&m03, "無事", "手当て済み")
+        .await
+        .unwrap();
     assert_eq!(second.last_status.as_deref(), Some("無事"));
     assert_eq!(second.first_answered_at, first.first_answered_at);
     assert!(second.last_answered_at > first.last_answered_at);
@@ -364,17 +446,30 @@ async fn answers_by_link_and_proxy_reach_the_dashboard_and_resend_goes_to_the_un
         .await
         .unwrap();
     // A status the roll-call does not offer, and a wrong token.
-    let wrong = node.state.rollcall_answer_link(&m04, "元気", "").await.err().unwrap();
+    let wrong = node
+        .state
+        .rollcall_answer_link(&m04, "元気", "")
+        .await
+        .err()
+        .unwrap();
     assert!(matches!(wrong, AppError::Invalid(_)), "{wrong:?}");
     let forged = "0".repeat(48);
     let refused = node.state.rollcall_open_link(&forged).await.err().unwrap();
-    assert_eq!(refused.message_ja(), "このリンクは無効か、期限が切れています。");
+    assert_eq!(
+        refused.message_ja(),
+        "このリンクは無効か、期限が切れています。"
+    );
 
     let status = node.state.rollcall_status(&admin(), id).await.unwrap();
     let progress: BTreeMap<&str, (Progress, Option<&str>)> = status
         .recipients
         .iter()
-        .map(|r| (r.member.code.as_str(), (r.state.progress(), r.last_status.as_deref())))
+        .map(|r| {
+            (
+                r.member.code.as_str(),
+                (r.state.progress(), r.last_status.as_deref()),
+            )
+        })
         .collect();
     assert_eq!(progress["m02"], (Progress::Proxy, Some("無事")));
     assert_eq!(progress["m03"], (Progress::Answered, Some("無事")));
@@ -382,10 +477,18 @@ async fn answers_by_link_and_proxy_reach_the_dashboard_and_resend_goes_to_the_un
     assert_eq!(progress["m05"], (Progress::NotOpened, None));
     assert_eq!(status.whole.total, 4);
     assert_eq!(status.whole.statuses["無事"], 2);
-    let history = node.state.rollcall_history(&admin(), id, &member("m03")).await.unwrap();
+    let history = node
+        .state
+        .rollcall_history(&admin(), id, &member("m03"))
+        .await
+        .unwrap();
     let statuses: Vec<&str> = history.iter().map(|a| a.status.as_str()).collect();
     assert_eq!(statuses, ["軽傷", "無事"]);
-    let m02 = &node.state.rollcall_history(&admin(), id, &member("m02")).await.unwrap()[0];
+    let m02 = &node
+        .state
+        .rollcall_history(&admin(), id, &member("m02"))
+        .await
+        .unwrap()[0];
     assert_eq!(m02.proxy.as_deref(), Some("admin"));
 
     // Resend: only m04 and m05, the unconfirmed.
@@ -394,33 +497,79 @@ async fn answers_by_link_and_proxy_reach_the_dashboard_and_resend_goes_to_the_un
     assert_eq!(resent.mails, 2);
     assert!(sink.wait_for_count(before + 2, Duration::from_secs(30)));
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let again: Vec<String> = sink.messages()[before..].iter().map(|m| m.to[0].clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let again: Vec<String> = sink.messages()[before..]
+        .iter()
+        .map(|m| m.to[0].clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     assert_eq!(again, ["m04@example.jp", "m05@example.jp"]);
     // The new link works as well as the old one.
-    let new_m05 = token_of(sink.messages()[before..].iter().find(|m| m.to[0] == "m05@example.jp").unwrap());
-    node.state.rollcall_answer_link(&new_m05, "重傷", "").await.unwrap();
+    let new_m05 = token_of(
+        sink.messages()[before..]
+            .iter()
+            .find(|m| m.to[0] == "m05@example.jp")
+            .unwrap(),
+    );
+    node.state
+        .rollcall_answer_link(&new_m05, "重傷", "")
+        .await
+        .unwrap();
 
     // Clear: a new round, everyone back to not opened; the old answers stay.
     node.state.rollcall_clear(&admin(), id).await.unwrap();
     let cleared = node.state.rollcall_status(&admin(), id).await.unwrap();
     assert_eq!(cleared.call.round, 2);
-    assert!(cleared.recipients.iter().all(|r| r.state.progress() == Progress::NotOpened));
-    assert_eq!(node.state.rollcall_history(&admin(), id, &member("m03")).await.unwrap().len(), 2);
-    node.state.rollcall_answer_link(&m03, "無事", "").await.unwrap();
-    let history = node.state.rollcall_history(&admin(), id, &member("m03")).await.unwrap();
-    assert_eq!(history.iter().map(|a| a.round).collect::<Vec<_>>(), [1, 1, 2]);
+    assert!(
+        cleared
+            .recipients
+            .iter()
+            .all(|r| r.state.progress() == Progress::NotOpened)
+    );
+    assert_eq!(
+        node.state
+            .rollcall_history(&admin(), id, &member("m03"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    node.state
+        .rollcall_answer_link(&m03, "無事", "")
+        .await
+        .unwrap();
+    let history = node
+        .state
+        .rollcall_history(&admin(), id, &member("m03"))
+        .await
+        .unwrap();
+    assert_eq!(
+        history.iter().map(|a| a.round).collect::<Vec<_>>(),
+        [1, 1, 2]
+    );
 
     // Close: the links expire with the same one sentence.
     node.state.rollcall_close(&admin(), id).await.unwrap();
     let expired = node.state.rollcall_open_link(&m04).await.err().unwrap();
-    assert_eq!(expired.message_ja(), "このリンクは無効か、期限が切れています。");
-    assert!(node.state.rollcall_answer_link(&m03, "無事", "").await.is_err());
+    assert_eq!(
+        expired.message_ja(),
+        "このリンクは無効か、期限が切れています。"
+    );
+    assert!(
+        node.state
+            .rollcall_answer_link(&m03, "無事", "")
+            .await
+            .is_err()
+    );
     assert!(node.state.rollcall_resend(&admin(), id).await.is_err());
 
     // Every step is an event of the node's log.
     let client = node.state.pool.get().await.unwrap();
     let kinds: Vec<String> = client
-        .query("SELECT kind FROM events WHERE kind LIKE 'Rollcall%' ORDER BY position", &[])
+        .query(
+            "SELECT kind FROM events WHERE kind LIKE 'Rollcall%' ORDER BY position",
+            &[],
+        )
         .await
         .unwrap()
         .iter()
@@ -434,7 +583,10 @@ async fn answers_by_link_and_proxy_reach_the_dashboard_and_resend_goes_to_the_un
         "RollcallCleared",
         "RollcallClosed",
     ] {
-        assert!(kinds.iter().any(|k| k == kind), "{kind} missing in {kinds:?}");
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "{kind} missing in {kinds:?}"
+        );
     }
     // No token is kept in clear: neither in the log nor in the tables.
     let leaked: i64 = client
@@ -460,9 +612,20 @@ async fn a_mail_server_stopped_mid_broadcast_delivers_every_mail_once_when_back(
     let node = node().await;
     let orgs = vec![Organisation::parse("all", "全庁", "").unwrap()];
     let members: Vec<Member> = (0..60)
-        .map(|i| Member::parse(&format!("s{i:03}"), &format!("職員{i}"), "all", &format!("s{i:03}@example.jp")).unwrap())
+        .map(|i| {
+            Member::parse(
+                &format!("s{i:03}"),
+                &format!("職員{i}"),
+                "all",
+                &format!("s{i:03}@example.jp"),
+            )
+            .unwrap()
+        })
         .collect();
-    node.state.rollcall_save_directory(&admin(), orgs, members).await.unwrap();
+    node.state
+        .rollcall_save_directory(&admin(), orgs, members)
+        .await
+        .unwrap();
     configure(&node, &sink).await;
     node.state
         .rollcall_start(&admin(), vec![code("all")], "地震", Mode::Actual, &[])
@@ -471,7 +634,10 @@ async fn a_mail_server_stopped_mid_broadcast_delivers_every_mail_once_when_back(
     assert!(sink.wait_for_count(10, Duration::from_secs(30)));
     sink.kill();
     let during = sink.count();
-    assert!(during < 60, "the server was stopped mid-broadcast ({during} delivered)");
+    assert!(
+        during < 60,
+        "the server was stopped mid-broadcast ({during} delivered)"
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     sink.start_again();
     assert!(

@@ -32,8 +32,13 @@ pub type Token = (Vec<u8>, MemberCode);
 /// Who answers: the member through their link, or an administrator for them (代理).
 #[derive(Debug, Clone)]
 pub enum Answerer {
-    Link { token_hash: Vec<u8> },
-    Proxy { rollcall: RollcallId, member: MemberCode },
+    Link {
+        token_hash: Vec<u8>,
+    },
+    Proxy {
+        rollcall: RollcallId,
+        member: MemberCode,
+    },
 }
 
 /// What a roll-call command does.
@@ -46,8 +51,12 @@ pub enum RollcallChange {
         members: Vec<Member>,
     },
     /// An organisation with no members and no organisations below it.
-    RemoveOrganisation { code: OrgCode },
-    RemoveMember { code: MemberCode },
+    RemoveOrganisation {
+        code: OrgCode,
+    },
+    RemoveMember {
+        code: MemberCode,
+    },
     /// A roll-call role given to an account, or taken away (`None`).
     AssignRole {
         account: AccountId,
@@ -78,14 +87,20 @@ pub enum RollcallChange {
         mails: Vec<OutMail>,
     },
     /// A member opened their link.
-    Open { token_hash: Vec<u8> },
+    Open {
+        token_hash: Vec<u8>,
+    },
     Answer {
         by: Answerer,
         status: String,
         comment: String,
     },
-    Clear { rollcall: RollcallId },
-    Close { rollcall: RollcallId },
+    Clear {
+        rollcall: RollcallId,
+    },
+    Close {
+        rollcall: RollcallId,
+    },
 }
 
 /// What a roll-call command wrote.
@@ -131,7 +146,11 @@ fn written(events: usize, position: Option<i64>) -> RollcallWritten {
 }
 
 impl WriterTask {
-    pub(super) async fn change_rollcall(&mut self, actor: Actor, change: RollcallChange) -> Result<Answer> {
+    pub(super) async fn change_rollcall(
+        &mut self,
+        actor: Actor,
+        change: RollcallChange,
+    ) -> Result<Answer> {
         let tx = self.client.transaction().await?;
         let now = now_micros();
         let mut out = Vec::new();
@@ -143,10 +162,16 @@ impl WriterTask {
             RollcallChange::RemoveOrganisation { code } => remove_org(&tx, code, &mut out).await?,
             RollcallChange::RemoveMember { code } => {
                 let n = tx
-                    .execute("DELETE FROM rollcall_members WHERE code = $1", &[&code.as_str()])
+                    .execute(
+                        "DELETE FROM rollcall_members WHERE code = $1",
+                        &[&code.as_str()],
+                    )
                     .await?;
                 if n == 0 {
-                    not_found("member_code", format!("職員番号「{code}」は登録されていません"))
+                    not_found(
+                        "member_code",
+                        format!("職員番号「{code}」は登録されていません"),
+                    )
                 } else {
                     out.push(RollcallEvent::MemberRemoved { code });
                     Ok(())
@@ -185,8 +210,11 @@ impl WriterTask {
                             .await?;
                         }
                         None => {
-                            tx.execute("DELETE FROM rollcall_roles WHERE account_id = $1", &[&account.as_str()])
-                                .await?;
+                            tx.execute(
+                                "DELETE FROM rollcall_roles WHERE account_id = $1",
+                                &[&account.as_str()],
+                            )
+                            .await?;
                         }
                     }
                     out.push(RollcallEvent::RoleAssigned { account, role });
@@ -204,7 +232,10 @@ impl WriterTask {
                 )
                 .await?;
                 let password_set: bool = tx
-                    .query_one("SELECT smtp_password <> '' FROM rollcall_settings WHERE id = 1", &[])
+                    .query_one(
+                        "SELECT smtp_password <> '' FROM rollcall_settings WHERE id = 1",
+                        &[],
+                    )
                     .await?
                     .get(0);
                 out.push(RollcallEvent::MailSettingsChanged {
@@ -214,7 +245,9 @@ impl WriterTask {
                 Ok(())
             }
             RollcallChange::SaveTemplate { kind, template } => match template.check() {
-                Err(errors) => Err(Rejection::Invalid(errors.into_iter().next().expect("an error"))),
+                Err(errors) => Err(Rejection::Invalid(
+                    errors.into_iter().next().expect("an error"),
+                )),
                 Ok(()) => {
                     tx.execute(
                         "INSERT INTO rollcall_templates (kind, subject, body, saved_at) VALUES ($1, $2, $3, $4)
@@ -254,7 +287,13 @@ impl WriterTask {
                 let names: Vec<&str> = recipients.iter().map(|m| m.name.as_str()).collect();
                 let member_orgs: Vec<String> = recipients
                     .iter()
-                    .map(|m| m.orgs.iter().map(OrgCode::as_str).collect::<Vec<_>>().join(" "))
+                    .map(|m| {
+                        m.orgs
+                            .iter()
+                            .map(OrgCode::as_str)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
                     .collect();
                 tx.execute(
                     "INSERT INTO rollcall_recipients (rollcall_id, member_code, name, orgs, round)
@@ -286,9 +325,12 @@ impl WriterTask {
                             let RollcallEvent::Resent { members, .. } = &event else {
                                 unreachable!("decide_resend makes Resent");
                             };
-                            let keep: std::collections::BTreeSet<&MemberCode> = members.iter().collect();
-                            let tokens: Vec<Token> =
-                                tokens.into_iter().filter(|(_, m)| keep.contains(m)).collect();
+                            let keep: std::collections::BTreeSet<&MemberCode> =
+                                members.iter().collect();
+                            let tokens: Vec<Token> = tokens
+                                .into_iter()
+                                .filter(|(_, m)| keep.contains(m))
+                                .collect();
                             let mails: Vec<OutMail> = mails
                                 .into_iter()
                                 .filter(|m| m.member.as_ref().is_some_and(|c| keep.contains(c)))
@@ -303,29 +345,31 @@ impl WriterTask {
                     }
                 }
             },
-            RollcallChange::Open { token_hash } => {
-                match load_by_hash(&tx, &token_hash).await? {
-                    None => refused(call::link_refused()),
-                    Some((call, member, state)) => match call::decide_open(&call, &member, state) {
-                        Err(refusal) => refused(refusal),
-                        Ok(event) => {
-                            if let Some(event) = event {
-                                tx.execute(
-                                    "UPDATE rollcall_recipients SET opened_at = $3
+            RollcallChange::Open { token_hash } => match load_by_hash(&tx, &token_hash).await? {
+                None => refused(call::link_refused()),
+                Some((call, member, state)) => match call::decide_open(&call, &member, state) {
+                    Err(refusal) => refused(refusal),
+                    Ok(event) => {
+                        if let Some(event) = event {
+                            tx.execute(
+                                "UPDATE rollcall_recipients SET opened_at = $3
                                      WHERE rollcall_id = $1 AND member_code = $2",
-                                    &[&call.id.as_uuid(), &member.as_str(), &now],
-                                )
-                                .await?;
-                                out.push(event);
-                            }
-                            reply.rollcall = Some(call.id);
-                            reply.member = Some(member);
-                            Ok(())
+                                &[&call.id.as_uuid(), &member.as_str(), &now],
+                            )
+                            .await?;
+                            out.push(event);
                         }
-                    },
-                }
-            }
-            RollcallChange::Answer { by, status, comment } => {
+                        reply.rollcall = Some(call.id);
+                        reply.member = Some(member);
+                        Ok(())
+                    }
+                },
+            },
+            RollcallChange::Answer {
+                by,
+                status,
+                comment,
+            } => {
                 let loaded = match &by {
                     Answerer::Link { token_hash } => load_by_hash(&tx, token_hash).await?,
                     Answerer::Proxy { rollcall, member } => load(&tx, *rollcall, member).await?,
@@ -344,7 +388,13 @@ impl WriterTask {
                         match call::decide_answer(&call, &member, &status, &comment, proxy) {
                             Err(refusal) => refused(refusal),
                             Ok(event) => {
-                                let RollcallEvent::Answered { status, comment, proxy, .. } = &event else {
+                                let RollcallEvent::Answered {
+                                    status,
+                                    comment,
+                                    proxy,
+                                    ..
+                                } = &event
+                                else {
                                     unreachable!("decide_answer makes Answered");
                                 };
                                 let proxy = proxy.as_ref().map(|a| a.as_str().to_string());
@@ -390,8 +440,11 @@ impl WriterTask {
                 Some(call) => match call::decide_clear(&call) {
                     Err(refusal) => refused(refusal),
                     Ok(event) => {
-                        tx.execute("UPDATE rollcalls SET round = round + 1 WHERE rollcall_id = $1", &[&rollcall.as_uuid()])
-                            .await?;
+                        tx.execute(
+                            "UPDATE rollcalls SET round = round + 1 WHERE rollcall_id = $1",
+                            &[&rollcall.as_uuid()],
+                        )
+                        .await?;
                         tx.execute(
                             "UPDATE rollcall_recipients
                              SET round = round + 1, opened_at = NULL, first_answered_at = NULL, last_status = NULL,
@@ -411,8 +464,11 @@ impl WriterTask {
                 Some(call) => match call::decide_close(&call) {
                     Err(refusal) => refused(refusal),
                     Ok(event) => {
-                        tx.execute("UPDATE rollcalls SET closed_at = $2 WHERE rollcall_id = $1", &[&rollcall.as_uuid(), &now])
-                            .await?;
+                        tx.execute(
+                            "UPDATE rollcalls SET closed_at = $2 WHERE rollcall_id = $1",
+                            &[&rollcall.as_uuid(), &now],
+                        )
+                        .await?;
                         reply.rollcall = Some(rollcall);
                         out.push(event);
                         Ok(())
@@ -433,7 +489,12 @@ impl WriterTask {
         let events: Vec<_> = out
             .into_iter()
             .map(|event| {
-                let new = Self::new_event(&self.origin, actor.clone(), now, (Payload::Rollcall(event), None, None));
+                let new = Self::new_event(
+                    &self.origin,
+                    actor.clone(),
+                    now,
+                    (Payload::Rollcall(event), None, None),
+                );
                 position_and_fold(&mut next, new, &mut batch)
             })
             .collect();
@@ -475,7 +536,12 @@ impl WriterTask {
     }
 }
 
-async fn insert_tokens(tx: &Transaction<'_>, rollcall: RollcallId, tokens: &[Token], now: DateTime<Utc>) -> Result<()> {
+async fn insert_tokens(
+    tx: &Transaction<'_>,
+    rollcall: RollcallId,
+    tokens: &[Token],
+    now: DateTime<Utc>,
+) -> Result<()> {
     let hashes: Vec<&[u8]> = tokens.iter().map(|(h, _)| h.as_slice()).collect();
     let members: Vec<&str> = tokens.iter().map(|(_, m)| m.as_str()).collect();
     tx.execute(
@@ -573,11 +639,19 @@ async fn save_directory(
         tx.execute(
             "INSERT INTO rollcall_orgs (code, name, parent) VALUES ($1, $2, $3)
              ON CONFLICT (code) DO UPDATE SET name = $2, parent = $3",
-            &[&org.code.as_str(), &org.name, &org.parent.as_ref().map(OrgCode::as_str)],
+            &[
+                &org.code.as_str(),
+                &org.name,
+                &org.parent.as_ref().map(OrgCode::as_str),
+            ],
         )
         .await?;
     }
-    out.extend(changed_orgs.into_iter().map(|org| RollcallEvent::OrganisationSaved { org }));
+    out.extend(
+        changed_orgs
+            .into_iter()
+            .map(|org| RollcallEvent::OrganisationSaved { org }),
+    );
     let stored: BTreeMap<MemberCode, Member> = tables::members(tx)
         .await?
         .into_iter()
@@ -592,11 +666,23 @@ async fn save_directory(
         let names: Vec<&str> = changed.iter().map(|m| m.name.as_str()).collect();
         let orgs: Vec<String> = changed
             .iter()
-            .map(|m| m.orgs.iter().map(OrgCode::as_str).collect::<Vec<_>>().join(" "))
+            .map(|m| {
+                m.orgs
+                    .iter()
+                    .map(OrgCode::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect();
         let mails: Vec<String> = changed
             .iter()
-            .map(|m| m.mails.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" "))
+            .map(|m| {
+                m.mails
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect();
         tx.execute(
             "INSERT INTO rollcall_members (code, name, orgs, mails, updated_at)
@@ -608,7 +694,11 @@ async fn save_directory(
         )
         .await?;
     }
-    out.extend(changed.into_iter().map(|member| RollcallEvent::MemberSaved { member }));
+    out.extend(
+        changed
+            .into_iter()
+            .map(|member| RollcallEvent::MemberSaved { member }),
+    );
     Ok(Ok(()))
 }
 
@@ -631,16 +721,25 @@ async fn remove_org(
         ))));
     }
     let members: i64 = tx
-        .query_one("SELECT count(*) FROM rollcall_members WHERE $1 = ANY (orgs)", &[&code.as_str()])
+        .query_one(
+            "SELECT count(*) FROM rollcall_members WHERE $1 = ANY (orgs)",
+            &[&code.as_str()],
+        )
         .await?
         .get(0);
     if members > 0 {
         return Ok(Err(Rejection::Conflict(FieldError::new(
             "org_code",
-            format!("組織「{code}」には職員が{members}人所属しています。先に所属を変更してください"),
+            format!(
+                "組織「{code}」には職員が{members}人所属しています。先に所属を変更してください"
+            ),
         ))));
     }
-    tx.execute("DELETE FROM rollcall_orgs WHERE code = $1", &[&code.as_str()]).await?;
+    tx.execute(
+        "DELETE FROM rollcall_orgs WHERE code = $1",
+        &[&code.as_str()],
+    )
+    .await?;
     out.push(RollcallEvent::OrganisationRemoved { code });
     Ok(Ok(()))
 }
