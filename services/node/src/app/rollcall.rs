@@ -589,9 +589,7 @@ impl NodeState {
 
     /// A member opens their link (no login): the page, or the plain refusal.
     pub async fn rollcall_open_link(&self, token: &str) -> Result<AnswerPage, AppError> {
-        if !plausible(token) {
-            return Err(AppError::from(call::link_refused()));
-        }
+        self.known_token(token).await?;
         let written = self
             .rollcall_write(
                 self.link_actor(),
@@ -610,9 +608,7 @@ impl NodeState {
         status: &str,
         comment: &str,
     ) -> Result<AnswerPage, AppError> {
-        if !plausible(token) {
-            return Err(AppError::from(call::link_refused()));
-        }
+        self.known_token(token).await?;
         let written = self
             .rollcall_write(
                 self.link_actor(),
@@ -626,6 +622,20 @@ impl NodeState {
             )
             .await?;
         self.answer_page(written).await
+    }
+
+    /// Refuses a malformed or unknown token on the read pool, before the writer is
+    /// asked: made-up links from outside cost one indexed read, never a transaction
+    /// of the writer.
+    async fn known_token(&self, token: &str) -> Result<(), AppError> {
+        if !plausible(token) {
+            return Err(AppError::from(call::link_refused()));
+        }
+        let client = self.pool.get().await?;
+        match tables::by_token(&**client, token).await? {
+            Some(_) => Ok(()),
+            None => Err(AppError::from(call::link_refused())),
+        }
     }
 
     /// The node itself acts for a member answering through their link.
