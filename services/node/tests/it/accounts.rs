@@ -205,8 +205,13 @@ pub(crate) async fn call(api: &mut Api, token: &str, operation: Operation, incid
             .list_child_keys(as_token(token, v1::ListChildKeysRequest {}))
             .await
             .map(drop),
-        // Two gates (the operation, then the roll-call authority, K-04): rollcall.rs.
-        Operation::Rollcall => unreachable!("skipped by the table test"),
+        // The first of two gates; the second (the account's roll-call authority, K-04)
+        // is tested in rollcall.rs.
+        Operation::Rollcall => api
+            .rollcall
+            .list(as_token(token, v1::ListRollcallsRequest {}))
+            .await
+            .map(drop),
         Operation::PurgePrivateArea => node
             .purge_private_area(as_token(
                 token,

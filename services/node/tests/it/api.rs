@@ -15,6 +15,7 @@ const PASSWORD: &str = "test-password-1";
 /// A node served in process, logged in as its administrator.
 pub struct Api {
     pub node: v1::node_client::NodeClient<Channel>,
+    pub rollcall: v1::rollcall_client::RollcallClient<Channel>,
     pub auth: v1::auth_client::AuthClient<Channel>,
     pub token: String,
     pub db: TestDb,
@@ -65,6 +66,7 @@ impl Api {
             .into_inner()
             .token;
         Api {
+            rollcall: v1::rollcall_client::RollcallClient::new(channel.clone()),
             node: v1::node_client::NodeClient::new(channel),
             auth,
             token,
