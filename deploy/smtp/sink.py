@@ -41,6 +41,7 @@ import json
 import logging
 import os
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -89,6 +90,8 @@ class Sink:
         if isinstance(content, bytes):
             content = content.decode("utf-8", errors="replace")
         record = {
+            # Whether the mail came over TLS (STARTTLS with --tls-cert).
+            "tls": session.ssl is not None,
             "from": envelope.mail_from,
             "to": list(envelope.rcpt_tos),
             "data": content,
@@ -136,6 +139,12 @@ def parse_args(argv):
         "--delay-ms", type=int, default=0, help="sleep N ms before answering DATA"
     )
     parser.add_argument(
+        "--tls-cert",
+        metavar="PEM",
+        help="offer STARTTLS with this certificate (chain) and require it before MAIL",
+    )
+    parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
+    parser.add_argument(
         "--exit-on-stdin-eof",
         action="store_true",
         help="exit when standard input is closed",
@@ -145,6 +154,8 @@ def parse_args(argv):
         parser.error("--auth wants USER:PASSWORD")
     if args.delay_ms < 0:
         parser.error("--delay-ms must be >= 0")
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     return args
 
 
@@ -174,6 +185,12 @@ async def serve(args):
             auth_require_tls=False,
             authenticator=make_authenticator(user, password),
         )
+    if args.tls_cert is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        smtp_options.update(tls_context=context, require_starttls=True)
+        if args.auth is not None:
+            smtp_options.update(auth_require_tls=True)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: SMTP(handler, loop=loop, **smtp_options),

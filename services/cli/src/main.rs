@@ -1,7 +1,7 @@
 //! `anpi`: the operator command line. Talks to one node over gRPC.
 //! R: E-01, E-02, E-12, D-04, D-05, T-04, L-02, A-01, R-01, R-03, R-04, R-05, S-01..S-04,
 //! P-02, P-03, P-04, Q-01..Q-06, A-01..A-03, A-05 (TLS to the node), A-06, K-01..K-04,
-//! K-06, K-09.
+//! K-06, K-08 (`rollcall jma evaluate`, no node), K-09.
 
 mod accounts;
 mod client;
@@ -11,6 +11,7 @@ mod export_csv;
 mod forms;
 mod import;
 mod inquiry;
+mod jma;
 mod lookup;
 mod organise;
 mod out_file;

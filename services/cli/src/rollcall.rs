@@ -7,7 +7,9 @@
 //! - `admin`: function and disaster-prevention administrators (K-04);
 //! - `mail`, `template`: the mail server, the access URLs and the four mails (K-06);
 //! - `send`, `list`, `status`, `resend`, `clear`, `close`, `answer`, `history`: a
-//!   roll-call, its dashboard and each member's answers (K-01..K-03, K-09).
+//!   roll-call, its dashboard and each member's answers (K-01..K-03, K-09);
+//! - `jma evaluate`: what the meteorological agency's earthquake telegrams would
+//!   dispatch or cancel, and why (K-08; `crate::jma`, no node needed).
 //!
 //! Tables for people; `--json` prints the reply's protobuf fields as JSON.
 
@@ -101,6 +103,13 @@ pub enum RollcallCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Automatic roll-calls from the meteorological agency's earthquake telegrams
+    /// (気象庁防災情報XML, K-08): what they would dispatch or cancel, and why. Sends
+    /// nothing and needs no node.
+    Jma {
+        #[command(subcommand)]
+        command: crate::jma::JmaCmd,
+    },
 }
 
 /// The same four commands for organisations and members.
@@ -191,6 +200,10 @@ pub struct MailSetArgs {
     /// The URL inside the organisation's network.
     #[arg(long, default_value = "")]
     internal_url: String,
+    /// A PEM file of CA certificates trusted for the mail server besides the system's
+    /// (a server certified by the office's own CA).
+    #[arg(long)]
+    ca_file: Option<std::path::PathBuf>,
 }
 
 /// `mail test`: any setting not given is the stored one.
@@ -218,6 +231,9 @@ pub struct MailTestArgs {
     external_url: Option<String>,
     #[arg(long)]
     internal_url: Option<String>,
+    /// A PEM file of CA certificates for the mail server (default: the stored ones).
+    #[arg(long)]
+    ca_file: Option<std::path::PathBuf>,
 }
 
 /// The SMTP password: from a file, typed at a prompt, or (neither) the stored one.
@@ -295,6 +311,11 @@ where
     F: FnOnce() -> C,
     C: Future<Output = anyhow::Result<RollcallClient>>,
 {
+    // Telegrams are evaluated here, without the node.
+    let command = match command {
+        RollcallCmd::Jma { command } => return crate::jma::run(command),
+        command => command,
+    };
     let import = match &command {
         RollcallCmd::Org {
             command: DirectoryCmd::Import { file },
@@ -400,6 +421,7 @@ where
                 .answers;
             emit(json, &answers, |answers| history_text(&member, answers))?;
         }
+        RollcallCmd::Jma { .. } => unreachable!("evaluated before connecting"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -825,6 +847,7 @@ fn stored_input(view: &v1::MailSettingsView) -> v1::MailSettingsInput {
         username: view.username.clone(),
         internal_url: view.internal_url.clone(),
         external_url: view.external_url.clone(),
+        ca_pem: view.ca_pem.clone(),
     }
 }
 
@@ -840,7 +863,14 @@ fn test_input(stored: v1::MailSettingsInput, args: &MailTestArgs) -> v1::MailSet
         username: pick(&args.user, stored.username),
         internal_url: pick(&args.internal_url, stored.internal_url),
         external_url: pick(&args.external_url, stored.external_url),
+        ca_pem: stored.ca_pem,
     }
+}
+
+/// The text of a `--ca-file`.
+fn read_ca(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("CA証明書のファイル {} を読めません: {e}", path.display()))
 }
 
 fn settings_text(s: &v1::MailSettingsView) -> String {
@@ -899,6 +929,10 @@ async fn mail(client: &mut RollcallClient, command: MailCmd) -> anyhow::Result<(
                         username: args.user,
                         internal_url: args.internal_url,
                         external_url: args.external_url,
+                        ca_pem: match &args.ca_file {
+                            Some(path) => read_ca(path)?,
+                            None => String::new(),
+                        },
                     }),
                     keep_password: password.is_none(),
                     password: password.unwrap_or_default(),
@@ -915,7 +949,10 @@ async fn mail(client: &mut RollcallClient, command: MailCmd) -> anyhow::Result<(
                 .await
                 .map_err(explain)?
                 .into_inner();
-            let settings = test_input(stored_input(&stored), &args);
+            let mut settings = test_input(stored_input(&stored), &args);
+            if let Some(path) = &args.ca_file {
+                settings.ca_pem = read_ca(path)?;
+            }
             let reply = client
                 .test_mail(v1::TestMailRequest {
                     settings: Some(settings),

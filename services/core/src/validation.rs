@@ -110,6 +110,7 @@ pub fn label_of(field: &str) -> &'static str {
         "smtp_security" => "暗号化",
         "smtp_username" => "SMTP認証ユーザー名",
         "smtp_password" => "SMTP認証パスワード",
+        "smtp_ca" => "CA証明書",
         "internal_url" => "アクセスURL（内部）",
         "external_url" => "アクセスURL（外部）",
         "template_kind" => "配信メールの種類",

@@ -10,10 +10,14 @@
 //! same template, after a heading line and the record's own columns, neutralised
 //! against formula injection, as CP932 or UTF-8 with BOM. Roll-call directory files
 //! (K-01): [`rollcall`] reads and writes the organisation and member CSV files of
-//! 安否確認 with the same decoding, reader and neutralisation. Pure code: the caller reads the file and passes the clock.
+//! 安否確認 with the same decoding, reader and neutralisation. Earthquake telegrams
+//! (K-08): [`jma`] reads the meteorological agency's 防災情報XML (震度速報, 震源・震度に
+//! 関する情報, …) into the roll-call rules' `Telegram`. Pure code: the caller reads the
+//! file and passes the clock.
 
 mod csv;
 mod decode;
+pub mod jma;
 pub mod rollcall;
 pub mod template;
 #[cfg(test)]

@@ -133,6 +133,7 @@ async fn main() -> Result<()> {
                 username: String::new(),
                 internal_url: String::new(),
                 external_url: "https://anpi.city.example.lg.jp".into(),
+                ca_pem: String::new(),
             },
             None,
         )

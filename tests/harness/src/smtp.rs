@@ -37,6 +37,9 @@ pub struct SinkOptions {
     pub auth: Option<(String, String)>,
     /// Milliseconds the sink waits after the end of `DATA` before answering it.
     pub delay_ms: u64,
+    /// `(certificate chain, key)` PEM files: STARTTLS offered and required before
+    /// `MAIL` (each recorded mail says whether it came over TLS: [`SinkMail::tls`]).
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// A running SMTP sink (`deploy/smtp/sink.py`) on `127.0.0.1:port`, killed on drop.
@@ -178,6 +181,13 @@ fn spawn_sink(port: u16, out: &Path, options: &SinkOptions) -> Child {
     if let Some((user, password)) = &options.auth {
         command.arg("--auth").arg(format!("{user}:{password}"));
     }
+    if let Some((cert, key)) = &options.tls {
+        command
+            .arg("--tls-cert")
+            .arg(cert)
+            .arg("--tls-key")
+            .arg(key);
+    }
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -227,6 +237,8 @@ pub struct SinkMail {
     pub data: String,
     /// When the sink accepted it (seconds since the epoch).
     pub received_at: f64,
+    /// Whether it came over TLS (STARTTLS).
+    pub tls: bool,
 }
 
 impl SinkMail {
@@ -242,6 +254,7 @@ impl SinkMail {
                 .collect::<Option<Vec<_>>>()?,
             data: value.get("data")?.as_str()?.to_string(),
             received_at: value.get("received_at")?.as_f64()?,
+            tls: value.get("tls").and_then(|t| t.as_bool()).unwrap_or(false),
         })
     }
 
@@ -663,6 +676,7 @@ mod tests {
             to: vec!["b@example.jp".into()],
             data: data.into(),
             received_at: 0.0,
+            tls: false,
         }
     }
 

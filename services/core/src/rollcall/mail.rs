@@ -63,6 +63,10 @@ pub struct MailSettings {
     pub internal_url: String,
     /// アクセスURL（外部）: the answer links in mails start with it.
     pub external_url: String,
+    /// CA certificates (PEM) trusted for the mail server besides the system's: for a
+    /// server with a certificate of the office's own CA. Public data; empty: none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ca_pem: String,
 }
 
 /// The raw text of the settings form.
@@ -76,7 +80,11 @@ pub struct SettingsInput {
     pub username: String,
     pub internal_url: String,
     pub external_url: String,
+    pub ca_pem: String,
 }
+
+/// The longest CA file accepted (a few certificates).
+pub const CA_PEM_MAX: usize = 64 * 1024;
 
 impl MailSettings {
     /// Checks the form: every problem at once, each naming its field.
@@ -135,6 +143,17 @@ impl MailSettings {
         }
         let external = check_url("external_url", &input.external_url, true, &mut errors);
         let internal = check_url("internal_url", &input.internal_url, false, &mut errors);
+        let ca_pem = input.ca_pem.trim();
+        if !ca_pem.is_empty()
+            && (!ca_pem.contains("-----BEGIN CERTIFICATE-----")
+                || !ca_pem.is_ascii()
+                || ca_pem.len() > CA_PEM_MAX)
+        {
+            errors.push(FieldError::new(
+                "smtp_ca",
+                "CA証明書は「-----BEGIN CERTIFICATE-----」で始まるPEM形式（64KB以内）で入力してください",
+            ));
+        }
         match (sender, port, security) {
             (Some(sender), Some(port), Some(security)) if errors.is_empty() => Ok(MailSettings {
                 sender,
@@ -145,6 +164,7 @@ impl MailSettings {
                 username: username.to_string(),
                 internal_url: internal,
                 external_url: external,
+                ca_pem: ca_pem.to_string(),
             }),
             _ => Err(errors),
         }
@@ -238,6 +258,7 @@ mod tests {
             username: "anpi".into(),
             internal_url: "https://anpi.intra.example.lg.jp/".into(),
             external_url: "https://anpi.city.example.lg.jp/".into(),
+            ca_pem: String::new(),
         }
     }
 
@@ -275,6 +296,14 @@ mod tests {
                 "external_url",
                 "internal_url"
             ]
+        );
+        let bad_ca = SettingsInput {
+            ca_pem: "not a certificate".into(),
+            ..input()
+        };
+        assert_eq!(
+            MailSettings::parse(&bad_ca).unwrap_err()[0].field,
+            "smtp_ca"
         );
         let no_url = SettingsInput {
             external_url: " ".into(),

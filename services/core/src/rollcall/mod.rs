@@ -11,13 +11,17 @@
 //! - `mail`: the mail server settings (K-06), the answer link, retry and back-off;
 //! - `call`: a roll-call, its rounds, each member's progress and answers, the
 //!   dashboard (K-01..K-03, K-09);
-//! - `event`: the events a roll-call writes to the node's log.
+//! - `event`: the events a roll-call writes to the node's log;
+//! - `jma`: automatic dispatch from the meteorological agency's earthquake telegrams
+//!   (K-08): which roll-calls a 震度速報 or 震源・震度に関する情報 starts or cancels, per
+//!   configured condition, and why.
 //!
 //! Pure: callers pass `now`, the stored state and random tokens.
 
 pub mod authority;
 pub mod call;
 pub mod event;
+pub mod jma;
 pub mod mail;
 pub mod member;
 pub mod mode;

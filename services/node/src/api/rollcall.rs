@@ -242,6 +242,7 @@ fn settings_input(input: Option<v1::MailSettingsInput>) -> SettingsInput {
         username: input.username,
         internal_url: input.internal_url,
         external_url: input.external_url,
+        ca_pem: input.ca_pem,
     }
 }
 
@@ -482,6 +483,7 @@ impl v1::rollcall_server::Rollcall for RollcallService {
                 internal_url: s.internal_url,
                 external_url: s.external_url,
                 password_set,
+                ca_pem: s.ca_pem,
             },
         };
         Ok(Response::new(view))

@@ -19,7 +19,9 @@ use lettre::Message;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
+};
 use lettre::transport::smtp::extension::ClientId;
 use tokio::sync::Notify;
 
@@ -104,7 +106,7 @@ impl Smtp {
         tcp.set_nodelay(true)
             .map_err(|e| SendError::connection("TCP_NODELAY", e))?;
         let stream: Box<dyn AsyncTokioStream> = match settings.security {
-            Security::Tls => Box::new(tls::connect(tcp, &settings.host).await?),
+            Security::Tls => Box::new(tls::connect(tcp, &settings.host, &settings.ca_pem).await?),
             Security::None | Security::Starttls => Box::new(tcp),
         };
         let mut connection = AsyncSmtpConnection::connect_with_transport(stream, &self.hello)
@@ -117,8 +119,17 @@ impl Smtp {
                     "the server does not offer STARTTLS (choose another encryption setting)",
                 ));
             }
-            let params = TlsParameters::new(settings.host.clone())
-                .map_err(|e| SendError::connection("TLS settings", e))?;
+            let params = if settings.ca_pem.is_empty() {
+                TlsParameters::new(settings.host.clone())
+            } else {
+                // The office's own CA, besides the system's.
+                Certificate::from_pem(settings.ca_pem.as_bytes()).and_then(|ca| {
+                    TlsParameters::builder(settings.host.clone())
+                        .add_root_certificate(ca)
+                        .build_rustls()
+                })
+            }
+            .map_err(|e| SendError::connection("TLS settings", e))?;
             connection
                 .starttls(params, &self.hello)
                 .await
@@ -196,6 +207,7 @@ mod tls {
     use lettre::transport::smtp::client::AsyncTokioStream;
     use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
     use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
 
     use super::SendError;
 
@@ -239,35 +251,48 @@ mod tls {
         }
     }
 
-    fn config() -> Result<Arc<rustls::ClientConfig>, SendError> {
-        static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
-        CONFIG
-            .get_or_init(|| {
-                let mut roots = rustls::RootCertStore::empty();
-                let found = rustls_native_certs::load_native_certs();
-                for cert in found.certs {
-                    let _ = roots.add(cert);
-                }
-                if roots.is_empty() {
-                    return Err("no CA certificates found on this system".to_string());
-                }
-                let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-                    rustls::crypto::ring::default_provider(),
-                ))
-                .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-                Ok(Arc::new(config))
-            })
-            .clone()
-            .map_err(|e| SendError::connection("TLS", e))
+    /// The system's CA certificates, read once.
+    fn system_roots() -> &'static [rustls::pki_types::CertificateDer<'static>] {
+        static ROOTS: OnceLock<Vec<rustls::pki_types::CertificateDer<'static>>> = OnceLock::new();
+        ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
     }
 
-    pub async fn connect(tcp: tokio::net::TcpStream, host: &str) -> Result<Stream, SendError> {
+    /// A client configuration trusting the system's CAs and those of `extra_pem`.
+    fn config(extra_pem: &str) -> Result<Arc<rustls::ClientConfig>, SendError> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add_parsable_certificates(system_roots().iter().cloned());
+        if !extra_pem.is_empty() {
+            for cert in rustls::pki_types::CertificateDer::pem_slice_iter(extra_pem.as_bytes()) {
+                let cert = cert.map_err(|e| SendError::connection("CA certificate", e))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| SendError::connection("CA certificate", e))?;
+            }
+        }
+        if roots.is_empty() {
+            return Err(SendError::connection(
+                "TLS",
+                "no CA certificates found on this system",
+            ));
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SendError::connection("TLS", e))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        Ok(Arc::new(config))
+    }
+
+    pub async fn connect(
+        tcp: tokio::net::TcpStream,
+        host: &str,
+        extra_pem: &str,
+    ) -> Result<Stream, SendError> {
         let name = rustls::pki_types::ServerName::try_from(host.to_string())
             .map_err(|e| SendError::connection("TLS server name", e))?;
-        let stream = tokio_rustls::TlsConnector::from(config()?)
+        let stream = tokio_rustls::TlsConnector::from(config(extra_pem)?)
             .connect(name, tcp)
             .await
             .map_err(|e| SendError::connection("TLS", e))?;

@@ -133,6 +133,7 @@ fn settings(port: u16) -> SettingsInput {
         username: String::new(),
         internal_url: "https://anpi.intra.example.lg.jp".into(),
         external_url: "https://anpi.city.example.lg.jp/".into(),
+        ca_pem: String::new(),
     }
 }
 
@@ -650,4 +651,197 @@ async fn a_mail_server_stopped_mid_broadcast_delivers_every_mail_once_when_back(
     assert_eq!(counts.len(), 60);
     let twice: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+}
+
+// R: K-06 — SMTP AUTH, the test send (nothing saved), and a refused mail kept with the
+// server's reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_auth_the_test_send_and_a_refused_mail_with_its_reply() {
+    let sink = SmtpSink::start_with(SinkOptions {
+        auth: Some(("anpi".into(), "Sm7p-secret".into())),
+        reject: vec!["nobody@".into()],
+        ..SinkOptions::default()
+    });
+    let node = node().await;
+    let with_user = SettingsInput {
+        username: "anpi".into(),
+        ..settings(sink.port)
+    };
+    // A wrong password: the test send fails with the server's reply; nothing is saved.
+    let wrong = node
+        .state
+        .rollcall_test_mail(
+            &admin(),
+            &with_user,
+            Some("wrong".into()),
+            "kakunin@example.jp",
+        )
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&wrong, AppError::Conflict(m) if m.contains("535") && m.contains("保存されていません")),
+        "{wrong:?}"
+    );
+    assert!(
+        node.state
+            .rollcall_settings(&admin())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let reply = node
+        .state
+        .rollcall_test_mail(
+            &admin(),
+            &with_user,
+            Some("Sm7p-secret".into()),
+            "kakunin@example.jp",
+        )
+        .await
+        .unwrap();
+    assert!(reply.starts_with("250"), "{reply}");
+    assert!(sink.wait_for_count(1, Duration::from_secs(10)));
+    assert!(
+        node.state
+            .rollcall_settings(&admin())
+            .await
+            .unwrap()
+            .is_none(),
+        "a test send saves nothing"
+    );
+
+    // Saved with the password; a member whose address the server refuses (550) is
+    // failed with that reply, the others are sent.
+    node.state
+        .rollcall_set_settings(&admin(), &with_user, Some("Sm7p-secret".into()))
+        .await
+        .unwrap();
+    let (saved, password_set) = node
+        .state
+        .rollcall_settings(&admin())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(password_set);
+    assert_eq!(saved.username, "anpi");
+    let orgs = vec![Organisation::parse("all", "全庁", "").unwrap()];
+    let members = vec![
+        Member::parse("a1", "届く 職員", "all", "a1@example.jp").unwrap(),
+        Member::parse("a2", "届かない 職員", "all", "nobody@example.jp").unwrap(),
+    ];
+    node.state
+        .rollcall_save_directory(&admin(), orgs, members)
+        .await
+        .unwrap();
+    let (written, _) = node
+        .state
+        .rollcall_start(&admin(), vec![code("all")], "地震", Mode::Actual, &[])
+        .await
+        .unwrap();
+    assert!(sink.wait_for_count(2, Duration::from_secs(30)));
+    let id = written.rollcall.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        let status = node.state.rollcall_status(&admin(), id).await.unwrap();
+        if status.delivery.0 == 0 || std::time::Instant::now() > deadline {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(status.delivery, (0, 1, 1), "{}", outbox(&node).await);
+    let refused = status
+        .recipients
+        .iter()
+        .find(|r| r.member.code.as_str() == "a2")
+        .unwrap();
+    assert_eq!(refused.mails_failed, 1);
+    assert!(
+        refused.last_reply.as_deref().unwrap_or("").contains("550"),
+        "{:?}",
+        refused.last_reply
+    );
+    // The log holds the settings without the password.
+    let client = node.state.pool.get().await.unwrap();
+    let leaked: i64 = client
+        .query_one(
+            "SELECT count(*) FROM events WHERE payload::text LIKE '%Sm7p-secret%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(leaked, 0);
+}
+
+// R: K-06 — STARTTLS with SMTP AUTH to a server certified by the office's own CA: the
+// mails go encrypted; without that CA the server is not trusted and nothing is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_with_the_offices_own_ca() {
+    let ca = anpi_harness::TestCa::new("smtp");
+    let (cert, key) = ca.issue_server_cert("smtp");
+    let sink = SmtpSink::start_with(SinkOptions {
+        auth: Some(("anpi".into(), "Sm7p-secret".into())),
+        tls: Some((cert, key)),
+        ..SinkOptions::default()
+    });
+    let node = node().await;
+    let ca_pem = std::fs::read_to_string(&ca.cert).unwrap();
+    let starttls = SettingsInput {
+        security: "starttls".into(),
+        username: "anpi".into(),
+        ..settings(sink.port)
+    };
+    // Not trusted without the CA: the test send says why.
+    let untrusted = node
+        .state
+        .rollcall_test_mail(
+            &admin(),
+            &starttls,
+            Some("Sm7p-secret".into()),
+            "kakunin@example.jp",
+        )
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(untrusted, AppError::Conflict(_)), "{untrusted:?}");
+    let trusted = SettingsInput {
+        ca_pem: ca_pem.clone(),
+        ..starttls
+    };
+    let reply = node
+        .state
+        .rollcall_test_mail(
+            &admin(),
+            &trusted,
+            Some("Sm7p-secret".into()),
+            "kakunin@example.jp",
+        )
+        .await
+        .unwrap();
+    assert!(reply.starts_with("250"), "{reply}");
+    node.state
+        .rollcall_set_settings(&admin(), &trusted, Some("Sm7p-secret".into()))
+        .await
+        .unwrap();
+    let orgs = vec![Organisation::parse("all", "全庁", "").unwrap()];
+    let members = (0..3)
+        .map(|i| {
+            Member::parse(&format!("t{i}"), "職員", "all", &format!("t{i}@example.jp")).unwrap()
+        })
+        .collect();
+    node.state
+        .rollcall_save_directory(&admin(), orgs, members)
+        .await
+        .unwrap();
+    node.state
+        .rollcall_start(&admin(), vec![code("all")], "地震", Mode::Actual, &[])
+        .await
+        .unwrap();
+    assert!(
+        sink.wait_for_count(4, Duration::from_secs(30)),
+        "{}",
+        outbox(&node).await
+    );
+    assert!(sink.messages().iter().all(|m| m.tls), "every mail over TLS");
 }

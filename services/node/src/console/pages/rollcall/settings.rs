@@ -43,6 +43,7 @@ pub struct SettingsForm {
     pub username: String,
     pub internal_url: String,
     pub external_url: String,
+    pub ca_pem: String,
     pub test_to: String,
 }
 
@@ -57,6 +58,7 @@ impl Default for SettingsForm {
             username: String::new(),
             internal_url: String::new(),
             external_url: String::new(),
+            ca_pem: String::new(),
             test_to: String::new(),
         }
     }
@@ -73,6 +75,7 @@ impl SettingsForm {
             username: settings.username.clone(),
             internal_url: settings.internal_url.clone(),
             external_url: settings.external_url.clone(),
+            ca_pem: settings.ca_pem.clone(),
             test_to: String::new(),
         }
     }
@@ -87,6 +90,7 @@ impl SettingsForm {
             username: self.username.clone(),
             internal_url: self.internal_url.clone(),
             external_url: self.external_url.clone(),
+            ca_pem: self.ca_pem.clone(),
         }
     }
 }
@@ -241,6 +245,8 @@ pub struct SubmitForm {
     #[serde(default)]
     external_url: String,
     #[serde(default)]
+    ca_pem: String,
+    #[serde(default)]
     test_to: String,
     #[serde(default)]
     action: String,
@@ -269,6 +275,7 @@ pub async fn submit(State(state): State<Shared>, posted: Posted<SubmitForm>) -> 
         username: form.username,
         internal_url: form.internal_url,
         external_url: form.external_url,
+        ca_pem: form.ca_pem,
         test_to: form.test_to,
     };
     let password = password_choice(&form.password, form.clear_password == "yes");
