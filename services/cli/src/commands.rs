@@ -370,7 +370,16 @@ async fn run_authenticated(
                 .into_inner();
             emit(json, &record, record_detail)?;
         }
-        Cmd::Events { since, limit, json } => {
+        Cmd::Events {
+            since,
+            limit,
+            kind,
+            record,
+            actor,
+            from,
+            until,
+            json,
+        } => {
             let mut after = since;
             let mut events = Vec::new();
             let wanted = limit.unwrap_or(usize::MAX);
@@ -379,6 +388,11 @@ async fn run_authenticated(
                     .read_events(v1::ReadEventsRequest {
                         after_position: after,
                         limit: 1000,
+                        kind: kind.clone(),
+                        record_id: record.clone(),
+                        actor: actor.clone(),
+                        from: from.clone(),
+                        until: until.clone(),
                     })
                     .await
                     .map_err(explain)?

@@ -181,6 +181,21 @@ pub enum Cmd {
         /// At most this many events (default: all).
         #[arg(long)]
         limit: Option<usize>,
+        /// Only events of these kinds (e.g. EntryDeleted; several separated by commas).
+        #[arg(long, default_value = "")]
+        kind: String,
+        /// Only events about this record (its ID).
+        #[arg(long, default_value = "")]
+        record: String,
+        /// Only events by this account (`admin`, or `131016/admin`).
+        #[arg(long, default_value = "")]
+        actor: String,
+        /// Only events received at or after this time (RFC 3339 or `YYYY-MM-DD HH:MM` JST).
+        #[arg(long, default_value = "")]
+        from: String,
+        /// Only events received before this time.
+        #[arg(long, default_value = "")]
+        until: String,
         #[arg(long)]
         json: bool,
     },

@@ -120,6 +120,41 @@ fn an_operator_records_deletes_departs_and_lists() {
     assert_eq!(kinds.last(), Some(&"EntryDeleted"));
     let since = cli.json(&["events", "--since", "3", "--json"]);
     assert_eq!(since.as_array().unwrap()[0]["position"], 4);
+
+    // U-01: an auditor's filters — by kind, record, actor and time received.
+    let count = |args: &[&str]| {
+        let mut all = vec!["events"];
+        all.extend_from_slice(args);
+        all.push("--json");
+        cli.json(&all).as_array().unwrap().len()
+    };
+    assert_eq!(count(&["--kind", "EntryDeleted"]), 1);
+    assert_eq!(count(&["--kind", "EntryDeleted,DepartureRecorded"]), 2);
+    let jiro_events = cli.json(&["events", "--record", &jiro, "--json"]);
+    let kinds: Vec<&str> = jiro_events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["EntryRecorded", "EntryDeleted"]);
+    let everything = events.as_array().unwrap().len();
+    assert_eq!(
+        count(&["--actor", "admin"]),
+        everything - 1,
+        "all but the node's own key event"
+    );
+    assert_eq!(count(&["--actor", "131016/admin"]), everything - 1);
+    assert_eq!(count(&["--actor", "someone"]), 0);
+    assert_eq!(count(&["--from", "2099-01-01 00:00"]), 0);
+    assert_eq!(count(&["--until", "2099-01-01 00:00"]), everything);
+    let bad = cli.run(&["events", "--record", "not-an-id", "--from", "昨日"]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("record_id") && stderr.contains("from"),
+        "{stderr}"
+    );
 }
 
 /// Polls `probe` every 200 ms for up to 60 s.

@@ -123,6 +123,10 @@ pub fn label_of(field: &str) -> &'static str {
         "status" => "安否状況",
         "comment" => "コメント",
         "token" => "回答用リンク",
+        "kind" => "イベントの種類",
+        "actor" => "操作者",
+        "from" => "期間（から）",
+        "until" => "期間（まで）",
         _ if field.starts_with("consent.fields.") => "照会に対する回答の意向（項目別）",
         _ => "項目",
     }

@@ -450,6 +450,7 @@ impl Client {
             let request = self.req(v1::ReadEventsRequest {
                 after_position: after,
                 limit: 10_000,
+                ..Default::default()
             });
             let page = self
                 .node

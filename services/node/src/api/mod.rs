@@ -310,9 +310,16 @@ impl v1::node_server::Node for NodeService {
     ) -> Result<Response<v1::ReadEventsResponse>, Status> {
         let session = session(&self.0, &request).await?;
         let request = request.into_inner();
+        let filter = crate::app::entries::EventQuery {
+            kind: request.kind,
+            record_id: request.record_id,
+            actor: request.actor,
+            from: request.from,
+            until: request.until,
+        };
         let (events, head) = self
             .0
-            .read_events(&session, request.after_position, request.limit)
+            .read_events(&session, request.after_position, request.limit, &filter)
             .await?;
         Ok(Response::new(v1::ReadEventsResponse {
             events: events.iter().map(crate::wire::event_to_proto).collect(),

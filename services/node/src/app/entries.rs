@@ -536,28 +536,125 @@ impl NodeState {
         Ok(RecordView::of(state, &incidents))
     }
 
-    /// L-02: the log after `after`, and the head position.
+    /// L-02, U-01: the log after `after` (filtered by kind, record, actor and time
+    /// received, as typed), and the head position.
     pub async fn read_events(
         &self,
         session: &Session,
         after: i64,
         limit: i32,
+        filter: &EventQuery,
     ) -> Result<(Vec<Event>, i64), AppError> {
         let caller = self.authorize(session, Operation::ReadEvents)?;
         let limit = match limit {
             0 => 1000,
             n => i64::from(n.clamp(1, 10_000)),
         };
+        let parsed = filter.parse()?;
         let client = self.pool.get().await?;
-        let events = reader::read_events(&**client, after.max(0), limit).await?;
+        let events = reader::read_events_filtered(&**client, after.max(0), limit, &parsed).await?;
         let head = reader::head_position(&**client).await?;
         caller
             .log_read(
                 "read_events",
-                serde_json::json!({ "after_position": after, "limit": limit }),
+                serde_json::json!({
+                    "after_position": after,
+                    "limit": limit,
+                    "kind": filter.kind,
+                    "record_id": filter.record_id,
+                    "actor": filter.actor,
+                    "from": filter.from,
+                    "until": filter.until,
+                }),
                 events.len(),
             )
             .await;
         Ok((events, head))
+    }
+}
+
+/// The filters of a log read as typed (U-01); empty: any.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    /// One kind or several separated by commas.
+    pub kind: String,
+    pub record_id: String,
+    pub actor: String,
+    pub from: String,
+    pub until: String,
+}
+
+impl EventQuery {
+    /// Every problem at once, each naming its field.
+    pub fn parse(&self) -> Result<reader::EventFilter, AppError> {
+        let mut errors = Vec::new();
+        let kinds: Vec<String> = self
+            .kind
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect();
+        if kinds
+            .iter()
+            .any(|k| k.len() > 64 || !k.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            errors.push(anpi_core::validation::FieldError::new(
+                "kind",
+                format!(
+                    "イベントの種類は英数字の名前で指定してください（例: EntryDeleted。入力: {}）",
+                    self.kind
+                ),
+            ));
+        }
+        let record = match self.record_id.trim() {
+            "" => None,
+            text => match text.parse::<RecordId>() {
+                Ok(id) => Some(id.as_uuid()),
+                Err(_) => {
+                    errors.push(anpi_core::validation::FieldError::new(
+                        "record_id",
+                        format!("IDの形式が正しくありません（入力: {text}）"),
+                    ));
+                    None
+                }
+            },
+        };
+        let actor = self.actor.trim();
+        if actor.len() > 64
+            || actor
+                .chars()
+                .any(|c| c.is_control() || c == '%' || c == '_')
+        {
+            errors.push(anpi_core::validation::FieldError::new(
+                "actor",
+                format!("操作者はユーザーID（例: admin）か「団体コード/ユーザーID」で指定してください（入力: {actor}）"),
+            ));
+        }
+        let mut time = |field: &str, text: &str| match text.trim() {
+            "" => None,
+            text => match anpi_core::entry::parse_written_at(text) {
+                Ok(time) => Some(time),
+                Err(message) => {
+                    errors.push(anpi_core::validation::FieldError::new(
+                        field,
+                        format!("日時を読み取れません: {message}"),
+                    ));
+                    None
+                }
+            },
+        };
+        let from = time("from", &self.from);
+        let until = time("until", &self.until);
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        Ok(reader::EventFilter {
+            kinds: (!kinds.is_empty()).then_some(kinds),
+            record,
+            actor: (!actor.is_empty()).then(|| actor.to_string()),
+            from,
+            until,
+        })
     }
 }

@@ -5,6 +5,7 @@ use anpi_core::ids::{AccountId, EventId, IncidentId, LogId};
 use anpi_core::incident::{Incident, IncidentMode};
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::private_area::RecordState;
+use chrono::{DateTime, Utc};
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
@@ -95,6 +96,49 @@ pub async fn read_events<C: GenericClient>(
             "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload
              FROM events WHERE position > $1 ORDER BY position LIMIT $2",
             &[&after, &limit],
+        )
+        .await?;
+    rows.iter().map(event_from_row).collect()
+}
+
+/// Which events `read_events_filtered` returns (U-01); `None`: any.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub kinds: Option<Vec<String>>,
+    pub record: Option<Uuid>,
+    /// An account ID (any jurisdiction) or `jurisdiction/account`.
+    pub actor: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Events after `after` that pass `filter`, in log order, at most `limit`.
+pub async fn read_events_filtered<C: GenericClient>(
+    client: &C,
+    after: i64,
+    limit: i64,
+    filter: &EventFilter,
+) -> Result<Vec<Event>> {
+    let rows = client
+        .query(
+            "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload
+             FROM events
+             WHERE position > $1
+               AND ($3::text[] IS NULL OR kind = ANY ($3))
+               AND ($4::uuid IS NULL OR record_id = $4)
+               AND ($5::text IS NULL OR actor = $5 OR actor LIKE '%/' || $5)
+               AND ($6::timestamptz IS NULL OR received_at >= $6)
+               AND ($7::timestamptz IS NULL OR received_at < $7)
+             ORDER BY position LIMIT $2",
+            &[
+                &after,
+                &limit,
+                &filter.kinds,
+                &filter.record,
+                &filter.actor,
+                &filter.from,
+                &filter.until,
+            ],
         )
         .await?;
     rows.iter().map(event_from_row).collect()

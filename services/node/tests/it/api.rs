@@ -334,6 +334,7 @@ async fn delete_and_departure_change_the_state_once() {
         .read_events(api.req(v1::ReadEventsRequest {
             after_position: 0,
             limit: 0,
+            ..Default::default()
         }))
         .await
         .unwrap()

@@ -95,6 +95,7 @@ async fn acknowledged_entries_survive_kill_9() {
         .read_events(v1::ReadEventsRequest {
             after_position: 0,
             limit: 0,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -132,6 +133,7 @@ async fn acknowledged_entries_survive_kill_9() {
         .read_events(v1::ReadEventsRequest {
             after_position: 0,
             limit: 0,
+            ..Default::default()
         })
         .await
         .unwrap()

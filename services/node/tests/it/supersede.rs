@@ -151,6 +151,7 @@ async fn only_the_delete_right_replaces_and_only_the_same_person() {
         .read_events(api.req(v1::ReadEventsRequest {
             after_position: 0,
             limit: 1000,
+            ..Default::default()
         }))
         .await
         .unwrap()
