@@ -28,6 +28,7 @@ use anpi_core::rollcall::{Member, MemberCode, OrgCode, OrgTree, Organisation};
 use anpi_core::validation::FieldError;
 use encoding_rs::SHIFT_JIS;
 
+use crate::write::quote;
 use crate::{
     CsvError, CsvRecord, FileError, OutEncoding, decode, neutralise, read_csv, unneutralise,
 };
@@ -286,15 +287,6 @@ pub fn parse_members(bytes: &[u8]) -> Result<Vec<Member>, DirectoryFileError> {
         .map(|(line, [code, name, orgs, mails])| (*line, Member::parse(code, name, orgs, mails)))
         .collect();
     finish(parsed, errors)
-}
-
-/// A field as written: quoted when it holds a comma, a quote, CR or LF.
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
 }
 
 /// A file being written: its bytes so far.

@@ -97,7 +97,7 @@ pub fn unneutralise(cell: &str) -> &str {
 }
 
 /// A field as written: quoted when it holds a comma, a quote, CR or LF.
-fn quote(field: &str) -> String {
+pub(crate) fn quote(field: &str) -> String {
     if field.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {

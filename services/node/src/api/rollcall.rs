@@ -19,7 +19,6 @@ use tonic::{Request, Response, Status};
 use super::{NodeState, parse_id, session};
 use crate::app::AppError;
 use crate::app::rollcall::Dashboard;
-use crate::store::accounts::Session;
 use crate::store::rollcall::{AnswerRow, Listed, Recipient};
 use crate::store::writer::RollcallWritten;
 
@@ -332,8 +331,8 @@ fn member_row(tree: &OrgTree, r: &Recipient) -> v1::RollcallMemberRow {
     }
 }
 
-fn dashboard(d: &Dashboard, listed: Option<&Listed>) -> v1::RollcallDashboard {
-    let mut rollcall = item(&d.call, listed);
+fn dashboard(d: &Dashboard) -> v1::RollcallDashboard {
+    let mut rollcall = item(&d.call, d.listed.as_ref());
     // What this caller sees (a disaster-prevention administrator: their members).
     rollcall.recipients = d.recipients.len() as i64;
     rollcall.answered = d
@@ -375,18 +374,6 @@ fn answer(a: AnswerRow) -> v1::RollcallAnswer {
         comment: a.comment,
         proxy: a.proxy.unwrap_or_default(),
         answered_at: time(a.answered_at),
-    }
-}
-
-impl RollcallService {
-    /// The list entry of one roll-call (who started it, when, how many it asked).
-    async fn listed(&self, session: &Session, id: RollcallId) -> Result<Option<Listed>, AppError> {
-        Ok(self
-            .0
-            .rollcall_list(session)
-            .await?
-            .into_iter()
-            .find(|l| l.call.id == id))
     }
 }
 
@@ -585,7 +572,7 @@ impl v1::rollcall_server::Rollcall for RollcallService {
         let id = reply
             .rollcall
             .ok_or_else(|| AppError::internal("a started roll-call without its ID"))?;
-        let recipients = self.listed(&session, id).await?.map_or(0, |l| l.recipients);
+        let recipients = reply.recipients as i64;
         Ok(Response::new(v1::StartRollcallResponse {
             rollcall_id: id.to_string(),
             recipients,
@@ -612,8 +599,7 @@ impl v1::rollcall_server::Rollcall for RollcallService {
         let session = session(&self.0, &request).await?;
         let id = rollcall_id(&request.get_ref().rollcall_id)?;
         let board = self.0.rollcall_status(&session, id).await?;
-        let listed = self.listed(&session, id).await?;
-        Ok(Response::new(dashboard(&board, listed.as_ref())))
+        Ok(Response::new(dashboard(&board)))
     }
 
     async fn resend(

@@ -58,6 +58,9 @@ pub struct Dashboard {
     pub per_org: Vec<(OrgCode, OrgCount)>,
     /// Outbox: pending, sent, failed.
     pub delivery: (i64, i64, i64),
+    /// When and by whom it was started, and closed (its counts are of every
+    /// recipient, not only those this caller sees).
+    pub listed: Option<tables::Listed>,
 }
 
 impl Dashboard {
@@ -461,6 +464,7 @@ impl NodeState {
             .collect();
         let (whole, per_org) = call::tally(&who.tree, &rows);
         let delivery = tables::delivery(&**client, id).await?;
+        let listed = tables::listed_one(&**client, id).await?;
         Ok(Dashboard {
             call,
             tree: who.tree,
@@ -468,6 +472,7 @@ impl NodeState {
             whole,
             per_org,
             delivery,
+            listed,
         })
     }
 

@@ -184,6 +184,16 @@ pub async fn call<C: GenericClient>(client: &C, id: RollcallId) -> Result<Option
 
 /// Every roll-call, newest first, with its counts.
 pub async fn list<C: GenericClient>(client: &C) -> Result<Vec<Listed>> {
+    listed(client, None).await
+}
+
+/// One roll-call as listed, if it exists.
+pub async fn listed_one<C: GenericClient>(client: &C, id: RollcallId) -> Result<Option<Listed>> {
+    Ok(listed(client, Some(id)).await?.into_iter().next())
+}
+
+async fn listed<C: GenericClient>(client: &C, id: Option<RollcallId>) -> Result<Vec<Listed>> {
+    let id = id.map(|id| id.as_uuid());
     let rows = client
         .query(
             "SELECT c.rollcall_id, c.title, c.mode, c.orgs, c.statuses, c.round, c.closed_at,
@@ -191,8 +201,9 @@ pub async fn list<C: GenericClient>(client: &C) -> Result<Vec<Listed>> {
                     (SELECT count(*) FROM rollcall_recipients r WHERE r.rollcall_id = c.rollcall_id) AS recipients,
                     (SELECT count(*) FROM rollcall_recipients r
                       WHERE r.rollcall_id = c.rollcall_id AND r.last_status IS NOT NULL) AS answered
-             FROM rollcalls c ORDER BY c.started_at DESC",
-            &[],
+             FROM rollcalls c WHERE $1::uuid IS NULL OR c.rollcall_id = $1
+             ORDER BY c.started_at DESC",
+            &[&id],
         )
         .await?;
     rows.iter()

@@ -114,6 +114,8 @@ pub struct RollcallWritten {
     pub member: Option<MemberCode>,
     /// Mails queued.
     pub mails: usize,
+    /// Members a broadcast asked.
+    pub recipients: usize,
 }
 
 impl super::Reply for RollcallWritten {
@@ -142,6 +144,7 @@ fn written(events: usize, position: Option<i64>) -> RollcallWritten {
         rollcall: None,
         member: None,
         mails: 0,
+        recipients: 0,
     }
 }
 
@@ -306,6 +309,7 @@ impl WriterTask {
                 tables::queue_mails(&tx, &mails, now).await?;
                 reply.rollcall = Some(*rollcall);
                 reply.mails = mails.len();
+                reply.recipients = recipients.len();
                 out.push(event);
                 Ok(())
             }

@@ -839,6 +839,7 @@ mod tests {
             whole,
             per_org,
             delivery: (0, 3, 0),
+            listed: None,
         }
     }
 
