@@ -222,11 +222,14 @@ pub async fn change_password(
 }
 
 pub async fn audit(client: &mut client::NodeClient, command: AuditCmd) -> anyhow::Result<()> {
-    let AuditCmd::Reads {
-        account,
-        limit,
-        json,
-    } = command;
+    let (account, limit, json) = match command {
+        AuditCmd::Reads {
+            account,
+            limit,
+            json,
+        } => (account, limit, json),
+        AuditCmd::Verify { from, json } => return crate::audit::verify(client, from, json).await,
+    };
     let reply = client
         .list_reads(v1::ListReadsRequest {
             account_id: account.unwrap_or_default(),

@@ -4,6 +4,7 @@
 //! K-06, K-08 (`rollcall jma evaluate`, no node), K-09.
 
 mod accounts;
+mod audit;
 mod client;
 mod commands;
 mod entry_file;
@@ -128,7 +129,8 @@ pub enum Cmd {
         #[arg(long)]
         new_file: Option<PathBuf>,
     },
-    /// For auditors: the read log of personal data.
+    /// For auditors: the read log of personal data, and the check that the
+    /// log was not altered (L-05, U-01).
     Audit {
         #[command(subcommand)]
         command: AuditCmd,
@@ -421,6 +423,17 @@ pub enum AuditCmd {
         account: Option<String>,
         #[arg(long)]
         limit: Option<i32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Walk the log's hash chain (from --from, default the first event) and check the
+    /// heads the children reported; prints OK with the head, or the first position
+    /// where the chain breaks and why (altered, missing, reordered). Exits 1 when
+    /// anything is found.
+    Verify {
+        /// The first position to check (the link before it is trusted).
+        #[arg(long, default_value_t = 1)]
+        from: i64,
         #[arg(long)]
         json: bool,
     },

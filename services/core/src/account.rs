@@ -154,6 +154,9 @@ pub enum Operation {
     ManageAccounts,
     /// Auditor, administrator.
     ReadAccessLog,
+    /// Auditor, administrator: walk the log's hash chain and the children's reported
+    /// heads (L-05, U-01).
+    VerifyLog,
     /// Every role.
     ChangeOwnPassword,
     /// Administrator: show this node's report-signing key, register children's.
@@ -168,7 +171,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 26] = [
+    pub const ALL: [Operation; 27] = [
         Operation::NodeInfo,
         Operation::ListIncidents,
         Operation::CreateIncident,
@@ -190,6 +193,7 @@ impl Operation {
         Operation::Inquiry,
         Operation::ManageAccounts,
         Operation::ReadAccessLog,
+        Operation::VerifyLog,
         Operation::ChangeOwnPassword,
         Operation::ManageTrust,
         Operation::RevokeAnywhere,
@@ -236,6 +240,7 @@ impl Operation {
             Operation::Inquiry => "inquiry",
             Operation::ManageAccounts => "manage_accounts",
             Operation::ReadAccessLog => "read_access_log",
+            Operation::VerifyLog => "verify_log",
             Operation::ChangeOwnPassword => "change_own_password",
             Operation::ManageTrust => "manage_trust",
             Operation::RevokeAnywhere => "revoke_anywhere",
@@ -269,6 +274,7 @@ impl Operation {
             Operation::Inquiry => "照会を受付・回答",
             Operation::ManageAccounts => "アカウントを管理",
             Operation::ReadAccessLog => "閲覧記録を表示",
+            Operation::VerifyLog => "ログの改ざんを検査",
             Operation::ChangeOwnPassword => "自分のパスワードを変更",
             Operation::ManageTrust => "団体間の署名鍵を管理",
             Operation::RevokeAnywhere => "全国のアカウントを無効化",
@@ -316,7 +322,9 @@ pub fn permits(role: Role, operation: Operation, tier: Tier) -> bool {
         }
         Operation::RevokeAnywhere => tier == Tier::National && role == Role::Administrator,
         Operation::Rollcall => role != Role::RedCross,
-        Operation::ReadAccessLog => matches!(role, Role::Auditor | Role::Administrator),
+        Operation::ReadAccessLog | Operation::VerifyLog => {
+            matches!(role, Role::Auditor | Role::Administrator)
+        }
     }
 }
 
@@ -905,7 +913,7 @@ mod tests {
     /// O(rganise), A(dministrator), R(ed cross), U (aUditor), B (puBlisher) — holding the
     /// role's letter when permitted and `.` when refused. The first string is for
     /// municipalities and prefectures, the second for the national tier.
-    const TABLE: [(Operation, &str, &str); 26] = [
+    const TABLE: [(Operation, &str, &str); 27] = [
         (Operation::NodeInfo, "IPOARUB", "IPOARUB"),
         (Operation::ListIncidents, "IPOARUB", "IPOARUB"),
         (Operation::CreateIncident, "..OA...", "..OA..."),
@@ -927,6 +935,7 @@ mod tests {
         (Operation::Inquiry, ".POA...", ".POA..."),
         (Operation::ManageAccounts, "...A...", "...A..."),
         (Operation::ReadAccessLog, "...A.U.", "...A.U."),
+        (Operation::VerifyLog, "...A.U.", "...A.U."),
         (Operation::ChangeOwnPassword, "IPOARUB", "IPOARUB"),
         (Operation::ManageTrust, "...A...", "...A..."),
         (Operation::RevokeAnywhere, ".......", "...A..."),

@@ -9,6 +9,7 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::chain::ChainPoint;
 use crate::entry::Entry;
 use crate::ids::{AccountId, EventId, IncidentId, InquiryId, LogId, RecordId, ReportId};
 use crate::incident::Incident;
@@ -191,6 +192,14 @@ pub enum Payload {
         last_position: Option<i64>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         notices: Vec<Notice>,
+        /// The sender's chain at the report's end (L-05): the parent keeps it, and the
+        /// sender's next report must agree with it (`chain::check_heads`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        head: Option<ChainPoint>,
+        /// The sender's link, as its log held it when sending, at the previous
+        /// report's head.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<ChainPoint>,
     },
     /// The parent confirmed it applied one of this node's reports.
     ReportAcknowledged {
@@ -352,6 +361,11 @@ pub struct NewEvent {
     pub written_at: Option<DateTime<Utc>>,
     /// 受信日時: when the originating node's system received it.
     pub received_at: DateTime<Utc>,
+    /// For an event received in a report from below: where it stood in the sender's
+    /// log, with the sender's link there (L-05, `crate::chain`). `None` for events made
+    /// here and events of senders from before the chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<ChainPoint>,
     pub payload: Payload,
 }
 

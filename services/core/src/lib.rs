@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod canon;
+pub mod chain;
 pub mod command;
 pub mod consent;
 pub mod dedup;

@@ -415,6 +415,7 @@ mod tests {
                 },
                 written_at: Some(entry.parsed.written_at),
                 received_at: now(),
+                sender: None,
                 payload: Payload::EntryRecorded {
                     record_id: record,
                     entry: Box::new(entry),

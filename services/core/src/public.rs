@@ -249,6 +249,7 @@ mod tests {
                 },
                 written_at: None,
                 received_at: Utc.with_ymd_and_hms(2026, 11, 21, 6, 0, 0).unwrap(),
+                sender: None,
                 payload: Payload::EntryRecorded {
                     record_id: RecordId::from_uuid(Uuid::now_v7()),
                     entry: Box::new(entry),

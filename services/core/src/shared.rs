@@ -195,6 +195,7 @@ mod tests {
                 },
                 written_at: None,
                 received_at: Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap(),
+                sender: None,
                 payload,
             },
         }

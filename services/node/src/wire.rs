@@ -5,6 +5,7 @@
 //! format, size prepended): JSON payloads of similar entries compress several times,
 //! which keeps parts under the NATS payload limit and the stream small.
 
+use anpi_core::chain::{ChainPoint, Link};
 use anpi_core::event::{Actor, Event, NewEvent, Payload, SCHEMA_VERSION};
 use anpi_core::ids::{AccountId, EventId, IncidentId};
 use anpi_core::jurisdiction::JurisdictionCode;
@@ -30,6 +31,23 @@ pub fn event_to_proto(event: &Event) -> v1::Event {
         written_at: e.written_at.map(rfc3339).unwrap_or_default(),
         received_at: rfc3339(e.received_at),
         payload_json: serde_json::to_string(&e.payload).unwrap_or_default(),
+        link: Vec::new(),
+    }
+}
+
+/// A chain point on the wire; `None` when absent or not 32 bytes.
+pub fn point_from_proto(point: Option<&v1::ChainPoint>) -> Option<ChainPoint> {
+    let point = point?;
+    Some(ChainPoint {
+        position: point.position,
+        link: Link::from_slice(&point.link)?,
+    })
+}
+
+pub fn point_to_proto(point: ChainPoint) -> v1::ChainPoint {
+    v1::ChainPoint {
+        position: point.position,
+        link: point.link.0.to_vec(),
     }
 }
 
@@ -106,6 +124,16 @@ pub fn event_from_proto(event: &v1::Event) -> Result<NewEvent, String> {
         actor,
         written_at,
         received_at,
+        // The sender's own link (L-05): its position there and its link.
+        sender: if event.link.is_empty() {
+            None
+        } else {
+            Some(ChainPoint {
+                position: event.position,
+                link: Link::from_slice(&event.link)
+                    .ok_or_else(|| at("link", "is not 32 bytes".to_string()))?,
+            })
+        },
         payload,
     })
 }
@@ -147,6 +175,7 @@ mod tests {
                 actor: parse_actor("131016/clerk-01").unwrap(),
                 written_at: None,
                 received_at: parse_time("t", "2026-11-21T01:02:03.123456Z").unwrap(),
+                sender: None,
                 payload: Payload::EntryDeleted {
                     record_id: RecordId::from_uuid(uuid::Uuid::now_v7()),
                     reason: "重複登録".into(),

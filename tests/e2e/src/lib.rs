@@ -442,6 +442,23 @@ impl Client {
             .into_inner()
     }
 
+    /// `anpi audit verify`: the walk's last message (L-05).
+    pub async fn verify_log(&mut self) -> v1::VerifyLogProgress {
+        let request = self.req(v1::VerifyLogRequest { from: 0 });
+        let mut stream = self
+            .node
+            .verify_log(request)
+            .await
+            .expect("verify")
+            .into_inner();
+        while let Some(progress) = stream.message().await.expect("verify progress") {
+            if progress.done {
+                return progress;
+            }
+        }
+        panic!("the verify stream ended without a result");
+    }
+
     /// The whole log, in order.
     pub async fn events(&mut self) -> Vec<v1::Event> {
         let mut all = Vec::new();

@@ -107,6 +107,7 @@ fn registered(given: &mut Given) -> InquiryId {
             },
             written_at: None,
             received_at: now(),
+            sender: None,
             payload: Payload::InquiryRegistered {
                 inquiry_id: id,
                 inquiry: Box::new(crate::inquiry::validate(&form4_family(), now()).unwrap()),

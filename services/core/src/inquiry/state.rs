@@ -360,6 +360,7 @@ mod tests {
                 },
                 written_at: None,
                 received_at: Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap(),
+                sender: None,
                 payload,
             },
         }

@@ -96,6 +96,7 @@ pub fn record(n: u128, draft: &EntryDraft) -> RecordState {
             actor: actor(),
             written_at: Some(entry.parsed.written_at),
             received_at: now(),
+            sender: None,
             payload: Payload::EntryRecorded {
                 record_id: RecordId::from_uuid(uuid(n)),
                 entry: Box::new(entry),
@@ -117,6 +118,7 @@ fn follow(state: RecordState, payload: Payload) -> RecordState {
             actor: actor(),
             written_at: None,
             received_at: now(),
+            sender: None,
             payload,
         },
     };

@@ -61,6 +61,7 @@ fn event(
             actor: actor(),
             written_at,
             received_at: now(),
+            sender: None,
             payload,
         },
     }

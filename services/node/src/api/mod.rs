@@ -2,6 +2,7 @@
 //! store, convert. R: T-02, A-01, E-01..E-13, L-02, T-04.
 
 mod accounts;
+mod audit;
 pub mod error;
 mod inquiry;
 mod organise;
@@ -418,6 +419,17 @@ impl v1::node_server::Node for NodeService {
         };
         let progress = self.0.replay(&session, input).await?;
         Ok(Response::new(organise::replay_stream(progress)))
+    }
+
+    type VerifyLogStream = audit::VerifyStream;
+
+    async fn verify_log(
+        &self,
+        request: Request<v1::VerifyLogRequest>,
+    ) -> Result<Response<Self::VerifyLogStream>, Status> {
+        let session = session(&self.0, &request).await?;
+        let progress = self.0.verify_log(&session, request.get_ref().from).await?;
+        Ok(Response::new(audit::verify_stream(progress)))
     }
 
     async fn publish(

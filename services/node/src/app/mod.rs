@@ -10,6 +10,7 @@
 //! Layers: front doors → app → domain (`anpi_core`); app → writer / store / bus.
 
 pub mod accounts;
+pub mod audit;
 pub mod entries;
 pub mod error;
 pub mod inquiry;

@@ -256,6 +256,8 @@ fn check(bus: &Bus, subject: &str, body: &[u8]) -> Verdict {
         seq: part.seq,
         event_count: part.event_count,
         events,
+        head: wire::point_from_proto(part.head.as_ref()),
+        since: wire::point_from_proto(part.since.as_ref()),
     }))
 }
 

@@ -81,8 +81,24 @@ async fn read_page(
             written_at: event.written_at.map(wire::rfc3339).unwrap_or_default(),
             received_at: wire::rfc3339(event.received_at),
             payload_json: event.payload_json,
+            link: event.link.unwrap_or_default(),
         })
         .collect())
+}
+
+/// This log's link at `position` as a wire chain point (L-05): the report's head
+/// and, for the report before's head, what this log holds there now.
+async fn chain_point(
+    client: &tokio_postgres::Client,
+    position: i64,
+) -> anyhow::Result<v1::ChainPoint> {
+    let link = crate::store::chain::link_at(client, position)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("position {position} of the log has no link"))?;
+    Ok(wire::point_to_proto(anpi_core::chain::ChainPoint {
+        position,
+        link,
+    }))
 }
 
 /// Publishes one report; returns its number of parts.
@@ -99,6 +115,12 @@ async fn publish_report(
         log_id: crate::store::reader::log_id(client).await?.to_string(),
         seq: report.seq,
         event_count: report.event_count,
+        head: Some(chain_point(client, report.through).await?),
+        since: if report.after > 0 {
+            Some(chain_point(client, report.after).await?)
+        } else {
+            None
+        },
         ..Default::default()
     };
     let mut sink = PartSink::new(

@@ -48,6 +48,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_rollcall",
         include_str!("../../../../schemas/postgres/0011_rollcall.sql"),
     ),
+    (
+        "0012_log_chain",
+        include_str!("../../../../schemas/postgres/0012_log_chain.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

@@ -5,6 +5,7 @@
 //! statement of the node is here: `api`, `bus`, `trust` and `public` call its functions.
 
 pub mod accounts;
+pub mod chain;
 pub mod intake;
 mod migrate;
 pub mod projection;

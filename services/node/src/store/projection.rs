@@ -253,12 +253,15 @@ async fn write_bookkeeping<C: GenericClient>(client: &C, event: &Event) -> Resul
             first_position,
             last_position,
             notices,
+            head,
+            since: _,
         } => {
             client
                 .execute(
                     "INSERT INTO reports_received (report_id, from_jurisdiction, log_id, seq, event_count, duplicates,
-                                                   parts, first_position, last_position, applied_at, position, notices)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (report_id) DO NOTHING",
+                                                   parts, first_position, last_position, applied_at, position, notices,
+                                                   head_position, head_link)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (report_id) DO NOTHING",
                     &[
                         &report_id.as_uuid(),
                         &from.as_str(),
@@ -272,6 +275,8 @@ async fn write_bookkeeping<C: GenericClient>(client: &C, event: &Event) -> Resul
                         &e.received_at,
                         &event.position,
                         &serde_json::to_value(notices)?,
+                        &head.map(|h| h.position),
+                        &head.map(|h| h.link.0.to_vec()),
                     ],
                 )
                 .await?;

@@ -80,6 +80,7 @@ pub(crate) fn event_from_row(row: &Row) -> Result<Event> {
             actor: parse_actor(&actor)?,
             written_at: row.get("written_at"),
             received_at: row.get("received_at"),
+            sender: None,
             payload: serde_json::from_value::<Payload>(payload)?,
         },
     })

@@ -6,6 +6,7 @@
 //! own JSON form of [`NewEvent`]; the writer applies them from there without decoding
 //! the wire body again.
 
+use anpi_core::chain::ChainPoint;
 use anpi_core::event::{NewEvent, REPORTABLE_KINDS};
 use anpi_core::ids::LogId;
 use anpi_core::jurisdiction::JurisdictionCode;
@@ -78,6 +79,8 @@ pub struct StoredEvent {
     pub written_at: Option<DateTime<Utc>>,
     pub received_at: DateTime<Utc>,
     pub payload_json: String,
+    /// This node's chain link of the event (L-05); `None` only before it is linked.
+    pub link: Option<Vec<u8>>,
 }
 
 /// Reads from `events` the events that reports carry among positions
@@ -96,7 +99,7 @@ pub async fn reportable_events<C: GenericClient>(
         .query(
             &format!(
                 "SELECT position, event_id, kind, schema_version, incident_id, origin, actor,
-                        written_at, received_at, payload::text
+                        written_at, received_at, payload::text, link
                  FROM events WHERE position > $1 AND position <= $2 AND kind = ANY($3) AND {}
                  ORDER BY position",
                 super::reader::NOT_LOCAL
@@ -116,6 +119,7 @@ pub async fn reportable_events<C: GenericClient>(
             written_at: row.get(7),
             received_at: row.get(8),
             payload_json: row.get(9),
+            link: row.get(10),
         })
         .collect())
 }
@@ -171,6 +175,10 @@ pub struct CheckedPart {
     pub seq: i64,
     pub event_count: i64,
     pub events: Vec<NewEvent>,
+    /// The sender's chain at the report's end, and its link at the previous report's
+    /// head (L-05); `None` from senders before the chain.
+    pub head: Option<ChainPoint>,
+    pub since: Option<ChainPoint>,
 }
 
 /// Writes a checked part to `report_parts` (a part staged before is left as it is),
@@ -178,8 +186,9 @@ pub struct CheckedPart {
 pub async fn stage_part<C: GenericClient>(client: &C, part: &CheckedPart) -> Result<()> {
     client
         .execute(
-            "INSERT INTO report_parts (report_id, part, last, from_jurisdiction, log_id, seq, event_count, events)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (report_id, part) DO NOTHING",
+            "INSERT INTO report_parts (report_id, part, last, from_jurisdiction, log_id, seq, event_count, events,
+                                       head_position, head_link, since_position, since_link)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (report_id, part) DO NOTHING",
             &[
                 &part.report_id,
                 &part.part,
@@ -189,6 +198,10 @@ pub async fn stage_part<C: GenericClient>(client: &C, part: &CheckedPart) -> Res
                 &part.seq,
                 &part.event_count,
                 &Json(&part.events),
+                &part.head.map(|p| p.position),
+                &part.head.map(|p| p.link.0.to_vec()),
+                &part.since.map(|p| p.position),
+                &part.since.map(|p| p.link.0.to_vec()),
             ],
         )
         .await?;

@@ -201,6 +201,10 @@ pub(crate) async fn call(api: &mut Api, token: &str, operation: Operation, incid
             .list_reads(as_token(token, v1::ListReadsRequest::default()))
             .await
             .map(drop),
+        Operation::VerifyLog => node
+            .verify_log(as_token(token, v1::VerifyLogRequest { from: 0 }))
+            .await
+            .map(drop),
         Operation::ManageTrust => node
             .list_child_keys(as_token(token, v1::ListChildKeysRequest {}))
             .await

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod api;
+mod chain;
 mod crash;
 mod gap_free;
 mod organise;

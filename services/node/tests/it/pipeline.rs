@@ -160,4 +160,11 @@ async fn pipelined_groups_decide_as_if_one_after_another() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(states, vec!["deleted"; before.len()]);
+    // L-05: groups decided while the one before was written chain on from its head.
+    let mut c = store::connect(&db.url).await.unwrap();
+    let verified = store::chain::verify(&mut c, 1, 10_000, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(verified.broke, None);
+    assert_eq!(verified.checked as usize, events.len());
 }

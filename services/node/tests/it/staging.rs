@@ -33,6 +33,8 @@ async fn staged_events_come_back_exactly_and_old_bodies_are_restaged() {
         seq: 1,
         event_count: 2,
         events: events.clone(),
+        head: None,
+        since: None,
     };
     reports::stage_part(&client, &part).await.unwrap();
     // Staged again (a redelivery): left as it is.

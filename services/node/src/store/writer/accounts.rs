@@ -13,6 +13,7 @@ use anpi_core::validation::FieldError;
 
 use super::{Outcome, Rejection, WriterTask, now_micros, position_and_fold};
 use crate::store::Result;
+use crate::store::chain::Head;
 use crate::store::projection::Batch;
 
 type Answer = std::result::Result<Outcome, Rejection>;
@@ -239,7 +240,7 @@ impl WriterTask {
     /// not anyone's account); otherwise one or two events, then commit.
     async fn recover_admin(
         tx: tokio_postgres::Transaction<'_>,
-        head: &mut i64,
+        head: &mut Head,
         origin: &JurisdictionCode,
         actor: Actor,
         spec: AccountSpec,
@@ -325,7 +326,9 @@ impl WriterTask {
             .collect();
         Self::commit(tx, &events, batch).await?;
         *head = next;
-        Ok(Ok(Outcome::Account { position: next }))
+        Ok(Ok(Outcome::Account {
+            position: next.position,
+        }))
     }
 }
 

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use anpi_core::command::{Command as DomainCommand, Decision, State, decide};
-use anpi_core::event::{Event, Payload};
+use anpi_core::event::Payload;
 use anpi_core::ids::{IncidentId, InquiryId, RecordId};
 use anpi_core::incident::Incident;
 use anpi_core::inquiry::InquiryState;
@@ -22,12 +22,13 @@ use anpi_core::report::IntakeScope;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
-use super::append::{insert_events, now_micros, position_and_fold};
+use super::append::{Appended, insert_events, now_micros, position_and_fold};
 use super::dedup::Deduper;
 use super::{
     Answer, Batch, Command, Error, IntakeState, Job, Outcome, Rejection, Result, ScopeState,
     WriterTask, system_actor,
 };
+use crate::store::chain::Head;
 
 /// How many commands are decided between two yields, so that the group being written
 /// alongside gets its next statement sent.
@@ -35,7 +36,7 @@ const DECIDE_SLICE: usize = 32;
 
 /// A group decided in memory, not yet written.
 pub(super) struct Prepared {
-    events: Vec<Event>,
+    events: Vec<Appended>,
     batch: Batch,
     decided: Decided,
 }
@@ -45,7 +46,7 @@ pub(super) struct Decided {
     jobs: Vec<(Job, Pending)>,
     states: HashMap<RecordId, RecordState>,
     inquiries: HashMap<InquiryId, InquiryState>,
-    head: i64,
+    head: Head,
     /// Incidents created by this group and the groups before it not yet committed.
     new_incidents: HashMap<IncidentId, Incident>,
     intake: IntakeState,
@@ -129,7 +130,7 @@ impl WriterTask {
         let mut new_incidents = previous
             .map(|p| p.new_incidents.clone())
             .unwrap_or_default();
-        let mut events: Vec<Event> = Vec::new();
+        let mut events: Vec<Appended> = Vec::new();
         let mut decided_jobs = Vec::with_capacity(jobs.len());
         for (n, job) in jobs.into_iter().enumerate() {
             if n % DECIDE_SLICE == DECIDE_SLICE - 1 {
@@ -176,14 +177,14 @@ impl WriterTask {
                     ),
                     &mut batch,
                 );
-                kind = match &event.event.payload {
+                kind = match event.payload() {
                     Payload::IncidentCreated { incident, .. } => {
                         new_incidents.insert(incident.id, incident.clone());
                         AcceptedKind::Incident(incident.clone())
                     }
                     Payload::IntakePaused { scope } | Payload::IntakeResumed { scope } => {
                         *intake.get_mut(*scope) = ScopeState {
-                            paused: matches!(event.event.payload, Payload::IntakePaused { .. }),
+                            paused: matches!(event.payload(), Payload::IntakePaused { .. }),
                             changed_at: Some(now),
                             actor: Some(job.actor.to_string()),
                         };
@@ -196,7 +197,7 @@ impl WriterTask {
                 };
                 events.push(event);
             }
-            let position = head;
+            let position = head.position;
             if let AcceptedKind::Record(id) = &kind
                 && matches!(
                     job.command,
@@ -271,7 +272,7 @@ impl WriterTask {
     /// connection (BEGIN … COMMIT without a guard: `recover` rolls back a failure).
     pub(super) async fn write_group<C: GenericClient>(
         client: &C,
-        events: &[Event],
+        events: &[Appended],
         batch: Batch,
     ) -> Result<()> {
         if events.is_empty() {
@@ -286,7 +287,7 @@ impl WriterTask {
     }
 
     /// Splits a prepared group into what is written and what follows the commit.
-    pub(super) fn split(prepared: Prepared) -> (Vec<Event>, Batch, Decided) {
+    pub(super) fn split(prepared: Prepared) -> (Vec<Appended>, Batch, Decided) {
         (prepared.events, prepared.batch, prepared.decided)
     }
 

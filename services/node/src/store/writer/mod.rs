@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use anpi_core::command::Command as DomainCommand;
 use anpi_core::dedup::DedupMode;
-use anpi_core::event::{Actor, Event, NewEvent, Payload};
+use anpi_core::event::{Actor, NewEvent, Payload};
 use anpi_core::ids::{EventId, IncidentId, LogId, ReportId};
 use anpi_core::incident::Incident;
 use anpi_core::jurisdiction::JurisdictionCode;
@@ -39,7 +39,7 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use uuid::Uuid;
 
 pub use self::accounts::AccountChange;
-use self::append::{insert_events, now_micros, position_and_fold};
+use self::append::{Appended, insert_events, now_micros, position_and_fold};
 pub use self::outcome::{
     AccountWritten, IncidentWritten, InquiryWritten, Outcome, Published, Queued, RecordWritten,
     Rejection, Reply,
@@ -47,6 +47,7 @@ pub use self::outcome::{
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
 pub use self::rollcall::{Answerer, RollcallChange, RollcallWritten};
 pub use self::trust::TrustChange;
+use super::chain::Head;
 pub use super::intake::{IntakeState, ScopeState};
 use super::projection::Batch;
 use super::{Error, Result, reader};
@@ -161,7 +162,14 @@ impl Writer {
         if folded > 0 {
             tracing::info!(folded, "projections caught up");
         }
-        let head = reader::head_position(&client).await?;
+        let linked = super::chain::link_unlinked(&mut client).await?;
+        if linked > 0 {
+            tracing::info!(
+                linked,
+                "events written before the hash chain were linked (L-05)"
+            );
+        }
+        let head = super::chain::head(&client).await?;
         let incidents = reader::list_incidents(&client)
             .await?
             .into_iter()
@@ -257,7 +265,7 @@ struct WriterTask {
     database_url: String,
     origin: JurisdictionCode,
     parent: Option<JurisdictionCode>,
-    head: i64,
+    head: Head,
     incidents: HashMap<IncidentId, Incident>,
     receiver: mpsc::Receiver<Job>,
     intake: watch::Sender<IntakeState>,
@@ -395,7 +403,7 @@ impl WriterTask {
                 }
             }
             let reloaded = async {
-                let head = reader::head_position(&self.client).await?;
+                let head = super::chain::head(&self.client).await?;
                 let incidents = reader::list_incidents(&self.client).await?;
                 Ok::<_, Error>((head, incidents))
             }
@@ -428,6 +436,7 @@ impl WriterTask {
             actor,
             written_at,
             received_at: now,
+            sender: None,
             payload,
         }
     }
@@ -435,7 +444,7 @@ impl WriterTask {
     /// Inserts `events`, writes the folded projection and commits.
     async fn commit(
         tx: tokio_postgres::Transaction<'_>,
-        events: &[Event],
+        events: &[Appended],
         batch: Batch,
     ) -> Result<()> {
         // Both statements are sent at once (the connection pipelines them): the
@@ -449,7 +458,7 @@ impl WriterTask {
     /// `head` moves only once the commit succeeded. Returns the event's position.
     async fn commit_one(
         tx: tokio_postgres::Transaction<'_>,
-        head: &mut i64,
+        head: &mut Head,
         origin: &JurisdictionCode,
         actor: Actor,
         now: DateTime<Utc>,
@@ -464,7 +473,7 @@ impl WriterTask {
         );
         Self::commit(tx, &[event], batch).await?;
         *head = next;
-        Ok(next)
+        Ok(next.position)
     }
 
     async fn process_solo(&mut self, job: Job) -> Result<()> {

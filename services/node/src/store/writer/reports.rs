@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 
+use anpi_core::chain::{ChainPoint, Link};
 use anpi_core::event::{Actor, NewEvent, Payload, REPORTABLE_KINDS};
 use anpi_core::ids::{LogId, RecordId, ReportId};
 use anpi_core::jurisdiction::JurisdictionCode;
@@ -25,7 +26,7 @@ use super::{
     position_and_fold,
 };
 use crate::store::reports as staging;
-use crate::store::{Result, reader};
+use crate::store::{Result, chain, reader};
 
 /// A report recorded by "report" (R-01).
 #[derive(Debug, Clone)]
@@ -89,7 +90,7 @@ impl WriterTask {
             .await?;
         let after: i64 = row.get(0);
         let seq: i64 = row.get::<_, i64>(1) + 1;
-        let through = self.head;
+        let through = self.head.position;
         let kinds: &[&str] = &REPORTABLE_KINDS;
         let count: i64 = tx
             .query_one(
@@ -139,7 +140,8 @@ impl WriterTask {
         let seq = report::next_seq(last);
         let rows = tx
             .query(
-                "SELECT report_id, part, last, event_count FROM report_parts
+                "SELECT report_id, part, last, event_count, head_position, head_link, since_position, since_link
+                 FROM report_parts
                  WHERE from_jurisdiction = $1 AND log_id = $2 AND seq = $3
                  ORDER BY report_id, part",
                 &[&from.as_str(), &log_id.as_uuid(), &seq],
@@ -163,10 +165,33 @@ impl WriterTask {
             tx.commit().await?;
             return Ok(Ok(Outcome::Applied(None)));
         };
+        // The sender's chain (L-05): its head at this report's end, and whether its log
+        // still holds, at the previous report's head, the link recorded then.
+        let point = |p: usize, l: usize| {
+            Some(ChainPoint {
+                position: first.get::<_, Option<i64>>(p)?,
+                link: Link::from_slice(first.get::<_, Option<&[u8]>>(l)?)?,
+            })
+        };
+        let (report_head, report_since) = (point(4, 5), point(6, 7));
+        if let Some(since) = report_since
+            && let Some(recorded) =
+                chain::last_received_head(&tx, from.as_str(), log_id.as_uuid()).await?
+            && let Some(rewritten) =
+                anpi_core::chain::compare_since(from.as_str(), seq, 0, recorded, since)
+        {
+            // Applied all the same (nothing received is dropped); the ReportReceived
+            // event keeps both points, and `anpi audit verify` reports it.
+            tracing::error!(
+                %from, seq, at = rewritten.at, recorded = %rewritten.recorded.short(),
+                claimed = %rewritten.claimed.short(),
+                "the sender rewrote history it had already reported (L-05)"
+            );
+        }
 
         let now = now_micros();
         let mut head = self.head;
-        let first_position = head + 1;
+        let first_position = head.position + 1;
         let mut held = 0i64;
         // Dedup events this tier appended while applying (not part of the report).
         let mut local_events = 0i64;
@@ -253,7 +278,7 @@ impl WriterTask {
             tracing::error!(%from, seq, %error, "report not applied");
             return Ok(Err(Rejection::Precondition(error.to_string())));
         }
-        let appended = head - self.head - local_events;
+        let appended = head.position - self.head.position - local_events;
         let report_id = ReportId::from_uuid(report_uuid);
         let payload = Payload::ReportReceived {
             report_id,
@@ -264,8 +289,10 @@ impl WriterTask {
             duplicates: held - appended,
             parts: part_count,
             first_position: (appended > 0).then_some(first_position),
-            last_position: (appended > 0).then_some(head),
+            last_position: (appended > 0).then_some(head.position),
             notices: notices.clone(),
+            head: report_head,
+            since: report_since,
         };
         let mut batch = Batch::default();
         let actor = system_actor(&self.origin);

