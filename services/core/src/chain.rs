@@ -14,6 +14,10 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+mod canonical;
+
+pub use canonical::{CanonicalError, to_canonical};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -169,6 +173,7 @@ fn uuid_opt(h: &mut Sha256, value: Option<Uuid>) {
 ///
 /// Numbers are written as serde_json writes them; payloads hold integers only, whose
 /// forms agree (`chain` tests in anpi-node compare every payload kind with PostgreSQL).
+/// [`to_canonical`] writes the same text from any serialisable value directly.
 pub fn canonical_json(value: &serde_json::Value) -> String {
     let mut out = String::with_capacity(256);
     write_value(&mut out, value);

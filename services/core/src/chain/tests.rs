@@ -320,3 +320,96 @@ fn a_child_that_rewrote_reported_history_is_found_by_its_next_report() {
     other.from = "131024".into();
     assert!(check_heads(&[head(1, 10, 1, None), other]).is_empty());
 }
+
+#[test]
+fn the_direct_writer_gives_the_same_text_as_the_value_tree() {
+    use crate::entry::synthetic::{Generator, reference_now};
+    use crate::event::Payload;
+    let generator = Generator::new(7);
+    let mut payloads: Vec<Payload> = generator
+        .drafts(0..300)
+        .map(|draft| crate::entry::validate(&draft, reference_now()).expect("valid"))
+        .map(|entry| Payload::EntryRecorded {
+            record_id: crate::ids::RecordId::from_uuid(Uuid::from_u128(5)),
+            entry: Box::new(entry),
+            supersedes: Some(crate::ids::RecordId::from_uuid(Uuid::from_u128(6))),
+        })
+        .collect();
+    payloads.push(Payload::EntryDeleted {
+        record_id: crate::ids::RecordId::from_uuid(Uuid::from_u128(5)),
+        reason: "「誤登録」\"引用\" \\ 改行\nあり".into(),
+    });
+    payloads.push(Payload::PrivateAreaPurged {
+        reason: String::new(),
+        records: -3,
+    });
+    for payload in &payloads {
+        let direct = to_canonical(payload).expect("serialises");
+        let tree = canonical_json(&serde_json::to_value(payload).unwrap());
+        assert_eq!(direct, tree);
+    }
+    // Maps with keys of every length and kind, nested arrays, escapes, duplicates.
+    let value = serde_json::json!({
+        "s": "\u{1}\u{1f}\t\"\\\u{7f}\u{2028}😀",
+        "": [[], {}, [1, [2, {"b": 1, "a": 2}]]],
+        "長い": {"zz": null, "a": true, "ab": false},
+        "n": [u64::MAX, i64::MIN, 0],
+    });
+    assert_eq!(to_canonical(&value).unwrap(), canonical_json(&value));
+    let mut map = std::collections::BTreeMap::new();
+    map.insert(10u32, "ten");
+    map.insert(2u32, "two");
+    assert_eq!(to_canonical(&map).unwrap(), r#"{"2": "two", "10": "ten"}"#);
+    // Variants: unit, newtype, tuple and struct.
+    #[derive(Serialize)]
+    enum V {
+        Unit,
+        New(u8),
+        Tuple(u8, u8),
+        Fields { b: u8, a: u8 },
+    }
+    for (v, text) in [
+        (V::Unit, r#""Unit""#),
+        (V::New(1), r#"{"New": 1}"#),
+        (V::Tuple(1, 2), r#"{"Tuple": [1, 2]}"#),
+        (V::Fields { b: 1, a: 2 }, r#"{"Fields": {"a": 2, "b": 1}}"#),
+    ] {
+        assert_eq!(to_canonical(&v).unwrap(), text);
+        assert_eq!(canonical_json(&serde_json::to_value(&v).unwrap()), text);
+    }
+}
+
+/// Not a benchmark of record: how much the link costs the writer per event (run with
+/// `cargo test --release -p anpi-core --features fixtures --lib chain::tests::cost -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn cost() {
+    use crate::entry::synthetic::{Generator, reference_now};
+    let g = Generator::new(1);
+    let payloads: Vec<crate::event::Payload> = g
+        .drafts(0..2000)
+        .map(|d| crate::entry::validate(&d, reference_now()).unwrap())
+        .map(|e| crate::event::Payload::EntryRecorded {
+            record_id: crate::ids::RecordId::from_uuid(Uuid::from_u128(5)),
+            entry: Box::new(e),
+            supersedes: None,
+        })
+        .collect();
+    let per = |f: &dyn Fn(&crate::event::Payload) -> usize| {
+        let t = std::time::Instant::now();
+        let mut n = 0;
+        for _ in 0..5 {
+            for p in &payloads {
+                n += f(p);
+            }
+        }
+        std::hint::black_box(n);
+        t.elapsed().as_secs_f64() / (5.0 * payloads.len() as f64) * 1e6
+    };
+    let plain = per(&|p| serde_json::to_string(p).unwrap().len());
+    let tree = per(&|p| canonical_json(&serde_json::to_value(p).unwrap()).len());
+    let direct = per(&|p| to_canonical(p).unwrap().len());
+    eprintln!(
+        "µs per EntryRecorded: serde_json {plain:.2}, value tree {tree:.2}, direct {direct:.2}"
+    );
+}

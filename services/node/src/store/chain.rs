@@ -24,11 +24,10 @@ impl Head {
     };
 }
 
-/// The payload's canonical text (`chain::canonical_json`), which the writer stores.
+/// The payload's canonical text (`chain::to_canonical`), which the writer stores.
 pub fn payload_text(payload: &Payload) -> String {
     // A payload is plain data with string keys: serialising it cannot fail.
-    let value = serde_json::to_value(payload).expect("event payloads serialise to JSON");
-    chain::canonical_json(&value)
+    chain::to_canonical(payload).expect("event payloads serialise to JSON")
 }
 
 /// `event` as its link covers it (`actor` and `payload` as stored: the actor's text and

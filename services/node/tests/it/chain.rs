@@ -200,3 +200,31 @@ async fn events_written_before_the_chain_are_linked_when_the_writer_starts() {
         .await;
     assert!(refused.is_err(), "a stored link cannot be replaced");
 }
+
+#[tokio::test]
+async fn the_canonical_text_is_what_postgresql_prints_for_every_kind_of_character() {
+    let db = TestDb::create().await;
+    let client = store::connect(&db.url).await.unwrap();
+    // Every ASCII character (controls included, but NUL, which jsonb refuses), and
+    // characters other JSON writers escape.
+    let mut text = String::new();
+    for c in (1u32..0x80).chain([0x85, 0xa0, 0x2028, 0x2029, 0xfeff, 0x9ad9, 0x1f600]) {
+        text.push(char::from_u32(c).unwrap());
+    }
+    let value = serde_json::json!({
+        "s": text,
+        "n": [0, -1, i64::MIN, i64::MAX, u64::MAX],
+        "nested": {"bb": {"a": null}, "a": [true, false, {}, []], "ab": ""},
+        "長いキー": "値",
+        "z": "short key last by length? no: by length first",
+    });
+    let canonical = anpi_core::chain::canonical_json(&value);
+    for input in [canonical.clone(), serde_json::to_string(&value).unwrap()] {
+        let printed: String = client
+            .query_one("SELECT $1::text::jsonb::text", &[&input])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(printed, canonical);
+    }
+}
