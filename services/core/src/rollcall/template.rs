@@ -228,6 +228,13 @@ impl Template {
     }
 }
 
+/// A time as the mails say it, in Japan time: 「2026年12月06日 09:00」.
+pub fn mail_time(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.with_timezone(&crate::entry::jst_offset())
+        .format("%Y年%m月%d日 %H:%M")
+        .to_string()
+}
+
 /// What fills the notice that a roll-call was withdrawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelFill<'a> {

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod entries;
 pub mod error;
 pub mod inquiry;
+pub mod jma;
 pub mod organise;
 pub mod reads;
 pub mod replay;

@@ -48,6 +48,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_rollcall",
         include_str!("../../../../schemas/postgres/0011_rollcall.sql"),
     ),
+    (
+        "0013_jma_feed",
+        include_str!("../../../../schemas/postgres/0013_jma_feed.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod intake;
+pub mod jma;
 mod migrate;
 pub mod projection;
 pub mod public;

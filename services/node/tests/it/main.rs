@@ -4,6 +4,7 @@ mod accounts;
 mod api;
 mod crash;
 mod gap_free;
+mod jma;
 mod organise;
 mod pipeline;
 mod reads;
