@@ -109,10 +109,13 @@ impl NodeState {
         Ok(tables::files_read(&**client).await?)
     }
 
-    /// When the next pending dispatch is due, if any.
-    pub async fn jma_next_due(&self) -> Result<Option<DateTime<Utc>>, AppError> {
+    /// When the next pending dispatch falls due after `now`, if any.
+    pub async fn jma_next_due(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, AppError> {
         let client = self.pool.get().await?;
-        Ok(tables::next_due(&**client).await?)
+        Ok(tables::next_due(&**client, now).await?)
     }
 
     /// One telegram read by the feed task, at `now`: remembered with what the rules

@@ -110,8 +110,11 @@ impl Feed {
                 tracing::warn!(%error, "earthquake roll-calls due could not be started; trying again");
             }
             let until_poll = next_poll.saturating_duration_since(tokio::time::Instant::now());
-            let until_due = match self.state.jma_next_due().await {
-                Ok(Some(at)) => (at - chrono::Utc::now())
+            // A dispatch due later wakes the task when due; one already due that is
+            // still pending (no mail server yet) is tried again at the next poll.
+            let now = chrono::Utc::now();
+            let until_due = match self.state.jma_next_due(now).await {
+                Ok(Some(at)) => (at - now)
                     .to_std()
                     .unwrap_or(Duration::ZERO)
                     .max(Duration::from_secs(1)),

@@ -173,12 +173,16 @@ pub async fn due<C: GenericClient>(client: &C, now: DateTime<Utc>) -> Result<Vec
         .collect()
 }
 
-/// When the next pending dispatch is due, if any.
-pub async fn next_due<C: GenericClient>(client: &C) -> Result<Option<DateTime<Utc>>> {
+/// When the next pending dispatch falls due after `now`, if any (those due already
+/// are in [`due`]).
+pub async fn next_due<C: GenericClient>(
+    client: &C,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
     Ok(client
         .query_one(
-            "SELECT min(due_at) FROM jma_dispatches WHERE state = 'pending'",
-            &[],
+            "SELECT min(due_at) FROM jma_dispatches WHERE state = 'pending' AND due_at > $1",
+            &[&now],
         )
         .await?
         .get(0))

@@ -766,7 +766,8 @@ async fn a_delayed_dispatch_waits_across_a_restart_and_for_the_mail_server_then_
         dispatches(&node).await,
         [("pending".to_string(), vec!["tama".to_string()], false)]
     );
-    assert!(node.state.jma_next_due().await.unwrap().is_some());
+    let due = node.state.jma_next_due(Utc::now()).await.unwrap().unwrap();
+    assert!(due > Utc::now(), "due in about 10 seconds: {due}");
 
     // Restarted before it is due; due now, but no mail server is set: it waits.
     stop(node, task).await;
@@ -788,6 +789,28 @@ async fn a_delayed_dispatch_waits_across_a_restart_and_for_the_mail_server_then_
     let mails = expect_mails(&sink, 1);
     assert_eq!(mails[0].to, ["t1@example.jp"]);
     assert_eq!(dispatches(&node).await[0].0, "started");
+
+    // Another earthquake, due in a minute, cancelled (取消) before: never sent.
+    let mut task = task;
+    std::fs::write(
+        dir.path().join("02.xml"),
+        telegram("01-vxse51-shindo-sokuhou.xml", 0, Some("20261206150000")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("03.xml"),
+        telegram("04-vxse53-torikeshi.xml", 0, Some("20261206150000")),
+    )
+    .unwrap();
+    let polled = task.poll().await.unwrap();
+    assert_eq!((polled.telegrams, polled.started), (2, 0), "{polled:?}");
+    assert_eq!(
+        dispatches(&node).await[1],
+        ("cancelled".to_string(), vec!["tama".to_string()], false)
+    );
+    assert_eq!(node.state.jma_next_due(Utc::now()).await.unwrap(), None);
+    assert_eq!(task.start_due().await.unwrap(), 0);
+    expect_mails(&sink, 1);
     stop(node, task).await;
 }
 
