@@ -243,12 +243,22 @@ impl Feed {
         let read_before = self.state.jma_files_read().await?;
         for name in names {
             let path = dir.join(&name);
-            let meta = tokio::fs::metadata(&path).await.map_err(listing)?;
+            // A file removed since the listing (moved away by its writer) is skipped.
+            let gone = |error: &std::io::Error| error.kind() == std::io::ErrorKind::NotFound;
+            let meta = match tokio::fs::metadata(&path).await {
+                Ok(meta) => meta,
+                Err(error) if gone(&error) => continue,
+                Err(error) => return Err(listing(error)),
+            };
             let stamp = (meta.len(), meta.modified().ok());
             if self.seen_files.get(&name) == Some(&stamp) {
                 continue;
             }
-            let bytes = read_limited(&path).await.map_err(listing)?;
+            let bytes = match read_limited(&path).await {
+                Ok(bytes) => bytes,
+                Err(error) if gone(&error) => continue,
+                Err(error) => return Err(listing(error)),
+            };
             let source = source(SourceKind::Directory, &name, &bytes);
             if !read_before.contains(&(name.clone(), source.hash.clone())) {
                 let read = TelegramRead {
