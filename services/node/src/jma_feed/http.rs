@@ -39,8 +39,11 @@ pub enum FetchError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fetched {
     /// The body (at most `limit + 1` bytes: a longer one is cut there, so that the
-    /// reader can say it is too large), with the validators for the next request.
+    /// reader can say it is too large), the address it came from after redirects
+    /// (relative links are resolved against it), and the validators for the next
+    /// request.
     Body {
+        url: String,
         bytes: Bytes,
         etag: Option<String>,
         last_modified: Option<String>,
@@ -118,10 +121,11 @@ async fn once(url: &str, limit: usize, validators: &Validators) -> Result<Answer
         .await
         .map_err(|e| connection(&e))?;
     tcp.set_nodelay(true).map_err(|e| connection(&e))?;
-    let authority = uri
-        .authority()
-        .map(|a| a.as_str().to_string())
-        .unwrap_or(host);
+    // Host and port only (an address's user information never goes out).
+    let authority = match uri.port_u16() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    };
     let path = uri
         .path_and_query()
         .map(|p| p.as_str().to_string())
@@ -229,6 +233,7 @@ where
         }
         bytes.truncate(limit + 1);
         Ok(Answer::Done(Fetched::Body {
+            url: url.to_string(),
             bytes: Bytes::from(bytes),
             etag,
             last_modified,

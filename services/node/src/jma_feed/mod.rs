@@ -12,7 +12,7 @@
 //!   `anpi_files::jma::parse_atom`; entries whose title is an earthquake telegram
 //!   (震度速報, 震源に関する情報, 震源・震度に関する情報) and whose id was never read
 //!   are fetched oldest first ([`pick_entries`]), the link resolved against the feed's
-//!   address ([`resolve`]). Other entries (volcanoes, tsunami …) are never fetched.
+//!   address after redirects ([`resolve`]). Other entries (volcanoes, tsunami …) are never fetched.
 //! - **Directory**: every `jma_poll_seconds` the `*.xml` files are read in name order
 //!   ([`pick_files`]); a file is new when its name with the SHA-256 of its bytes was
 //!   never read (a file rewritten with other bytes is read again; the rules decide
@@ -163,12 +163,13 @@ impl Feed {
 
     async fn poll_atom(&mut self, url: &str) -> Result<Polled, PollError> {
         let mut polled = Polled::default();
-        let feed = match http::get(url, MAX_FEED_BYTES, &self.validators).await? {
+        let (base, feed) = match http::get(url, MAX_FEED_BYTES, &self.validators).await? {
             Fetched::NotModified => {
                 tracing::debug!(url, "earthquake telegram feed unchanged");
                 return Ok(polled);
             }
             Fetched::Body {
+                url: base,
                 bytes,
                 etag,
                 last_modified,
@@ -180,7 +181,7 @@ impl Feed {
                     etag,
                     last_modified,
                 };
-                entries
+                (base, entries)
             }
         };
         let picked = pick_entries(feed);
@@ -188,7 +189,7 @@ impl Feed {
             if self.state.jma_entry_known(&entry.id).await? {
                 continue;
             }
-            let read = match entry.link.as_deref().and_then(|link| resolve(url, link)) {
+            let read = match entry.link.as_deref().and_then(|link| resolve(&base, link)) {
                 None => TelegramRead {
                     source: source(SourceKind::Atom, &entry.id, b""),
                     telegram: Err(format!(

@@ -143,11 +143,21 @@ async fn data(
     }
 }
 
+/// The feed's old address: a permanent redirect to `/feed.xml`.
+async fn moved() -> Response {
+    (
+        StatusCode::PERMANENT_REDIRECT,
+        [(header::LOCATION, "/feed.xml")],
+    )
+        .into_response()
+}
+
 impl FeedServer {
     async fn start() -> FeedServer {
         let served = Arc::new(Mutex::new(Served::default()));
         let router = axum::Router::new()
             .route("/feed.xml", get(feed_xml))
+            .route("/old/eqvol.xml", get(moved))
             .route("/data/{file}", get(data))
             .with_state(served.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -156,6 +166,11 @@ impl FeedServer {
             axum::serve(listener, router).await.unwrap();
         });
         FeedServer { url, served, task }
+    }
+
+    /// The feed's old address, redirected to [`FeedServer::url`].
+    fn moved_url(&self) -> String {
+        self.url.replace("/feed.xml", "/old/eqvol.xml")
     }
 
     /// Lists a telegram in the feed (newest first) and serves its file; `bytes`
@@ -378,9 +393,11 @@ async fn a_feed_on_loopback_starts_one_broadcast_and_polling_again_or_restarting
         Some(telegram("01-vxse51-shindo-sokuhou.xml", 4, None)),
     );
 
+    // The feed configured at its old address: redirected, and the entries' relative
+    // links resolved against where it was found.
     let mut task = feed(
         &node,
-        JmaFeed::Atom(server.url.clone()),
+        JmaFeed::Atom(server.moved_url()),
         example_conditions(),
     );
     let polled = task.poll().await.unwrap();
