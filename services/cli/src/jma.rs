@@ -16,16 +16,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anpi_core::rollcall::Mode;
-use anpi_core::rollcall::jma::{Condition, Decision, Evaluator, Telegram, check_conditions};
-use anpi_files::jma::{JmaError, MAX_TELEGRAM_BYTES, parse_telegram};
+use anpi_core::rollcall::jma::{Condition, Decision, Evaluator, Telegram};
+use anpi_files::jma::{
+    JmaError, MAX_CONDITIONS_BYTES, MAX_TELEGRAM_BYTES, parse_conditions, parse_telegram,
+};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use serde::Serialize;
 
 use crate::output::{jst_time, print_json};
-
-/// The largest conditions file read.
-const MAX_CONDITIONS_BYTES: u64 = 1024 * 1024;
 
 #[derive(Subcommand)]
 pub enum JmaCmd {
@@ -83,7 +82,7 @@ pub(crate) fn read_conditions(path: &Path) -> anyhow::Result<Vec<Condition>> {
     let size = std::fs::metadata(path)
         .with_context(|| format!("条件ファイル {} を読み取れません", path.display()))?
         .len();
-    if size > MAX_CONDITIONS_BYTES {
+    if size > MAX_CONDITIONS_BYTES as u64 {
         bail!(
             "条件ファイル {} が大きすぎます（{size}バイト、{MAX_CONDITIONS_BYTES}バイトまで）",
             path.display()
@@ -91,9 +90,7 @@ pub(crate) fn read_conditions(path: &Path) -> anyhow::Result<Vec<Condition>> {
     }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("条件ファイル {} を UTF-8 として読めません", path.display()))?;
-    // A BOM (as some editors write) is not part of the JSON.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    parse_conditions(text).map_err(|problems| {
+    parse_conditions(&text).map_err(|problems| {
         anyhow::anyhow!(
             "条件ファイル {} に誤りがあります:\n{}",
             path.display(),
@@ -104,23 +101,6 @@ pub(crate) fn read_conditions(path: &Path) -> anyhow::Result<Vec<Condition>> {
                 .join("\n")
         )
     })
-}
-
-/// Parses the JSON of a conditions file (an array of conditions) and checks it.
-pub(crate) fn parse_conditions(text: &str) -> Result<Vec<Condition>, Vec<String>> {
-    let conditions: Vec<Condition> = serde_json::from_str(text).map_err(|error| {
-        vec![format!(
-            "{}行{}列: JSON として読めません（{error}）",
-            error.line(),
-            error.column()
-        )]
-    })?;
-    let problems = check_conditions(&conditions);
-    if problems.is_empty() {
-        Ok(conditions)
-    } else {
-        Err(problems)
-    }
 }
 
 /// Reads a telegram file, refusing an over-size one before reading it.

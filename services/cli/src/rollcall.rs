@@ -1092,7 +1092,9 @@ async fn send(client: &mut RollcallClient, args: SendArgs) -> anyhow::Result<()>
 }
 
 fn state_label(item: &v1::RollcallItem) -> String {
-    if item.closed {
+    if item.cancelled {
+        "取消".into()
+    } else if item.closed {
         "締切".into()
     } else {
         "受付中".into()
@@ -1180,10 +1182,15 @@ fn dashboard_text(d: &v1::RollcallDashboard) -> String {
         item.round,
         state_label(&item)
     );
-    if !item.closed_at.is_empty() {
+    if item.cancelled && !item.cancelled_at.is_empty() {
+        text += &format!("（{}）", jst_time(&item.cancelled_at));
+    } else if !item.closed_at.is_empty() {
         text += &format!("（{}）", jst_time(&item.closed_at));
     }
     text.push('\n');
+    if item.cancelled && !item.cancel_reason.is_empty() {
+        text += &format!("取消の理由: {}\n", item.cancel_reason);
+    }
     if !item.started_at.is_empty() {
         text += &format!(
             "開始: {} {}　配信先の組織: {}\n",
@@ -1403,6 +1410,34 @@ mod tests {
             parse(&["send", "--title", "x"]).is_err(),
             "--org is required"
         );
+    }
+
+    // R: K-08 — a withdrawn roll-call reads 取消, with when and why.
+    #[test]
+    fn a_cancelled_roll_call_reads_cancelled_with_when_and_why() {
+        let item = v1::RollcallItem {
+            rollcall_id: "0190".into(),
+            title: "東京都２３区で震度5強の地震".into(),
+            mode: "actual".into(),
+            mode_label: "災害".into(),
+            round: 1,
+            started_at: "2026-12-06T00:00:00Z".into(),
+            cancelled: true,
+            cancelled_at: "2026-12-06T00:30:00Z".into(),
+            cancel_reason: "地震情報が取り消されました".into(),
+            ..Default::default()
+        };
+        assert_eq!(state_label(&item), "取消");
+        let text = dashboard_text(&v1::RollcallDashboard {
+            rollcall: Some(item.clone()),
+            ..Default::default()
+        });
+        assert!(text.contains("取消（2026-12-06 09:30）"), "{text}");
+        assert!(
+            text.contains("取消の理由: 地震情報が取り消されました"),
+            "{text}"
+        );
+        assert!(list_text(&[item]).contains("取消"));
     }
 
     #[test]

@@ -18,14 +18,19 @@
 //!   and their `City` elements, each with `Name`, `Code`, `MaxInt` and `Condition`
 //!   (「震度５弱以上未入電」); `IntensityStation` and everything else is skipped.
 //!
+//! [`parse_atom`] reads the agency's Atom feed (RFC 4287) that lists the telegrams as
+//! they are published, with the same limits: per entry its `id`, `title`, `updated`
+//! and the `link` to the telegram. [`parse_conditions`] reads a roll-call conditions
+//! file (JSON) and checks it with `anpi_core::rollcall::jma::check_conditions`.
+//!
 //! Every error names what is wrong in Japanese with the byte offset or the element
 //! path. The format facts and their sources: `schemas/jma/README.md`.
 
 use std::fmt;
 
 use anpi_core::rollcall::jma::{
-    AreaIntensity, CityIntensity, InfoType, Intensity, PrefectureIntensity, Telegram, TelegramKind,
-    TelegramStatus,
+    AreaIntensity, CityIntensity, Condition, InfoType, Intensity, PrefectureIntensity, Telegram,
+    TelegramKind, TelegramStatus, check_conditions,
 };
 use chrono::{DateTime, Utc};
 use quick_xml::XmlVersion;
@@ -35,6 +40,13 @@ use quick_xml::reader::Reader;
 /// The largest telegram read (2 MiB). The largest real ones, 震源・震度に関する情報 of
 /// a great earthquake listing every station, are a few hundred kilobytes.
 pub const MAX_TELEGRAM_BYTES: usize = 2 * 1024 * 1024;
+
+/// The largest Atom feed read (4 MiB). The agency's long-term feeds of a few days hold
+/// a few thousand entries, well under a megabyte.
+pub const MAX_FEED_BYTES: usize = 4 * 1024 * 1024;
+
+/// The largest conditions file read (1 MiB).
+pub const MAX_CONDITIONS_BYTES: usize = 1024 * 1024;
 
 /// Why a telegram could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +65,10 @@ pub enum JmaError {
     Entity { position: u64, name: String },
     /// The root element is not `Report` (or there is none).
     NotReport { found: String },
+    /// An Atom feed over [`MAX_FEED_BYTES`].
+    FeedTooLarge { bytes: usize },
+    /// The root element of a feed is not Atom's `feed` (or there is none).
+    NotFeed { found: String },
     /// A required element is missing or empty (its path).
     Missing { path: String },
     /// An element's value cannot be read.
@@ -96,6 +112,14 @@ impl fmt::Display for JmaError {
             JmaError::NotReport { found } => write!(
                 f,
                 "気象庁防災情報XMLの電文ではありません（ルート要素が Report ではなく {found}）"
+            ),
+            JmaError::FeedTooLarge { bytes } => write!(
+                f,
+                "フィードが大きすぎます（{bytes}バイト）。読めるのは{MAX_FEED_BYTES}バイト（4MB）までです"
+            ),
+            JmaError::NotFeed { found } => write!(
+                f,
+                "Atom フィードではありません（ルート要素が feed ではなく {found}）"
             ),
             JmaError::Missing { path } => write!(f, "{path} がありません"),
             JmaError::Value {
@@ -153,7 +177,7 @@ fn unreceived(value: &str) -> bool {
     normal.contains("5弱以上未入電")
 }
 
-fn path_text(path: &[String]) -> String {
+fn path_text(path: &[&str]) -> String {
     path.join("/")
 }
 
@@ -162,6 +186,35 @@ pub fn parse_telegram(bytes: &[u8]) -> Result<Telegram, JmaError> {
     if bytes.len() > MAX_TELEGRAM_BYTES {
         return Err(JmaError::TooLarge { bytes: bytes.len() });
     }
+    let mut draft = Draft::default();
+    read_xml(bytes, &mut draft)?;
+    finish(draft)
+}
+
+/// What one kind of document (a telegram, an Atom feed) does with its elements while
+/// [`read_xml`] walks it.
+trait Handler {
+    /// The root element's local name.
+    const ROOT: &'static str;
+    /// The error for another root element (`found`: its name, or a note that there
+    /// is none).
+    fn wrong_root(found: String) -> JmaError;
+    /// An element opened; `path`: the local names from the root down to it.
+    fn open(
+        &mut self,
+        path: &[&str],
+        start: &BytesStart<'_>,
+        position: u64,
+    ) -> Result<(), JmaError>;
+    /// An element closed, with its text (trimmed); `path` as for `open`.
+    fn close(&mut self, path: &[&str], value: &str, position: u64) -> Result<(), JmaError>;
+}
+
+/// Walks a document with quick-xml's pull reader: UTF-8 only (an XML declaration
+/// naming another encoding is refused), no DOCTYPE, only the five predefined entities
+/// and character references, one root element named `H::ROOT`, nothing but
+/// whitespace outside it. Elements are given to `handler` by their local names.
+fn read_xml<H: Handler>(bytes: &[u8], handler: &mut H) -> Result<(), JmaError> {
     let source = std::str::from_utf8(bytes).map_err(|error| JmaError::NotUtf8 {
         position: error.valid_up_to(),
     })?;
@@ -169,13 +222,44 @@ pub fn parse_telegram(bytes: &[u8]) -> Result<Telegram, JmaError> {
     // An end tag must close the element it names (the default, kept explicit).
     reader.config_mut().check_end_names = true;
 
-    let mut draft = Draft::default();
     // The local names from the root to the element being read.
     let mut stack: Vec<String> = Vec::new();
     // The element's text so far: it may come in pieces around references, and is
     // trimmed when the element ends.
     let mut text = String::new();
     let mut root_seen = false;
+    let opened = |stack: &mut Vec<String>,
+                  handler: &mut H,
+                  start: &BytesStart<'_>,
+                  root_seen: bool,
+                  position: u64|
+     -> Result<(), JmaError> {
+        let name = start.local_name().as_ref().to_string();
+        if stack.is_empty() {
+            if root_seen {
+                return Err(JmaError::Malformed {
+                    position,
+                    message: format!("ルート要素の後にもう一つの要素 {name} があります"),
+                });
+            }
+            if name != H::ROOT {
+                return Err(H::wrong_root(name));
+            }
+        }
+        stack.push(name);
+        let path: Vec<&str> = stack.iter().map(String::as_str).collect();
+        handler.open(&path, start, position)
+    };
+    let closed = |stack: &mut Vec<String>,
+                  handler: &mut H,
+                  value: &str,
+                  position: u64|
+     -> Result<(), JmaError> {
+        let path: Vec<&str> = stack.iter().map(String::as_str).collect();
+        handler.close(&path, value, position)?;
+        stack.pop();
+        Ok(())
+    };
     loop {
         let position = reader.buffer_position();
         let event = reader.read_event().map_err(|error| JmaError::Malformed {
@@ -184,23 +268,18 @@ pub fn parse_telegram(bytes: &[u8]) -> Result<Telegram, JmaError> {
         })?;
         match event {
             Event::Start(start) => {
-                open(&mut stack, &mut draft, &start, root_seen, position)?;
+                opened(&mut stack, handler, &start, root_seen, position)?;
                 root_seen = true;
                 text.clear();
             }
             Event::Empty(start) => {
-                open(&mut stack, &mut draft, &start, root_seen, position)?;
+                opened(&mut stack, handler, &start, root_seen, position)?;
                 root_seen = true;
                 text.clear();
-                close(&mut stack, &mut draft, "", reader.buffer_position())?;
+                closed(&mut stack, handler, "", reader.buffer_position())?;
             }
             Event::End(_) => {
-                close(
-                    &mut stack,
-                    &mut draft,
-                    text.trim(),
-                    reader.buffer_position(),
-                )?;
+                closed(&mut stack, handler, text.trim(), reader.buffer_position())?;
                 text.clear();
             }
             Event::Text(content) => {
@@ -279,11 +358,9 @@ pub fn parse_telegram(bytes: &[u8]) -> Result<Telegram, JmaError> {
         });
     }
     if !root_seen {
-        return Err(JmaError::NotReport {
-            found: "（要素がありません）".into(),
-        });
+        return Err(H::wrong_root("（要素がありません）".into()));
     }
-    finish(draft)
+    Ok(())
 }
 
 /// The XML reader's error in Japanese.
@@ -331,31 +408,36 @@ fn text_len(bytes: &[u8]) -> u64 {
     bytes.len() as u64
 }
 
-/// A start tag: checks the root, pushes the local name and opens the intensity
-/// entries.
+impl Handler for Draft {
+    const ROOT: &'static str = "Report";
+
+    fn wrong_root(found: String) -> JmaError {
+        JmaError::NotReport { found }
+    }
+
+    fn open(
+        &mut self,
+        path: &[&str],
+        start: &BytesStart<'_>,
+        position: u64,
+    ) -> Result<(), JmaError> {
+        open(self, path, start, position)
+    }
+
+    fn close(&mut self, path: &[&str], value: &str, position: u64) -> Result<(), JmaError> {
+        close(self, path, value, position)
+    }
+}
+
+/// A start tag of a telegram: opens the intensity entries, reads the magnitude's
+/// description.
 fn open(
-    stack: &mut Vec<String>,
     draft: &mut Draft,
+    path: &[&str],
     start: &BytesStart<'_>,
-    root_seen: bool,
     position: u64,
 ) -> Result<(), JmaError> {
-    let local = start.local_name();
-    let name = local.as_ref().to_string();
-    if stack.is_empty() {
-        if root_seen {
-            return Err(JmaError::Malformed {
-                position,
-                message: format!("ルート要素の後にもう一つの要素 {name} があります"),
-            });
-        }
-        if name != "Report" {
-            return Err(JmaError::NotReport { found: name });
-        }
-    }
-    stack.push(name);
-    let path: Vec<&str> = stack.iter().map(String::as_str).collect();
-    match observation_tail(&path) {
+    match observation_tail(path) {
         Some(["Pref"]) => draft.prefectures.push(PrefectureIntensity {
             code: String::new(),
             name: String::new(),
@@ -390,7 +472,7 @@ fn open(
         }
         _ => {}
     }
-    if path.as_slice() == ["Report", "Body", "Earthquake", "Magnitude"] {
+    if path == ["Report", "Body", "Earthquake", "Magnitude"] {
         let description =
             start
                 .try_get_attribute("description")
@@ -453,7 +535,7 @@ fn entry(draft: &mut Draft, depth: usize) -> Option<Fields<'_>> {
 }
 
 /// Reads a `MaxInt`; an error names the element's path and the place it is of.
-fn intensity(path: &[String], of: &str, position: u64, value: &str) -> Result<Intensity, JmaError> {
+fn intensity(path: &[&str], of: &str, position: u64, value: &str) -> Result<Intensity, JmaError> {
     Intensity::from_code(value).ok_or_else(|| JmaError::Value {
         path: if of.is_empty() {
             path_text(path)
@@ -466,16 +548,10 @@ fn intensity(path: &[String], of: &str, position: u64, value: &str) -> Result<In
     })
 }
 
-/// An end tag: stores the element's text where its path says, pops it.
-fn close(
-    stack: &mut Vec<String>,
-    draft: &mut Draft,
-    value: &str,
-    position: u64,
-) -> Result<(), JmaError> {
-    let path: Vec<&str> = stack.iter().map(String::as_str).collect();
+/// An end tag of a telegram: stores the element's text where its path says.
+fn close(draft: &mut Draft, path: &[&str], value: &str, position: u64) -> Result<(), JmaError> {
     let owned = || Some(value.to_string());
-    match path.as_slice() {
+    match path {
         ["Report", "Control", "Title"] => draft.title = owned(),
         ["Report", "Control", "Status"] => draft.status = Some((value.to_string(), position)),
         ["Report", "Control", "DateTime"] => {
@@ -496,9 +572,9 @@ fn close(
         }
         _ => {}
     }
-    match observation_tail(&path) {
+    match observation_tail(path) {
         Some(["MaxInt"]) if !value.is_empty() => {
-            draft.max_intensity = Some(intensity(stack, "", position, value)?);
+            draft.max_intensity = Some(intensity(path, "", position, value)?);
         }
         Some([rest @ .., field])
             if matches!(rest, ["Pref"] | ["Pref", "Area"] | ["Pref", "Area", "City"])
@@ -510,7 +586,7 @@ fn close(
                     let of = entry(draft, depth)
                         .map(|fields| fields.name.clone())
                         .unwrap_or_default();
-                    Some(intensity(stack, &of, position, value)?)
+                    Some(intensity(path, &of, position, value)?)
                 }
                 _ => None,
             };
@@ -529,7 +605,6 @@ fn close(
         }
         _ => {}
     }
-    stack.pop();
     Ok(())
 }
 
@@ -610,6 +685,170 @@ fn finish(draft: Draft) -> Result<Telegram, JmaError> {
         max_intensity: draft.max_intensity,
         prefectures: draft.prefectures,
     })
+}
+
+// ---------------------------------------------------------------------------------
+// The Atom feed
+
+/// One entry of an Atom feed: in the agency's feeds, one telegram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    /// `atom:id`: the entry's identity, unique and kept (the agency's is the telegram's
+    /// address).
+    pub id: String,
+    /// `atom:title`: the telegram's Control/Title (震度速報, 震源・震度に関する情報 …).
+    pub title: String,
+    /// `atom:updated`, when it reads as RFC 3339.
+    pub updated: Option<DateTime<Utc>>,
+    /// `href` of the first `atom:link` that is the entry itself (`rel` absent or
+    /// `alternate`), as written: it may be relative to the feed's address.
+    pub link: Option<String>,
+}
+
+impl FeedEntry {
+    /// Whether the title names an earthquake telegram that the roll-call rules read
+    /// (震度速報, 震源に関する情報, 震源・震度に関する情報: VXSE51–53); the others are
+    /// not fetched.
+    pub fn is_earthquake_information(&self) -> bool {
+        TelegramKind::from_title(&self.title).is_earthquake_information()
+    }
+}
+
+/// What is collected while an Atom feed is read.
+#[derive(Default)]
+struct FeedDraft {
+    entries: Vec<FeedEntry>,
+    /// The `updated` text of the entry being read.
+    updated: Option<String>,
+}
+
+impl Handler for FeedDraft {
+    const ROOT: &'static str = "feed";
+
+    fn wrong_root(found: String) -> JmaError {
+        JmaError::NotFeed { found }
+    }
+
+    fn open(
+        &mut self,
+        path: &[&str],
+        start: &BytesStart<'_>,
+        position: u64,
+    ) -> Result<(), JmaError> {
+        match path {
+            ["feed", "entry"] => {
+                self.entries.push(FeedEntry {
+                    id: String::new(),
+                    title: String::new(),
+                    updated: None,
+                    link: None,
+                });
+                self.updated = None;
+            }
+            ["feed", "entry", "link"] => {
+                let attribute = |name: &str| -> Result<Option<String>, JmaError> {
+                    let Some(value) =
+                        start
+                            .try_get_attribute(name)
+                            .map_err(|error| JmaError::Malformed {
+                                position,
+                                message: format!("属性が正しくありません（{error}）"),
+                            })?
+                    else {
+                        return Ok(None);
+                    };
+                    let value =
+                        value
+                            .normalized_value(XmlVersion::Implicit1_0)
+                            .map_err(|error| JmaError::Malformed {
+                                position,
+                                message: japanese(&error),
+                            })?;
+                    Ok(Some(value.trim().to_string()))
+                };
+                let rel = attribute("rel")?;
+                let href = attribute("href")?.filter(|href| !href.is_empty());
+                let itself = rel.as_deref().is_none_or(|rel| rel == "alternate");
+                if let (Some(entry), Some(href), true) = (self.entries.last_mut(), href, itself)
+                    && entry.link.is_none()
+                {
+                    entry.link = Some(href);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, path: &[&str], value: &str, _position: u64) -> Result<(), JmaError> {
+        let Some(entry) = self.entries.last_mut() else {
+            return Ok(());
+        };
+        match path {
+            ["feed", "entry", "id"] => entry.id = value.to_string(),
+            ["feed", "entry", "title"] => entry.title = value.to_string(),
+            ["feed", "entry", "updated"] => self.updated = Some(value.to_string()),
+            ["feed", "entry"] => {
+                entry.updated = self
+                    .updated
+                    .take()
+                    .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
+                    .map(|time| time.with_timezone(&Utc));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Reads an Atom feed (RFC 4287) as the agency publishes its telegrams: the entries in
+/// the order written (the agency's newest first). Elements are matched by local name
+/// (`feed`, `entry`, `id`, `title`, `updated`, `link`), whatever their namespace
+/// prefix; everything else (the feed's own title, `author`, `content` …) is skipped.
+/// An entry without `id` is dropped (nothing could remember it); an entry without a
+/// link is kept with `link: None`, for the caller to log. UTF-8 only, at most
+/// [`MAX_FEED_BYTES`], no DOCTYPE, as for telegrams.
+pub fn parse_atom(bytes: &[u8]) -> Result<Vec<FeedEntry>, JmaError> {
+    if bytes.len() > MAX_FEED_BYTES {
+        return Err(JmaError::FeedTooLarge { bytes: bytes.len() });
+    }
+    let mut draft = FeedDraft::default();
+    read_xml(bytes, &mut draft)?;
+    Ok(draft
+        .entries
+        .into_iter()
+        .filter(|entry| !entry.id.is_empty())
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------
+// The conditions file
+
+/// Reads a conditions file's text (a JSON array of conditions, UTF-8; a leading BOM
+/// as some editors write is skipped) and checks it: every problem at once, in
+/// Japanese (`check_conditions`), or the line and column where the JSON is wrong.
+/// The format: `schemas/jma/README.md`.
+pub fn parse_conditions(text: &str) -> Result<Vec<Condition>, Vec<String>> {
+    if text.len() > MAX_CONDITIONS_BYTES {
+        return Err(vec![format!(
+            "条件ファイルが大きすぎます（{}バイト、{MAX_CONDITIONS_BYTES}バイトまで）",
+            text.len()
+        )]);
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let conditions: Vec<Condition> = serde_json::from_str(text).map_err(|error| {
+        vec![format!(
+            "{}行{}列: JSON として読めません（{error}）",
+            error.line(),
+            error.column()
+        )]
+    })?;
+    let problems = check_conditions(&conditions);
+    if problems.is_empty() {
+        Ok(conditions)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 //! `ANPI_CONFIG`, `ANPI_TIER`, `ANPI_JURISDICTION`, `ANPI_PARENT`, `ANPI_DATABASE_URL`,
 //! `ANPI_NATS_URL`, `ANPI_LISTEN`, `ANPI_REPORT_INTERVAL_MINUTES`, `ANPI_DEDUP_MODE`,
 //! `ANPI_PUBLIC_LISTEN`, `ANPI_PUBLIC_RATE_PER_MINUTE`, `ANPI_NAME`,
-//! `ANPI_LOGIN_BACKOFF_FIRST_MS`, `ANPI_LOGIN_BACKOFF_MAX_SECONDS`, `ANPI_LOG` (tracing
-//! filter).
+//! `ANPI_LOGIN_BACKOFF_FIRST_MS`, `ANPI_LOGIN_BACKOFF_MAX_SECONDS`, `ANPI_JMA_FEED`,
+//! `ANPI_JMA_CONDITIONS`, `ANPI_JMA_POLL_SECONDS`, `ANPI_LOG` (tracing filter).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -85,6 +85,18 @@ pub struct NodeArgs {
     /// Longest wait after failed logins, in seconds (at most 3600).
     #[arg(long, env = "ANPI_LOGIN_BACKOFF_MAX_SECONDS")]
     pub login_backoff_max_seconds: Option<u64>,
+    /// The meteorological agency's earthquake telegrams (K-08): an Atom feed's address
+    /// (http:// or https://), or a directory whose *.xml telegram files are read;
+    /// unset: no automatic roll-calls.
+    #[arg(long, env = "ANPI_JMA_FEED")]
+    pub jma_feed: Option<String>,
+    /// The roll-call conditions file (JSON, schemas/jma/README.md); unset: the built-in
+    /// 震度5弱以上（全国）, every organisation.
+    #[arg(long, env = "ANPI_JMA_CONDITIONS")]
+    pub jma_conditions: Option<PathBuf>,
+    /// How often the feed or directory is read, in seconds (default 60, at least 10).
+    #[arg(long, env = "ANPI_JMA_POLL_SECONDS")]
+    pub jma_poll_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +121,9 @@ struct FileConfig {
     nats_password_file: Option<PathBuf>,
     login_backoff_first_ms: Option<u64>,
     login_backoff_max_seconds: Option<u64>,
+    jma_feed: Option<String>,
+    jma_conditions: Option<PathBuf>,
+    jma_poll_seconds: Option<u64>,
 }
 
 /// A secret that never prints (database URLs may hold passwords).
@@ -156,6 +171,101 @@ pub struct Config {
     pub nats_credentials: Option<(String, Secret)>,
     /// How failed logins slow further attempts down (A-03, docs/adr/0012).
     pub login_throttle: LoginThrottle,
+    /// Automatic roll-calls from earthquake telegrams (K-08); `None`: no feed set.
+    pub jma: Option<JmaSettings>,
+}
+
+/// Where the earthquake telegrams come from (K-08).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JmaFeed {
+    /// An Atom feed polled over HTTP or HTTPS (the agency's, or a relay's).
+    Atom(String),
+    /// A directory whose new `*.xml` files are read in name order.
+    Directory(PathBuf),
+}
+
+/// The automatic roll-calls' settings (K-08).
+#[derive(Debug, Clone)]
+pub struct JmaSettings {
+    pub feed: JmaFeed,
+    /// Checked whole at start (`check_conditions`).
+    pub conditions: Vec<anpi_core::rollcall::jma::Condition>,
+    /// The file they came from; `None`: the built-in 震度5弱以上（全国）.
+    pub conditions_file: Option<PathBuf>,
+    /// How often the feed is read.
+    pub poll: std::time::Duration,
+}
+
+/// How often the feed is read unless configured, and at least (seconds).
+pub const DEFAULT_JMA_POLL_SECONDS: u64 = 60;
+pub const MIN_JMA_POLL_SECONDS: u64 = 10;
+/// At most an hour between reads.
+pub const MAX_JMA_POLL_SECONDS: u64 = 3600;
+
+/// Reads the feed setting: an http(s) address or an existing directory.
+fn jma_feed(text: &str) -> anyhow::Result<JmaFeed> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        let uri: hyper::Uri = text
+            .parse()
+            .with_context(|| format!("jma_feed `{text}` is not a valid address"))?;
+        if uri.host().is_none_or(str::is_empty) {
+            bail!("jma_feed `{text}` names no host");
+        }
+        return Ok(JmaFeed::Atom(text.to_string()));
+    }
+    if text.contains("://") {
+        bail!("jma_feed `{text}`: only http:// and https:// feeds, or a directory, are read");
+    }
+    let path = PathBuf::from(text);
+    let meta = std::fs::metadata(&path)
+        .with_context(|| format!("jma_feed: the directory {} cannot be read", path.display()))?;
+    if !meta.is_dir() {
+        bail!(
+            "jma_feed {} is not a directory (give a directory of telegram files, or an http(s) Atom feed)",
+            path.display()
+        );
+    }
+    Ok(JmaFeed::Directory(path))
+}
+
+/// Reads and checks a conditions file; every problem at once.
+fn jma_conditions(
+    path: &std::path::Path,
+) -> anyhow::Result<Vec<anpi_core::rollcall::jma::Condition>> {
+    let size = std::fs::metadata(path)
+        .with_context(|| {
+            format!(
+                "reading the conditions file (jma_conditions) {}",
+                path.display()
+            )
+        })?
+        .len();
+    if size > anpi_files::jma::MAX_CONDITIONS_BYTES as u64 {
+        bail!(
+            "the conditions file (jma_conditions) {} is too large ({size} bytes, at most {})",
+            path.display(),
+            anpi_files::jma::MAX_CONDITIONS_BYTES
+        );
+    }
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "reading the conditions file (jma_conditions) {} as UTF-8",
+            path.display()
+        )
+    })?;
+    anpi_files::jma::parse_conditions(&text).map_err(|problems| {
+        anyhow::anyhow!(
+            "the conditions file (jma_conditions) {} is refused:\n{}",
+            path.display(),
+            problems
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
 }
 
 /// PEM files of the gRPC server's TLS identity.
@@ -377,7 +487,32 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
     )
     .map_err(anyhow::Error::msg)
     .context("login_backoff_first_ms / login_backoff_max_seconds")?;
+    // K-08: a bad conditions file refuses the start, with or without a feed.
+    let conditions_file = args.jma_conditions.clone().or(file.jma_conditions);
+    let conditions = match &conditions_file {
+        Some(path) => jma_conditions(path)?,
+        None => vec![anpi_core::rollcall::jma::Condition::nationwide()],
+    };
+    let poll_seconds = args
+        .jma_poll_seconds
+        .or(file.jma_poll_seconds)
+        .unwrap_or(DEFAULT_JMA_POLL_SECONDS);
+    if !(MIN_JMA_POLL_SECONDS..=MAX_JMA_POLL_SECONDS).contains(&poll_seconds) {
+        bail!(
+            "jma_poll_seconds must be between {MIN_JMA_POLL_SECONDS} and {MAX_JMA_POLL_SECONDS} (got {poll_seconds})"
+        );
+    }
+    let jma = match pick(&args.jma_feed, file.jma_feed) {
+        Some(text) if !text.trim().is_empty() => Some(JmaSettings {
+            feed: jma_feed(&text)?,
+            conditions,
+            conditions_file,
+            poll: std::time::Duration::from_secs(poll_seconds),
+        }),
+        _ => None,
+    };
     Ok(Config {
+        jma,
         login_throttle,
         tls,
         nats_credentials,
@@ -471,6 +606,76 @@ mod tests {
             .unwrap_err();
             assert!(format!("{error:#}").contains("login_backoff"), "{error:#}");
         }
+    }
+
+    // R: K-08 — the feed, the conditions and the polling interval.
+    #[test]
+    fn the_earthquake_feed_settings_are_read_and_checked() {
+        let none = load(&args()).unwrap();
+        assert!(none.jma.is_none(), "no feed: no task");
+        let atom = load(&NodeArgs {
+            jma_feed: Some("https://www.data.jma.go.jp/developer/xml/feed/eqvol.xml".into()),
+            ..args()
+        })
+        .unwrap()
+        .jma
+        .unwrap();
+        assert!(matches!(atom.feed, JmaFeed::Atom(ref url) if url.ends_with("eqvol.xml")));
+        assert_eq!(
+            atom.conditions,
+            [anpi_core::rollcall::jma::Condition::nationwide()]
+        );
+        assert_eq!(atom.poll, std::time::Duration::from_secs(60));
+
+        let dir = std::env::temp_dir().join(format!("anpi-jma-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let conditions = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../schemas/jma/conditions.example.json");
+        let from_dir = load(&NodeArgs {
+            jma_feed: Some(dir.display().to_string()),
+            jma_conditions: Some(conditions),
+            jma_poll_seconds: Some(10),
+            ..args()
+        })
+        .unwrap()
+        .jma
+        .unwrap();
+        assert_eq!(from_dir.feed, JmaFeed::Directory(dir.clone()));
+        assert_eq!(from_dir.conditions.len(), 2);
+        assert_eq!(from_dir.poll, std::time::Duration::from_secs(10));
+
+        let refused = |args: NodeArgs| format!("{:#}", load(&args).unwrap_err());
+        let feed = |text: &str| NodeArgs {
+            jma_feed: Some(text.into()),
+            ..args()
+        };
+        assert!(refused(feed("ftp://example.jp/feed.xml")).contains("http://"));
+        assert!(refused(feed("https:///feed.xml")).contains("jma_feed"));
+        assert!(refused(feed(&dir.join("missing").display().to_string())).contains("jma_feed"));
+        assert!(
+            refused(NodeArgs {
+                jma_poll_seconds: Some(9),
+                ..feed("https://example.jp/feed.xml")
+            })
+            .contains("jma_poll_seconds")
+        );
+        // A bad conditions file refuses the start with every problem, feed or not.
+        let bad = dir.join("conditions.json");
+        std::fs::write(
+            &bad,
+            r#"[{"name": "x", "min_intensity": "3", "targets": [{"areas": ["9"]}]}]"#,
+        )
+        .unwrap();
+        let text = refused(NodeArgs {
+            jma_conditions: Some(bad.clone()),
+            ..args()
+        });
+        assert!(text.contains("jma_conditions"), "{text}");
+        assert!(
+            text.contains("震度4以上") && text.contains("細分区域コード"),
+            "{text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

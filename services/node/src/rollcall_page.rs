@@ -3,8 +3,9 @@
 //! link opened, `POST /r/<token>` answers. Phone-first, Japanese, no login, no script:
 //! one large button per status, the comment optional, "回答しました" with the time; the
 //! answer can be given again (the first answer time stays visible). A wrong or expired
-//! link gets one sentence and nothing else. The token in the path is the only key; the
-//! page is never cached and sends no referrer.
+//! link gets one sentence and nothing else. A withdrawn roll-call's link (取消, K-08)
+//! says it was withdrawn and that no answer is needed, and takes no answer. The token
+//! in the path is the only key; the page is never cached and sends no referrer.
 
 use std::sync::Arc;
 
@@ -69,6 +70,13 @@ async fn answer(
                 Err(error) => refusal(error),
             }
         }
+        // A withdrawn roll-call takes no answer: its page says so.
+        Err(AppError::Conflict(message)) => match state.rollcall_open_link(&token).await {
+            Ok(page) if page.call.cancelled => {
+                html(StatusCode::CONFLICT, &page_html(&token, &page, None, ""))
+            }
+            _ => refusal(AppError::Conflict(message)),
+        },
         Err(error) => refusal(error),
     }
 }
@@ -142,6 +150,12 @@ fn page_html(token: &str, page: &AnswerPage, error: Option<&str>, typed_comment:
         escape(&page.call.title),
         escape(&page.member_name)
     );
+    if page.call.cancelled {
+        main.push_str(
+            "<div class=\"done\" id=\"cancelled\" role=\"status\"><strong>【取消】この安否確認は取り消されました。</strong><br>回答の必要はありません。すでに回答した方も、そのままで構いません。</div>\n",
+        );
+        return shell("安否確認（取消）", banner, &main);
+    }
     if let (Some(status), Some(at)) = (&page.last_status, page.last_answered_at) {
         let by = if page.last_proxy {
             "（代理の方が回答）"
@@ -188,4 +202,48 @@ fn page_html(token: &str, page: &AnswerPage, error: Option<&str>, typed_comment:
     }
     main.push_str("</div>\n</form>\n<p class=\"note\">この回答ページはあなた専用です。リンクを他の人に転送しないでください。</p>\n");
     shell("安否確認の回答", banner, &main)
+}
+
+#[cfg(test)]
+mod tests {
+    use anpi_core::ids::RollcallId;
+    use anpi_core::rollcall::Mode;
+    use anpi_core::rollcall::call::RollCall;
+
+    use super::*;
+
+    fn page(mode: Mode, cancelled: bool) -> AnswerPage {
+        AnswerPage {
+            call: RollCall {
+                id: RollcallId::from_uuid(uuid::Uuid::nil()),
+                title: "東京都２３区で震度5強の地震".into(),
+                mode,
+                orgs: vec![],
+                statuses: vec!["無事".into(), "軽傷".into()],
+                round: 1,
+                closed: false,
+                cancelled,
+            },
+            member_name: "防災 花子".into(),
+            last_status: None,
+            last_comment: None,
+            first_answered_at: None,
+            last_answered_at: None,
+            last_proxy: false,
+        }
+    }
+
+    // R: K-08 — a withdrawn roll-call's link says so and offers no answer.
+    #[test]
+    fn a_cancelled_link_says_no_answer_is_needed_and_has_no_form() {
+        let html = page_html("ab", &page(Mode::Actual, true), None, "");
+        assert!(html.contains("id=\"cancelled\""), "{html}");
+        assert!(html.contains("【取消】この安否確認は取り消されました。"));
+        assert!(html.contains("回答の必要はありません"));
+        assert!(!html.contains("<form"));
+        let drill = page_html("ab", &page(Mode::Drill, true), None, "");
+        assert!(drill.contains("訓練　これは防災訓練の安否確認です"));
+        let open = page_html("ab", &page(Mode::Actual, false), None, "");
+        assert!(open.contains("<form") && !open.contains("id=\"cancelled\""));
+    }
 }

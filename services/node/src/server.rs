@@ -164,6 +164,12 @@ pub async fn serve(
         url.clone(),
         state.writer.mail_ready(),
     )));
+    // Automatic roll-calls from earthquake telegrams (K-08), when a feed is set.
+    if let Some(jma) = config.jma.clone() {
+        background.push(tokio::spawn(
+            crate::jma_feed::Feed::new(state.clone(), jma).run(),
+        ));
+    }
     if let Some(address) = config.public_listen {
         let listener = tokio::net::TcpListener::bind(address)
             .await

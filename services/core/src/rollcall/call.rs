@@ -127,6 +127,8 @@ pub struct RollCall {
     pub statuses: Vec<String>,
     pub round: i32,
     pub closed: bool,
+    /// Withdrawn (K-08: its earthquake telegram was cancelled): no answers any more.
+    pub cancelled: bool,
 }
 
 /// A roll-call about to be sent: what the `Started` event will hold and who gets mail.
@@ -188,6 +190,7 @@ pub fn plan<'a>(
             orgs,
             members: recipients.iter().map(|m| m.code.clone()).collect(),
             statuses,
+            trigger: None,
         },
         recipients,
         without_mail,
@@ -202,8 +205,17 @@ pub fn link_refused() -> Refusal {
     ))
 }
 
+/// Why a withdrawn roll-call takes nothing more (K-08).
+fn cancelled_refusal() -> Refusal {
+    Refusal::Conflict(FieldError::new(
+        "rollcall",
+        "この安否確認は取り消されました。回答の必要はありません",
+    ))
+}
+
 /// A member opens their link: the first opening of a round is an event; later ones
-/// change nothing. A closed roll-call's links no longer open.
+/// change nothing. A closed roll-call's links no longer open; a cancelled one's open
+/// (to say it was cancelled) without counting as opened.
 pub fn decide_open(
     call: &RollCall,
     member: &MemberCode,
@@ -211,6 +223,9 @@ pub fn decide_open(
 ) -> Result<Option<RollcallEvent>, Refusal> {
     if call.closed {
         return Err(link_refused());
+    }
+    if call.cancelled {
+        return Ok(None);
     }
     Ok((!state.opened).then(|| RollcallEvent::LinkOpened {
         rollcall: call.id,
@@ -235,6 +250,9 @@ pub fn decide_answer(
                 Refusal::Conflict(FieldError::new("rollcall", "この安否確認は終了しています"))
             }
         });
+    }
+    if call.cancelled {
+        return Err(cancelled_refusal());
     }
     let status = status.trim();
     if !call.statuses.iter().any(|s| s == status) {
@@ -272,6 +290,9 @@ pub fn decide_resend<'a>(
             "この安否確認は終了しています",
         )));
     }
+    if call.cancelled {
+        return Err(cancelled_refusal());
+    }
     let members: Vec<MemberCode> = states
         .into_iter()
         .filter(|(_, s)| !s.progress().is_confirmed())
@@ -298,6 +319,9 @@ pub fn decide_clear(call: &RollCall) -> Result<RollcallEvent, Refusal> {
             "この安否確認は終了しています",
         )));
     }
+    if call.cancelled {
+        return Err(cancelled_refusal());
+    }
     Ok(RollcallEvent::Cleared {
         rollcall: call.id,
         round: call.round + 1,
@@ -313,6 +337,26 @@ pub fn decide_close(call: &RollCall) -> Result<RollcallEvent, Refusal> {
         )));
     }
     Ok(RollcallEvent::Closed { rollcall: call.id })
+}
+
+/// Withdraws the roll-call (K-08: the earthquake telegram that started it was
+/// cancelled). Once only; a closed roll-call can be withdrawn too (its links already
+/// expired; the members are still told). `reason`: why, one line or more, not blank.
+pub fn decide_cancel(call: &RollCall, reason: &str) -> Result<RollcallEvent, Refusal> {
+    if call.cancelled {
+        return Err(Refusal::Conflict(FieldError::new(
+            "rollcall",
+            "この安否確認は既に取り消されています",
+        )));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(invalid("reason", "取消の理由がありません"));
+    }
+    Ok(RollcallEvent::Cancelled {
+        rollcall: call.id,
+        reason: reason.to_string(),
+    })
 }
 
 /// One member on the dashboard.
@@ -393,6 +437,7 @@ mod tests {
             statuses: DEFAULT_STATUSES.iter().map(|s| s.to_string()).collect(),
             round: 1,
             closed: false,
+            cancelled: false,
         }
     }
 
@@ -594,6 +639,45 @@ mod tests {
         assert!(decide_clear(&closed).is_err());
         assert!(decide_close(&call()).is_ok());
         assert!(decide_close(&closed).is_err());
+    }
+
+    // R: K-08 — a withdrawn roll-call says so when its link opens, and takes no answer,
+    // resend or clear; it is withdrawn once.
+    #[test]
+    fn a_cancelled_roll_call_opens_without_counting_and_takes_nothing_more() {
+        let m = MemberCode::parse("a").unwrap();
+        let event = decide_cancel(&call(), " 地震情報が取り消されました ").unwrap();
+        assert_eq!(
+            event,
+            RollcallEvent::Cancelled {
+                rollcall: call().id,
+                reason: "地震情報が取り消されました".into(),
+            }
+        );
+        assert_eq!(decide_cancel(&call(), "  ").unwrap_err().field, "reason");
+        let cancelled = RollCall {
+            cancelled: true,
+            ..call()
+        };
+        assert_eq!(
+            decide_open(&cancelled, &m, RecipientState::default()),
+            Ok(None)
+        );
+        let refused = decide_answer(&cancelled, &m, "無事", "", None).unwrap_err();
+        assert!(matches!(refused, Refusal::Conflict(_)), "{refused:?}");
+        assert!(refused.message.contains("取り消されました"));
+        let proxy = AccountId::parse("bousai1").unwrap();
+        assert!(decide_answer(&cancelled, &m, "無事", "", Some(proxy)).is_err());
+        assert!(decide_resend(&cancelled, [(&m, RecipientState::default())]).is_err());
+        assert!(decide_clear(&cancelled).is_err());
+        assert!(decide_cancel(&cancelled, "again").is_err());
+        // Closing stays possible: the links then expire.
+        assert!(decide_close(&cancelled).is_ok());
+        let closed = RollCall {
+            closed: true,
+            ..call()
+        };
+        assert!(decide_cancel(&closed, "取消").is_ok());
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub enum RollcallEvent {
     },
     /// A roll-call sent (K-01): to these organisations (as chosen), reaching these
     /// members (sub-organisations included); `statuses`: the answers offered.
+    /// `trigger`: why the node started it by itself (K-08: the earthquake telegram's
+    /// decision, with its reason); absent when someone sent it.
     Started {
         rollcall: RollcallId,
         title: String,
@@ -48,6 +50,8 @@ pub enum RollcallEvent {
         orgs: Vec<OrgCode>,
         members: Vec<MemberCode>,
         statuses: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trigger: Option<String>,
     },
     /// The mail sent again to these members (K-03: the unconfirmed).
     Resent {
@@ -78,6 +82,13 @@ pub enum RollcallEvent {
     Cleared { rollcall: RollcallId, round: i32 },
     /// The roll-call closed: its links no longer open.
     Closed { rollcall: RollcallId },
+    /// The roll-call withdrawn (K-08: the earthquake telegram that started it was
+    /// cancelled, 取消): no answer is needed any more; its links say so, and the members
+    /// it reached are told by mail. `reason`: why, in Japanese.
+    Cancelled {
+        rollcall: RollcallId,
+        reason: String,
+    },
 }
 
 impl RollcallEvent {
@@ -97,6 +108,7 @@ impl RollcallEvent {
             RollcallEvent::Answered { .. } => "RollcallAnswered",
             RollcallEvent::Cleared { .. } => "RollcallCleared",
             RollcallEvent::Closed { .. } => "RollcallClosed",
+            RollcallEvent::Cancelled { .. } => "RollcallCancelled",
         }
     }
 }

@@ -26,7 +26,10 @@
 //!   訓練 starts a drill only for a condition with `drill_on_training`, 試験 nothing;
 //! - after a dispatch, a condition dispatches for no other event (of the same mode)
 //!   for `suppress_minutes`, counted from that dispatch (cancelled ones do not count);
-//! - a dispatch is due `delay_minutes` after the telegram's report time.
+//! - a dispatch is due `delay_minutes` after the telegram's report time;
+//! - a telegram read more than [`EXPIRY_MINUTES`] after a dispatch would have been due
+//!   (a node that was down, or started on an old feed) dispatches nothing: the
+//!   roll-call would come too late to help and would confuse (its 取消 still cancels).
 //!
 //! Format facts relied on (element names, values, codes) are listed with their
 //! sources in `schemas/jma/README.md`.
@@ -52,6 +55,16 @@ pub const TITLE_PLACEHOLDERS: [&str; 4] = ["{地域}", "{震度}", "{震源}", "
 
 /// The lowest level a condition may choose (issue 20: 4, 5弱, 5強, 6弱, 6強, 7).
 pub const LOWEST_CONDITION: Intensity = Intensity::Four;
+
+/// How long after it was due a dispatch may still start (3 hours): a telegram read
+/// later than this after its report time plus the condition's delay dispatches
+/// nothing, and a node gives up a dispatch it could not start within it ([`expired`]).
+pub const EXPIRY_MINUTES: i64 = 180;
+
+/// Whether a dispatch due at `due` is too late to start at `now` ([`EXPIRY_MINUTES`]).
+pub fn expired(due: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - due > Duration::minutes(EXPIRY_MINUTES)
+}
 
 // ---------------------------------------------------------------------------------
 // Intensity
@@ -684,10 +697,12 @@ pub enum Decision {
         at: DateTime<Utc>,
         reason: String,
     },
-    /// Cancel the roll-calls this condition started for the event (a 取消 telegram).
+    /// Cancel the roll-calls this condition started for the event (a 取消 telegram),
+    /// of this mode (a 訓練 取消 cancels the drills).
     Cancel {
         condition: String,
         event_id: String,
+        mode: Mode,
         reason: String,
     },
     /// Nothing to do; the reason says why (for the caller's log).
@@ -906,6 +921,7 @@ impl Evaluator {
         Decision::Cancel {
             condition: condition.name.clone(),
             event_id: event_id.to_string(),
+            mode,
             reason: format!("{about}: {who}: 地震情報が取り消されました。{what}"),
         }
     }
@@ -926,6 +942,14 @@ impl Evaluator {
             Err(why) => return ignore(why.to_string()),
         };
         let event_id = telegram.event_id.trim().to_string();
+        let due = telegram.report_time + Duration::minutes(i64::from(condition.delay_minutes));
+        if expired(due, now) {
+            return ignore(format!(
+                "{} に送信するはずの安否確認ですが、{}分以上過ぎてから受け取ったため送信しません",
+                jst(due),
+                EXPIRY_MINUTES
+            ));
+        }
         let places = telegram.places();
 
         // Which targets qualify, through which places.
@@ -1019,7 +1043,6 @@ impl Evaluator {
             }
         }
 
-        let due = telegram.report_time + Duration::minutes(i64::from(condition.delay_minutes));
         let at = due.max(now);
         // The title names the places that qualified the organisations asked now.
         let mut named: Vec<Place<'_>> = Vec::new();

@@ -161,6 +161,17 @@ impl OrgTree {
         self.orgs.is_empty()
     }
 
+    /// The top-level organisations (those without a parent), by code: "every
+    /// organisation" as a roll-call names it (K-08: an automatic roll-call whose
+    /// condition lists no organisations asks these, and so everybody below them).
+    pub fn roots(&self) -> Vec<OrgCode> {
+        self.orgs
+            .values()
+            .filter(|o| o.parent.is_none())
+            .map(|o| o.code.clone())
+            .collect()
+    }
+
     /// Organisations in tree order (each parent before its children, siblings by code).
     pub fn in_order(&self) -> Vec<&Organisation> {
         let mut out = Vec::with_capacity(self.orgs.len());
@@ -272,6 +283,14 @@ pub(crate) mod tests {
             org("kensetsu", "建設部", None),
         ])
         .unwrap()
+    }
+
+    #[test]
+    fn the_roots_are_the_organisations_without_a_parent_and_cover_everybody() {
+        let tree = sample();
+        assert_eq!(tree.roots(), [code("kensetsu"), code("soumu")]);
+        assert_eq!(tree.with_descendants(&tree.roots()).len(), tree.len());
+        assert!(OrgTree::default().roots().is_empty());
     }
 
     #[test]

@@ -228,6 +228,52 @@ impl Template {
     }
 }
 
+/// A time as the mails say it, in Japan time: 「2026年12月06日 09:00」.
+pub fn mail_time(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.with_timezone(&crate::entry::jst_offset())
+        .format("%Y年%m月%d日 %H:%M")
+        .to_string()
+}
+
+/// What fills the notice that a roll-call was withdrawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelFill<'a> {
+    pub name: &'a str,
+    /// The roll-call's title.
+    pub title: &'a str,
+    /// When the roll-call was sent (Japan time, as the mails say it).
+    pub sent_at: &'a str,
+    /// Why, as the members read it (e.g. 気象庁が地震情報を取り消したため).
+    pub why: &'a str,
+}
+
+/// The notice that a roll-call was withdrawn (K-08, 取消), to the addresses it reached:
+/// the subject begins with 【取消】 (a drill's goes on with 【訓練】), the body says the
+/// earlier request is withdrawn and no answer is needed. Not one of the four editable
+/// mails (K-06): its wording is fixed.
+pub fn cancellation_notice(fill: &CancelFill<'_>, drill: bool) -> Rendered {
+    let line = |text: &str| text.replace(['\r', '\n'], " ");
+    let subject = format!(
+        "【取消】{}【安否確認】{}",
+        if drill { "【訓練】" } else { "" },
+        line(fill.title)
+    );
+    let mut body = format!(
+        "{} 様\n\n{} にお送りした安否確認「{}」は取り消されました。\n\
+         回答の必要はありません（すでに回答した方も、そのままで構いません）。\n\n\
+         理由: {}\n",
+        fill.name,
+        fill.sent_at,
+        line(fill.title),
+        line(fill.why)
+    );
+    if drill {
+        body.push_str("\nこれは防災訓練の連絡です。実際の災害ではありません。\n");
+    }
+    body.push_str("\nこのメールは安否確認システムから送信しています。返信しないでください。\n");
+    Rendered { subject, body }
+}
+
 enum Piece<'a> {
     Text(&'a str),
     Placeholder(&'a str),
@@ -333,6 +379,49 @@ mod tests {
             "{}",
             already.subject
         );
+    }
+
+    // R: K-08 — the withdrawal notice: 【取消】 first, 【訓練】 kept for a drill, no answer
+    // needed, no line break from the title in the subject.
+    #[test]
+    fn the_cancellation_notice_says_the_request_is_withdrawn() {
+        let fill = CancelFill {
+            name: "山田 太郎",
+            title: "東京都２３区で震度5強の地震\r\nBcc: x@example.jp",
+            sent_at: "2026年12月06日 09:00",
+            why: "気象庁が地震情報を取り消したため",
+        };
+        let actual = cancellation_notice(&fill, false);
+        assert!(
+            actual
+                .subject
+                .starts_with("【取消】【安否確認】東京都２３区で震度5強の地震"),
+            "{}",
+            actual.subject
+        );
+        assert!(!actual.subject.contains('\n') && !actual.subject.contains('\r'));
+        assert!(!actual.subject.contains("【訓練】"));
+        assert!(actual.body.starts_with("山田 太郎 様"), "{}", actual.body);
+        assert!(
+            actual
+                .body
+                .contains("2026年12月06日 09:00 にお送りした安否確認")
+        );
+        assert!(actual.body.contains("取り消されました"));
+        assert!(actual.body.contains("回答の必要はありません"));
+        assert!(
+            actual
+                .body
+                .contains("理由: 気象庁が地震情報を取り消したため")
+        );
+        assert!(!actual.body.contains("訓練"));
+        let drill = cancellation_notice(&fill, true);
+        assert!(
+            drill.subject.starts_with("【取消】【訓練】【安否確認】"),
+            "{}",
+            drill.subject
+        );
+        assert!(drill.body.contains("これは防災訓練の連絡です"));
     }
 
     #[test]

@@ -14,13 +14,18 @@
 //!   has an EventID; only 震度速報 and 震源・震度に関する情報 of a non-試験 telegram
 //!   may dispatch; the same telegram evaluated again dispatches nothing new; a 取消
 //!   of the event after a dispatch cancels it.
+//!
+//! The same bytes also go through `parse_atom` (the agency's Atom feed): no panic,
+//! `FeedTooLarge` exactly over `MAX_FEED_BYTES`, `NotUtf8` exactly when not UTF-8,
+//! positions within the input, every entry read has an id, and no DOCTYPE was read
+//! past.
 
 #![no_main]
 
 use anpi_core::rollcall::jma::{
     Condition, Decision, Evaluator, InfoType, Intensity, Target, TelegramKind, TelegramStatus,
 };
-use anpi_files::jma::{JmaError, MAX_TELEGRAM_BYTES, parse_telegram};
+use anpi_files::jma::{JmaError, MAX_FEED_BYTES, MAX_TELEGRAM_BYTES, parse_atom, parse_telegram};
 use libfuzzer_sys::fuzz_target;
 
 fn conditions() -> Vec<Condition> {
@@ -83,7 +88,35 @@ fn has_doctype(bytes: &[u8]) -> bool {
     false
 }
 
+/// The Atom feed reader's properties (see the module's comment).
+fn check_feed(bytes: &[u8]) {
+    let len = bytes.len() as u64;
+    match parse_atom(bytes) {
+        Err(JmaError::FeedTooLarge { bytes: n }) => {
+            assert!(bytes.len() > MAX_FEED_BYTES);
+            assert_eq!(n, bytes.len());
+        }
+        _ if bytes.len() > MAX_FEED_BYTES => panic!("an over-size feed was read"),
+        Err(JmaError::NotUtf8 { position }) => {
+            let error = std::str::from_utf8(bytes).expect_err("UTF-8 refused as not UTF-8");
+            assert_eq!(position, error.valid_up_to());
+        }
+        Err(
+            JmaError::Malformed { position, .. }
+            | JmaError::Doctype { position }
+            | JmaError::Entity { position, .. },
+        ) => assert!(position <= len, "position {position} past {len}"),
+        Err(error) => assert!(!error.to_string().is_empty()),
+        Ok(entries) => {
+            assert!(std::str::from_utf8(bytes).is_ok());
+            assert!(!has_doctype(bytes), "a DOCTYPE was read past");
+            assert!(entries.iter().all(|entry| !entry.id.is_empty()));
+        }
+    }
+}
+
 fuzz_target!(|bytes: &[u8]| {
+    check_feed(bytes);
     let result = parse_telegram(bytes);
     let len = bytes.len() as u64;
     match &result {

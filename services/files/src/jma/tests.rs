@@ -427,7 +427,7 @@ fn the_readme_sequence_decides_as_documented() {
     // 4. 取消 09:30: the first condition's roll-calls are cancelled.
     let d = step("04-vxse53-torikeshi.xml");
     assert!(
-        matches!(&d[0], Decision::Cancel { condition, event_id, reason }
+        matches!(&d[0], Decision::Cancel { condition, event_id, reason, .. }
             if condition == "首都圏 震度5弱以上" && event_id == "20261206085812"
                 && reason.contains("honsha、yokohama")),
         "{d:#?}"
@@ -482,4 +482,139 @@ fn the_sequence_without_conditions_uses_the_nationwide_one() {
         matches!(decisions[2], Decision::Cancel { .. }),
         "{decisions:#?}"
     );
+}
+
+// --- the Atom feed ---------------------------------------------------------------------
+
+const FEED: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" lang="ja">
+  <title>高頻度（地震火山）</title>
+  <updated>2026-12-06T00:05:30Z</updated>
+  <id>https://feed.example.jp/eqvol.xml</id>
+  <link href="https://feed.example.jp/eqvol.xml" rel="self"/>
+  <entry>
+    <title>震源・震度に関する情報</title>
+    <id>urn:uuid:0d6f3b7e-0000-4000-8000-000000000003</id>
+    <updated>2026-12-06T00:05:00Z</updated>
+    <author><name>気象庁</name></author>
+    <link rel="related" href="https://www.example.jp/"/>
+    <link type="application/xml" href="data/03-vxse53.xml"/>
+    <link type="application/xml" href="data/other.xml"/>
+    <content type="text">【震源・震度に関する情報】６日０８時５８分ころ、地震がありました。</content>
+  </entry>
+  <entry>
+    <title>噴火に関する火山観測報</title>
+    <id>https://feed.example.jp/data/vfvo60.xml</id>
+    <updated>not a time</updated>
+    <link rel="alternate" type="application/xml" href="https://feed.example.jp/data/vfvo60.xml"/>
+  </entry>
+  <entry>
+    <title>震度速報</title>
+    <id>https://feed.example.jp/data/01-vxse51.xml</id>
+    <updated>2026-12-06T09:00:00+09:00</updated>
+  </entry>
+  <entry>
+    <title>震度速報</title>
+    <link href="https://feed.example.jp/data/no-id.xml"/>
+  </entry>
+</feed>"#;
+
+#[test]
+fn the_atom_feed_gives_each_entry_with_its_identity_title_time_and_link() {
+    let entries = parse_atom(FEED.as_bytes()).unwrap();
+    assert_eq!(entries.len(), 3, "the entry without an id is dropped");
+    assert_eq!(
+        entries[0],
+        FeedEntry {
+            id: "urn:uuid:0d6f3b7e-0000-4000-8000-000000000003".into(),
+            title: "震源・震度に関する情報".into(),
+            updated: Some(jst(9, 5)),
+            // The first link that is the entry itself, as written (relative).
+            link: Some("data/03-vxse53.xml".into()),
+        }
+    );
+    assert!(entries[0].is_earthquake_information());
+    assert_eq!(entries[1].updated, None);
+    assert_eq!(
+        entries[1].link.as_deref(),
+        Some("https://feed.example.jp/data/vfvo60.xml")
+    );
+    assert!(!entries[1].is_earthquake_information());
+    assert_eq!(entries[2].link, None);
+    assert_eq!(entries[2].updated, Some(jst(9, 0)));
+    assert!(entries[2].is_earthquake_information());
+    // Prefixed Atom elements are read by their local names; an empty feed is no error.
+    let prefixed = r#"<a:feed xmlns:a="http://www.w3.org/2005/Atom"><a:entry><a:id>x</a:id>
+        <a:title>震度速報</a:title><a:link href="x.xml"/></a:entry></a:feed>"#;
+    assert_eq!(
+        parse_atom(prefixed.as_bytes()).unwrap()[0].link.as_deref(),
+        Some("x.xml")
+    );
+    assert!(parse_atom(b"<feed/>").unwrap().is_empty());
+}
+
+#[test]
+fn a_feed_is_refused_as_a_telegram_is_when_it_is_not_one_or_not_safe() {
+    assert_eq!(
+        parse_atom(bytes("01-vxse51-shindo-sokuhou.xml").as_slice()).unwrap_err(),
+        JmaError::NotFeed {
+            found: "Report".into()
+        }
+    );
+    assert!(
+        parse_atom(b"")
+            .unwrap_err()
+            .to_string()
+            .contains("Atom フィードではありません")
+    );
+    let doctype = "<?xml version=\"1.0\"?><!DOCTYPE feed [<!ENTITY x \"y\">]><feed/>";
+    assert!(matches!(
+        parse_atom(doctype.as_bytes()),
+        Err(JmaError::Doctype { .. })
+    ));
+    let entity = "<feed><entry><id>&x;</id></entry></feed>";
+    assert!(matches!(
+        parse_atom(entity.as_bytes()),
+        Err(JmaError::Entity { .. })
+    ));
+    let cut = &FEED.as_bytes()[..FEED.len() / 2];
+    assert!(matches!(parse_atom(cut), Err(JmaError::Malformed { .. })));
+    assert!(matches!(
+        parse_atom(&[0xff, 0xfe]),
+        Err(JmaError::NotUtf8 { position: 0 })
+    ));
+    let huge = vec![b' '; MAX_FEED_BYTES + 1];
+    assert_eq!(
+        parse_atom(&huge).unwrap_err(),
+        JmaError::FeedTooLarge {
+            bytes: MAX_FEED_BYTES + 1
+        }
+    );
+}
+
+// --- the conditions file ---------------------------------------------------------------
+
+#[test]
+fn the_conditions_file_is_read_and_checked_whole() {
+    let text = std::fs::read_to_string(schemas().join("conditions.example.json")).unwrap();
+    let conditions = parse_conditions(&format!("\u{feff}{text}")).unwrap();
+    assert_eq!(conditions, example_conditions());
+    let problems = parse_conditions("[{\"name\": \"x\",").unwrap_err();
+    assert!(problems[0].starts_with("1行"), "{problems:?}");
+    let problems = parse_conditions(
+        r#"[{"name": "x", "min_intensity": "3", "targets": [{"areas": ["9"]}]},
+            {"name": "x", "min_intensity": "5弱", "targets": [{"areas": ["350"]}], "delay_minutes": 2000}]"#,
+    )
+    .unwrap_err();
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert!(
+        problems.iter().any(|p| p.contains("同じ名前")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("delay_minutes")),
+        "{problems:#?}"
+    );
+    let huge = " ".repeat(MAX_CONDITIONS_BYTES + 1);
+    assert!(parse_conditions(&huge).unwrap_err()[0].contains("大きすぎます"));
 }

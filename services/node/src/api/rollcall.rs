@@ -276,6 +276,9 @@ fn item(call: &RollCall, listed: Option<&Listed>) -> v1::RollcallItem {
         recipients: listed.map_or(0, |l| l.recipients),
         answered: listed.map_or(0, |l| l.answered),
         statuses: call.statuses.clone(),
+        cancelled: call.cancelled,
+        cancelled_at: optional_time(listed.and_then(|l| l.cancelled_at)),
+        cancel_reason: listed.map(|l| l.cancel_reason.clone()).unwrap_or_default(),
     }
 }
 
@@ -771,6 +774,7 @@ mod tests {
             statuses: vec!["無事".into(), "軽傷".into()],
             round: 1,
             closed: false,
+            cancelled: false,
         };
         let mut count = OrgCount {
             total: 3,

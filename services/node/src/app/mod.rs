@@ -14,6 +14,7 @@ pub mod audit;
 pub mod entries;
 pub mod error;
 pub mod inquiry;
+pub mod jma;
 pub mod organise;
 pub mod reads;
 pub mod replay;

@@ -21,7 +21,7 @@ use super::{AppError, Caller, NodeState};
 use crate::mail::Smtp;
 use crate::store::accounts::Session;
 use crate::store::rollcall::{self as tables, OutMail, Recipient};
-use crate::store::writer::{Answerer, RollcallChange, RollcallWritten, system_actor};
+use crate::store::writer::{Answerer, Broadcast, RollcallChange, RollcallWritten, system_actor};
 
 /// A caller with their roll-call authority.
 pub struct RollcallCaller {
@@ -43,9 +43,7 @@ pub fn new_token() -> String {
 
 /// Japan time as a mail says it.
 fn jst_long(time: chrono::DateTime<chrono::Utc>) -> String {
-    time.with_timezone(&anpi_core::entry::jst_offset())
-        .format("%Y年%m月%d日 %H:%M")
-        .to_string()
+    anpi_core::rollcall::template::mail_time(time)
 }
 
 /// The dashboard of one roll-call (K-03).
@@ -96,7 +94,7 @@ impl NodeState {
         })
     }
 
-    async fn rollcall_write(
+    pub(crate) async fn rollcall_write(
         &self,
         actor: Actor,
         change: RollcallChange,
@@ -361,23 +359,23 @@ impl NodeState {
         Ok((tokens, mails))
     }
 
-    /// Sends a roll-call to the chosen organisations and those below them (K-01).
-    pub async fn rollcall_start(
+    /// Plans a broadcast with the domain's rules (`call::plan`: title, organisations,
+    /// statuses, who is reached) and renders its mails and links: the one path of
+    /// every roll-call, sent by someone (`rollcall_start`) or started by the node
+    /// itself (K-08, `app::jma`). `members`: those who may be asked. Returns the
+    /// broadcast for the writer and how many members of the chosen organisations have
+    /// no address.
+    pub(crate) async fn prepare_broadcast(
         &self,
-        session: &Session,
-        orgs: Vec<OrgCode>,
+        tree: &OrgTree,
+        members: &[Member],
+        orgs: &[OrgCode],
         title: &str,
         mode: Mode,
         statuses: &[String],
-    ) -> Result<(RollcallWritten, usize), AppError> {
-        let who = self.rollcall_caller(session).await?;
-        who.authority.may_act_on(&who.tree, &orgs).map_err(denied)?;
-        let members = {
-            let client = self.pool.get().await?;
-            tables::members(&**client).await?
-        };
+    ) -> Result<(Broadcast, usize), AppError> {
         let id = RollcallId::from_uuid(uuid::Uuid::now_v7());
-        let plan = call::plan(id, &who.tree, &members, &orgs, title, mode, statuses)?;
+        let plan = call::plan(id, tree, members, orgs, title, mode, statuses)?;
         let anpi_core::rollcall::RollcallEvent::Started {
             title,
             orgs,
@@ -395,20 +393,41 @@ impl NodeState {
             statuses: statuses.clone(),
             round: 1,
             closed: false,
+            cancelled: false,
         };
-        let (tokens, mails) = self.mails_for(&call, &who.tree, &plan.recipients).await?;
+        let (tokens, mails) = self.mails_for(&call, tree, &plan.recipients).await?;
         let without_mail = plan.without_mail.len();
-        let recipients = plan.recipients.into_iter().cloned().collect();
+        Ok((
+            Broadcast {
+                event: plan.event,
+                recipients: plan.recipients.into_iter().cloned().collect(),
+                tokens,
+                mails,
+            },
+            without_mail,
+        ))
+    }
+
+    /// Sends a roll-call to the chosen organisations and those below them (K-01).
+    pub async fn rollcall_start(
+        &self,
+        session: &Session,
+        orgs: Vec<OrgCode>,
+        title: &str,
+        mode: Mode,
+        statuses: &[String],
+    ) -> Result<(RollcallWritten, usize), AppError> {
+        let who = self.rollcall_caller(session).await?;
+        who.authority.may_act_on(&who.tree, &orgs).map_err(denied)?;
+        let members = {
+            let client = self.pool.get().await?;
+            tables::members(&**client).await?
+        };
+        let (broadcast, without_mail) = self
+            .prepare_broadcast(&who.tree, &members, &orgs, title, mode, statuses)
+            .await?;
         let written = self
-            .rollcall_write(
-                who.caller.actor,
-                RollcallChange::Start {
-                    event: plan.event,
-                    recipients,
-                    tokens,
-                    mails,
-                },
-            )
+            .rollcall_write(who.caller.actor, RollcallChange::Start(Box::new(broadcast)))
             .await?;
         Ok((written, without_mail))
     }

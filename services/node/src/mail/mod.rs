@@ -201,13 +201,11 @@ impl Smtp {
 /// Implicit TLS (port 465): rustls with ring and the system's CA certificates.
 mod tls {
     use std::pin::Pin;
-    use std::sync::{Arc, OnceLock};
     use std::task::{Context, Poll};
 
     use lettre::transport::smtp::client::AsyncTokioStream;
     use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
     use tokio_rustls::rustls;
-    use tokio_rustls::rustls::pki_types::pem::PemObject;
 
     use super::SendError;
 
@@ -251,38 +249,10 @@ mod tls {
         }
     }
 
-    /// The system's CA certificates, read once.
-    fn system_roots() -> &'static [rustls::pki_types::CertificateDer<'static>] {
-        static ROOTS: OnceLock<Vec<rustls::pki_types::CertificateDer<'static>>> = OnceLock::new();
-        ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
-    }
-
     /// A client configuration trusting the system's CAs and those of `extra_pem`.
-    fn config(extra_pem: &str) -> Result<Arc<rustls::ClientConfig>, SendError> {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add_parsable_certificates(system_roots().iter().cloned());
-        if !extra_pem.is_empty() {
-            for cert in rustls::pki_types::CertificateDer::pem_slice_iter(extra_pem.as_bytes()) {
-                let cert = cert.map_err(|e| SendError::connection("CA certificate", e))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| SendError::connection("CA certificate", e))?;
-            }
-        }
-        if roots.is_empty() {
-            return Err(SendError::connection(
-                "TLS",
-                "no CA certificates found on this system",
-            ));
-        }
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SendError::connection("TLS", e))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        Ok(Arc::new(config))
+    fn config(extra_pem: &str) -> Result<std::sync::Arc<rustls::ClientConfig>, SendError> {
+        crate::tls_client::config(extra_pem)
+            .map_err(|error| SendError::connection(error.what, error.detail))
     }
 
     pub async fn connect(

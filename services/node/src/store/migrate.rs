@@ -52,6 +52,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_log_chain",
         include_str!("../../../../schemas/postgres/0012_log_chain.sql"),
     ),
+    (
+        "0013_jma_feed",
+        include_str!("../../../../schemas/postgres/0013_jma_feed.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

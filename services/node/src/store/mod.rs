@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod chain;
 pub mod intake;
+pub mod jma;
 mod migrate;
 pub mod projection;
 pub mod public;

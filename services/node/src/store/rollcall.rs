@@ -149,6 +149,9 @@ pub struct Listed {
     pub started_at: DateTime<Utc>,
     pub started_by: String,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Withdrawn (K-08, 取消): when and why.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: String,
     pub recipients: i64,
     pub answered: i64,
 }
@@ -167,6 +170,9 @@ fn call_of(row: &tokio_postgres::Row) -> Result<RollCall> {
         statuses: row.get("statuses"),
         round: row.get("round"),
         closed: row.get::<_, Option<DateTime<Utc>>>("closed_at").is_some(),
+        cancelled: row
+            .get::<_, Option<DateTime<Utc>>>("cancelled_at")
+            .is_some(),
     })
 }
 
@@ -174,8 +180,8 @@ fn call_of(row: &tokio_postgres::Row) -> Result<RollCall> {
 pub async fn call<C: GenericClient>(client: &C, id: RollcallId) -> Result<Option<RollCall>> {
     let row = client
         .query_opt(
-            "SELECT rollcall_id, title, mode, orgs, statuses, round, closed_at FROM rollcalls
-             WHERE rollcall_id = $1",
+            "SELECT rollcall_id, title, mode, orgs, statuses, round, closed_at, cancelled_at
+             FROM rollcalls WHERE rollcall_id = $1",
             &[&id.as_uuid()],
         )
         .await?;
@@ -197,7 +203,7 @@ async fn listed<C: GenericClient>(client: &C, id: Option<RollcallId>) -> Result<
     let rows = client
         .query(
             "SELECT c.rollcall_id, c.title, c.mode, c.orgs, c.statuses, c.round, c.closed_at,
-                    c.started_at, c.started_by,
+                    c.cancelled_at, c.cancel_reason, c.started_at, c.started_by,
                     (SELECT count(*) FROM rollcall_recipients r WHERE r.rollcall_id = c.rollcall_id) AS recipients,
                     (SELECT count(*) FROM rollcall_recipients r
                       WHERE r.rollcall_id = c.rollcall_id AND r.last_status IS NOT NULL) AS answered
@@ -213,6 +219,8 @@ async fn listed<C: GenericClient>(client: &C, id: Option<RollcallId>) -> Result<
                 started_at: row.get("started_at"),
                 started_by: row.get("started_by"),
                 closed_at: row.get("closed_at"),
+                cancelled_at: row.get("cancelled_at"),
+                cancel_reason: row.get("cancel_reason"),
                 recipients: row.get("recipients"),
                 answered: row.get("answered"),
             })
@@ -342,6 +350,65 @@ pub async fn answers<C: GenericClient>(
             answered_at: row.get(4),
         })
         .collect())
+}
+
+/// The purpose of the notice that a roll-call was withdrawn (K-08).
+pub const CANCEL_NOTICE: &str = "cancel_notice";
+
+/// When a roll-call was started.
+pub async fn started_at<C: GenericClient>(
+    client: &C,
+    id: RollcallId,
+) -> Result<Option<DateTime<Utc>>> {
+    Ok(client
+        .query_opt(
+            "SELECT started_at FROM rollcalls WHERE rollcall_id = $1",
+            &[&id.as_uuid()],
+        )
+        .await?
+        .map(|row| row.get(0)))
+}
+
+/// The addresses a roll-call's request reached or is reaching (its safety mails sent
+/// or being sent, first send and resends), once each, with the member and their name
+/// as asked: who a withdrawal notice goes to (K-08).
+pub async fn reached<C: GenericClient>(
+    client: &C,
+    id: RollcallId,
+) -> Result<Vec<(MemberCode, String, String)>> {
+    let rows = client
+        .query(
+            "SELECT DISTINCT o.member_code, r.name, o.recipient
+             FROM mail_outbox o
+             JOIN rollcall_recipients r ON r.rollcall_id = o.rollcall_id AND r.member_code = o.member_code
+             WHERE o.rollcall_id = $1 AND o.state IN ('sent', 'sending')
+               AND o.purpose IN ('safety', 'safety_drill')
+             ORDER BY o.member_code, o.recipient",
+            &[&id.as_uuid()],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                decode("member", MemberCode::try_from(row.get::<_, String>(0)))?,
+                row.get(1),
+                row.get(2),
+            ))
+        })
+        .collect()
+}
+
+/// A withdrawn roll-call's mails that have not left (`pending`, retries included)
+/// are never sent: `withdrawn`, their bodies (with the links) emptied. Returns how
+/// many.
+pub async fn withdraw_mails<C: GenericClient>(client: &C, id: RollcallId) -> Result<u64> {
+    Ok(client
+        .execute(
+            "UPDATE mail_outbox SET state = 'withdrawn', body = ''
+             WHERE rollcall_id = $1 AND state = 'pending'",
+            &[&id.as_uuid()],
+        )
+        .await?)
 }
 
 /// A mail for the outbox.

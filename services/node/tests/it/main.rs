@@ -5,6 +5,7 @@ mod api;
 mod chain;
 mod crash;
 mod gap_free;
+mod jma;
 mod organise;
 mod pipeline;
 mod reads;

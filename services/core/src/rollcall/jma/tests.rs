@@ -521,11 +521,13 @@ fn given_a_dispatch_when_the_event_is_cancelled_then_it_is_cancelled_once() {
     let Decision::Cancel {
         condition: name,
         event_id,
+        mode,
         reason,
     } = &decision
     else {
         panic!("expected a cancel, got {decision:?}")
     };
+    assert_eq!(*mode, Mode::Actual);
     assert_eq!(name, "首都圏5弱");
     assert_eq!(event_id, "20261206085800");
     assert!(reason.contains("取消"), "{reason}");
@@ -680,7 +682,16 @@ fn a_drill_cancel_cancels_only_the_drill() {
     let mut cancel = cancelled("20261206085800", 10);
     cancel.status = TelegramStatus::Drill;
     let decision = one(when(&mut given, &[drills], &cancel));
-    assert!(matches!(decision, Decision::Cancel { .. }), "{decision:?}");
+    assert!(
+        matches!(
+            decision,
+            Decision::Cancel {
+                mode: Mode::Drill,
+                ..
+            }
+        ),
+        "{decision:?}"
+    );
     assert_eq!(
         given
             .dispatched("20261206085800", "首都圏5弱", Mode::Drill)
@@ -798,6 +809,45 @@ fn the_dispatch_is_due_report_time_plus_the_delay() {
         panic!("expected a dispatch")
     };
     assert_eq!(due, at(40));
+}
+
+// --- rule: too late ------------------------------------------------------------------------
+
+#[test]
+fn a_telegram_read_hours_after_it_was_due_dispatches_nothing_but_its_cancel_still_cancels() {
+    let telegram = shindo("20261206085800", 2, Intensity::FiveLower);
+    let delayed = Condition {
+        delay_minutes: 30,
+        ..condition()
+    };
+    // Due at 09:02 (and 09:32 with the delay); read at 12:02 and 12:03.
+    let just = Evaluator::new().evaluate(&[condition()], &telegram, at(2 + EXPIRY_MINUTES));
+    assert!(matches!(one(just), Decision::Dispatch { .. }));
+    let mut given = Evaluator::new();
+    let late = one(given.evaluate(&[condition()], &telegram, at(3 + EXPIRY_MINUTES)));
+    let reason = ignored(&late);
+    assert!(
+        reason.contains("2026-12-06 09:02 に送信するはずの安否確認ですが、180分以上過ぎて"),
+        "{reason}"
+    );
+    assert_eq!(
+        given.dispatched("20261206085800", "首都圏5弱", Mode::Actual),
+        None
+    );
+    // The delay moves the limit with the due time.
+    let delayed_late = Evaluator::new().evaluate(&[delayed], &telegram, at(3 + EXPIRY_MINUTES));
+    assert!(matches!(one(delayed_late), Decision::Dispatch { .. }));
+    assert!(expired(at(0), at(EXPIRY_MINUTES + 1)));
+    assert!(!expired(at(0), at(EXPIRY_MINUTES)));
+    // A 取消 is never too late for what was sent.
+    let mut sent = Evaluator::new();
+    one(when(&mut sent, &[condition()], &telegram));
+    let cancel = one(sent.evaluate(
+        &[condition()],
+        &cancelled("20261206085800", 30),
+        at(30 + 10 * EXPIRY_MINUTES),
+    ));
+    assert!(matches!(cancel, Decision::Cancel { .. }), "{cancel:?}");
 }
 
 // --- rule: telegrams that never dispatch -------------------------------------------------

@@ -18,6 +18,7 @@ mod accounts;
 mod append;
 mod dedup;
 mod group;
+mod jma;
 mod outcome;
 mod reports;
 mod rollcall;
@@ -40,12 +41,13 @@ use uuid::Uuid;
 
 pub use self::accounts::AccountChange;
 use self::append::{Appended, insert_events, now_micros, position_and_fold};
+pub use self::jma::{CancelOrder, DispatchKey, Dispatching, JmaTelegram, NewDispatch};
 pub use self::outcome::{
     AccountWritten, IncidentWritten, InquiryWritten, Outcome, Published, Queued, RecordWritten,
     Rejection, Reply,
 };
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
-pub use self::rollcall::{Answerer, RollcallChange, RollcallWritten};
+pub use self::rollcall::{Answerer, Broadcast, RollcallChange, RollcallWritten};
 pub use self::trust::TrustChange;
 use super::chain::Head;
 pub use super::intake::{IntakeState, ScopeState};

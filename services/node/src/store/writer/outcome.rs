@@ -51,7 +51,7 @@ pub enum Outcome {
         position: i64,
     },
     /// A roll-call command (K-01..K-09).
-    Rollcall(super::RollcallWritten),
+    Rollcall(Box<super::RollcallWritten>),
 }
 
 /// Why a command produced no event.

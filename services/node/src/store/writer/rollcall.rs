@@ -19,6 +19,7 @@ use anpi_core::validation::FieldError;
 use chrono::{DateTime, Utc};
 use tokio_postgres::Transaction;
 
+use super::jma::{Dispatching, JmaTelegram};
 use super::{Outcome, Rejection, WriterTask, now_micros, position_and_fold};
 use crate::store::Result;
 use crate::store::projection::Batch;
@@ -71,14 +72,8 @@ pub enum RollcallChange {
         kind: TemplateKind,
         template: Template,
     },
-    /// A broadcast (K-01): the `Started` event the domain planned, the members it
-    /// reaches, their links' token hashes and the rendered mails.
-    Start {
-        event: RollcallEvent,
-        recipients: Vec<Member>,
-        tokens: Vec<Token>,
-        mails: Vec<OutMail>,
-    },
+    /// A broadcast (K-01).
+    Start(Box<Broadcast>),
     /// Resend to the unconfirmed (K-03): decided again here over the stored states;
     /// `mails` per member code, of which only those still unconfirmed are queued.
     Resend {
@@ -101,10 +96,30 @@ pub enum RollcallChange {
     Close {
         rollcall: RollcallId,
     },
+    /// K-08: an earthquake telegram the feed task read, with what the rules decided,
+    /// in one transaction (`jma.rs`).
+    JmaTelegram(Box<JmaTelegram>),
+    /// K-08: a dispatch left pending (a delay, no mail server yet) comes due: it
+    /// starts, waits on, or is given up — if it is still pending.
+    JmaDue {
+        dispatch: i64,
+        then: Dispatching,
+    },
+}
+
+/// A broadcast about to be written (K-01): the `Started` event the domain planned
+/// (`call::plan`), the members it reaches, their links' token hashes and the
+/// rendered mails. Made by `app::rollcall` for a sender and for the node itself.
+#[derive(Debug, Clone)]
+pub struct Broadcast {
+    pub event: RollcallEvent,
+    pub recipients: Vec<Member>,
+    pub tokens: Vec<Token>,
+    pub mails: Vec<OutMail>,
 }
 
 /// What a roll-call command wrote.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RollcallWritten {
     /// The position of the last event (`None`: nothing changed).
     pub position: Option<i64>,
@@ -116,12 +131,17 @@ pub struct RollcallWritten {
     pub mails: usize,
     /// Members a broadcast asked.
     pub recipients: usize,
+    /// K-08: the roll-calls started and withdrawn.
+    pub started: Vec<RollcallId>,
+    pub cancelled: Vec<RollcallId>,
+    /// K-08: the telegram had been read before (nothing was written).
+    pub known: bool,
 }
 
 impl super::Reply for RollcallWritten {
     fn from_outcome(outcome: Outcome) -> std::result::Result<Self, Outcome> {
         match outcome {
-            Outcome::Rollcall(written) => Ok(written),
+            Outcome::Rollcall(written) => Ok(*written),
             other => Err(other),
         }
     }
@@ -145,6 +165,9 @@ fn written(events: usize, position: Option<i64>) -> RollcallWritten {
         member: None,
         mails: 0,
         recipients: 0,
+        started: Vec::new(),
+        cancelled: Vec::new(),
+        known: false,
     }
 }
 
@@ -262,56 +285,15 @@ impl WriterTask {
                     Ok(())
                 }
             },
-            RollcallChange::Start {
-                event,
-                recipients,
-                tokens,
-                mails,
-            } => {
-                let RollcallEvent::Started {
-                    rollcall,
-                    title,
-                    mode,
-                    orgs,
-                    statuses,
-                    ..
-                } = &event
-                else {
-                    unreachable!("Start carries a Started event");
-                };
-                let orgs: Vec<&str> = orgs.iter().map(OrgCode::as_str).collect();
-                tx.execute(
-                    "INSERT INTO rollcalls (rollcall_id, title, mode, orgs, statuses, round, started_at, started_by)
-                     VALUES ($1, $2, $3, $4, $5, 1, $6, $7)",
-                    &[&rollcall.as_uuid(), title, &mode.as_str(), &orgs, statuses, &now, &actor.to_string()],
-                )
-                .await?;
-                let codes: Vec<&str> = recipients.iter().map(|m| m.code.as_str()).collect();
-                let names: Vec<&str> = recipients.iter().map(|m| m.name.as_str()).collect();
-                let member_orgs: Vec<String> = recipients
-                    .iter()
-                    .map(|m| {
-                        m.orgs
-                            .iter()
-                            .map(OrgCode::as_str)
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .collect();
-                tx.execute(
-                    "INSERT INTO rollcall_recipients (rollcall_id, member_code, name, orgs, round)
-                     SELECT $1, c, n, string_to_array(o, ' '), 1
-                     FROM unnest($2::text[], $3::text[], $4::text[]) AS u(c, n, o)",
-                    &[&rollcall.as_uuid(), &codes, &names, &member_orgs],
-                )
-                .await?;
-                insert_tokens(&tx, *rollcall, &tokens, now).await?;
-                tables::queue_mails(&tx, &mails, now).await?;
-                reply.rollcall = Some(*rollcall);
-                reply.mails = mails.len();
-                reply.recipients = recipients.len();
-                out.push(event);
+            RollcallChange::Start(broadcast) => {
+                start_in(&tx, &actor, now, *broadcast, &mut out, &mut reply).await?;
                 Ok(())
+            }
+            RollcallChange::JmaTelegram(telegram) => {
+                super::jma::telegram(&tx, &actor, now, *telegram, &mut out, &mut reply).await?
+            }
+            RollcallChange::JmaDue { dispatch, then } => {
+                super::jma::due(&tx, &actor, now, dispatch, then, &mut out, &mut reply).await?
             }
             RollcallChange::Resend {
                 rollcall,
@@ -481,12 +463,13 @@ impl WriterTask {
             },
         };
         if let Err(rejection) = decided {
-            tx.commit().await?;
+            // Nothing of a refused command is kept (each refuses before it writes).
+            tx.rollback().await?;
             return Ok(Err(rejection));
         }
         if out.is_empty() {
             tx.commit().await?;
-            return Ok(Ok(Outcome::Rollcall(reply)));
+            return Ok(Ok(Outcome::Rollcall(Box::new(reply))));
         }
         let mut next = self.head;
         let mut batch = Batch::default();
@@ -536,8 +519,131 @@ impl WriterTask {
         reply.position = Some(next.position);
         // Mail queued, or settings the mailer waits for.
         self.mail_ready.notify_one();
-        Ok(Ok(Outcome::Rollcall(reply)))
+        Ok(Ok(Outcome::Rollcall(Box::new(reply))))
     }
+}
+
+/// Writes a broadcast (K-01) in `tx`: the roll-call, its recipients, the links'
+/// token hashes and the mails; the `Started` event goes to `out`. Returns the
+/// roll-call's ID.
+pub(super) async fn start_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    broadcast: Broadcast,
+    out: &mut Vec<RollcallEvent>,
+    reply: &mut RollcallWritten,
+) -> Result<RollcallId> {
+    let Broadcast {
+        event,
+        recipients,
+        tokens,
+        mails,
+    } = broadcast;
+    let RollcallEvent::Started {
+        rollcall,
+        title,
+        mode,
+        orgs,
+        statuses,
+        ..
+    } = &event
+    else {
+        unreachable!("a broadcast carries a Started event");
+    };
+    let rollcall = *rollcall;
+    let orgs: Vec<&str> = orgs.iter().map(OrgCode::as_str).collect();
+    tx.execute(
+        "INSERT INTO rollcalls (rollcall_id, title, mode, orgs, statuses, round, started_at, started_by)
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $7)",
+        &[&rollcall.as_uuid(), title, &mode.as_str(), &orgs, statuses, &now, &actor.to_string()],
+    )
+    .await?;
+    let codes: Vec<&str> = recipients.iter().map(|m| m.code.as_str()).collect();
+    let names: Vec<&str> = recipients.iter().map(|m| m.name.as_str()).collect();
+    let member_orgs: Vec<String> = recipients
+        .iter()
+        .map(|m| {
+            m.orgs
+                .iter()
+                .map(OrgCode::as_str)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    tx.execute(
+        "INSERT INTO rollcall_recipients (rollcall_id, member_code, name, orgs, round)
+         SELECT $1, c, n, string_to_array(o, ' '), 1
+         FROM unnest($2::text[], $3::text[], $4::text[]) AS u(c, n, o)",
+        &[&rollcall.as_uuid(), &codes, &names, &member_orgs],
+    )
+    .await?;
+    insert_tokens(tx, rollcall, &tokens, now).await?;
+    tables::queue_mails(tx, &mails, now).await?;
+    reply.rollcall = Some(rollcall);
+    reply.mails += mails.len();
+    reply.recipients += recipients.len();
+    reply.started.push(rollcall);
+    out.push(event);
+    Ok(rollcall)
+}
+
+/// Withdraws a roll-call (K-08, 取消) in `tx`: the `Cancelled` event to `out`, its
+/// mails not sent yet `withdrawn`, and a notice (【取消】) queued to every address its
+/// request reached or is reaching. `why` says the reason to the members. A roll-call
+/// withdrawn before changes nothing (false).
+pub(super) async fn cancel_in(
+    tx: &Transaction<'_>,
+    now: DateTime<Utc>,
+    rollcall: RollcallId,
+    reason: &str,
+    why: &str,
+    out: &mut Vec<RollcallEvent>,
+    reply: &mut RollcallWritten,
+) -> Result<bool> {
+    let Some(call) = tables::call(tx, rollcall).await? else {
+        return Ok(false);
+    };
+    let Ok(event) = call::decide_cancel(&call, reason) else {
+        return Ok(false);
+    };
+    tx.execute(
+        "UPDATE rollcalls SET cancelled_at = $2, cancel_reason = $3 WHERE rollcall_id = $1",
+        &[&rollcall.as_uuid(), &now, &reason.trim()],
+    )
+    .await?;
+    tables::withdraw_mails(tx, rollcall).await?;
+    let started_at = tables::started_at(tx, rollcall).await?.unwrap_or(now);
+    let sent_at = anpi_core::rollcall::template::mail_time(started_at);
+    let drill = call.mode == anpi_core::rollcall::Mode::Drill;
+    let mails: Vec<OutMail> = tables::reached(tx, rollcall)
+        .await?
+        .into_iter()
+        .map(|(member, name, address)| {
+            let notice = anpi_core::rollcall::template::cancellation_notice(
+                &anpi_core::rollcall::template::CancelFill {
+                    name: &name,
+                    title: &call.title,
+                    sent_at: &sent_at,
+                    why,
+                },
+                drill,
+            );
+            OutMail {
+                rollcall: Some(rollcall),
+                member: Some(member),
+                purpose: tables::CANCEL_NOTICE,
+                recipient: address,
+                subject: notice.subject,
+                body: notice.body,
+            }
+        })
+        .collect();
+    tables::queue_mails(tx, &mails, now).await?;
+    reply.mails += mails.len();
+    reply.cancelled.push(rollcall);
+    out.push(event);
+    Ok(true)
 }
 
 async fn insert_tokens(

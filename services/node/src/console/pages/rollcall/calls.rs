@@ -33,6 +33,9 @@ pub struct CallRow {
     pub round: i32,
     pub closed: bool,
     pub closed_at: String,
+    /// Withdrawn (取消, K-08) and when.
+    pub cancelled: bool,
+    pub cancelled_at: String,
 }
 
 impl CallRow {
@@ -49,6 +52,8 @@ impl CallRow {
             round: listed.call.round,
             closed: listed.call.closed,
             closed_at: listed.closed_at.map(jst).unwrap_or_default(),
+            cancelled: listed.call.cancelled,
+            cancelled_at: listed.cancelled_at.map(jst).unwrap_or_default(),
         }
     }
 }
@@ -243,6 +248,23 @@ mod tests {
                     round: 1,
                     closed: false,
                     closed_at: String::new(),
+                    cancelled: false,
+                    cancelled_at: String::new(),
+                },
+                CallRow {
+                    id: "0192".into(),
+                    title: "東京都２３区で震度5強の地震".into(),
+                    mode_label: "災害",
+                    drill: false,
+                    started_at: "2026-11-20 11:00".into(),
+                    started_by: "131016/system".into(),
+                    recipients: 5,
+                    answered: 0,
+                    round: 1,
+                    closed: false,
+                    closed_at: String::new(),
+                    cancelled: true,
+                    cancelled_at: "2026-11-20 11:30".into(),
                 },
                 CallRow {
                     id: "0191".into(),
@@ -256,6 +278,8 @@ mod tests {
                     round: 2,
                     closed: true,
                     closed_at: "2026-11-20 18:00".into(),
+                    cancelled: false,
+                    cancelled_at: String::new(),
                 },
             ],
             orgs: grouped(org_options(
@@ -283,6 +307,11 @@ mod tests {
         );
         assert!(!html.contains("<b>訓練</b>"));
         assert!(html.contains("href=\"/rollcall/0190\""));
+        // R: K-08 — a withdrawn roll-call is listed as 取消 with its time.
+        assert!(
+            html.contains("<span class=\"tag tag-never\">取消</span> <span class=\"muted\">2026-11-20 11:30</span>"),
+            "{html}"
+        );
         assert!(
             html.contains("id=\"org-soumu_bousai\" name=\"org\" value=\"soumu.bousai\" checked")
         );

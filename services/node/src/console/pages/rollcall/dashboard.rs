@@ -276,6 +276,10 @@ pub struct DashboardPage {
     pub drill: bool,
     pub round: i32,
     pub closed: bool,
+    /// Withdrawn (取消, K-08): when (Japan time) and why.
+    pub cancelled: bool,
+    pub cancelled_at: String,
+    pub cancel_reason: String,
     /// Mails of this roll-call: waiting, sent, failed.
     pub pending: i64,
     pub sent: i64,
@@ -359,6 +363,18 @@ pub fn dashboard_page(
         drill: d.call.mode == Mode::Drill,
         round: d.call.round,
         closed: d.call.closed,
+        cancelled: d.call.cancelled,
+        cancelled_at: d
+            .listed
+            .as_ref()
+            .and_then(|l| l.cancelled_at)
+            .map(jst)
+            .unwrap_or_default(),
+        cancel_reason: d
+            .listed
+            .as_ref()
+            .map(|l| l.cancel_reason.clone())
+            .unwrap_or_default(),
         pending,
         sent,
         failed,
@@ -833,6 +849,7 @@ mod tests {
                     .to_vec(),
                 round: 1,
                 closed: false,
+                cancelled: false,
             },
             tree,
             recipients,
@@ -950,5 +967,38 @@ mod tests {
         assert!(!html.contains("id=\"resend-button\""));
         assert!(!html.contains("id=\"proxy-form\""));
         assert!(!html.contains("id=\"close-button\""));
+    }
+
+    // R: K-08 — a withdrawn roll-call says 取消 and why, and offers no action.
+    #[test]
+    fn a_cancelled_roll_call_says_so_and_offers_no_action() {
+        let mut d = dashboard(false);
+        d.call.cancelled = true;
+        d.listed = Some(crate::store::rollcall::Listed {
+            call: d.call.clone(),
+            started_at: chrono::Utc::now(),
+            started_by: "131016/system".into(),
+            closed_at: None,
+            cancelled_at: Some(chrono::Utc::now()),
+            cancel_reason: "地震情報が取り消されました".into(),
+            recipients: 3,
+            answered: 2,
+        });
+        let html = dashboard_page(
+            frame(),
+            &d,
+            &Filter::default(),
+            ProxyForm::default(),
+            FormErrors::default(),
+        )
+        .render()
+        .unwrap();
+        assert!(html.contains("id=\"cancelled-panel\""), "{html}");
+        assert!(html.contains("地震情報が取り消されました"));
+        assert!(html.contains(">取消</span>"));
+        assert!(!html.contains("id=\"closed-panel\""));
+        assert!(!html.contains("id=\"resend-button\""));
+        assert!(!html.contains("id=\"proxy-form\""));
+        assert!(!html.contains("id=\"clear-button\""));
     }
 }
