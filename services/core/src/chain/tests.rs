@@ -78,7 +78,8 @@ fn every_field_is_covered_by_the_link() {
     let prev = Link([9; 32]);
     let original = link(&prev, &base.at(3));
     let mut changed = Vec::new();
-    let variants: Vec<Box<dyn Fn(&mut Kept)>> = vec![
+    type Change = Box<dyn Fn(&mut Kept)>;
+    let variants: Vec<Change> = vec![
         Box::new(|k| k.event_id = Uuid::from_u128(1)),
         Box::new(|k| k.kind = "EntryDeleted".into()),
         Box::new(|k| k.schema_version = 2),

@@ -151,15 +151,13 @@ pub async fn link_unlinked(client: &mut tokio_postgres::Client) -> Result<u64> {
             .await?;
         let mut positions = Vec::with_capacity(rows.len());
         let mut links: Vec<Vec<u8>> = Vec::with_capacity(rows.len());
-        let mut expected = first;
-        for r in &rows {
+        for (expected, r) in (first..).zip(rows.iter()) {
             let (row, stored) = row(r)?;
             if row.position != expected {
                 return Err(Error::Identity(format!(
                     "cannot link the log: position {expected} is missing"
                 )));
             }
-            expected += 1;
             if stored.is_some() {
                 break;
             }
@@ -242,17 +240,17 @@ pub async fn verify(
                 break;
             }
             seen += 1;
-            if seen % every == 0 {
+            if seen.is_multiple_of(every) {
                 progress(row.position, last);
             }
         }
     }
     let checked = walk.checked();
     let head = walk.head();
-    if broke.is_none() {
-        if let Err(found) = walk.finish() {
-            broke = Some(found);
-        }
+    if broke.is_none()
+        && let Err(found) = walk.finish()
+    {
+        broke = Some(found);
     }
     progress(head.map_or(from - 1, |h| h.position), last);
     let heads = received_heads(&tx).await?;
