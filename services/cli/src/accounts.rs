@@ -228,7 +228,9 @@ pub async fn audit(client: &mut client::NodeClient, command: AuditCmd) -> anyhow
             limit,
             json,
         } => (account, limit, json),
-        AuditCmd::Verify { from, json } => return crate::audit::verify(client, from, json).await,
+        AuditCmd::Verify { from, expect, json } => {
+            return crate::audit::verify(client, from, &expect, json).await;
+        }
     };
     let reply = client
         .list_reads(v1::ListReadsRequest {

@@ -39,9 +39,17 @@ fn break_text(found: &v1::ChainBreak) -> String {
     }
 }
 
-pub async fn verify(client: &mut client::NodeClient, from: i64, json: bool) -> anyhow::Result<()> {
+pub async fn verify(
+    client: &mut client::NodeClient,
+    from: i64,
+    expect: &str,
+    json: bool,
+) -> anyhow::Result<()> {
     let mut stream = client
-        .verify_log(v1::VerifyLogRequest { from })
+        .verify_log(v1::VerifyLogRequest {
+            from,
+            expect: expect.to_string(),
+        })
         .await
         .map_err(explain)?
         .into_inner();
@@ -73,12 +81,18 @@ pub async fn verify(client: &mut client::NodeClient, from: i64, json: bool) -> a
         match &d.r#break {
             None => {
                 text += &format!(
-                    "ハッシュの連鎖は保たれています: {}件を検査、末尾は位置 {}（{}…）、{:.1}秒\n",
-                    d.checked,
+                    "ハッシュの連鎖は保たれています: {}件を検査、{:.1}秒\n",
+                    d.checked, d.seconds
+                );
+                // The head in full, to keep outside the node (--expect later).
+                text += &format!(
+                    "末尾（控えておくと --expect で照合できます）: {}:{}\n",
                     d.head_position,
-                    short(&d.head_link),
-                    d.seconds
-                )
+                    d.head_link
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<String>()
+                );
             }
             Some(found) => {
                 text += &format!("改ざんを検出しました: {}\n", break_text(found));
@@ -99,6 +113,16 @@ pub async fn verify(client: &mut client::NodeClient, from: i64, json: bool) -> a
                 short(&r.claimed),
                 short(&r.recorded)
             );
+        }
+        match d.kept_head.as_str() {
+            "holds" => text += "控えた末尾のハッシュは、いまもログにあります\n",
+            "shorter" => {
+                text += "控えた末尾の位置までログがありません（末尾のイベントが削除されています）\n"
+            }
+            "differs" => {
+                text += "控えた末尾の位置のハッシュが控えと一致しません（それまでの履歴が書き換えられています）\n"
+            }
+            _ => {}
         }
         for m in &d.head_mismatches {
             text += &format!("報告の末尾ハッシュが受信したイベントと一致しません: {m}\n");

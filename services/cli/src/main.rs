@@ -434,6 +434,11 @@ pub enum AuditCmd {
         /// The first position to check (the link before it is trusted).
         #[arg(long, default_value_t = 1)]
         from: i64,
+        /// A head kept outside the node, `POSITION:LINK` as an earlier verify printed
+        /// it: the log must still hold that link there (catches a log shortened at its
+        /// end, or rewritten and re-linked as a whole).
+        #[arg(long, default_value = "")]
+        expect: String,
         #[arg(long)]
         json: bool,
     },

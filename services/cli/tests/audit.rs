@@ -32,16 +32,47 @@ fn verify_reports_the_head_then_the_altered_position() {
     assert_eq!(ok["ok"], true);
     let head = ok["head_position"].as_i64().unwrap();
     assert!(head > 3, "{ok}");
+    // The head printed in full, to keep outside the node, and checked later.
+    let kept = out
+        .lines()
+        .find_map(|line| {
+            line.split_once("照合できます）: ")
+                .map(|(_, h)| h.trim().to_string())
+        })
+        .expect("the head line");
+    assert!(kept.starts_with(&format!("{head}:")), "{kept}");
+    let out = cli.ok(&["audit", "verify", "--expect", &kept]);
+    assert!(
+        out.contains("控えた末尾のハッシュは、いまもログにあります"),
+        "{out}"
+    );
+    let output = cli.run(&["audit", "verify", "--expect", "12:abc"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("位置:ハッシュ"));
+
+    let (client, connection) = runtime
+        .block_on(tokio_postgres::connect(&db.url, tokio_postgres::NoTls))
+        .unwrap();
+    runtime.spawn(connection);
+    // A superuser removes the last event: the log alone cannot tell, the kept head can.
+    runtime
+        .block_on(client.batch_execute(&format!(
+            "BEGIN; ALTER TABLE events DISABLE TRIGGER USER;
+             DELETE FROM events WHERE position = {head};
+             ALTER TABLE events ENABLE TRIGGER USER; COMMIT;"
+        )))
+        .unwrap();
+    assert_eq!(cli.json(&["audit", "verify", "--json"])["ok"], true);
+    let output = cli.run(&["audit", "verify", "--expect", &kept]);
+    assert!(!output.status.success());
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains("末尾のイベントが削除されています"), "{out}");
 
     // A superuser changes one entry's name in place.
     let at: i64 = runtime.block_on(async {
-        let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        tokio::spawn(connection);
         let at: i64 = client
             .query_one(
-                "SELECT position FROM events WHERE kind = 'EntryRecorded' ORDER BY position OFFSET 1 LIMIT 1",
+                "SELECT position FROM events WHERE kind = 'EntryRecorded' ORDER BY position LIMIT 1",
                 &[],
             )
             .await

@@ -512,6 +512,51 @@ fn conclude(suspect: &Suspect) -> Break {
 }
 
 // ---------------------------------------------------------------------------------
+// A head kept outside the node
+
+/// What a head kept outside the node (printed by `anpi audit verify`, on paper or in
+/// another system) says about the log now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum KeptHead {
+    /// The log holds the kept link at its position.
+    Holds,
+    /// The log ends before the kept position: events at its end were removed.
+    Shorter { kept: i64, last: i64 },
+    /// The log holds another link there: history up to it was rewritten and re-linked.
+    Differs { position: i64 },
+}
+
+impl KeptHead {
+    /// Compares a kept head with the log's last position and its stored link there.
+    pub fn compare(kept: ChainPoint, last: i64, stored: Option<Link>) -> KeptHead {
+        if last < kept.position {
+            KeptHead::Shorter {
+                kept: kept.position,
+                last,
+            }
+        } else if stored != Some(kept.link) {
+            KeptHead::Differs {
+                position: kept.position,
+            }
+        } else {
+            KeptHead::Holds
+        }
+    }
+
+    /// Reads `POSITION:LINK` (the form `anpi audit verify` prints).
+    pub fn parse_point(text: &str) -> Option<ChainPoint> {
+        let (position, link) = text.trim().split_once(':')?;
+        let position: i64 = position.trim().parse().ok()?;
+        (position >= 1).then_some(())?;
+        Some(ChainPoint {
+            position,
+            link: Link::parse_hex(link)?,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------
 // A child's reported heads, checked at the parent
 
 /// One report applied at the parent, as its `ReportReceived` event records it.

@@ -127,6 +127,8 @@ pub fn label_of(field: &str) -> &'static str {
         "actor" => "操作者",
         "from" => "期間（から）",
         "until" => "期間（まで）",
+        "from_position" => "検査の開始位置",
+        "expect" => "控えた末尾",
         _ if field.starts_with("consent.fields.") => "照会に対する回答の意向（項目別）",
         _ => "項目",
     }

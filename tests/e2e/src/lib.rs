@@ -444,7 +444,10 @@ impl Client {
 
     /// `anpi audit verify`: the walk's last message (L-05).
     pub async fn verify_log(&mut self) -> v1::VerifyLogProgress {
-        let request = self.req(v1::VerifyLogRequest { from: 0 });
+        let request = self.req(v1::VerifyLogRequest {
+            from: 0,
+            ..Default::default()
+        });
         let mut stream = self
             .node
             .verify_log(request)

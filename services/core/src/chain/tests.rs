@@ -414,3 +414,31 @@ fn cost() {
         "µs per EntryRecorded: serde_json {plain:.2}, value tree {tree:.2}, direct {direct:.2}"
     );
 }
+
+#[test]
+fn a_kept_head_tells_a_shortened_or_rewritten_log() {
+    let kept = ChainPoint {
+        position: 40,
+        link: Link([4; 32]),
+    };
+    assert_eq!(
+        KeptHead::compare(kept, 55, Some(Link([4; 32]))),
+        KeptHead::Holds
+    );
+    assert_eq!(
+        KeptHead::compare(kept, 39, None),
+        KeptHead::Shorter { kept: 40, last: 39 }
+    );
+    assert_eq!(
+        KeptHead::compare(kept, 40, Some(Link([5; 32]))),
+        KeptHead::Differs { position: 40 }
+    );
+    let text = format!("40:{}", Link([4; 32]).hex());
+    assert_eq!(KeptHead::parse_point(&text), Some(kept));
+    assert_eq!(KeptHead::parse_point(" 40 : 0404 "), None);
+    assert_eq!(
+        KeptHead::parse_point(&format!("0:{}", Link([4; 32]).hex())),
+        None
+    );
+    assert_eq!(KeptHead::parse_point("40"), None);
+}

@@ -2,7 +2,7 @@
 
 use std::pin::Pin;
 
-use anpi_core::chain::Break;
+use anpi_core::chain::{Break, KeptHead};
 use anpi_proto::v1;
 use futures::Stream;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -56,7 +56,7 @@ fn progress(progress: VerifyProgress) -> v1::VerifyLogProgress {
         last,
         done,
     } = progress;
-    let Some((verified, seconds)) = done else {
+    let Some((verified, kept, seconds)) = done else {
         return v1::VerifyLogProgress {
             position,
             last,
@@ -69,7 +69,15 @@ fn progress(progress: VerifyProgress) -> v1::VerifyLogProgress {
         done: true,
         ok: verified.broke.is_none()
             && verified.rewritten.is_empty()
-            && verified.head_mismatches.is_empty(),
+            && verified.head_mismatches.is_empty()
+            && kept.as_ref().is_none_or(|k| *k == KeptHead::Holds),
+        kept_head: match kept {
+            None => "",
+            Some(KeptHead::Holds) => "holds",
+            Some(KeptHead::Shorter { .. }) => "shorter",
+            Some(KeptHead::Differs { .. }) => "differs",
+        }
+        .into(),
         checked: verified.checked as i64,
         head_position: verified.head.map_or(0, |h| h.position),
         head_link: verified.head.map(|h| h.link.0.to_vec()).unwrap_or_default(),

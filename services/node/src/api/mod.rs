@@ -428,7 +428,11 @@ impl v1::node_server::Node for NodeService {
         request: Request<v1::VerifyLogRequest>,
     ) -> Result<Response<Self::VerifyLogStream>, Status> {
         let session = session(&self.0, &request).await?;
-        let progress = self.0.verify_log(&session, request.get_ref().from).await?;
+        let request = request.into_inner();
+        let progress = self
+            .0
+            .verify_log(&session, request.from, &request.expect)
+            .await?;
         Ok(Response::new(audit::verify_stream(progress)))
     }
 

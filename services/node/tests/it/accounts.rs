@@ -202,7 +202,13 @@ pub(crate) async fn call(api: &mut Api, token: &str, operation: Operation, incid
             .await
             .map(drop),
         Operation::VerifyLog => node
-            .verify_log(as_token(token, v1::VerifyLogRequest { from: 0 }))
+            .verify_log(as_token(
+                token,
+                v1::VerifyLogRequest {
+                    from: 0,
+                    ..Default::default()
+                },
+            ))
             .await
             .map(drop),
         Operation::ManageTrust => node
