@@ -1,12 +1,10 @@
 //! `anpi audit verify`: the log's hash chain and the children's reported heads, as the
 //! node walks them (L-05, U-01). Exits non-zero when anything is found.
 
-use std::io::Write;
-
 use anpi_proto::v1;
 
 use crate::client::{self, explain};
-use crate::output::emit;
+use crate::output::{emit, follow_progress};
 
 /// The first 16 hex digits of a link, as the node's messages shorten it.
 fn short(link: &[u8]) -> String {
@@ -45,7 +43,7 @@ pub async fn verify(
     expect: &str,
     json: bool,
 ) -> anyhow::Result<()> {
-    let mut stream = client
+    let stream = client
         .verify_log(v1::VerifyLogRequest {
             from,
             expect: expect.to_string(),
@@ -53,29 +51,8 @@ pub async fn verify(
         .await
         .map_err(explain)?
         .into_inner();
-    let mut last = None;
-    while let Some(progress) = stream.message().await.map_err(explain)? {
-        if progress.done {
-            last = Some(progress);
-            break;
-        }
-        if !json {
-            let percent = if progress.last > 0 {
-                progress.position * 100 / progress.last
-            } else {
-                100
-            };
-            eprint!(
-                "\r検査中: {} / {}（{percent}%）",
-                progress.position, progress.last
-            );
-            let _ = std::io::stderr().flush();
-        }
-    }
-    if !json {
-        eprintln!();
-    }
-    let done = last.ok_or_else(|| anyhow::anyhow!("the node ended the check without a result"))?;
+    let done =
+        follow_progress(stream, json, "検査中", |p| p.done, |p| (p.position, p.last)).await?;
     emit(json, &done, |d| {
         let mut text = String::new();
         match &d.r#break {

@@ -1,12 +1,10 @@
 //! `anpi organise [merge]`, `anpi search`, `anpi replay`. R: D-04, D-05, R-05,
 //! S-01..S-04, P-03, P-04, U-01.
 
-use std::io::Write;
-
 use anpi_proto::v1;
 
 use crate::client::{self, explain};
-use crate::output::{emit, jst_time, records_table};
+use crate::output::{emit, follow_progress, jst_time, records_table};
 use crate::table::{render, truncate};
 use crate::{OrganiseCmd, SearchArgs};
 
@@ -180,7 +178,7 @@ pub async fn replay(
     into: Option<String>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let mut stream = client
+    let stream = client
         .replay(v1::ReplayRequest {
             until: until.unwrap_or_default(),
             into: into.unwrap_or_default(),
@@ -188,29 +186,14 @@ pub async fn replay(
         .await
         .map_err(explain)?
         .into_inner();
-    let mut last = None;
-    while let Some(progress) = stream.message().await.map_err(explain)? {
-        if progress.done {
-            last = Some(progress);
-            break;
-        }
-        if !json {
-            let percent = if progress.through > 0 {
-                progress.position * 100 / progress.through
-            } else {
-                100
-            };
-            eprint!(
-                "\r再構築中: {} / {}（{percent}%）",
-                progress.position, progress.through
-            );
-            let _ = std::io::stderr().flush();
-        }
-    }
-    if !json {
-        eprintln!();
-    }
-    let done = last.ok_or_else(|| anyhow::anyhow!("the node ended the replay without a result"))?;
+    let done = follow_progress(
+        stream,
+        json,
+        "再構築中",
+        |p| p.done,
+        |p| (p.position, p.through),
+    )
+    .await?;
     emit(json, &done, |d| {
         let mut text = format!(
             "再構築しました: スキーマ {}、イベント {}件（位置 {} まで）、安否情報 {}件、{:.1}秒\n",

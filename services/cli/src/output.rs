@@ -69,3 +69,37 @@ pub(crate) fn records_table(records: &[v1::Record]) -> String {
         &rows,
     )
 }
+
+/// Follows a node's progress stream (replay, log verification) to its last message,
+/// the one `done` says ends it; unless `json`, shows `label: position / total（n%）` on
+/// standard error meanwhile, `at` giving position and total.
+pub(crate) async fn follow_progress<M>(
+    mut stream: tonic::Streaming<M>,
+    json: bool,
+    label: &str,
+    done: fn(&M) -> bool,
+    at: fn(&M) -> (i64, i64),
+) -> anyhow::Result<M> {
+    use std::io::Write;
+    let mut last = None;
+    while let Some(progress) = stream.message().await.map_err(crate::client::explain)? {
+        if done(&progress) {
+            last = Some(progress);
+            break;
+        }
+        if !json {
+            let (position, total) = at(&progress);
+            let percent = if total > 0 {
+                position * 100 / total
+            } else {
+                100
+            };
+            eprint!("\r{label}: {position} / {total}（{percent}%）");
+            let _ = std::io::stderr().flush();
+        }
+    }
+    if !json {
+        eprintln!();
+    }
+    last.ok_or_else(|| anyhow::anyhow!("the node ended the stream without a result"))
+}

@@ -1,30 +1,18 @@
 //! The log verification RPC's stream (L-05, U-01): `app::audit` progress on the wire.
 
-use std::pin::Pin;
-
 use anpi_core::chain::{Break, KeptHead};
 use anpi_proto::v1;
-use futures::Stream;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::app::AppError;
 use crate::app::audit::VerifyProgress;
 
-pub type VerifyStream =
-    Pin<Box<dyn Stream<Item = Result<v1::VerifyLogProgress, tonic::Status>> + Send>>;
+pub type VerifyStream = super::organise::ProgressStream<v1::VerifyLogProgress>;
 
 pub fn verify_stream(
     receiver: UnboundedReceiver<Result<VerifyProgress, AppError>>,
 ) -> VerifyStream {
-    Box::pin(futures::stream::unfold(
-        receiver,
-        |mut receiver| async move {
-            receiver
-                .recv()
-                .await
-                .map(|item| (item.map(progress).map_err(Into::into), receiver))
-        },
-    ))
+    super::organise::progress_stream(receiver, progress)
 }
 
 fn chain_break(found: &Break) -> v1::ChainBreak {

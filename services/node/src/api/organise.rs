@@ -104,22 +104,33 @@ pub fn search_response(found: &SearchResult) -> v1::SearchResponse {
     }
 }
 
-pub type ReplayStream =
-    Pin<Box<dyn Stream<Item = Result<v1::ReplayProgress, tonic::Status>> + Send>>;
+/// A long operation's progress on the wire, as the application layer sends it: each
+/// item converted by `wire`, an error ending the stream with its status (replay,
+/// log verification).
+pub type ProgressStream<M> = Pin<Box<dyn Stream<Item = Result<M, tonic::Status>> + Send>>;
+
+pub fn progress_stream<T: Send + 'static, M: Send + 'static>(
+    receiver: UnboundedReceiver<Result<T, AppError>>,
+    wire: fn(T) -> M,
+) -> ProgressStream<M> {
+    Box::pin(futures::stream::unfold(
+        receiver,
+        move |mut receiver| async move {
+            receiver
+                .recv()
+                .await
+                .map(|item| (item.map(wire).map_err(Into::into), receiver))
+        },
+    ))
+}
+
+pub type ReplayStream = ProgressStream<v1::ReplayProgress>;
 
 /// A replay's progress on the wire, as it comes.
 pub fn replay_stream(
     receiver: UnboundedReceiver<Result<ReplayProgress, AppError>>,
 ) -> ReplayStream {
-    Box::pin(futures::stream::unfold(
-        receiver,
-        |mut receiver| async move {
-            receiver
-                .recv()
-                .await
-                .map(|item| (item.map(replay_progress).map_err(Into::into), receiver))
-        },
-    ))
+    progress_stream(receiver, replay_progress)
 }
 
 fn replay_progress(progress: ReplayProgress) -> v1::ReplayProgress {
