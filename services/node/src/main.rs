@@ -41,12 +41,12 @@ enum Cmd {
         #[command(flatten)]
         node: NodeArgs,
     },
-    /// Write the NATS users of a network: `OUT/auth.conf` (include it in the
-    /// nats-server configuration) and `OUT/<code>.password` per node, `OUT/admin.password`
-    /// for the operator. Existing passwords are kept; each user may publish and consume
-    /// only its own subjects.
+    /// Write the NATS users of a network as NKEYs: `OUT/auth.conf` (public keys
+    /// and permissions; include it in the nats-server configuration) and the seed
+    /// `OUT/<code>.nk` per node (its `nats_nkey_file`), `OUT/admin.nk` for the operator.
+    /// Existing seeds are kept; each user may publish and consume only its own subjects.
     NatsConfig {
-        /// Directory to write into (created; files mode 600).
+        /// Directory to write into (created; seed files mode 600).
         #[arg(long, default_value = "deploy/nats/generated")]
         out: PathBuf,
         /// The jurisdiction codes of the network's nodes.

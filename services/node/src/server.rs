@@ -129,13 +129,9 @@ pub async fn serve(
     let key = crate::trust::NodeKey::load_or_create(&pool, &writer, &config.jurisdiction).await?;
     let accounts = Arc::new(Accounts::new(pool.clone()));
     tracing::info!(public_key = %key.public(), fingerprint = key.public().fingerprint(), "report-signing key (A-05)");
-    let nats = bus::connect(
-        &config.nats_url,
-        &config.jurisdiction,
-        config.nats_credentials.as_ref(),
-    )
-    .await
-    .with_context(|| format!("NATS URL {}", config.nats_url))?;
+    let nats = bus::connect(&config.nats, &config.jurisdiction)
+        .await
+        .with_context(|| format!("NATS URL {}", config.nats.url))?;
     let bus = Bus::new(
         nats,
         config.jurisdiction.clone(),
@@ -143,8 +139,25 @@ pub async fn serve(
         pool.clone(),
         key,
         accounts.clone(),
+        config.nats_replicas,
     );
     let mut background = bus.spawn();
+    if let Some(address) = config.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("binding the metrics listener to {address}"))?;
+        let sources = Arc::new(crate::metrics::http::Sources {
+            pool: pool.clone(),
+            bus: bus.clone(),
+        });
+        tracing::info!(listen = %address, "metrics serving (Prometheus text at /metrics)");
+        background.push(tokio::spawn(async move {
+            let router = crate::metrics::http::router(sources);
+            if let Err(error) = axum::serve(listener, router).await {
+                tracing::error!(%error, "the metrics listener stopped");
+            }
+        }));
+    }
     if let Some(every) = config.report_interval {
         background.push(tokio::spawn(report_periodically(
             writer.clone(),
@@ -277,46 +290,64 @@ async fn report_periodically(
 }
 
 /// `anpi-node nats-config`: the network's NATS users into `out`: `auth.conf`
-/// and a password file per user (kept when present, else 32 random characters).
+/// (NKEY public keys and permissions, for the server) and a seed file per user
+/// (`<code>.nk`, `admin.nk`, mode 600; kept when present, else a new key pair).
 /// Returns the number of users.
 pub fn write_nats_config(
     out: &std::path::Path,
     codes: &[anpi_core::jurisdiction::JurisdictionCode],
 ) -> anyhow::Result<usize> {
-    use rand::Rng;
-    use std::os::unix::fs::PermissionsExt;
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    // Created private (never readable by others, not even for a moment).
     let private = |path: &std::path::Path, text: &str| -> anyhow::Result<()> {
-        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("restricting {}", path.display()))
+        let temp = path.with_extension("tmp");
+        let _ = std::fs::remove_file(&temp);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)
+            .with_context(|| format!("writing {}", temp.display()))?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("writing {}", temp.display()))?;
+        std::fs::rename(&temp, path).with_context(|| format!("writing {}", path.display()))
     };
-    let mut passwords = std::collections::BTreeMap::new();
+    let mut keys = std::collections::BTreeMap::new();
     let users = std::iter::once(("admin".to_string(), bus::auth::ADMIN_USER.to_string()))
         .chain(codes.iter().map(|c| (c.to_string(), bus::auth::user_of(c))));
     for (file, user) in users {
-        let path = out.join(format!("{file}.password"));
-        let password = match std::fs::read_to_string(&path) {
+        let path = out.join(format!("{file}.nk"));
+        let pair = match std::fs::read_to_string(&path) {
             Ok(text) if !text.trim().is_empty() => {
-                text.lines().next().unwrap_or_default().trim().to_string()
+                let seed = text.lines().next().unwrap_or_default().trim();
+                let pair = nkeys::KeyPair::from_seed(seed).map_err(|e| {
+                    anyhow::anyhow!("{} holds no valid NKEY seed: {e}", path.display())
+                })?;
+                let mode = std::fs::metadata(&path)?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                        .with_context(|| format!("restricting {}", path.display()))?;
+                }
+                pair
             }
             _ => {
-                let password: String = rand::thread_rng()
-                    .sample_iter(&rand::distributions::Alphanumeric)
-                    .take(32)
-                    .map(char::from)
-                    .collect();
-                private(&path, &format!("{password}\n"))?;
-                password
+                let pair = nkeys::KeyPair::new_user();
+                let seed = pair
+                    .seed()
+                    .map_err(|e| anyhow::anyhow!("making an NKEY for {user}: {e}"))?;
+                private(&path, &format!("{seed}\n"))?;
+                pair
             }
         };
-        passwords.insert(user, password);
+        keys.insert(user, pair.public_key());
     }
-    private(
-        &out.join("auth.conf"),
-        &bus::auth::render(codes, &passwords),
-    )?;
-    Ok(passwords.len())
+    let conf = out.join("auth.conf");
+    let text = bus::auth::render(codes, &keys);
+    std::fs::write(&conf, text).with_context(|| format!("writing {}", conf.display()))?;
+    Ok(keys.len())
 }
 
 #[cfg(test)]

@@ -55,11 +55,17 @@ impl Member {
 
     /// Starts a node with `extra` lines in its `node.toml`.
     pub async fn start_with(code: &str, db: TestDb, nats: &NatsServer, extra: &str) -> Member {
+        Member::start_at(code, db, &nats.url, extra).await
+    }
+
+    /// Starts a node talking to the NATS server(s) at `nats_url` (a list for a
+    /// cluster), with `extra` lines in its `node.toml`.
+    pub async fn start_at(code: &str, db: TestDb, nats_url: &str, extra: &str) -> Member {
         let node = TestNode::start_with(
             &workspace_bin("anpi-node"),
             code,
             &db.url,
-            &format!("nats_url = \"{}\"\n{extra}", nats.url),
+            &format!("nats_url = \"{nats_url}\"\n{extra}"),
         );
         let client = Client::connect(node.addr(), &node.password).await;
         Member {

@@ -1,6 +1,7 @@
 //! Node-to-node trust and national revocation, against a real
 //! nats-server configured by `anpi-node nats-config` and real node processes, each
-//! logging in to NATS as its own jurisdiction.
+//! logging in to NATS as its own jurisdiction with its NKEY, over TLS verified against
+//! the network's CA (issue 22).
 
 use std::path::Path;
 use std::process::Command;
@@ -8,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anpi_e2e::{Deadline, Member, evacuee, incident_id, trust};
-use anpi_harness::{NatsServer, TempDir, TestDb, workspace_bin};
+use anpi_harness::{NatsServer, TempDir, TestCa, TestDb, workspace_bin};
 use anpi_proto::v1;
 use bytes::Bytes;
 use tonic::Code;
@@ -36,39 +37,49 @@ fn nats_config(codes: &[&str]) -> TempDir {
     dir
 }
 
-fn password(dir: &Path, file: &str) -> String {
-    std::fs::read_to_string(dir.join(format!("{file}.password")))
+fn seed(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(format!("{file}.nk")))
         .unwrap()
         .trim()
         .to_string()
 }
 
-/// A node logging in to NATS as its own jurisdiction's user.
-async fn secured(code: &str, nats: &NatsServer, auth: &Path) -> Member {
+/// The network's NATS over TLS with NKEY users: the server's certificate is the CA's.
+fn secured_nats(auth: &Path) -> (NatsServer, TestCa) {
+    let ca = TestCa::new("nats");
+    let nats = NatsServer::start_secured(auth, &ca);
+    (nats, ca)
+}
+
+/// A node logging in to NATS as its own jurisdiction's user, over TLS.
+async fn secured(code: &str, nats: &NatsServer, auth: &Path, ca: &TestCa) -> Member {
     let name = anpi_e2e::NAMES
         .iter()
         .find(|(c, _)| *c == code)
         .map(|(_, n)| *n)
         .unwrap_or("試験");
     let extra = format!(
-        "name = \"{name}\"\nnats_user = \"anpi-{code}\"\nnats_password_file = \"{}\"\n",
-        auth.join(format!("{code}.password")).display()
+        "name = \"{name}\"\nnats_nkey_file = \"{}\"\nnats_ca = \"{}\"\n",
+        auth.join(format!("{code}.nk")).display(),
+        ca.cert.display()
     );
     Member::start_with(code, TestDb::create().await, nats, &extra).await
 }
 
-/// A NATS client logged in as `user`, recording the server's errors (permission
-/// violations arrive that way).
+/// A NATS client logged in with the seed `seed`, over TLS, recording the server's
+/// errors (permission violations arrive that way).
 async fn nats_as(
     nats: &NatsServer,
-    user: &str,
-    password: &str,
+    ca: &TestCa,
+    seed: String,
     inbox: &str,
 ) -> (async_nats::Client, Arc<Mutex<Vec<String>>>) {
     let errors = Arc::new(Mutex::new(Vec::new()));
     let seen = errors.clone();
     let client = async_nats::ConnectOptions::new()
-        .user_and_password(user.into(), password.into())
+        .nkey(seed)
+        .require_tls(true)
+        .add_root_certificates(ca.cert.clone())
         .custom_inbox_prefix(inbox)
         .event_callback(move |event| {
             let seen = seen.clone();
@@ -100,12 +111,12 @@ async fn wait_records(member: &mut Member, n: i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_node_speaks_only_as_itself_and_forged_parts_are_refused_and_logged() {
     let auth = nats_config(&[NATIONAL, TOKYO, CHIYODA, SHINJUKU]);
-    let nats = NatsServer::start_with_auth(auth.path());
+    let (nats, ca) = secured_nats(auth.path());
     // The national node creates the streams (no other node's user may).
-    let mut national = secured(NATIONAL, &nats, auth.path()).await;
-    let mut tokyo = secured(TOKYO, &nats, auth.path()).await;
-    let mut chiyoda = secured(CHIYODA, &nats, auth.path()).await;
-    let mut shinjuku = secured(SHINJUKU, &nats, auth.path()).await;
+    let mut national = secured(NATIONAL, &nats, auth.path(), &ca).await;
+    let mut tokyo = secured(TOKYO, &nats, auth.path(), &ca).await;
+    let mut chiyoda = secured(CHIYODA, &nats, auth.path(), &ca).await;
+    let mut shinjuku = secured(SHINJUKU, &nats, auth.path(), &ca).await;
     let incident = incident_id();
     for member in [&mut national, &mut tokyo, &mut chiyoda, &mut shinjuku] {
         member.client.create_incident(&incident).await;
@@ -153,8 +164,8 @@ async fn each_node_speaks_only_as_itself_and_forged_parts_are_refused_and_logged
     // 千代田区's NATS user, as a compromised node would use it.
     let (client, errors) = nats_as(
         &nats,
-        &format!("anpi-{CHIYODA}"),
-        &password(auth.path(), CHIYODA),
+        &ca,
+        seed(auth.path(), CHIYODA),
         &format!("_INBOX_{CHIYODA}"),
     )
     .await;
@@ -356,9 +367,9 @@ async fn wait_login_refused(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_national_revocation_reaches_the_node_also_after_it_was_offline() {
     let auth = nats_config(&[NATIONAL, CHIYODA]);
-    let nats = NatsServer::start_with_auth(auth.path());
-    let mut national = secured(NATIONAL, &nats, auth.path()).await;
-    let mut chiyoda = secured(CHIYODA, &nats, auth.path()).await;
+    let (nats, ca) = secured_nats(auth.path());
+    let mut national = secured(NATIONAL, &nats, auth.path(), &ca).await;
+    let mut chiyoda = secured(CHIYODA, &nats, auth.path(), &ca).await;
     // 千代田区 carries out only orders signed with the national key registered there.
     trust(&mut chiyoda, &mut national).await;
     let first = issue(&mut chiyoda, "clerk-a").await;
@@ -433,13 +444,7 @@ async fn a_national_revocation_reaches_the_node_also_after_it_was_offline() {
 
     // An order that the national key did not sign is refused and logged, even when
     // it comes through NATS with the operator's all-powerful user.
-    let (operator, _) = nats_as(
-        &nats,
-        "anpi-admin",
-        &password(auth.path(), "admin"),
-        "_INBOX",
-    )
-    .await;
+    let (operator, _) = nats_as(&nats, &ca, seed(auth.path(), "admin"), "_INBOX").await;
     let forged_key =
         anpi_node::trust::NodeKey::from_pkcs8(&anpi_node::trust::generate_pkcs8().unwrap())
             .unwrap();

@@ -152,25 +152,40 @@ pub struct NatsServer {
 
 impl NatsServer {
     pub fn start() -> NatsServer {
-        NatsServer::start_inner(None)
+        NatsServer::start_inner(None, None)
     }
 
     /// A server whose users and permissions are `dir/auth.conf` (as written by
     /// `anpi-node nats-config --out dir`, A-05); its configuration goes to
     /// `dir/nats.conf`.
     pub fn start_with_auth(dir: &Path) -> NatsServer {
-        NatsServer::start_inner(Some(dir))
+        NatsServer::start_inner(Some(dir), None)
     }
 
-    fn start_inner(auth_dir: Option<&Path>) -> NatsServer {
+    /// As [`NatsServer::start_with_auth`], and serving TLS only, with a certificate for
+    /// 127.0.0.1 issued by `ca` (issue 22): its URL is `tls://127.0.0.1:<port>`.
+    pub fn start_secured(dir: &Path, ca: &TestCa) -> NatsServer {
+        let (cert, key) = ca.issue_server_cert("nats-server");
+        NatsServer::start_inner(Some(dir), Some((cert, key)))
+    }
+
+    fn start_inner(auth_dir: Option<&Path>, tls: Option<(PathBuf, PathBuf)>) -> NatsServer {
         let store = TempDir::new("anpi-nats");
         let port = free_port();
         let config = auth_dir.map(|dir| {
             let path = dir.join("nats.conf");
+            let tls_block = match &tls {
+                Some((cert, key)) => format!(
+                    "tls {{\n  cert_file: \"{}\"\n  key_file: \"{}\"\n  timeout: 2\n}}\n",
+                    cert.display(),
+                    key.display()
+                ),
+                None => String::new(),
+            };
             std::fs::write(
                 &path,
                 format!(
-                    "listen: 127.0.0.1:{port}\njetstream {{ store_dir: \"{}\" }}\ninclude \"auth.conf\"\n",
+                    "listen: 127.0.0.1:{port}\njetstream {{ store_dir: \"{}\" }}\n{tls_block}include \"auth.conf\"\n",
                     store.path().display()
                 ),
             )
@@ -182,9 +197,10 @@ impl NatsServer {
             wait_for_port(port, Duration::from_secs(10)),
             "nats-server did not start on port {port}"
         );
+        let scheme = if tls.is_some() { "tls" } else { "nats" };
         NatsServer {
             port,
-            url: format!("nats://127.0.0.1:{port}"),
+            url: format!("{scheme}://127.0.0.1:{port}"),
             child,
             store,
             config,
@@ -213,9 +229,133 @@ impl NatsServer {
     }
 }
 
+/// A JetStream cluster of nats-servers on loopback with routes between them (issue 22):
+/// each server its own client port, cluster port and store. Streams created with
+/// replicas up to the number of servers survive one server's loss.
+pub struct NatsCluster {
+    /// `nats://127.0.0.1:<p1>,nats://127.0.0.1:<p2>,…`: a client's server list.
+    pub url: String,
+    servers: Vec<ClusterServer>,
+    _dir: TempDir,
+}
+
+struct ClusterServer {
+    port: u16,
+    config: PathBuf,
+    child: Option<Child>,
+}
+
+impl NatsCluster {
+    pub fn start(size: usize) -> NatsCluster {
+        let dir = TempDir::new("anpi-nats-cluster");
+        let ports: Vec<(u16, u16)> = (0..size).map(|_| (free_port(), free_port())).collect();
+        let routes = ports
+            .iter()
+            .map(|(_, route)| format!("\"nats-route://127.0.0.1:{route}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut servers = Vec::new();
+        for (i, (port, route)) in ports.iter().enumerate() {
+            let store = dir.path().join(format!("n{i}"));
+            std::fs::create_dir_all(&store).expect("creating a store directory");
+            let config = dir.path().join(format!("n{i}.conf"));
+            std::fs::write(
+                &config,
+                format!(
+                    "server_name: n{i}\nlisten: 127.0.0.1:{port}\n\
+                     jetstream {{ store_dir: \"{}\" }}\n\
+                     cluster {{\n  name: anpi-test\n  listen: 127.0.0.1:{route}\n  routes: [{routes}]\n}}\n",
+                    store.display()
+                ),
+            )
+            .expect("writing a cluster server's configuration");
+            servers.push(ClusterServer {
+                port: *port,
+                config,
+                child: None,
+            });
+        }
+        let url = servers
+            .iter()
+            .map(|s| format!("nats://127.0.0.1:{}", s.port))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut cluster = NatsCluster {
+            url,
+            servers,
+            _dir: dir,
+        };
+        for i in 0..size {
+            cluster.start_again(i);
+        }
+        cluster
+    }
+
+    pub fn len(&self) -> usize {
+        self.servers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.servers.is_empty()
+    }
+
+    /// The client URL of server `i` alone.
+    pub fn server_url(&self, i: usize) -> String {
+        format!("nats://127.0.0.1:{}", self.servers[i].port)
+    }
+
+    /// SIGKILL of server `i`: it keeps only what it had written to its store.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.servers[i].child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts server `i` (again) on its ports and store.
+    pub fn start_again(&mut self, i: usize) {
+        let server = &mut self.servers[i];
+        let child = Command::new(nats_server_bin())
+            .arg("-c")
+            .arg(&server.config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting nats-server (install it with deploy/ensure-services.sh)");
+        server.child = Some(child);
+        assert!(
+            wait_for_port(server.port, Duration::from_secs(10)),
+            "cluster server {i} did not start on port {}",
+            server.port
+        );
+    }
+}
+
+impl Drop for NatsCluster {
+    fn drop(&mut self) {
+        for i in 0..self.servers.len() {
+            self.kill(i);
+        }
+    }
+}
+
+/// The nats-server the tests run: `ANPI_NATS_SERVER`, else the pinned one that
+/// `deploy/ensure-services.sh` installs (`.cache/nats-server/bin/nats-server`), else
+/// `nats-server` on the PATH.
+pub fn nats_server_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("ANPI_NATS_SERVER") {
+        return PathBuf::from(path);
+    }
+    let pinned =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/nats-server/bin/nats-server");
+    if pinned.exists() {
+        return pinned;
+    }
+    PathBuf::from("nats-server")
+}
+
 fn spawn_nats(port: u16, store: &Path, config: Option<&Path>) -> Child {
-    let mut command =
-        Command::new(std::env::var("ANPI_NATS_SERVER").unwrap_or_else(|_| "nats-server".into()));
+    let mut command = Command::new(nats_server_bin());
     match config {
         Some(config) => command.arg("-c").arg(config),
         None => command

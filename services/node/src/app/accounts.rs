@@ -56,6 +56,7 @@ impl NodeState {
                 Ok((token, session))
             }
             Login::Refused(reason) => {
+                crate::metrics::METRICS.login_failures.add(1);
                 log_refusal(account.as_ref(), client, reason);
                 Err(AppError::Unauthenticated(String::from(
                     account::LOGIN_REFUSED_MESSAGE,

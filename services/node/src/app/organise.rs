@@ -264,8 +264,16 @@ impl NodeState {
             (Table::Records, "incidents", None)
         };
         let incidents = reader::incidents_where(&**client, incidents_table, 0, i64::MAX).await?;
+        let started = std::time::Instant::now();
         let (records, truncated) =
             queries::search(&**client, table, &query, input.incident, limit).await?;
+        crate::metrics::METRICS.searched(
+            crate::metrics::SearchKind {
+                partial: query.fuzzy,
+                shared: input.shared,
+            },
+            started.elapsed(),
+        );
         Ok(SearchResult {
             records: records
                 .into_iter()

@@ -89,14 +89,19 @@ pub fn stream_config() -> stream::Config {
 
 /// (National) brings every anpi stream to its configuration: creates it, or updates
 /// one made by an older version (limits added later apply to existing networks).
-pub async fn configure_streams(js: &jetstream::Context) -> anyhow::Result<()> {
-    for config in [
+///
+/// `replicas`: how many servers of a JetStream cluster keep each stream (1 on a single
+/// server; 3 on the three-server cluster, issue 22). Raising it on an existing stream
+/// makes the cluster copy it to more servers.
+pub async fn configure_streams(js: &jetstream::Context, replicas: usize) -> anyhow::Result<()> {
+    for mut config in [
         stream_config(),
         shared::stream_config(),
         orders::stream_config(),
         incidents::stream_config(),
     ] {
         let name = config.name.clone();
+        config.num_replicas = replicas;
         js.create_or_update_stream(config)
             .await
             .map_err(|e| anyhow::anyhow!("stream {name}: {e}"))?;
@@ -107,30 +112,111 @@ pub async fn configure_streams(js: &jetstream::Context) -> anyhow::Result<()> {
 /// Connects to NATS. The node starts even when NATS is down (T-05): the client keeps
 /// trying in the background and every loop here retries.
 ///
-/// With `credentials` the node logs in as its jurisdiction's NATS user, whose
+/// Over TLS when the settings give a CA (the server is verified against it; A-05,
+/// issue 22). With an NKEY the node logs in as its jurisdiction's NATS user, whose
 /// permissions (`anpi-node nats-config`) allow only its own subjects; replies come to
 /// its own inbox prefix `_INBOX_<code>`, which no other node may subscribe to.
+///
+/// A first attempt without retries tells a refusal (wrong CA, wrong or unknown key) apart
+/// from a server that is down, and logs it with the reason: retrying cannot fix those.
 pub async fn connect(
-    url: &str,
+    settings: &crate::config::NatsSettings,
     code: &JurisdictionCode,
-    credentials: Option<&(String, crate::config::Secret)>,
 ) -> anyhow::Result<async_nats::Client> {
-    let mut options = async_nats::ConnectOptions::new();
-    if let Some((user, password)) = credentials {
-        options = options.user_and_password(user.clone(), password.expose().to_string());
+    match options(settings, code)
+        .connection_timeout(Duration::from_secs(5))
+        .connect(settings.servers.as_slice())
+        .await
+    {
+        Ok(client) => {
+            tracing::info!(url = %settings.url, tls = settings.tls.is_some(), nkey = settings.nkey_public.as_deref().unwrap_or("-"), "nats: connected");
+            return Ok(client);
+        }
+        Err(error) => {
+            let reason = refusal(&error);
+            match reason {
+                Some(reason) => {
+                    tracing::error!(url = %settings.url, error = %error_chain(&error), "nats: refused: {reason}")
+                }
+                None => {
+                    tracing::warn!(url = %settings.url, error = %error_chain(&error), "nats: not reachable yet; retrying in the background")
+                }
+            }
+        }
     }
-    let client = options
-        .custom_inbox_prefix(inbox_prefix(code))
-        .name(format!("anpi-node {code}"))
+    let client = options(settings, code)
         .retry_on_initial_connect()
         .max_reconnects(None)
         .connection_timeout(Duration::from_secs(5))
         .event_callback(|event| async move {
-            tracing::info!(%event, "nats");
+            match &event {
+                async_nats::Event::ClientError(_) | async_nats::Event::ServerError(_) => {
+                    tracing::warn!(%event, "nats")
+                }
+                _ => tracing::info!(%event, "nats"),
+            }
         })
-        .connect(url)
+        .connect(settings.servers.as_slice())
         .await?;
     Ok(client)
+}
+
+fn options(
+    settings: &crate::config::NatsSettings,
+    code: &JurisdictionCode,
+) -> async_nats::ConnectOptions {
+    let mut options = async_nats::ConnectOptions::new()
+        .custom_inbox_prefix(inbox_prefix(code))
+        .name(format!("anpi-node {code}"));
+    if let Some(seed) = &settings.nkey {
+        options = options.nkey(seed.expose().to_string());
+    }
+    if let Some(tls) = &settings.tls {
+        options = options
+            .require_tls(true)
+            .add_root_certificates(tls.ca.clone());
+        if let Some(client) = &tls.client {
+            options = options.add_client_certificate(client.cert.clone(), client.key.clone());
+        }
+    }
+    options
+}
+
+/// Why the server (or its certificate) refused the node, when it did; `None` when the
+/// error may pass (the server down, a timeout).
+fn refusal(error: &async_nats::ConnectError) -> Option<&'static str> {
+    use async_nats::ConnectErrorKind as Kind;
+    // A failed handshake (an unknown issuer, a name mismatch) arrives as an I/O error.
+    let chain = error_chain(error).to_ascii_lowercase();
+    let handshake = ["certificate", "handshake", "tls"]
+        .iter()
+        .any(|word| chain.contains(word));
+    match error.kind() {
+        Kind::Io if handshake => Some(
+            "TLS failed: check nats_ca (the CA that signed the server's certificate), the server's certificate names and dates, and nats_cert/nats_key",
+        ),
+        Kind::Tls => Some(
+            "TLS failed: check nats_ca (the CA that signed the server's certificate), the server's certificate names and dates, and nats_cert/nats_key",
+        ),
+        Kind::AuthorizationViolation | Kind::Authentication => Some(
+            "the server does not accept this node's credentials: check nats_nkey_file against the server's users (`anpi-node nats-config`)",
+        ),
+        _ => None,
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// The inbox prefix of `code`'s replies (its NATS user may subscribe only there).
@@ -195,6 +281,8 @@ pub struct Bus {
     pub incidents_ready: Arc<Notify>,
     /// Sessions to end when an order revokes an account.
     pub accounts: Arc<crate::store::accounts::Accounts>,
+    /// (National) replicas of every stream in a JetStream cluster (`nats_replicas`).
+    pub replicas: usize,
 }
 
 impl Bus {
@@ -205,6 +293,7 @@ impl Bus {
         pool: Pool,
         key: crate::trust::NodeKey,
         accounts: Arc<crate::store::accounts::Accounts>,
+        replicas: usize,
     ) -> Arc<Bus> {
         let js = jetstream::new(client.clone());
         Arc::new(Bus {
@@ -219,6 +308,7 @@ impl Bus {
             orders_ready: Default::default(),
             incidents_ready: Default::default(),
             accounts,
+            replicas,
         })
     }
 
@@ -249,7 +339,7 @@ impl Bus {
             let bus = self.clone();
             tasks.push(tokio::spawn(async move {
                 let mut backoff = Backoff::new();
-                while let Err(error) = configure_streams(&bus.js).await {
+                while let Err(error) = configure_streams(&bus.js, bus.replicas).await {
                     tracing::warn!(
                         error = format!("{error:#}"),
                         "streams not configured yet; will retry"

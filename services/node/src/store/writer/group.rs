@@ -278,11 +278,13 @@ impl WriterTask {
         if events.is_empty() {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         client.batch_execute("BEGIN").await?;
         // Both statements are sent at once (the connection pipelines them): the
         // projection's rows are encoded while PostgreSQL inserts the events.
         tokio::try_join!(insert_events(client, events), batch.write(client))?;
         client.batch_execute("COMMIT").await?;
+        crate::metrics::METRICS.committed(events.len(), started.elapsed());
         Ok(())
     }
 

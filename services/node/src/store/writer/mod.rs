@@ -451,8 +451,10 @@ impl WriterTask {
     ) -> Result<()> {
         // Both statements are sent at once (the connection pipelines them): the
         // projection's rows are encoded while PostgreSQL inserts the events.
+        let started = std::time::Instant::now();
         tokio::try_join!(insert_events(&tx, events), batch.write(&tx))?;
         tx.commit().await?;
+        crate::metrics::METRICS.committed(events.len(), started.elapsed());
         Ok(())
     }
 
