@@ -118,6 +118,7 @@ async fn main() -> Result<()> {
         config,
         writer,
         accounts: Arc::new(Accounts::new(pool.clone())),
+        reads: anpi_node::store::standby::ReadPool::primary_only(pool.clone()),
         pool,
         bus: None,
     });

@@ -37,6 +37,10 @@ pub struct NodeArgs {
     /// PostgreSQL URL of this node's own database.
     #[arg(long, env = "ANPI_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// PostgreSQL URL of a streaming hot standby of this node's database: searches,
+    /// the public page and audit reads go there while it answers (issue 22).
+    #[arg(long, env = "ANPI_STANDBY_DATABASE_URL")]
+    pub standby_database_url: Option<String>,
     /// NATS server URL.
     #[arg(long, env = "ANPI_NATS_URL")]
     pub nats_url: Option<String>,
@@ -125,6 +129,7 @@ struct FileConfig {
     jurisdiction: Option<String>,
     parent: Option<String>,
     database_url: Option<String>,
+    standby_database_url: Option<String>,
     nats_url: Option<String>,
     listen: Option<String>,
     report_interval_minutes: Option<u64>,
@@ -172,6 +177,8 @@ pub struct Config {
     pub jurisdiction: JurisdictionCode,
     pub parent: Option<JurisdictionCode>,
     pub database_url: Secret,
+    /// A hot standby for read-only work (issue 22); `None`: everything on the primary.
+    pub standby_database_url: Option<Secret>,
     /// How the node reaches NATS (URL, TLS, NKEY; A-05).
     pub nats: NatsSettings,
     /// (National) replicas of every stream in a JetStream cluster.
@@ -448,6 +455,18 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
     let database_url = pick(&args.database_url, file.database_url)
         .context("the database URL is not set (--database-url, ANPI_DATABASE_URL or `database_url` in the file)")?;
     crate::store::pg_config(&database_url).context("invalid database URL")?;
+    let standby_database_url = match pick(&args.standby_database_url, file.standby_database_url) {
+        Some(url) if !url.trim().is_empty() => {
+            crate::store::pg_config(url.trim()).context("invalid standby_database_url")?;
+            if url.trim() == database_url.trim() {
+                bail!(
+                    "standby_database_url is the database_url itself: give the standby's address"
+                );
+            }
+            Some(Secret(url.trim().to_string()))
+        }
+        _ => None,
+    };
     let nats = nats_settings(
         pick(&args.nats_url, file.nats_url).unwrap_or_else(|| DEFAULT_NATS_URL.to_string()),
         args.nats_ca.clone().or(file.nats_ca),
@@ -577,6 +596,7 @@ pub fn load(args: &NodeArgs) -> anyhow::Result<Config> {
         jurisdiction,
         parent,
         database_url: Secret(database_url),
+        standby_database_url,
         listen,
     })
 }

@@ -21,7 +21,6 @@ use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use deadpool_postgres::Pool;
 use serde::Deserialize;
 
 use crate::store::shared as replica;
@@ -36,12 +35,13 @@ const NETWORK_FACTOR: u32 = 5;
 
 /// What the page's handlers share.
 pub struct PublicPage {
-    pool: Pool,
+    pool: crate::store::standby::ReadPool,
     limiter: Limiter,
 }
 
 impl PublicPage {
-    pub fn new(pool: Pool, per_minute: u32) -> Arc<PublicPage> {
+    /// `pool`: read-only work, from the standby when there is one (issue 22).
+    pub fn new(pool: crate::store::standby::ReadPool, per_minute: u32) -> Arc<PublicPage> {
         Arc::new(PublicPage {
             pool,
             limiter: Limiter::new(per_minute),
@@ -195,7 +195,10 @@ async fn check(
 
 /// Looks the query up in the published dataset this node holds: records of actual
 /// incidents only (T-04, T-06); `public::held` checks the mode again.
-async fn lookup(pool: &Pool, query: &PublicQuery) -> anyhow::Result<Outcome> {
+async fn lookup(
+    pool: &crate::store::standby::ReadPool,
+    query: &PublicQuery,
+) -> anyhow::Result<Outcome> {
     let client = pool.get().await?;
     if replica::replica_version(&**client).await?.is_none() {
         return Ok(Outcome::NothingPublished);

@@ -126,6 +126,15 @@ pub async fn serve(
     let (writer, writer_task) =
         Writer::start_with(&url, config.jurisdiction.clone(), options).await?;
     let pool = store::pool(&url, 8)?;
+    let reads = match &config.standby_database_url {
+        Some(standby) => {
+            tracing::info!(
+                "read-only work (searches, the public page, audit reads) goes to the standby while it answers"
+            );
+            store::standby::ReadPool::with_standby(pool.clone(), standby.expose(), 8)?
+        }
+        None => store::standby::ReadPool::primary_only(pool.clone()),
+    };
     let key = crate::trust::NodeKey::load_or_create(&pool, &writer, &config.jurisdiction).await?;
     let accounts = Arc::new(Accounts::new(pool.clone()));
     tracing::info!(public_key = %key.public(), fingerprint = key.public().fingerprint(), "report-signing key (A-05)");
@@ -148,6 +157,7 @@ pub async fn serve(
             .with_context(|| format!("binding the metrics listener to {address}"))?;
         let sources = Arc::new(crate::metrics::http::Sources {
             pool: pool.clone(),
+            reads: reads.clone(),
             bus: bus.clone(),
         });
         tracing::info!(listen = %address, "metrics serving (Prometheus text at /metrics)");
@@ -169,6 +179,7 @@ pub async fn serve(
         config: config.clone(),
         writer,
         pool: pool.clone(),
+        reads: reads.clone(),
         accounts,
         bus: Some(bus),
     });
@@ -187,7 +198,7 @@ pub async fn serve(
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .with_context(|| format!("binding the public page to {address}"))?;
-        let page = crate::public::PublicPage::new(pool.clone(), config.public_rate_per_minute);
+        let page = crate::public::PublicPage::new(reads.clone(), config.public_rate_per_minute);
         // The members' roll-call answer page (K-02) is served beside it.
         let router = crate::public::router(page).merge(crate::rollcall_page::router(state.clone()));
         tracing::info!(listen = %address, "public page serving");

@@ -9,6 +9,10 @@
 //! - [`TestCa`]: a throw-away certificate authority (made with the `openssl` command)
 //!   that issues server certificates for `localhost` / `127.0.0.1`, for nodes serving
 //!   gRPC over TLS ([`TestNode::start_tls`], A-05).
+//! - [`PgPrimary`]: a throw-away PostgreSQL cluster of its own (`initdb` into a temporary
+//!   directory, on an ephemeral port, replication allowed over loopback), stopped and
+//!   removed on drop; [`Standby`]: a Debian cluster made a streaming hot standby of it
+//!   by `deploy/pg-standby.sh` (issue 22 item 4), dropped by the same script on drop.
 //! - [`smtp::SmtpSink`]: an SMTP server (`deploy/smtp/sink.py`) recording what it
 //!   accepts; [`smtp::bare_send`], the bare SMTP client the mail benchmark compares with.
 
@@ -688,6 +692,329 @@ fn openssl(args: &[&std::ffi::OsStr]) {
         "openssl {args:?} failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// The newest PostgreSQL installed under `/usr/lib/postgresql` (Debian's layout):
+/// `(major version, its bin directory)`.
+pub fn postgres_install() -> (String, PathBuf) {
+    let root = Path::new("/usr/lib/postgresql");
+    let entries = std::fs::read_dir(root).unwrap_or_else(|e| {
+        panic!(
+            "cannot list {}: {e} (install PostgreSQL: deploy/ensure-services.sh)",
+            root.display()
+        )
+    });
+    let newest = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let major = name.parse::<u32>().ok()?;
+            entry
+                .path()
+                .join("bin/initdb")
+                .exists()
+                .then_some((major, name))
+        })
+        .max();
+    let (_, version) = newest.unwrap_or_else(|| {
+        panic!(
+            "no PostgreSQL server under {} (install PostgreSQL: deploy/ensure-services.sh)",
+            root.display()
+        )
+    });
+    let bin = root.join(&version).join("bin");
+    (version, bin)
+}
+
+/// Whether the tests run as root (then PostgreSQL commands run as `postgres`).
+fn running_as_root() -> bool {
+    static ROOT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ROOT.get_or_init(|| {
+        Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+            .unwrap_or(false)
+    })
+}
+
+/// `program`, run as the `postgres` OS user (`runuser -u postgres --`) when the tests
+/// run as root — PostgreSQL refuses to run as root — and directly otherwise; in `dir`,
+/// a directory that user can enter.
+fn as_postgres(program: &Path, dir: &Path) -> Command {
+    let mut command = if running_as_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    };
+    command.current_dir(dir).stdin(Stdio::null());
+    command
+}
+
+/// Runs `command`; panics with its output when it fails.
+fn run_checked(command: &mut Command, what: &str) -> String {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {command:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{text}",
+        output.status
+    );
+    text
+}
+
+/// The repository's root directory (for `deploy/` scripts).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A throw-away PostgreSQL cluster for the standby tests (issue 22 item 4): `initdb`
+/// (as the `postgres` OS user when the tests run as root) into a temporary directory,
+/// logins without password and replication connections from 127.0.0.1,
+/// `wal_level = replica`, `fsync = off`, on an ephemeral port, its socket in that
+/// directory. Stopped (`pg_ctl stop -m immediate`) and removed on drop.
+pub struct PgPrimary {
+    pub port: u16,
+    /// The PostgreSQL major version it runs (the newest installed).
+    pub version: String,
+    bin: PathBuf,
+    data: PathBuf,
+    dir: TempDir,
+}
+
+impl PgPrimary {
+    pub fn start() -> PgPrimary {
+        let (version, bin) = postgres_install();
+        let dir = TempDir::new("anpi-pg-primary");
+        if running_as_root() {
+            run_checked(
+                Command::new("chown").arg("postgres:").arg(dir.path()),
+                "chown of the primary's directory to postgres",
+            );
+        }
+        let data = dir.path().join("data");
+        run_checked(
+            as_postgres(&bin.join("initdb"), dir.path())
+                .arg("-D")
+                .arg(&data)
+                .args([
+                    "--auth=trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ]),
+            "initdb",
+        );
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\n\
+             host all all 127.0.0.1/32 trust\n\
+             host replication all 127.0.0.1/32 trust\n",
+        )
+        .expect("writing pg_hba.conf");
+        let port = free_port();
+        let settings = format!(
+            "\n# anpi-harness PgPrimary\n\
+             port = {port}\n\
+             listen_addresses = '127.0.0.1'\n\
+             unix_socket_directories = '{}'\n\
+             wal_level = replica\n\
+             max_wal_senders = 5\n\
+             fsync = off\n",
+            dir.path().display()
+        );
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(data.join("postgresql.conf"))
+            .and_then(|mut file| std::io::Write::write_all(&mut file, settings.as_bytes()))
+            .expect("writing postgresql.conf");
+        let primary = PgPrimary {
+            port,
+            version,
+            bin,
+            data,
+            dir,
+        };
+        let started = as_postgres(&primary.bin.join("pg_ctl"), primary.dir.path())
+            .arg("-D")
+            .arg(&primary.data)
+            .arg("-l")
+            .arg(primary.dir.path().join("log"))
+            .args(["-w", "-t", "60", "start"])
+            .output()
+            .expect("running pg_ctl start");
+        assert!(
+            started.status.success() && wait_for_port(port, Duration::from_secs(10)),
+            "the primary PostgreSQL did not start on port {port}: {}\n{}",
+            String::from_utf8_lossy(&started.stderr),
+            primary.log()
+        );
+        primary
+    }
+
+    /// `postgres://postgres@127.0.0.1:PORT/db`.
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// Creates database `name` (as [`TestDb`] does: UTF-8, C.UTF-8 collation).
+    pub async fn create_db(&self, name: &str) {
+        let (client, connection) =
+            tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("cannot reach the primary at {}: {e}", self.url("postgres"))
+                });
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("creating database {name} at the primary: {e}"));
+    }
+
+    /// The server's log, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+}
+
+impl Drop for PgPrimary {
+    fn drop(&mut self) {
+        let _ = as_postgres(&self.bin.join("pg_ctl"), Path::new("/"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        // `dir` (a TempDir) removes the files after this.
+    }
+}
+
+/// A streaming hot standby of a [`PgPrimary`]: a Debian cluster `anpi_t<random>` on an
+/// ephemeral port, made by `deploy/pg-standby.sh create` (with `--trust-loopback`:
+/// passwordless loopback logins, as at the primary) and removed on drop by
+/// `deploy/pg-standby.sh drop`.
+pub struct Standby {
+    pub name: String,
+    pub port: u16,
+    /// The Debian cluster's major version (the primary's).
+    pub version: String,
+}
+
+impl Standby {
+    pub fn create(primary: &PgPrimary) -> Standby {
+        let name = format!("anpi_t{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+        let port = free_port();
+        // Made before the script runs, so that its drop removes whatever a failed
+        // create left (the script drops a half-made cluster itself).
+        let standby = Standby {
+            name,
+            port,
+            version: primary.version.clone(),
+        };
+        let output = Command::new("bash")
+            .arg(repo_root().join("deploy/pg-standby.sh"))
+            .args(["create", "--primary"])
+            .arg(format!("127.0.0.1:{}", primary.port))
+            .arg("--port")
+            .arg(port.to_string())
+            .args(["--name", &standby.name, "--version", &standby.version])
+            .arg("--trust-loopback")
+            .stdin(Stdio::null())
+            .output()
+            .expect("running deploy/pg-standby.sh");
+        assert!(
+            output.status.success(),
+            "deploy/pg-standby.sh create failed ({}):\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        standby
+    }
+
+    /// `postgres://postgres@127.0.0.1:PORT/db` (read-only).
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// `pg_ctlcluster V NAME stop`.
+    pub fn stop(&self) {
+        self.ctl("stop");
+    }
+
+    /// `pg_ctlcluster V NAME start`: back in recovery, catching up with the primary.
+    pub fn start(&self) {
+        self.ctl("start");
+        assert!(
+            wait_for_port(self.port, Duration::from_secs(30)),
+            "the standby {} did not listen on port {} again",
+            self.name,
+            self.port
+        );
+    }
+
+    fn ctl(&self, action: &str) {
+        let mut command = Command::new("pg_ctlcluster");
+        if !Path::new("/run/systemd/system").is_dir() {
+            command.arg("--skip-systemctl-redirect");
+        }
+        command.args([&self.version, &self.name, action]);
+        run_checked(
+            &mut command,
+            &format!("pg_ctlcluster {action} of {}", self.name),
+        );
+    }
+
+    /// `deploy/pg-standby.sh status`: the cluster line, `in_recovery: …`,
+    /// `replay_lag_seconds: …`, `wal_receiver: …`.
+    pub fn status(&self) -> String {
+        let output = Command::new("bash")
+            .arg(repo_root().join("deploy/pg-standby.sh"))
+            .args(["status", "--name", &self.name])
+            .stdin(Stdio::null())
+            .output()
+            .expect("running deploy/pg-standby.sh status");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    }
+}
+
+impl Drop for Standby {
+    fn drop(&mut self) {
+        let output = Command::new("bash")
+            .arg(repo_root().join("deploy/pg-standby.sh"))
+            .args(["drop", "--name", &self.name, "--version", &self.version])
+            .stdin(Stdio::null())
+            .output();
+        match output {
+            Ok(output) if output.status.success() => {}
+            Ok(output) => eprintln!(
+                "deploy/pg-standby.sh drop --name {} failed:\n{}{}",
+                self.name,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+            Err(e) => eprintln!("cannot run deploy/pg-standby.sh drop: {e}"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -551,7 +551,8 @@ impl NodeState {
             n => i64::from(n.clamp(1, 10_000)),
         };
         let parsed = filter.parse()?;
-        let client = self.pool.get().await?;
+        // Issue 22: audit reads go to the standby when there is one.
+        let client = self.reads.get().await?;
         let events = reader::read_events_filtered(&**client, after.max(0), limit, &parsed).await?;
         let head = reader::head_position(&**client).await?;
         caller

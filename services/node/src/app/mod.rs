@@ -44,6 +44,9 @@ pub struct NodeState {
     pub config: Config,
     pub writer: Writer,
     pub pool: Pool,
+    /// Read-only work (searches, the public page, audit reads): the standby when one
+    /// is configured and answering, else `pool` (issue 22).
+    pub reads: crate::store::standby::ReadPool,
     pub accounts: Arc<Accounts>,
     /// The NATS side (reports); used here only to show what waits in JetStream.
     pub bus: Option<Arc<crate::bus::Bus>>,

@@ -254,7 +254,8 @@ impl NodeState {
             0 => 100,
             n => i64::from(n.clamp(1, 1000)),
         };
-        let client = self.pool.get().await?;
+        // Issue 22: read-only, from the standby when there is one.
+        let client = self.reads.get().await?;
         // S-03: the private area, or this node's replica of the published shared dataset
         // (answered locally, so it keeps answering while the national node is down, T-05).
         let (table, incidents_table, dataset) = if input.shared {

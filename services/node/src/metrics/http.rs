@@ -20,6 +20,7 @@ use crate::bus::Bus;
 /// What a scrape reads besides the in-memory series.
 pub struct Sources {
     pub pool: Pool,
+    pub reads: crate::store::standby::ReadPool,
     pub bus: Arc<Bus>,
 }
 
@@ -55,6 +56,21 @@ async fn scrape(State(sources): State<Arc<Sources>>) -> Response {
         &[(&[], f64::from(u8::from(database_up)))],
     );
     nats_gauges(&sources.bus, children, &mut out).await;
+    if sources.reads.has_standby() {
+        let lag = sources.reads.lag_seconds().await;
+        out.gauge(
+            "anpi_standby_up",
+            "1 while the standby answers (read-only work goes there), 0 while it falls back to the primary.",
+            &[(&[], f64::from(u8::from(lag.is_some())))],
+        );
+        if let Some(lag) = lag {
+            out.gauge(
+                "anpi_standby_lag_seconds",
+                "How far the standby's replay is behind (0: it has replayed all it received).",
+                &[(&[], lag)],
+            );
+        }
+    }
     (
         StatusCode::OK,
         [(

@@ -17,6 +17,7 @@ pub mod reports;
 pub mod rollcall;
 pub mod search;
 pub mod shared;
+pub mod standby;
 pub mod trust;
 pub mod writer;
 
@@ -52,7 +53,11 @@ pub fn pg_config(url: &str) -> Result<tokio_postgres::Config> {
 
 /// A connection pool for readers.
 pub fn pool(url: &str, size: usize) -> Result<Pool> {
-    let config = pg_config(url)?;
+    pool_from(pg_config(url)?, size)
+}
+
+/// A connection pool for readers of `config`.
+pub fn pool_from(config: tokio_postgres::Config, size: usize) -> Result<Pool> {
     let manager = Manager::from_config(
         config,
         NoTls,

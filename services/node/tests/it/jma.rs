@@ -225,6 +225,7 @@ async fn start(db: &TestDb) -> Node {
         config: config(&db.url, "127.0.0.1:1"),
         writer,
         accounts: Arc::new(Accounts::new(pool.clone())),
+        reads: anpi_node::store::standby::ReadPool::primary_only(pool.clone()),
         pool,
         bus: None,
     });
