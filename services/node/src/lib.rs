@@ -13,6 +13,7 @@ pub(crate) mod convert;
 pub mod jma_feed;
 pub mod mail;
 pub mod metrics;
+pub mod metrics_listener;
 pub mod public;
 pub mod rollcall_page;
 pub mod server;

@@ -155,14 +155,14 @@ pub async fn serve(
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .with_context(|| format!("binding the metrics listener to {address}"))?;
-        let sources = Arc::new(crate::metrics::http::Sources {
+        let sources = Arc::new(crate::metrics_listener::Sources {
             pool: pool.clone(),
             reads: reads.clone(),
             bus: bus.clone(),
         });
         tracing::info!(listen = %address, "metrics serving (Prometheus text at /metrics)");
         background.push(tokio::spawn(async move {
-            let router = crate::metrics::http::router(sources);
+            let router = crate::metrics_listener::router(sources);
             if let Err(error) = axum::serve(listener, router).await {
                 tracing::error!(%error, "the metrics listener stopped");
             }

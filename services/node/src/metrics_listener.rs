@@ -1,5 +1,5 @@
 //! The metrics listener (`metrics_listen`, issue 22): `GET /metrics` answers the
-//! in-memory series of [`super::METRICS`] and gauges read at the scrape from the node's
+//! in-memory series of [`crate::metrics::METRICS`] and gauges read at the scrape from the node's
 //! database and from JetStream. Plain HTTP: it carries counts and jurisdiction codes,
 //! never personal data; bind it to a management address.
 
@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use deadpool_postgres::Pool;
 
-use super::{Exposition, METRICS};
 use crate::bus::Bus;
+use crate::metrics::{Exposition, METRICS};
 
 /// What a scrape reads besides the in-memory series.
 pub struct Sources {

@@ -1,11 +1,10 @@
 //! What an operator watches (issue 22, item 5): counters and histograms the node keeps
 //! in memory since it started, and the Prometheus text format (version 0.0.4) they and
-//! the gauges read at each scrape (`http.rs`) are written in.
+//! the gauges read at each scrape (`crate::metrics_listener`) are written in. A leaf:
+//! the writer, the search and the login record here without depending on anything.
 //!
 //! One node runs per process, so the registry is the process's ([`METRICS`]). Nothing
 //! here holds personal data: counts, durations and jurisdiction codes only.
-
-pub mod http;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
