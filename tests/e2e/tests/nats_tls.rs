@@ -245,3 +245,59 @@ async fn a_wrong_ca_or_an_unknown_key_is_refused_and_the_node_says_why() {
         "{keyless}"
     );
 }
+
+/// A server that asks for client certificates (`verify: true`, docs/operations.md):
+/// a node with `nats_cert`/`nats_key` signed by the network's CA reports through it;
+/// a node without a certificate is refused at the handshake and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_verifying_client_certificates_takes_only_nodes_with_one() {
+    let auth = nats_config(&[NATIONAL, TOKYO, CHIYODA]);
+    let ca = TestCa::new("nats-clients");
+    let nats = NatsServer::start_verifying_clients(auth.path(), &ca);
+    let with_cert = |code: &str| {
+        let (cert, key) = ca.issue_client_cert(&format!("client-{code}"));
+        format!(
+            "{}nats_cert = \"{}\"\nnats_key = \"{}\"\n",
+            settings(code, auth.path(), Some(&ca.cert)),
+            cert.display(),
+            key.display()
+        )
+    };
+    let _national = Member::start_named(
+        NATIONAL,
+        TestDb::create().await,
+        &nats,
+        &with_cert(NATIONAL),
+    )
+    .await;
+    let mut tokyo =
+        Member::start_named(TOKYO, TestDb::create().await, &nats, &with_cert(TOKYO)).await;
+    let mut chiyoda =
+        Member::start_named(CHIYODA, TestDb::create().await, &nats, &with_cert(CHIYODA)).await;
+    let incident = incident_id();
+    for member in [&mut tokyo, &mut chiyoda] {
+        member.client.create_incident(&incident).await;
+    }
+    trust(&mut tokyo, &mut chiyoda).await;
+    chiyoda
+        .client
+        .record(&incident, &anpi_core::entry::fixtures::evacuee(), None)
+        .await
+        .expect("recording");
+    assert!(chiyoda.client.report().await.reported);
+    tokyo.wait_records(1).await;
+
+    // The same node's settings without the certificate: refused, and it says why.
+    let without = Member::start_named(
+        CHIYODA,
+        TestDb::create().await,
+        &nats,
+        &settings(CHIYODA, auth.path(), Some(&ca.cert)),
+    )
+    .await;
+    let deadline = Deadline::new("the refusal in the node's log", Duration::from_secs(20));
+    while !without.node.log().contains("nats: refused") {
+        assert!(!deadline.expired(), "{}", without.node.log());
+        deadline.tick().await;
+    }
+}

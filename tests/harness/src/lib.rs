@@ -170,19 +170,33 @@ impl NatsServer {
     /// 127.0.0.1 issued by `ca` (issue 22): its URL is `tls://127.0.0.1:<port>`.
     pub fn start_secured(dir: &Path, ca: &TestCa) -> NatsServer {
         let (cert, key) = ca.issue_server_cert("nats-server");
-        NatsServer::start_inner(Some(dir), Some((cert, key)))
+        NatsServer::start_inner(Some(dir), Some((cert, key, None)))
     }
 
-    fn start_inner(auth_dir: Option<&Path>, tls: Option<(PathBuf, PathBuf)>) -> NatsServer {
+    /// As [`NatsServer::start_secured`], and asking every client for a certificate
+    /// signed by `ca` (`verify: true`).
+    pub fn start_verifying_clients(dir: &Path, ca: &TestCa) -> NatsServer {
+        let (cert, key) = ca.issue_server_cert("nats-server");
+        NatsServer::start_inner(Some(dir), Some((cert, key, Some(ca.cert.clone()))))
+    }
+
+    fn start_inner(
+        auth_dir: Option<&Path>,
+        tls: Option<(PathBuf, PathBuf, Option<PathBuf>)>,
+    ) -> NatsServer {
         let store = TempDir::new("anpi-nats");
         let port = free_port();
         let config = auth_dir.map(|dir| {
             let path = dir.join("nats.conf");
             let tls_block = match &tls {
-                Some((cert, key)) => format!(
-                    "tls {{\n  cert_file: \"{}\"\n  key_file: \"{}\"\n  timeout: 2\n}}\n",
+                Some((cert, key, clients)) => format!(
+                    "tls {{\n  cert_file: \"{}\"\n  key_file: \"{}\"\n  timeout: 2\n{}}}\n",
                     cert.display(),
-                    key.display()
+                    key.display(),
+                    clients.as_ref().map_or(String::new(), |ca| format!(
+                        "  ca_file: \"{}\"\n  verify: true\n",
+                        ca.display()
+                    ))
                 ),
                 None => String::new(),
             };
@@ -621,6 +635,20 @@ impl TestCa {
     /// `(certificate PEM, private key PEM)`, named `<name>.pem` / `<name>.key` in the
     /// CA's directory.
     pub fn issue_server_cert(&self, name: &str) -> (PathBuf, PathBuf) {
+        self.issue(
+            name,
+            "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
+        )
+    }
+
+    /// A client certificate (`clientAuth`) signed by this CA, as [`issue_server_cert`].
+    ///
+    /// [`issue_server_cert`]: TestCa::issue_server_cert
+    pub fn issue_client_cert(&self, name: &str) -> (PathBuf, PathBuf) {
+        self.issue(name, "extendedKeyUsage=clientAuth\n")
+    }
+
+    fn issue(&self, name: &str, usage: &str) -> (PathBuf, PathBuf) {
         let key = self.dir.path().join(format!("{name}.key"));
         let csr = self.dir.path().join(format!("{name}.csr"));
         let cert = self.dir.path().join(format!("{name}.pem"));
@@ -638,10 +666,9 @@ impl TestCa {
         ]);
         std::fs::write(
             &extensions,
-            "basicConstraints=critical,CA:FALSE\n\
-             keyUsage=critical,digitalSignature\n\
-             extendedKeyUsage=serverAuth\n\
-             subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+            format!(
+                "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n{usage}"
+            ),
         )
         .expect("writing the certificate extensions");
         let serial = format!("0x{}", &uuid::Uuid::new_v4().simple().to_string()[..30]);
