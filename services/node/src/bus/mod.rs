@@ -124,7 +124,6 @@ pub async fn connect(
     code: &JurisdictionCode,
 ) -> anyhow::Result<async_nats::Client> {
     match options(settings, code)
-        .connection_timeout(Duration::from_secs(5))
         .connect(settings.servers.as_slice())
         .await
     {
@@ -146,16 +145,6 @@ pub async fn connect(
     }
     let client = options(settings, code)
         .retry_on_initial_connect()
-        .max_reconnects(None)
-        .connection_timeout(Duration::from_secs(5))
-        .event_callback(|event| async move {
-            match &event {
-                async_nats::Event::ClientError(_) | async_nats::Event::ServerError(_) => {
-                    tracing::warn!(%event, "nats")
-                }
-                _ => tracing::info!(%event, "nats"),
-            }
-        })
         .connect(settings.servers.as_slice())
         .await?;
     Ok(client)
@@ -165,9 +154,21 @@ fn options(
     settings: &crate::config::NatsSettings,
     code: &JurisdictionCode,
 ) -> async_nats::ConnectOptions {
+    // Both clients (the first attempt's and the retrying one) reconnect forever and
+    // log what happens to the connection.
     let mut options = async_nats::ConnectOptions::new()
         .custom_inbox_prefix(inbox_prefix(code))
-        .name(format!("anpi-node {code}"));
+        .name(format!("anpi-node {code}"))
+        .max_reconnects(None)
+        .connection_timeout(Duration::from_secs(5))
+        .event_callback(|event| async move {
+            match &event {
+                async_nats::Event::ClientError(_) | async_nats::Event::ServerError(_) => {
+                    tracing::warn!(%event, "nats")
+                }
+                _ => tracing::info!(%event, "nats"),
+            }
+        });
     if let Some(seed) = &settings.nkey {
         options = options.nkey(seed.expose().to_string());
     }
