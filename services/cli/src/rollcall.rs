@@ -8,6 +8,8 @@
 //! - `mail`, `template`: the mail server, the access URLs and the four mails (K-06);
 //! - `send`, `list`, `status`, `resend`, `clear`, `close`, `answer`, `history`: a
 //!   roll-call, its dashboard and each member's answers (K-01..K-03, K-09);
+//! - `drafts`: the answers saying injured or evacuated as Form 1 drafts (JSON files)
+//!   for the clerk to complete and enter (K-08);
 //! - `jma evaluate`: what the meteorological agency's earthquake telegrams would
 //!   dispatch or cancel, and why (K-08; `crate::jma`, no node needed).
 //!
@@ -100,6 +102,18 @@ pub enum RollcallCmd {
         /// The member's code (職員番号).
         #[arg(long)]
         member: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Form 1 drafts from the answers saying injured or evacuated (K-08): with --out,
+    /// one file per member in the entry format (schemas/json/entry.schema.json) for the
+    /// clerk to complete and enter with `anpi entry add`; an existing file is never
+    /// overwritten. Records nothing.
+    Drafts {
+        id: String,
+        /// Directory to write <member>.json into (created).
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -420,6 +434,21 @@ where
                 .into_inner()
                 .answers;
             emit(json, &answers, |answers| history_text(&member, answers))?;
+        }
+        RollcallCmd::Drafts { id, out, json } => {
+            let reply = client
+                .form1_drafts(v1::RollcallRequest { rollcall_id: id })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if json {
+                print_json(&reply)?;
+            } else {
+                print!("{}", drafts_text(&reply));
+            }
+            if let Some(dir) = out {
+                write_drafts(&dir, &reply)?;
+            }
         }
         RollcallCmd::Jma { .. } => unreachable!("evaluated before connecting"),
     }
@@ -1288,6 +1317,63 @@ fn dashboard_text(d: &v1::RollcallDashboard) -> String {
         &rows,
     );
     text
+}
+
+fn drafts_text(reply: &v1::Form1DraftsResponse) -> String {
+    let drill = reply.mode == "drill";
+    let mut text = format!(
+        "安否確認「{}」{}: 様式第1号の下書き {}件（負傷・避難の回答から。記録はまだありません）\n",
+        reply.title,
+        if drill { "（訓練）" } else { "" },
+        reply.drafts.len()
+    );
+    if reply.drafts.is_empty() {
+        return text;
+    }
+    let rows: Vec<Vec<String>> = reply
+        .drafts
+        .iter()
+        .map(|d| vec![d.member.clone(), jst_time(&d.answered_at), d.status.clone()])
+        .collect();
+    text.push_str(&render(&["職員番号", "回答日時", "安否"], &rows));
+    text.push_str(
+        "生年月日・性別・住所・居所・同意を確認して補い、`anpi entry add --incident 事案ID ファイル` で登録してください\n",
+    );
+    if drill {
+        text.push_str("訓練の安否確認です: 訓練の事案に登録してください\n");
+    }
+    text
+}
+
+/// Writes each draft to `dir/<member>.json` (pretty JSON), never over an existing file:
+/// a draft the clerk has begun to complete is not lost by asking again.
+fn write_drafts(dir: &Path, reply: &v1::Form1DraftsResponse) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir).with_context(|| format!("{} を作成できません", dir.display()))?;
+    for draft in &reply.drafts {
+        let value: serde_json::Value = serde_json::from_str(&draft.draft_json)
+            .context("the node sent a draft that is not JSON")?;
+        let path = dir.join(format!("{}.json", draft.member));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                let text = serde_json::to_string_pretty(&value)? + "\n";
+                file.write_all(text.as_bytes())
+                    .with_context(|| format!("{} に書き込めません", path.display()))?;
+                println!("{} に書き出しました", path.display());
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                println!("{} は既にあります（上書きしません）", path.display());
+            }
+            Err(error) => {
+                return Err(error).with_context(|| format!("{} を作成できません", path.display()));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn history_text(member: &str, answers: &[v1::RollcallAnswer]) -> String {

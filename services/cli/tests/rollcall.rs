@@ -174,6 +174,40 @@ fn a_roll_call_from_the_command_line() {
     assert_eq!(counts["suzuki.ichiro@city.example.lg.jp"], 2);
     assert_eq!(sink.count(), 9);
 
+    // K-08: an injured answer becomes a Form 1 draft file for the clerk; asking again
+    // never overwrites a draft the clerk has begun to complete.
+    cli.ok(&[
+        "rollcall",
+        "answer",
+        &id,
+        "--member",
+        "S0015502",
+        "--status",
+        "軽傷",
+        "--comment",
+        "転倒",
+    ]);
+    let drafts = dir.join("drafts");
+    let text = cli.ok(&["rollcall", "drafts", &id, "--out", drafts.to_str().unwrap()]);
+    assert!(
+        text.contains("下書き 1件") && text.contains("訓練の事案に登録"),
+        "{text}"
+    );
+    let file = drafts.join("S0015502.json");
+    let draft: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(draft["form"], "form1");
+    assert_eq!(draft["name"], "高橋　美咲");
+    assert_eq!(draft["injury"]["status"], "負傷");
+    assert_eq!(draft["injury"]["severity"], "軽症");
+    std::fs::write(&file, "{\"edited\": true}").unwrap();
+    let again = cli.ok(&["rollcall", "drafts", &id, "--out", drafts.to_str().unwrap()]);
+    assert!(again.contains("上書きしません"), "{again}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "{\"edited\": true}"
+    );
+
     cli.ok(&["rollcall", "close", &id]);
     let closed = cli.json(&["rollcall", "status", &id, "--json"]);
     assert_eq!(closed["rollcall"]["closed"], true);

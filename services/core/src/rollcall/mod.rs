@@ -12,6 +12,8 @@
 //! - `call`: a roll-call, its rounds, each member's progress and answers, the
 //!   dashboard (K-01..K-03, K-09);
 //! - `event`: the events a roll-call writes to the node's log;
+//! - `form1`: an answer saying injured or evacuated as a Form 1 draft for the clerk
+//!   (K-08);
 //! - `jma`: automatic dispatch from the meteorological agency's earthquake telegrams
 //!   (K-08): which roll-calls a 震度速報 or 震源・震度に関する情報 starts or cancels, per
 //!   configured condition, and why.
@@ -21,6 +23,7 @@
 pub mod authority;
 pub mod call;
 pub mod event;
+pub mod form1;
 pub mod jma;
 pub mod mail;
 pub mod member;

@@ -663,6 +663,33 @@ impl v1::rollcall_server::Rollcall for RollcallService {
             answers: answers.into_iter().map(answer).collect(),
         }))
     }
+
+    async fn form1_drafts(
+        &self,
+        request: Request<v1::RollcallRequest>,
+    ) -> Result<Response<v1::Form1DraftsResponse>, Status> {
+        let session = session(&self.0, &request).await?;
+        let id = rollcall_id(&request.into_inner().rollcall_id)?;
+        let (call, drafts) = self.0.rollcall_form1_drafts(&session, id).await?;
+        let drafts = drafts
+            .into_iter()
+            .map(|d| {
+                Ok(v1::Form1Draft {
+                    member: d.member.to_string(),
+                    status: d.status,
+                    answered_at: crate::wire::rfc3339(d.answered_at),
+                    draft_json: serde_json::to_string(&d.draft)
+                        .map_err(|e| Status::internal(e.to_string()))?,
+                })
+            })
+            .collect::<Result<_, Status>>()?;
+        Ok(Response::new(v1::Form1DraftsResponse {
+            rollcall_id: call.id.to_string(),
+            title: call.title,
+            mode: call.mode.as_str().into(),
+            drafts,
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,16 @@ fn jst_long(time: chrono::DateTime<chrono::Utc>) -> String {
     anpi_core::rollcall::template::mail_time(time)
 }
 
+/// A Form 1 draft from a roll-call answer (K-08), for the clerk.
+#[derive(Debug, Clone)]
+pub struct Form1Draft {
+    pub member: MemberCode,
+    /// The answer it came from.
+    pub status: String,
+    pub answered_at: chrono::DateTime<chrono::Utc>,
+    pub draft: anpi_core::entry::EntryDraft,
+}
+
 /// The dashboard of one roll-call (K-03).
 pub struct Dashboard {
     pub call: RollCall,
@@ -609,6 +619,44 @@ impl NodeState {
             )));
         }
         Ok(tables::answers(&**client, id, member).await?)
+    }
+
+    /// K-08: the Form 1 drafts of a roll-call — one per member this caller sees whose
+    /// latest answer says injured or evacuated (`anpi_core::rollcall::form1`). Only for a
+    /// caller who may also enter Form 1 (E-01): the drafts are for the clerk to review,
+    /// complete and save; nothing here writes a record.
+    pub async fn rollcall_form1_drafts(
+        &self,
+        session: &Session,
+        id: RollcallId,
+    ) -> Result<(RollCall, Vec<Form1Draft>), AppError> {
+        self.authorize(session, Operation::RecordEntry)?;
+        let dashboard = self.rollcall_status(session, id).await?;
+        let drafts = dashboard
+            .recipients
+            .iter()
+            .filter_map(|r| {
+                let status = r.last_status.as_deref()?;
+                let answered_at = r.last_answered_at?;
+                let mails: Vec<String> = r.member.mails.iter().map(|m| m.to_string()).collect();
+                let draft =
+                    anpi_core::rollcall::form1::draft(&anpi_core::rollcall::form1::Answer {
+                        name: &r.member.name,
+                        mails: &mails,
+                        status,
+                        comment: r.last_comment.as_deref().unwrap_or_default(),
+                        answered_at,
+                        rollcall: &dashboard.call.title,
+                    })?;
+                Some(Form1Draft {
+                    member: r.member.code.clone(),
+                    status: status.to_string(),
+                    answered_at,
+                    draft,
+                })
+            })
+            .collect();
+        Ok((dashboard.call, drafts))
     }
 
     /// A member opens their link (no login): the page, or the plain refusal.

@@ -846,3 +846,118 @@ async fn starttls_with_the_offices_own_ca() {
     );
     assert!(sink.messages().iter().all(|m| m.tls), "every mail over TLS");
 }
+
+/// K-08: answers saying injured or evacuated become Form 1 drafts for the clerk —
+/// only of members the caller sees, only for a caller who may enter Form 1, and
+/// nothing is recorded by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injured_and_evacuated_answers_become_form1_drafts_for_the_clerk_only() {
+    let sink = SmtpSink::start();
+    let node = node().await;
+    directory(&node).await;
+    configure(&node, &sink).await;
+    let (written, _) = node
+        .state
+        .rollcall_start(
+            &admin(),
+            vec![code("soumu.bousai"), code("soumu.kikaku")],
+            "震度6弱",
+            Mode::Actual,
+            &["無事", "軽傷", "重傷", "避難中", "その他"].map(String::from),
+        )
+        .await
+        .unwrap();
+    let id = written.rollcall.unwrap();
+    for (m, status, comment) in [
+        ("m02", "重傷", "骨折"),
+        ("m03", "無事", ""),
+        ("m04", "軽傷", ""),
+        ("m05", "避難中", "第一小学校"),
+    ] {
+        node.state
+            .rollcall_proxy_answer(&admin(), id, member(m), status, comment)
+            .await
+            .unwrap();
+    }
+    let records = || async {
+        let client = node.state.pool.get().await.unwrap();
+        let row = client
+            .query_one("SELECT count(*) FROM records", &[])
+            .await
+            .unwrap();
+        row.get::<_, i64>(0)
+    };
+    let before = records().await;
+
+    let (call, drafts) = node
+        .state
+        .rollcall_form1_drafts(&admin(), id)
+        .await
+        .unwrap();
+    assert_eq!(call.title, "震度6弱");
+    let by: BTreeMap<String, _> = drafts.iter().map(|d| (d.member.to_string(), d)).collect();
+    assert_eq!(by.keys().collect::<Vec<_>>(), ["m02", "m04", "m05"]);
+    let m02 = &by["m02"].draft;
+    assert_eq!(m02.name, "企画 一郎");
+    assert_eq!(
+        (m02.injury.status.as_str(), m02.injury.severity.as_str()),
+        ("負傷", "重症")
+    );
+    assert!(m02.injury.description.contains("重傷（骨折）"));
+    assert_eq!(m02.contact, "メール m02@example.jp m02@phone.example.jp");
+    assert_eq!(by["m04"].draft.injury.severity, "軽症");
+    assert_eq!(by["m05"].draft.injury.status, "非該当");
+    assert!(
+        by["m05"]
+            .draft
+            .identifying_info
+            .contains("避難中（第一小学校）")
+    );
+    // Drafts are not records: the clerk completes and enters them.
+    assert_eq!(records().await, before);
+
+    // A disaster-prevention administrator of 防災課 gets no drafts of a roll-call that
+    // reaches beyond its organisations (K-04's scope).
+    node.state
+        .create_account(
+            &admin(),
+            AccountDraft {
+                account_id: "bousai2".into(),
+                holder: "防災 担当".into(),
+                affiliation: "防災課".into(),
+                contact: "内線 101".into(),
+                role: "input".into(),
+                terminal: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    node.state
+        .rollcall_assign(
+            &admin(),
+            AccountId::parse("bousai2").unwrap(),
+            Some(RollcallRole::DisasterPrevention {
+                orgs: vec![code("soumu.bousai")],
+            }),
+        )
+        .await
+        .unwrap();
+    let beyond = node
+        .state
+        .rollcall_form1_drafts(&session("bousai2", Role::Input), id)
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&beyond, AppError::Forbidden(m) if m.contains("企画課")),
+        "{beyond:?}"
+    );
+    // An account that may not enter Form 1 gets none, whatever its roll-call role.
+    let auditor = node
+        .state
+        .rollcall_form1_drafts(&session("audit1", Role::Auditor), id)
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(auditor, AppError::Forbidden(_)), "{auditor:?}");
+}
