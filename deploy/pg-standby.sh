@@ -461,16 +461,26 @@ cmd_create() {
 
 # ---------------------------------------------------------------- status
 
-cmd_status() {
-    local name="" version=""
+ARG_NAME="" ARG_VERSION=""
+# The arguments of status and drop: --name NAME (required) [--version V].
+name_and_version() { # COMMAND ARGS...
+    local command="$1"
+    shift
+    ARG_NAME="" ARG_VERSION=""
     while [ $# -gt 0 ]; do
         case "$1" in
-            --name) name="${2:-}"; shift 2 ;;
-            --version) version="${2:-}"; shift 2 ;;
-            *) die "status: unknown argument: $1 (try --help)" ;;
+            --name) ARG_NAME="${2:-}"; shift 2 ;;
+            --version) ARG_VERSION="${2:-}"; shift 2 ;;
+            *) die "$command: unknown argument: $1 (try --help)" ;;
         esac
     done
-    [ -n "$name" ] || die "status: --name NAME is required"
+    [ -n "$ARG_NAME" ] || die "$command: --name NAME is required"
+}
+
+cmd_status() {
+    local name version
+    name_and_version status "$@"
+    name="$ARG_NAME" version="$ARG_VERSION"
     need_command pg_lsclusters postgresql-common
     local line ver status
     line="$(cluster_line "$name" "$version")"
@@ -501,15 +511,9 @@ cmd_status() {
 # ---------------------------------------------------------------- drop
 
 cmd_drop() {
-    local name="" version=""
-    while [ $# -gt 0 ]; do
-        case "$1" in
-            --name) name="${2:-}"; shift 2 ;;
-            --version) version="${2:-}"; shift 2 ;;
-            *) die "drop: unknown argument: $1 (try --help)" ;;
-        esac
-    done
-    [ -n "$name" ] || die "drop: --name NAME is required"
+    local name version
+    name_and_version drop "$@"
+    name="$ARG_NAME" version="$ARG_VERSION"
     need_command pg_dropcluster postgresql-common
     local line ver datadir passfile
     passfile="$(passfile_path "$name")"

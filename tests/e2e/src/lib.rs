@@ -591,6 +591,25 @@ pub async fn prefilled_municipality(
     db
 }
 
+/// The NATS users of a network of `codes`, written by `anpi-node nats-config`:
+/// `auth.conf` (public keys) and a seed `<code>.nk` per node.
+pub fn nats_users(codes: &[&str]) -> anpi_harness::TempDir {
+    let dir = anpi_harness::TempDir::new("anpi-nats-auth");
+    let output = std::process::Command::new(workspace_bin("anpi-node"))
+        .arg("nats-config")
+        .arg("--out")
+        .arg(dir.path())
+        .args(codes)
+        .output()
+        .expect("running anpi-node nats-config");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dir
+}
+
 /// A fresh incident ID, as the national tier would announce it.
 pub fn incident_id() -> String {
     uuid::Uuid::now_v7().to_string()

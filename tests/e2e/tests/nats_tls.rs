@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anpi_e2e::{Deadline, Member, incident_id, trust};
-use anpi_harness::{NatsServer, TempDir, TestCa, TestDb, workspace_bin};
+use anpi_harness::{NatsServer, TempDir, TestCa, TestDb};
 
 const NATIONAL: &str = "000001";
 const TOKYO: &str = "130001";
@@ -19,23 +19,6 @@ const CHIYODA: &str = "131016";
 /// A name and a lot number that occur nowhere else in the traffic.
 const NAME: &str = "暗号　確認子";
 const LOT: &str = "秘匿番地987";
-
-fn nats_config(codes: &[&str]) -> TempDir {
-    let dir = TempDir::new("anpi-nats-auth");
-    let output = Command::new(workspace_bin("anpi-node"))
-        .arg("nats-config")
-        .arg("--out")
-        .arg(dir.path())
-        .args(codes)
-        .output()
-        .expect("running anpi-node nats-config");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    dir
-}
 
 fn settings(code: &str, auth: &Path, ca: Option<&Path>) -> String {
     let mut extra = format!(
@@ -142,7 +125,7 @@ async fn report_captured(nats: &NatsServer, extra: impl Fn(&str) -> String) -> V
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_over_tls_shows_no_personal_data_on_the_wire() {
     // The control: the same report over a plaintext server is readable in the capture.
-    let auth = nats_config(&[NATIONAL, TOKYO, CHIYODA]);
+    let auth = anpi_e2e::nats_users(&[NATIONAL, TOKYO, CHIYODA]);
     let plain = NatsServer::start_with_auth(auth.path());
     let clear = report_captured(&plain, |code| settings(code, auth.path(), None)).await;
     assert!(contains(&clear, b"INFO {"), "the capture sees NATS");
@@ -156,7 +139,7 @@ async fn a_report_over_tls_shows_no_personal_data_on_the_wire() {
     );
     drop(plain);
 
-    let auth = nats_config(&[NATIONAL, TOKYO, CHIYODA]);
+    let auth = anpi_e2e::nats_users(&[NATIONAL, TOKYO, CHIYODA]);
     let ca = TestCa::new("nats-wire");
     let nats = NatsServer::start_secured(auth.path(), &ca);
     let sealed = report_captured(&nats, |code| settings(code, auth.path(), Some(&ca.cert))).await;
@@ -188,7 +171,7 @@ async fn a_report_over_tls_shows_no_personal_data_on_the_wire() {
 /// or without a key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_ca_or_an_unknown_key_is_refused_and_the_node_says_why() {
-    let auth = nats_config(&[TOKYO, CHIYODA]);
+    let auth = anpi_e2e::nats_users(&[TOKYO, CHIYODA]);
     let ca = TestCa::new("nats-right");
     let nats = NatsServer::start_secured(auth.path(), &ca);
 
@@ -200,7 +183,7 @@ async fn a_wrong_ca_or_an_unknown_key_is_refused_and_the_node_says_why() {
         &settings(TOKYO, auth.path(), Some(&stranger.cert)),
     )
     .await;
-    let other = nats_config(&[CHIYODA]); // a key pair the server never heard of
+    let other = anpi_e2e::nats_users(&[CHIYODA]); // a key pair the server never heard of
     let wrong_key = Member::start_named(
         CHIYODA,
         TestDb::create().await,
@@ -251,7 +234,7 @@ async fn a_wrong_ca_or_an_unknown_key_is_refused_and_the_node_says_why() {
 /// a node without a certificate is refused at the handshake and says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_verifying_client_certificates_takes_only_nodes_with_one() {
-    let auth = nats_config(&[NATIONAL, TOKYO, CHIYODA]);
+    let auth = anpi_e2e::nats_users(&[NATIONAL, TOKYO, CHIYODA]);
     let ca = TestCa::new("nats-clients");
     let nats = NatsServer::start_verifying_clients(auth.path(), &ca);
     let with_cert = |code: &str| {

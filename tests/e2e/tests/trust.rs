@@ -4,12 +4,11 @@
 //! the network's CA (issue 22).
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anpi_e2e::{Deadline, Member, evacuee, incident_id, trust};
-use anpi_harness::{NatsServer, TempDir, TestCa, TestDb, workspace_bin};
+use anpi_harness::{NatsServer, TestCa, TestDb};
 use anpi_proto::v1;
 use bytes::Bytes;
 use tonic::Code;
@@ -18,24 +17,6 @@ const NATIONAL: &str = "000001";
 const TOKYO: &str = "130001";
 const CHIYODA: &str = "131016";
 const SHINJUKU: &str = "131041";
-
-/// The network's NATS users, written by `anpi-node nats-config`.
-fn nats_config(codes: &[&str]) -> TempDir {
-    let dir = TempDir::new("anpi-nats-auth");
-    let output = Command::new(workspace_bin("anpi-node"))
-        .arg("nats-config")
-        .arg("--out")
-        .arg(dir.path())
-        .args(codes)
-        .output()
-        .expect("running anpi-node nats-config");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    dir
-}
 
 fn seed(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(format!("{file}.nk")))
@@ -110,7 +91,7 @@ async fn wait_records(member: &mut Member, n: i64) {
 /// refused by the parent and logged, while a child without a registered key waits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_node_speaks_only_as_itself_and_forged_parts_are_refused_and_logged() {
-    let auth = nats_config(&[NATIONAL, TOKYO, CHIYODA, SHINJUKU]);
+    let auth = anpi_e2e::nats_users(&[NATIONAL, TOKYO, CHIYODA, SHINJUKU]);
     let (nats, ca) = secured_nats(auth.path());
     // The national node creates the streams (no other node's user may).
     let mut national = secured(NATIONAL, &nats, auth.path(), &ca).await;
@@ -366,7 +347,7 @@ async fn wait_login_refused(
 /// administrator may order it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_national_revocation_reaches_the_node_also_after_it_was_offline() {
-    let auth = nats_config(&[NATIONAL, CHIYODA]);
+    let auth = anpi_e2e::nats_users(&[NATIONAL, CHIYODA]);
     let (nats, ca) = secured_nats(auth.path());
     let mut national = secured(NATIONAL, &nats, auth.path(), &ca).await;
     let mut chiyoda = secured(CHIYODA, &nats, auth.path(), &ca).await;
