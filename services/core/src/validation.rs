@@ -103,6 +103,8 @@ pub fn label_of(field: &str) -> &'static str {
         "member_name" => "氏名",
         "member_orgs" => "所属組織コード",
         "mail" => "メールアドレス",
+        "contact_phone" => "電話番号",
+        "contact_mail" => "緊急連絡先メールアドレス",
         "mail_sender" => "メール送信元アドレス",
         "mail_sender_name" => "差出人名",
         "smtp_host" => "送信メールサーバー",

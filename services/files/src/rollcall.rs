@@ -24,6 +24,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use anpi_core::rollcall::contact::Contacts;
 use anpi_core::rollcall::{Member, MemberCode, OrgCode, OrgTree, Organisation};
 use anpi_core::validation::FieldError;
 use encoding_rs::SHIFT_JIS;
@@ -38,6 +39,23 @@ pub const ORG_COLUMNS: [&str; 3] = ["組織コード", "組織名", "上位組�
 
 /// The header of the member file, in the order it is written.
 pub const MEMBER_COLUMNS: [&str; 4] = ["職員番号", "氏名", "所属組織コード", "メールアドレス"];
+
+/// The header of the emergency-contact file (K-05): what the download of members
+/// without contacts writes and what the import reads (氏名 is there for the person
+/// filling it in; the import does not read it). Several phone numbers or addresses in
+/// one cell are separated by commas (in a quoted cell) or spaces (addresses only).
+pub const CONTACT_COLUMNS: [&str; 4] = ["職員番号", "氏名", "電話番号", "緊急連絡先メールアドレス"];
+
+/// The header of the contact check results (K-05, page 07 ②): one line per address.
+pub const CHECK_COLUMNS: [&str; 7] = [
+    "職員番号",
+    "氏名",
+    "所属",
+    "緊急連絡先メールアドレス",
+    "確認状況",
+    "送信日時",
+    "確認日時",
+];
 
 /// One problem of one line of a directory file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +125,8 @@ fn column_of(error: &FieldError) -> &str {
         "member_name" => MEMBER_COLUMNS[1],
         "member_orgs" => MEMBER_COLUMNS[2],
         "mail" => MEMBER_COLUMNS[3],
+        "contact_phone" => CONTACT_COLUMNS[2],
+        "contact_mail" => CONTACT_COLUMNS[3],
         _ => &error.label,
     }
 }
@@ -287,6 +307,95 @@ pub fn parse_members(bytes: &[u8]) -> Result<Vec<Member>, DirectoryFileError> {
         .map(|(line, [code, name, orgs, mails])| (*line, Member::parse(code, name, orgs, mails)))
         .collect();
     finish(parsed, errors)
+}
+
+/// One row of an emergency-contact file: the member's code and contacts, with the
+/// row's physical line (for the node's own checks: the member exists and the caller
+/// may set their contacts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRow {
+    pub line: usize,
+    pub member: MemberCode,
+    pub contacts: Contacts,
+}
+
+/// Reads an emergency-contact file (K-05), as the directory files are read: every
+/// problem of every row by line and column, nothing unless the whole file is good.
+/// Empty phone and address cells take the member's contacts away.
+pub fn parse_contacts(bytes: &[u8]) -> Result<Vec<ContactRow>, DirectoryFileError> {
+    let rows = read_rows(bytes, &CONTACT_COLUMNS)?;
+    let codes = rows
+        .iter()
+        .filter_map(|(line, [code, ..])| MemberCode::parse(code).ok().map(|code| (*line, code)));
+    let errors = duplicates(codes, CONTACT_COLUMNS[0]);
+    let parsed = rows
+        .iter()
+        .map(|(line, [code, _name, phones, mails])| {
+            let code = MemberCode::parse(code);
+            let contacts = Contacts::parse(phones, mails);
+            let row = match (code, contacts) {
+                (Ok(member), Ok(contacts)) => Ok(ContactRow {
+                    line: *line,
+                    member,
+                    contacts,
+                }),
+                (code, contacts) => Err(code
+                    .err()
+                    .into_iter()
+                    .chain(contacts.err().into_iter().flatten())
+                    .collect()),
+            };
+            (*line, row)
+        })
+        .collect();
+    finish(parsed, errors)
+}
+
+/// Writes members with their contacts in the import's format, ordered by member code
+/// (the download of members without contacts: filled in, it imports back).
+pub fn write_contacts_csv(
+    rows: &[(&Member, Option<&Contacts>)],
+    encoding: OutEncoding,
+) -> Result<Vec<u8>, String> {
+    let mut sorted: Vec<&(&Member, Option<&Contacts>)> = rows.iter().collect();
+    sorted.sort_by(|a, b| a.0.code.cmp(&b.0.code));
+    let mut writer = Writer::new(encoding, &CONTACT_COLUMNS);
+    for (index, (member, contacts)) in sorted.into_iter().enumerate() {
+        let record = format!(
+            "{}件目（職員番号 {}、{}）",
+            index + 1,
+            member.code,
+            member.name
+        );
+        let phones = contacts.map_or(String::new(), |c| {
+            c.phones
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let mails = contacts.map_or(String::new(), |c| {
+            c.mails
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        let cells = [member.code.to_string(), member.name.clone(), phones, mails];
+        writer.line(&record, &CONTACT_COLUMNS, &cells)?;
+    }
+    Ok(writer.out)
+}
+
+/// Writes the contact check results, one line per address, as given (cells in the
+/// order of [`CHECK_COLUMNS`]).
+pub fn write_checks_csv(rows: &[[String; 7]], encoding: OutEncoding) -> Result<Vec<u8>, String> {
+    let mut writer = Writer::new(encoding, &CHECK_COLUMNS);
+    for (index, cells) in rows.iter().enumerate() {
+        let record = format!("{}件目（職員番号 {}、{}）", index + 1, cells[0], cells[1]);
+        writer.line(&record, &CHECK_COLUMNS, cells)?;
+    }
+    Ok(writer.out)
 }
 
 /// A file being written: its bytes so far.
@@ -817,6 +926,79 @@ mod tests {
             member.mails[0].as_str(),
             "'abc@example.jp",
             "not before a formula character"
+        );
+    }
+
+    const CONTACTS: &[u8] = include_bytes!("../../../schemas/csv/examples/rollcall_contacts.csv");
+
+    #[test]
+    fn the_example_contact_file_reads_and_a_missing_list_imports_back() {
+        let rows = parse_contacts(CONTACTS).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1].member.as_str(), "S0013310");
+        assert_eq!(rows[1].line, 3);
+        let phones: Vec<&str> = rows[1].contacts.phones.iter().map(|p| p.as_str()).collect();
+        assert_eq!(phones, ["080-2345-6789", "03-3456-7890"]);
+        assert!(rows[2].contacts.mails.is_empty());
+        // The same file as CP932 reads the same.
+        let text = decode(CONTACTS).unwrap();
+        assert_eq!(parse_contacts(&cp932(&text)).unwrap(), rows);
+
+        let members = parse_members(MEMBERS).unwrap();
+        let set = Contacts::parse("+81 90 1111 2222, 03-1111-2222", "x@example.jp").unwrap();
+        let listed: Vec<(&Member, Option<&Contacts>)> = members
+            .iter()
+            .map(|m| (m, (m.code.as_str() == "S0012045").then_some(&set)))
+            .collect();
+        for encoding in [OutEncoding::Cp932, OutEncoding::Utf8Bom] {
+            let bytes = write_contacts_csv(&listed, encoding).unwrap();
+            let text = decode(&bytes).unwrap();
+            assert!(text.starts_with("職員番号,氏名,電話番号,緊急連絡先メールアドレス\r\n"));
+            assert!(
+                text.contains(
+                    "S0012045,山田　太郎,\"'+81 90 1111 2222, 03-1111-2222\",x@example.jp\r\n"
+                ),
+                "{text}"
+            );
+            assert!(text.contains("S0019034,中村　由美,,\r\n"), "{text}");
+            let back = parse_contacts(&bytes).unwrap();
+            assert_eq!(back.len(), members.len());
+            assert_eq!(back[0].contacts, set);
+            assert!(back[1].contacts.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_bad_contact_file_names_each_line_and_column() {
+        let bytes = file(&[
+            "職員番号,氏名,電話番号,緊急連絡先メールアドレス",
+            "S1,一,090-1234-5678,a@example.jp",
+            ",二,12,b@example",
+            "S1,三,,",
+            "S4,四,03-1234-5678 内線5,",
+        ]);
+        let errors = line_errors(parse_contacts(&bytes).unwrap_err());
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.column.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (3, "職員番号"),
+                (3, "電話番号"),
+                (3, "緊急連絡先メールアドレス"),
+                (4, "職員番号"),
+                (5, "電話番号"),
+            ],
+            "{errors:?}"
+        );
+        assert!(errors[3].message.contains("2行目と4行目"), "{errors:?}");
+        let missing = line_errors(
+            parse_contacts(&file(&["職員番号,電話番号", "S1,090-1234-5678"])).unwrap_err(),
+        );
+        assert!(
+            missing
+                .iter()
+                .any(|e| e.column == "緊急連絡先メールアドレス"),
+            "{missing:?}"
         );
     }
 }

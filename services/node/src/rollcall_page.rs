@@ -82,7 +82,7 @@ async fn answer(
 }
 
 /// A wrong or expired link: one sentence. Other failures: try again later.
-fn refusal(error: AppError) -> Response {
+pub(crate) fn refusal(error: AppError) -> Response {
     let (status, text) = match &error {
         AppError::NotFound(_) | AppError::Conflict(_) => (
             StatusCode::NOT_FOUND,
@@ -104,7 +104,7 @@ fn refusal(error: AppError) -> Response {
     )
 }
 
-fn shell(title: &str, banner: &str, main: &str) -> String {
+pub(crate) fn shell(title: &str, banner: &str, main: &str) -> String {
     format!(
         r#"<!DOCTYPE html>
 <html lang="ja">
@@ -124,6 +124,7 @@ textarea {{ font-size: 1em; width: 100%; box-sizing: border-box; padding: .5em; 
 .choices {{ display: grid; grid-template-columns: 1fr 1fr; gap: .6em; margin-top: .6em; }}
 .choices button {{ font-size: 1.2em; padding: 1em .4em; border: 2px solid #1a4d8f; background: #fff; color: #1a4d8f; border-radius: .4em; font-weight: bold; }}
 .choices button.current {{ background: #1a4d8f; color: #fff; }}
+.choices.one {{ grid-template-columns: 1fr; }}
 .note {{ font-size: .9em; color: #333; }}
 </style>
 </head>
@@ -154,6 +155,8 @@ fn page_html(token: &str, page: &AnswerPage, error: Option<&str>, typed_comment:
         main.push_str(
             "<div class=\"done\" id=\"cancelled\" role=\"status\"><strong>【取消】この安否確認は取り消されました。</strong><br>回答の必要はありません。すでに回答した方も、そのままで構いません。</div>\n",
         );
+        // K-07: the disaster information stays reachable after a withdrawal.
+        main.push_str(&info_link(token));
         return shell("安否確認（取消）", banner, &main);
     }
     if let (Some(status), Some(at)) = (&page.last_status, page.last_answered_at) {
@@ -201,7 +204,20 @@ fn page_html(token: &str, page: &AnswerPage, error: Option<&str>, typed_comment:
         ));
     }
     main.push_str("</div>\n</form>\n<p class=\"note\">この回答ページはあなた専用です。リンクを他の人に転送しないでください。</p>\n");
+    // K-05: the member's own emergency contacts, from the same link.
+    main.push_str(&format!(
+        "<p><a href=\"/r/{token}/contacts\" id=\"contacts-link\">緊急連絡先の変更</a></p>\n"
+    ));
+    // K-07: the disaster information pages, from the same link.
+    main.push_str(&info_link(token));
     shell("安否確認の回答", banner, &main)
+}
+
+/// The link to the disaster information page (K-07, `crate::rollcall_info_page`).
+fn info_link(token: &str) -> String {
+    format!(
+        "<p><a href=\"/r/{token}/info\" id=\"info-link\">災害情報を見る</a>（お知らせ・緊急連絡先・避難経路・リンク）</p>\n"
+    )
 }
 
 #[cfg(test)]
@@ -245,5 +261,8 @@ mod tests {
         assert!(drill.contains("訓練　これは防災訓練の安否確認です"));
         let open = page_html("ab", &page(Mode::Actual, false), None, "");
         assert!(open.contains("<form") && !open.contains("id=\"cancelled\""));
+        // K-07: both views lead to the disaster information.
+        assert!(open.contains("href=\"/r/ab/info\""));
+        assert!(html.contains("href=\"/r/ab/info\""));
     }
 }

@@ -199,8 +199,13 @@ pub async fn serve(
             .await
             .with_context(|| format!("binding the public page to {address}"))?;
         let page = crate::public::PublicPage::new(reads.clone(), config.public_rate_per_minute);
-        // The members' roll-call answer page (K-02) is served beside it.
-        let router = crate::public::router(page).merge(crate::rollcall_page::router(state.clone()));
+        // The members' roll-call answer page (K-02) and contact pages (K-05) are
+        // served beside it.
+        let router = crate::public::router(page)
+            .merge(crate::rollcall_page::router(state.clone()))
+            .merge(crate::contact_page::router(state.clone()))
+            // The disaster information pages (K-07), from the same links.
+            .merge(crate::rollcall_info_page::router(state.clone()));
         tracing::info!(listen = %address, "public page serving");
         background.push(tokio::spawn(async move {
             if let Err(error) = crate::public::serve(router, listener, std::future::pending()).await

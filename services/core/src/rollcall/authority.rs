@@ -8,6 +8,7 @@
 //! | organisations and members (import, export) | yes | yes | see only their organisations' members |
 //! | mail templates | yes | yes | — |
 //! | send, resend, clear, close, proxy answers, dashboard | every organisation | every organisation | only the organisations assigned and those below them |
+//! | disaster information: emergency contacts, links, evacuation routes, bulletin board posts (K-07, pages 08, 09, 11) | yes | yes | yes (the whole organisation's pages) |
 //!
 //! The system administrator is the node's administrator account (`Role::Administrator`);
 //! the other two are roll-call roles given to node accounts. An account with neither
@@ -118,6 +119,21 @@ impl Authority {
             Ok(())
         } else {
             Err("配信メールの内容はシステム管理者と機能管理者だけが変更できます".into())
+        }
+    }
+
+    /// The disaster information pages (K-07): the emergency contacts and links (source
+    /// page 08: 防災管理者 edit them), the evacuation routes (page 09) and the bulletin
+    /// board (page 11: function and disaster-prevention administrators post). The pages
+    /// are the whole organisation's, so a disaster-prevention administrator edits them
+    /// whatever organisations are theirs.
+    pub fn may_edit_info(&self) -> Result<(), Denied> {
+        match self {
+            Authority::System | Authority::Function | Authority::DisasterPrevention(_) => Ok(()),
+            Authority::None => Err(
+                "災害情報の編集とお知らせの投稿は、システム管理者・機能管理者・防災管理者だけが行えます"
+                    .into(),
+            ),
         }
     }
 
@@ -247,5 +263,10 @@ mod tests {
         assert!(dp.may_edit_templates().is_err());
         assert!(dp.may_manage_directory().is_err());
         assert!(Authority::Function.may_manage_directory().is_ok());
+        // K-07: every roll-call administrator edits the disaster information pages.
+        assert!(dp.may_edit_info().is_ok());
+        assert!(Authority::Function.may_edit_info().is_ok());
+        assert!(Authority::System.may_edit_info().is_ok());
+        assert!(Authority::None.may_edit_info().is_err());
     }
 }

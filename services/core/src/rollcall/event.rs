@@ -5,8 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::authority::RollcallRole;
+use super::contact::{ContactPurpose, Contacts};
+use super::info::{InfoSettings, Notice, Route};
 use super::mail::MailSettings;
-use super::member::{Member, MemberCode};
+use super::member::{MailAddress, Member, MemberCode};
 use super::mode::Mode;
 use super::org::{OrgCode, Organisation};
 use super::template::{Template, TemplateKind};
@@ -82,6 +84,25 @@ pub enum RollcallEvent {
     Cleared { rollcall: RollcallId, round: i32 },
     /// The roll-call closed: its links no longer open.
     Closed { rollcall: RollcallId },
+    /// A member's emergency contacts set (K-05): by the member through their personal
+    /// link (`proxy` empty) or by an administrator on their behalf (代理設定).
+    ContactsSet {
+        member: MemberCode,
+        contacts: Contacts,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proxy: Option<AccountId>,
+    },
+    /// Contact mails queued (K-05): the request to set contacts (to the directory's
+    /// addresses), or the check of each contact address.
+    ContactMailsSent {
+        purpose: ContactPurpose,
+        members: Vec<MemberCode>,
+    },
+    /// A member confirmed, through a check mail's link, that `address` receives mail.
+    ContactConfirmed {
+        member: MemberCode,
+        address: MailAddress,
+    },
     /// The roll-call withdrawn (K-08: the earthquake telegram that started it was
     /// cancelled, 取消): no answer is needed any more; its links say so, and the members
     /// it reached are told by mail. `reason`: why, in Japanese.
@@ -89,6 +110,17 @@ pub enum RollcallEvent {
         rollcall: RollcallId,
         reason: String,
     },
+    /// K-07: the organisation's emergency contacts and links saved (the whole list).
+    InfoSaved { info: InfoSettings },
+    /// K-07: an evacuation route added or changed.
+    RouteSaved { route: Route },
+    /// K-07: an evacuation route removed.
+    RouteRemoved { id: u32 },
+    /// K-07: a post on the bulletin board (お知らせ).
+    NoticePosted { notice: Notice },
+    /// K-07: a post withdrawn: members no longer see it; it stays in the history, with
+    /// `reason`, for the administrators.
+    NoticeWithdrawn { id: u32, reason: String },
 }
 
 impl RollcallEvent {
@@ -108,7 +140,15 @@ impl RollcallEvent {
             RollcallEvent::Answered { .. } => "RollcallAnswered",
             RollcallEvent::Cleared { .. } => "RollcallCleared",
             RollcallEvent::Closed { .. } => "RollcallClosed",
+            RollcallEvent::ContactsSet { .. } => "RollcallContactsSet",
+            RollcallEvent::ContactMailsSent { .. } => "RollcallContactMailsSent",
+            RollcallEvent::ContactConfirmed { .. } => "RollcallContactConfirmed",
             RollcallEvent::Cancelled { .. } => "RollcallCancelled",
+            RollcallEvent::InfoSaved { .. } => "RollcallInfoSaved",
+            RollcallEvent::RouteSaved { .. } => "RollcallRouteSaved",
+            RollcallEvent::RouteRemoved { .. } => "RollcallRouteRemoved",
+            RollcallEvent::NoticePosted { .. } => "RollcallNoticePosted",
+            RollcallEvent::NoticeWithdrawn { .. } => "RollcallNoticeWithdrawn",
         }
     }
 }

@@ -8,10 +8,16 @@
 //! choices are editable: 重傷 → 負傷（重症）, 軽傷 → 負傷（軽症）, another 負傷 or 怪我
 //! → 負傷 without a severity, 避難 → an evacuee (非該当). 無事, その他 and the rest make
 //! no draft.
+//!
+//! A draft is entered only into an incident of the roll-call's mode
+//! ([`check_incident`]): a drill's answers into a drill incident, an actual
+//! roll-call's into an actual one (T-04: drill data never crosses into actual use).
 
 use chrono::{DateTime, Utc};
 
+use super::Mode;
 use crate::entry::{EntryDraft, FormKind};
+use crate::incident::{Incident, IncidentMode};
 
 /// What an answer says about the member, for Form 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +102,32 @@ pub fn draft(answer: &Answer<'_>) -> Option<EntryDraft> {
     Some(draft)
 }
 
+/// The incident mode a roll-call's drafts belong to.
+pub fn incident_mode(mode: Mode) -> IncidentMode {
+    match mode {
+        Mode::Actual => IncidentMode::Actual,
+        Mode::Drill => IncidentMode::Drill,
+    }
+}
+
+/// Whether a draft of a roll-call of `mode` may be entered into `incident`: only when
+/// the modes agree. The refusal says which incident to choose, in Japanese.
+pub fn check_incident(mode: Mode, incident: &Incident) -> Result<(), String> {
+    let wanted = incident_mode(mode);
+    if incident.mode == wanted {
+        return Ok(());
+    }
+    let chosen = format!("「{}」【{}】", incident.name, incident.mode.label_ja());
+    Err(match mode {
+        Mode::Drill => format!(
+            "この安否確認は訓練です。訓練の回答から作った下書きは訓練の事案にだけ入力できます（選択中の事案：{chosen}）。事案の選択で訓練の事案を選んでください"
+        ),
+        Mode::Actual => format!(
+            "この安否確認は実際の災害のものです。下書きは実事案にだけ入力できます（選択中の事案：{chosen}）。事案の選択で実事案を選んでください"
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +195,27 @@ mod tests {
         );
         assert!(evacuee.contact.is_empty());
         assert!(super::draft(&answer("無事", "", &[])).is_none());
+    }
+
+    #[test]
+    fn a_draft_goes_only_into_an_incident_of_the_roll_calls_mode() {
+        let incident = |mode| Incident {
+            id: crate::ids::IncidentId::from_uuid(uuid::Uuid::from_u128(7)),
+            name: "首都直下地震".into(),
+            mode,
+            created_at: "2026-12-06T00:00:00Z".parse().unwrap(),
+        };
+        let drill = incident(IncidentMode::Drill);
+        let actual = incident(IncidentMode::Actual);
+        assert_eq!(check_incident(Mode::Drill, &drill), Ok(()));
+        assert_eq!(check_incident(Mode::Actual, &actual), Ok(()));
+        let crossing = check_incident(Mode::Drill, &actual).unwrap_err();
+        assert!(
+            crossing.contains("訓練の事案にだけ") && crossing.contains("【実事案】"),
+            "{crossing}"
+        );
+        let back = check_incident(Mode::Actual, &drill).unwrap_err();
+        assert!(back.contains("実事案にだけ"), "{back}");
     }
 
     fn draft_of(status: &str, comment: &str) -> EntryDraft {

@@ -174,6 +174,11 @@ impl MailSettings {
     pub fn answer_link(&self, token: &str) -> String {
         format!("{}/r/{token}", self.external_url.trim_end_matches('/'))
     }
+
+    /// The personal link of a contact mail (K-05): the external URL, then `/c/<token>`.
+    pub fn contact_link(&self, token: &str) -> String {
+        format!("{}/c/{token}", self.external_url.trim_end_matches('/'))
+    }
 }
 
 fn check_url(field: &str, text: &str, required: bool, errors: &mut Vec<FieldError>) -> String {

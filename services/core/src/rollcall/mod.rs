@@ -11,6 +11,8 @@
 //! - `mail`: the mail server settings (K-06), the answer link, retry and back-off;
 //! - `call`: a roll-call, its rounds, each member's progress and answers, the
 //!   dashboard (K-01..K-03, K-09);
+//! - `info`: the disaster information pages members read from their link (K-07):
+//!   emergency contacts, links, evacuation routes with their map links, posts;
 //! - `event`: the events a roll-call writes to the node's log;
 //! - `form1`: an answer saying injured or evacuated as a Form 1 draft for the clerk
 //!   (K-08);
@@ -22,8 +24,10 @@
 
 pub mod authority;
 pub mod call;
+pub mod contact;
 pub mod event;
 pub mod form1;
+pub mod info;
 pub mod jma;
 pub mod mail;
 pub mod member;

@@ -304,7 +304,7 @@ impl NodeState {
             (
                 rollcall_tables::settings(&**client).await?,
                 rollcall_tables::org_tree(&**client).await?,
-                rollcall_tables::members(&**client).await?,
+                crate::store::rollcall_contacts::members_to_mail(&**client).await?,
                 tables::asked(&**client, &key.condition, &key.event_id, key.mode).await?,
             )
         };

@@ -20,6 +20,8 @@ pub mod reads;
 pub mod replay;
 pub mod reports;
 pub mod rollcall;
+pub mod rollcall_contacts;
+pub mod rollcall_info;
 pub mod shared;
 pub mod trust;
 

@@ -52,8 +52,21 @@ pub struct Form1Draft {
     pub member: MemberCode,
     /// The answer it came from.
     pub status: String,
+    /// The answer's comment.
+    pub comment: String,
     pub answered_at: chrono::DateTime<chrono::Utc>,
     pub draft: anpi_core::entry::EntryDraft,
+}
+
+/// One member's Form 1 draft, checked against the incident it is to be entered into
+/// (K-08, T-04).
+#[derive(Debug, Clone)]
+pub struct Form1DraftFor {
+    pub call: RollCall,
+    /// `None` when the member's latest answer no longer makes a draft (it changed
+    /// since the clerk opened it).
+    pub draft: Option<Form1Draft>,
+    pub incident: anpi_core::incident::Incident,
 }
 
 /// The dashboard of one roll-call (K-03).
@@ -431,7 +444,7 @@ impl NodeState {
         who.authority.may_act_on(&who.tree, &orgs).map_err(denied)?;
         let members = {
             let client = self.pool.get().await?;
-            tables::members(&**client).await?
+            crate::store::rollcall_contacts::members_to_mail(&**client).await?
         };
         let (broadcast, without_mail) = self
             .prepare_broadcast(&who.tree, &members, &orgs, title, mode, statuses)
@@ -517,7 +530,7 @@ impl NodeState {
             let client = self.pool.get().await?;
             (
                 tables::recipients(&**client, id, None).await?,
-                tables::members(&**client).await?,
+                crate::store::rollcall_contacts::members_to_mail(&**client).await?,
             )
         };
         // The current addresses of the unconfirmed (decided again by the writer).
@@ -632,31 +645,74 @@ impl NodeState {
     ) -> Result<(RollCall, Vec<Form1Draft>), AppError> {
         self.authorize(session, Operation::RecordEntry)?;
         let dashboard = self.rollcall_status(session, id).await?;
-        let drafts = dashboard
+        let drafts = self.rollcall_form1_drafts_in(session, &dashboard)?;
+        Ok((dashboard.call, drafts))
+    }
+
+    /// The Form 1 drafts of a dashboard this session got from `rollcall_status`
+    /// (the console shows the drafts' count on it): refused, as `rollcall_form1_drafts`,
+    /// to a caller who may not enter Form 1.
+    pub fn rollcall_form1_drafts_in(
+        &self,
+        session: &Session,
+        dashboard: &Dashboard,
+    ) -> Result<Vec<Form1Draft>, AppError> {
+        self.may(session, Operation::RecordEntry)?;
+        Ok(dashboard
             .recipients
             .iter()
             .filter_map(|r| {
                 let status = r.last_status.as_deref()?;
                 let answered_at = r.last_answered_at?;
+                let comment = r.last_comment.as_deref().unwrap_or_default();
                 let mails: Vec<String> = r.member.mails.iter().map(|m| m.to_string()).collect();
                 let draft =
                     anpi_core::rollcall::form1::draft(&anpi_core::rollcall::form1::Answer {
                         name: &r.member.name,
                         mails: &mails,
                         status,
-                        comment: r.last_comment.as_deref().unwrap_or_default(),
+                        comment,
                         answered_at,
                         rollcall: &dashboard.call.title,
                     })?;
                 Some(Form1Draft {
                     member: r.member.code.clone(),
                     status: status.to_string(),
+                    comment: comment.to_string(),
                     answered_at,
                     draft,
                 })
             })
-            .collect();
-        Ok((dashboard.call, drafts))
+            .collect())
+    }
+
+    /// K-08: one member's Form 1 draft, to be entered into `incident` — only an
+    /// incident of the roll-call's mode (`form1::check_incident`: a drill's answers
+    /// never reach an actual incident, T-04), refused otherwise whether or not the
+    /// member's answer still makes a draft. The same authority as
+    /// `rollcall_form1_drafts`; nothing is written.
+    pub async fn rollcall_form1_draft(
+        &self,
+        session: &Session,
+        id: RollcallId,
+        member: &MemberCode,
+        incident: anpi_core::ids::IncidentId,
+    ) -> Result<Form1DraftFor, AppError> {
+        let (call, drafts) = self.rollcall_form1_drafts(session, id).await?;
+        let incident = self
+            .list_incidents(session)
+            .await?
+            .into_iter()
+            .find(|i| i.id == incident)
+            .ok_or_else(|| AppError::NotFound("選択中の事案はこのノードにありません".into()))?;
+        anpi_core::rollcall::form1::check_incident(call.mode, &incident)
+            .map_err(AppError::Conflict)?;
+        let draft = drafts.into_iter().find(|d| &d.member == member);
+        Ok(Form1DraftFor {
+            call,
+            draft,
+            incident,
+        })
     }
 
     /// A member opens their link (no login): the page, or the plain refusal.
@@ -742,7 +798,7 @@ impl NodeState {
 
 /// A token as `new_token` makes them (48 lower-case hex digits): anything else is
 /// refused without a database lookup.
-fn plausible(token: &str) -> bool {
+pub(crate) fn plausible(token: &str) -> bool {
     token.len() == 48
         && token
             .bytes()

@@ -56,6 +56,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_jma_feed",
         include_str!("../../../../schemas/postgres/0013_jma_feed.sql"),
     ),
+    (
+        "0014_rollcall_contacts",
+        include_str!("../../../../schemas/postgres/0014_rollcall_contacts.sql"),
+    ),
+    (
+        "0015_rollcall_info",
+        include_str!("../../../../schemas/postgres/0015_rollcall_info.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

@@ -15,6 +15,8 @@ pub mod reader;
 pub mod replica;
 pub mod reports;
 pub mod rollcall;
+pub mod rollcall_contacts;
+pub mod rollcall_info;
 pub mod search;
 pub mod shared;
 pub mod standby;

@@ -961,3 +961,156 @@ async fn injured_and_evacuated_answers_become_form1_drafts_for_the_clerk_only() 
         .unwrap();
     assert!(matches!(auditor, AppError::Forbidden(_)), "{auditor:?}");
 }
+
+/// K-08, T-04: one member's draft is handed out only for an incident of the
+/// roll-call's mode — a drill's answers into a drill incident, an actual roll-call's
+/// never into a drill — and, completed by the clerk, it is recorded only through the
+/// usual entry path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_members_draft_goes_only_into_an_incident_of_the_roll_calls_mode() {
+    use anpi_node::app::entries::{NewEntry, NewIncident};
+    let sink = SmtpSink::start();
+    let node = node().await;
+    directory(&node).await;
+    configure(&node, &sink).await;
+    let drill_incident = node
+        .state
+        .create_incident(
+            &admin(),
+            NewIncident {
+                name: "総合防災訓練".into(),
+                mode: "drill".into(),
+                id: None,
+            },
+        )
+        .await
+        .unwrap()
+        .incident;
+    let start = |mode| {
+        let state = node.state.clone();
+        async move {
+            let (written, _) = state
+                .rollcall_start(
+                    &admin(),
+                    vec![code("soumu")],
+                    "震度6弱",
+                    mode,
+                    &["無事", "重傷", "避難している", "その他"].map(String::from),
+                )
+                .await
+                .unwrap();
+            let id = written.rollcall.unwrap();
+            for (m, status) in [("m03", "避難している"), ("m04", "重傷"), ("m01", "無事")]
+            {
+                state
+                    .rollcall_proxy_answer(&admin(), id, member(m), status, "第一小学校")
+                    .await
+                    .unwrap();
+            }
+            id
+        }
+    };
+    let drill = start(Mode::Drill).await;
+    let actual = start(Mode::Actual).await;
+
+    // An actual roll-call's answers never go into the drill incident.
+    let crossing = node
+        .state
+        .rollcall_form1_draft(&admin(), actual, &member("m03"), drill_incident.id)
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&crossing, AppError::Conflict(m) if m.contains("実事案にだけ")),
+        "{crossing:?}"
+    );
+
+    // The drill's, into the drill incident: the evacuee's and the injured's drafts;
+    // 無事 makes none.
+    let found = node
+        .state
+        .rollcall_form1_draft(&admin(), drill, &member("m03"), drill_incident.id)
+        .await
+        .unwrap();
+    assert_eq!(found.call.mode, Mode::Drill);
+    assert_eq!(found.incident.id, drill_incident.id);
+    let draft = found.draft.expect("m03's draft");
+    assert_eq!(draft.status, "避難している");
+    assert_eq!(draft.comment, "第一小学校");
+    assert_eq!(draft.draft.injury.status, "非該当");
+    let none = node
+        .state
+        .rollcall_form1_draft(&admin(), drill, &member("m01"), drill_incident.id)
+        .await
+        .unwrap();
+    assert!(none.draft.is_none(), "無事 makes no draft");
+    let injured = node
+        .state
+        .rollcall_form1_draft(&admin(), drill, &member("m04"), drill_incident.id)
+        .await
+        .unwrap()
+        .draft
+        .expect("m04's draft");
+    assert_eq!(
+        (
+            injured.draft.injury.status.as_str(),
+            injured.draft.injury.severity.as_str()
+        ),
+        ("負傷", "重症")
+    );
+    // Whoever may not enter Form 1 gets nothing, whatever the incident.
+    let auditor = node
+        .state
+        .rollcall_form1_draft(
+            &session("audit1", Role::Auditor),
+            drill,
+            &member("m03"),
+            drill_incident.id,
+        )
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(auditor, AppError::Forbidden(_)), "{auditor:?}");
+
+    // Nothing is recorded until the clerk completes the draft and enters it: the
+    // injured's draft, as it comes, is refused by the entry path.
+    let mut completed = injured.draft.clone();
+    let refused = node
+        .state
+        .record_entry(
+            &admin(),
+            NewEntry {
+                incident: drill_incident.id,
+                draft: completed.clone(),
+                supersedes: None,
+                confirm_same_person: false,
+            },
+        )
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(refused, AppError::Invalid(_)), "{refused:?}");
+    completed.furigana = "ハンイン　ジロウ".into();
+    completed.birth_date = "S56.11.25".into();
+    completed.sex = "男".into();
+    completed.address.prefecture = "東京都".into();
+    completed.address.municipality = "千代田区".into();
+    completed.address.town = "霞が関2丁目".into();
+    completed.nationality.kind = "日本".into();
+    completed.location.place_name = "第一小学校".into();
+    completed.location.category = "避難所".into();
+    let written = node
+        .state
+        .record_entry(
+            &admin(),
+            NewEntry {
+                incident: drill_incident.id,
+                draft: completed,
+                supersedes: None,
+                confirm_same_person: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(written.record.incident, drill_incident.id);
+}

@@ -25,8 +25,9 @@ use anpi_core::consent::{
 };
 use anpi_core::entry::{self, EntryDraft, FormKind, Severity};
 use anpi_core::era;
-use anpi_core::ids::RecordId;
+use anpi_core::ids::{IncidentId, RecordId, RollcallId};
 use anpi_core::incident::Incident;
+use anpi_core::rollcall::MemberCode;
 use anpi_core::validation::{FieldError, FieldWarning, label_of};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -35,6 +36,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::AppError;
 use crate::app::entries::{NewEntry, RecordView};
+use crate::app::rollcall::Form1Draft;
 use crate::console::forms::ShownError;
 use crate::console::{
     Clerk, Console, FormErrors, Frame, Posted, Shared, fail, jst, redirect_with, render,
@@ -563,6 +565,33 @@ impl EntryForm {
         form
     }
 
+    /// A form pre-filled from a draft that is not a record: a roll-call answer's
+    /// (K-08, `anpi_core::rollcall::form1`). The draft's own 記入日時 (when the member
+    /// answered) is kept; a field the draft leaves empty keeps the blank form's initial
+    /// value (国籍 日本); other identifying information goes into the table 4-1 inputs.
+    /// The consent starts at its initial values (table 4-3): an answer says nothing
+    /// about it, the clerk asks.
+    pub fn from_draft(draft: &EntryDraft, now: DateTime<Utc>) -> EntryForm {
+        let kind = draft.form;
+        let mut form = EntryForm::blank(kind, now);
+        let mut source = draft.clone();
+        for name in text_fields(kind) {
+            if let Some(value) = text_slot(&mut source, name)
+                && !value.trim().is_empty()
+            {
+                form.set(name, value.clone());
+            }
+        }
+        let markers = form.fill_identifying(&draft.identifying_info);
+        if kind == FormKind::Form1 {
+            form.tick(
+                "consent.not_confirmable",
+                draft.consent.not_confirmable || markers.not_confirmable,
+            );
+        }
+        form
+    }
+
     /// Puts other identifying information into the table 4-1 inputs: a value of a
     /// category's list into that category, a partial birth date into its input, the
     /// guideline's markers into their check boxes, everything else, in its order,
@@ -1036,6 +1065,45 @@ pub struct Superseded {
     pub written_at: String,
 }
 
+/// The roll-call answer a pre-filled Form 1 came from (K-08), as the page's banner
+/// says it; the form sends `from_rollcall` and `from_member` back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromRollcall {
+    pub id: String,
+    pub member: String,
+    pub title: String,
+    pub mode_label: &'static str,
+    pub drill: bool,
+    /// The answer (empty when the member's latest answer no longer makes a draft).
+    pub status: String,
+    pub comment: String,
+    pub answered_at: String,
+    /// The incident it is entered into: 「name」【mode】.
+    pub incident: String,
+}
+
+impl FromRollcall {
+    pub fn of(found: &crate::app::rollcall::Form1DraftFor, member: &str) -> FromRollcall {
+        let call = &found.call;
+        let draft = found.draft.as_ref();
+        FromRollcall {
+            id: call.id.to_string(),
+            member: member.to_string(),
+            title: call.title.clone(),
+            mode_label: call.mode.label(),
+            drill: call.mode == anpi_core::rollcall::Mode::Drill,
+            status: draft.map(|d| d.status.clone()).unwrap_or_default(),
+            comment: draft.map(|d| d.comment.clone()).unwrap_or_default(),
+            answered_at: draft.map(|d| jst(d.answered_at)).unwrap_or_default(),
+            incident: format!(
+                "「{}」【{}】",
+                found.incident.name,
+                found.incident.mode.label_ja()
+            ),
+        }
+    }
+}
+
 /// What kind of entry page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -1064,6 +1132,8 @@ pub struct EntryPage {
     pub readings: BTreeMap<&'static str, String>,
     pub split: Option<SplitNote>,
     pub superseded: Option<Superseded>,
+    /// Pre-filled from a roll-call answer (K-08).
+    pub from_rollcall: Option<FromRollcall>,
     /// `action=check` found nothing wrong.
     pub checked_ok: bool,
 }
@@ -1183,6 +1253,7 @@ pub struct Screen {
     pub purpose: Purpose,
     pub split: Option<SplitNote>,
     pub superseded: Option<Superseded>,
+    pub from_rollcall: Option<FromRollcall>,
     /// The form was posted: show what the dates were read as.
     pub posted: bool,
     pub checked_ok: bool,
@@ -1249,6 +1320,9 @@ pub fn entry_page(frame: Frame, screen: Screen) -> EntryPage {
         );
     }
     let heading = match (screen.purpose, kind) {
+        (Purpose::New, kind) if screen.from_rollcall.is_some() => {
+            format!("{}の入力（安否確認の回答から）", kind.label_ja())
+        }
         (Purpose::New, kind) => format!("{}の入力", kind.label_ja()),
         (Purpose::Update, kind) => format!("安否情報の更新 — {}", kind.label_ja()),
         (Purpose::Death, _) => "死亡への切替 — 様式第2号（死亡住民）".to_string(),
@@ -1288,6 +1362,7 @@ pub fn entry_page(frame: Frame, screen: Screen) -> EntryPage {
         readings,
         split: screen.split,
         superseded: screen.superseded,
+        from_rollcall: screen.from_rollcall,
         checked_ok: screen.checked_ok,
         form: screen.form,
     }
@@ -1374,6 +1449,7 @@ async fn new_page(state: &Console, clerk: &Clerk, kind: FormKind) -> Response {
         purpose: Purpose::New,
         split: None,
         superseded: None,
+        from_rollcall: None,
         posted: false,
         checked_ok: false,
     };
@@ -1418,6 +1494,7 @@ struct Context<'a> {
     purpose: Purpose,
     supersedes: Option<RecordId>,
     split: Option<SplitNote>,
+    from_rollcall: Option<FromRollcall>,
 }
 
 impl Context<'_> {
@@ -1446,6 +1523,7 @@ impl Context<'_> {
             purpose: self.purpose,
             split: self.split.clone(),
             superseded,
+            from_rollcall: self.from_rollcall.clone(),
             posted: true,
             checked_ok,
         };
@@ -1474,6 +1552,24 @@ async fn submit(
     };
     let mut form = EntryForm::from_pairs(kind, &pairs);
     let prepared = form.prepare();
+    // K-08: a form pre-filled from a roll-call answer goes only into an incident of
+    // the roll-call's mode; asked again here (the chosen incident may have changed).
+    let mut refused = None;
+    let from_rollcall = match form.v("from_rollcall") {
+        "" => None,
+        id => match rollcall_source(state, &clerk, id, form.v("from_member"), incident).await {
+            Ok((source, _)) => Some(source),
+            Err(
+                AppError::Conflict(message)
+                | AppError::NotFound(message)
+                | AppError::Forbidden(message),
+            ) => {
+                refused = Some(console_error("entry", "安否確認の回答から", &message));
+                None
+            }
+            Err(error) => return fail(error),
+        },
+    };
     let purpose = match (prepared.supersedes, kind) {
         (None, _) => Purpose::New,
         (Some(_), FormKind::Form2) if form.v("purpose") == "death" => Purpose::Death,
@@ -1487,7 +1583,11 @@ async fn submit(
         purpose,
         supersedes: prepared.supersedes,
         split: prepared.split.clone(),
+        from_rollcall,
     };
+    if let Some(refusal) = refused {
+        return context.reshow(form, vec![refusal], Vec::new(), false).await;
+    }
 
     let figure_4_1 = consent_warnings(&prepared.draft);
     let preview = entry::validate(&prepared.draft, Utc::now());
@@ -1520,9 +1620,14 @@ async fn submit(
         Ok(written) => {
             let id = written.record.record_id;
             let notice = if prepared.supersedes.is_some() {
-                "登録しました（元の安否情報は置き換えられ、削除として履歴に残ります）"
+                "登録しました（元の安否情報は置き換えられ、削除として履歴に残ります）".to_string()
+            } else if let Some(source) = &context.from_rollcall {
+                format!(
+                    "登録しました（安否確認「{}」の職員番号 {} の回答から）",
+                    source.title, source.member
+                )
             } else {
-                "登録しました"
+                "登録しました".to_string()
             };
             let role = clerk.session.role;
             if account::permits(role, Operation::GetRecord, state.node.config.tier) {
@@ -1546,6 +1651,92 @@ async fn submit(
         }
         Err(error) => fail(error),
     }
+}
+
+/// The roll-call answer a form came from (K-08), asked of the app with the incident
+/// it is to be entered into: refused unless the incident is of the roll-call's mode.
+async fn rollcall_source(
+    state: &Console,
+    clerk: &Clerk,
+    id: &str,
+    member: &str,
+    incident: IncidentId,
+) -> Result<(FromRollcall, Option<Form1Draft>), AppError> {
+    let (Ok(id), Ok(member)) = (id.parse::<RollcallId>(), MemberCode::parse(member)) else {
+        return Err(AppError::NotFound(
+            "下書きの元になった安否確認を読み取れません。安否確認の「様式1の下書き」から開き直してください".into(),
+        ));
+    };
+    let found = state
+        .node
+        .rollcall_form1_draft(&clerk.session, id, &member, incident)
+        .await?;
+    Ok((FromRollcall::of(&found, &member.to_string()), found.draft))
+}
+
+/// GET /rollcall/{id}/drafts/{code} (K-08): Form 1 pre-filled from the member's latest
+/// roll-call answer, to be entered into the chosen incident — only one of the
+/// roll-call's mode (a drill's answers never reach an actual incident, T-04). Nothing
+/// is recorded until the clerk completes the form and saves it through the usual
+/// entry path (`/entry/form1`, the same checks).
+pub async fn rollcall_draft_page(
+    State(state): State<Shared>,
+    Path((id, code)): Path<(String, String)>,
+    clerk: Clerk,
+) -> Response {
+    let kind = FormKind::Form1;
+    let incidents = match state.node.list_incidents(&clerk.session).await {
+        Ok(incidents) => incidents,
+        Err(error) => return fail(error),
+    };
+    if let Some(refused) = denied(&state, &clerk, Operation::RecordEntry) {
+        return refused;
+    }
+    let Some(incident) = chosen(&clerk, &incidents).map(|i| i.id) else {
+        return no_incident(&state, &clerk, &incidents, kind);
+    };
+    let title = "様式第1号の入力（安否確認の回答から）";
+    let blocked = |message: String, link: &'static str, link_label: &'static str| {
+        render(&BlockedPage {
+            frame: Frame::new(&state, &clerk, path_of(kind), &incidents),
+            title: title.to_string(),
+            message,
+            link,
+            link_label,
+        })
+    };
+    let (source, draft) = match rollcall_source(&state, &clerk, &id, &code, incident).await {
+        Ok(found) => found,
+        Err(AppError::Conflict(message)) => return blocked(message, "/", "事案の選択へ"),
+        Err(error) => return fail(error),
+    };
+    let Some(draft) = draft else {
+        return blocked(
+            format!(
+                "職員番号 {code} の最新の回答からは様式第1号の下書きは作られません（回答が変わったか、配信先にいません）。"
+            ),
+            "/rollcall",
+            "安否確認の一覧へ",
+        );
+    };
+    let mut form = EntryForm::from_draft(&draft.draft, Utc::now());
+    form.set("from_rollcall", source.id.clone());
+    form.set("from_member", source.member.clone());
+    let screen = Screen {
+        form,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        purpose: Purpose::New,
+        split: None,
+        superseded: None,
+        from_rollcall: Some(source),
+        posted: false,
+        checked_ok: false,
+    };
+    render(&entry_page(
+        Frame::new(&state, &clerk, path_of(kind), &incidents),
+        screen,
+    ))
 }
 
 /// GET /records/<id>/update (E-10): the form of the record's kind, pre-filled.
@@ -1644,6 +1835,7 @@ async fn prefilled(state: &Console, clerk: &Clerk, id: &str, purpose: Purpose) -
         purpose,
         split: None,
         superseded: Some(superseded_of(&view)),
+        from_rollcall: None,
         posted: false,
         checked_ok: false,
     };
@@ -1922,6 +2114,76 @@ mod tests {
         assert!(d.injury.status.is_empty() && d.location.is_empty());
     }
 
+    // R: K-08 — a roll-call answer's draft pre-fills Form 1 field by field; what the
+    // answer cannot know stays empty, and the banner says nothing is recorded yet.
+    #[test]
+    fn a_roll_call_draft_prefills_form_1_and_says_it_is_not_recorded() {
+        let mails = vec!["hanako@example.jp".to_string()];
+        let answer = |status| anpi_core::rollcall::form1::Answer {
+            name: "防災　花子",
+            mails: &mails,
+            status,
+            comment: "第一小学校、体育館",
+            answered_at: "2026-12-06T01:05:00Z".parse().unwrap(),
+            rollcall: "総合防災訓練",
+        };
+        let draft = anpi_core::rollcall::form1::draft(&answer("重傷")).unwrap();
+        let form = EntryForm::from_draft(&draft, now());
+        assert_eq!(form.kind, FormKind::Form1);
+        assert_eq!(
+            form.v("written_at"),
+            "2026-12-06 10:05",
+            "when they answered"
+        );
+        assert_eq!(form.v("name"), "防災　花子");
+        assert_eq!(form.v("injury.status"), "負傷");
+        assert_eq!(form.v("injury.severity"), "重症");
+        assert!(
+            form.v("injury.description")
+                .contains("重傷（第一小学校、体育館）")
+        );
+        assert_eq!(form.v("contact"), "メール hanako@example.jp");
+        assert_eq!(form.v("nationality.kind"), "日本");
+        assert_eq!(form.v("birth_date"), "");
+        assert_eq!(form.consent_matrix(), ConsentMatrix::table_4_3());
+        // The form's draft is the answer's draft again (but the initial 国籍).
+        let again = form.draft();
+        assert_eq!(again.injury, draft.injury);
+        assert_eq!(again.contact, draft.contact);
+        assert!(
+            entry::validate(&again, now()).is_err(),
+            "incomplete on purpose"
+        );
+
+        let evacuee = anpi_core::rollcall::form1::draft(&answer("避難している")).unwrap();
+        let form = EntryForm::from_draft(&evacuee, now());
+        assert_eq!(form.v("injury.status"), "非該当");
+        assert_eq!(form.draft().identifying_info, evacuee.identifying_info);
+
+        let mut form = EntryForm::from_draft(&draft, now());
+        form.set("from_rollcall", "r1");
+        form.set("from_member", "S001");
+        let mut page = page_with(form, Vec::new());
+        page.from_rollcall = Some(FromRollcall {
+            id: "r1".into(),
+            member: "S001".into(),
+            title: "総合防災訓練".into(),
+            mode_label: "訓練",
+            drill: true,
+            status: "重傷".into(),
+            comment: "第一小学校".into(),
+            answered_at: "2026-12-06 10:05".into(),
+            incident: "「訓練事案」【訓練】".into(),
+        });
+        let html = page.render().unwrap();
+        assert!(html.contains("id=\"from-rollcall\""));
+        assert!(html.contains("まだ登録されていません"));
+        assert!(html.contains("【訓練】総合防災訓練"));
+        assert!(html.contains("name=\"from_rollcall\" value=\"r1\""));
+        assert!(html.contains("name=\"from_member\" value=\"S001\""));
+        assert!(!html.contains("style="));
+    }
+
     #[test]
     fn a_recorded_consent_comes_back_unchanged() {
         let mut draft = fixtures::evacuee();
@@ -2005,6 +2267,7 @@ mod tests {
                 purpose: Purpose::New,
                 split: None,
                 superseded: None,
+                from_rollcall: None,
                 posted: true,
                 checked_ok: false,
             },

@@ -22,6 +22,8 @@ mod jma;
 mod outcome;
 mod reports;
 mod rollcall;
+mod rollcall_contacts;
+mod rollcall_info;
 mod shared;
 mod trust;
 
@@ -48,6 +50,7 @@ pub use self::outcome::{
 };
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
 pub use self::rollcall::{Answerer, Broadcast, RollcallChange, RollcallWritten};
+pub use self::rollcall_contacts::{ContactLink, ContactMails};
 pub use self::trust::TrustChange;
 use super::chain::Head;
 pub use super::intake::{IntakeState, ScopeState};

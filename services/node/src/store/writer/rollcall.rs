@@ -20,10 +20,12 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Transaction;
 
 use super::jma::{Dispatching, JmaTelegram};
+use super::rollcall_contacts::ContactMails;
 use super::{Outcome, Rejection, WriterTask, now_micros, position_and_fold};
 use crate::store::Result;
 use crate::store::projection::Batch;
 use crate::store::rollcall::{self as tables, OutMail};
+use anpi_core::rollcall::contact::Contacts;
 
 type Answer = std::result::Result<Outcome, Rejection>;
 
@@ -96,6 +98,19 @@ pub enum RollcallChange {
     Close {
         rollcall: RollcallId,
     },
+    /// K-05: members' emergency contacts set (a form, a personal link, a file); rows
+    /// equal to the stored ones write nothing. `proxy`: the administrator who set them
+    /// on the members' behalf (代理設定); `None`: the member through their link.
+    SetContacts {
+        rows: Vec<(MemberCode, Contacts)>,
+        proxy: Option<AccountId>,
+    },
+    /// K-05: contact mails with their links (`writer::rollcall_contacts`).
+    SendContactMails(Box<ContactMails>),
+    /// K-05: a check mail's link used: its address receives mail.
+    ConfirmContact {
+        token_hash: Vec<u8>,
+    },
     /// K-08: an earthquake telegram the feed task read, with what the rules decided,
     /// in one transaction (`jma.rs`).
     JmaTelegram(Box<JmaTelegram>),
@@ -104,6 +119,27 @@ pub enum RollcallChange {
     JmaDue {
         dispatch: i64,
         then: Dispatching,
+    },
+    /// K-07: the organisation's emergency contacts and links (`writer::rollcall_info`).
+    SaveInfo {
+        info: anpi_core::rollcall::info::InfoSettings,
+    },
+    /// K-07: an evacuation route added with the next number.
+    AddRoute {
+        route: anpi_core::rollcall::info::RouteInput,
+    },
+    /// K-07: an evacuation route removed.
+    RemoveRoute {
+        id: u32,
+    },
+    /// K-07: a post on the bulletin board, by the acting account.
+    PostNotice {
+        draft: anpi_core::rollcall::info::NoticeDraft,
+    },
+    /// K-07: a post withdrawn (kept, hidden from members).
+    WithdrawNotice {
+        id: u32,
+        reason: String,
     },
 }
 
@@ -147,13 +183,13 @@ impl super::Reply for RollcallWritten {
     }
 }
 
-type Decided = std::result::Result<(), Rejection>;
+pub(super) type Decided = std::result::Result<(), Rejection>;
 
 fn refused(refusal: anpi_core::refusal::Refusal) -> Decided {
     Err(Rejection::from(refusal))
 }
 
-fn not_found(field: &str, message: String) -> Decided {
+pub(super) fn not_found(field: &str, message: String) -> Decided {
     Err(Rejection::NotFound(FieldError::new(field, message)))
 }
 
@@ -193,6 +229,17 @@ impl WriterTask {
                         &[&code.as_str()],
                     )
                     .await?;
+                // Their contacts and contact links go with them (K-05).
+                tx.execute(
+                    "DELETE FROM rollcall_contacts WHERE member_code = $1",
+                    &[&code.as_str()],
+                )
+                .await?;
+                tx.execute(
+                    "DELETE FROM rollcall_contact_links WHERE member_code = $1",
+                    &[&code.as_str()],
+                )
+                .await?;
                 if n == 0 {
                     not_found(
                         "member_code",
@@ -288,6 +335,16 @@ impl WriterTask {
             RollcallChange::Start(broadcast) => {
                 start_in(&tx, &actor, now, *broadcast, &mut out, &mut reply).await?;
                 Ok(())
+            }
+            RollcallChange::SetContacts { rows, proxy } => {
+                super::rollcall_contacts::set(&tx, rows, proxy, now, &mut out).await?
+            }
+            RollcallChange::SendContactMails(mails) => {
+                super::rollcall_contacts::send(&tx, *mails, now, &mut out, &mut reply).await?
+            }
+            RollcallChange::ConfirmContact { token_hash } => {
+                super::rollcall_contacts::confirm(&tx, &token_hash, now, &mut out, &mut reply)
+                    .await?
             }
             RollcallChange::JmaTelegram(telegram) => {
                 super::jma::telegram(&tx, &actor, now, *telegram, &mut out, &mut reply).await?
@@ -461,6 +518,22 @@ impl WriterTask {
                     }
                 },
             },
+            RollcallChange::SaveInfo { info } => {
+                super::rollcall_info::save_info(&tx, &actor, now, info, &mut out).await?
+            }
+            RollcallChange::AddRoute { route } => {
+                super::rollcall_info::add_route(&tx, now, route, &mut out).await?
+            }
+            RollcallChange::RemoveRoute { id } => {
+                super::rollcall_info::remove_route(&tx, now, id, &mut out).await?
+            }
+            RollcallChange::PostNotice { draft } => {
+                super::rollcall_info::post_notice(&tx, &actor, now, draft, &mut out).await?
+            }
+            RollcallChange::WithdrawNotice { id, reason } => {
+                super::rollcall_info::withdraw_notice(&tx, &actor, now, id, reason, &mut out)
+                    .await?
+            }
         };
         if let Err(rejection) = decided {
             // Nothing of a refused command is kept (each refuses before it writes).

@@ -301,6 +301,9 @@ pub struct DashboardPage {
     pub proxy: ProxyForm,
     pub errors: FormErrors,
     pub shown_at: String,
+    /// K-08: how many Form 1 drafts the answers made, for a caller who may enter
+    /// Form 1 (`None`: no link to them).
+    pub form1_drafts: Option<usize>,
 }
 
 impl DashboardPage {
@@ -400,7 +403,18 @@ pub fn dashboard_page(
         proxy,
         errors,
         shown_at: jst(chrono::Utc::now()),
+        form1_drafts: None,
     }
+}
+
+/// The number of Form 1 drafts of the dashboard (K-08), if the app lets this caller
+/// have them (the same authority as the drafts page).
+fn form1_drafts(state: &Shared, clerk: &Clerk, dashboard: &Dashboard) -> Option<usize> {
+    state
+        .node
+        .rollcall_form1_drafts_in(&clerk.session, dashboard)
+        .ok()
+        .map(|drafts| drafts.len())
 }
 
 /// The roll-call ID of a path; `None` is answered with [`unknown_call`].
@@ -430,13 +444,14 @@ async fn show(
         Err(error) => return fail(error),
     };
     let refused = !errors.list.is_empty();
-    let page = dashboard_page(
+    let mut page = dashboard_page(
         frame(state, clerk).await,
         &dashboard,
         &filter,
         proxy,
         errors,
     );
+    page.form1_drafts = form1_drafts(state, clerk, &dashboard);
     let mut response = render(&page);
     if refused && response.status() == StatusCode::OK {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -459,13 +474,14 @@ pub async fn page(
         Err(error) => return fail(error),
     };
     let filter = Filter::from_query(raw.as_deref(), &dashboard.tree, &dashboard.call.statuses);
-    let page = dashboard_page(
+    let mut page = dashboard_page(
         frame(&state, &clerk).await,
         &dashboard,
         &filter,
         ProxyForm::default(),
         FormErrors::default(),
     );
+    page.form1_drafts = form1_drafts(&state, &clerk, &dashboard);
     render(&page)
 }
 

@@ -211,7 +211,7 @@ pub fn data_lines(bytes: &[u8]) -> Vec<usize> {
         .collect()
 }
 
-fn line_text(line: Option<usize>) -> String {
+pub(super) fn line_text(line: Option<usize>) -> String {
     match line {
         Some(line) if line > 0 => format!("{line}行目"),
         _ => "—".into(),
@@ -272,7 +272,7 @@ fn result(which: Which, file_name: String, problems: Vec<LineProblem>) -> Upload
     }
 }
 
-fn file_problems(error: DirectoryFileError) -> Result<Vec<LineProblem>, String> {
+pub(super) fn file_problems(error: DirectoryFileError) -> Result<Vec<LineProblem>, String> {
     match error {
         DirectoryFileError::Lines(lines) => Ok(lines
             .into_iter()
@@ -421,12 +421,12 @@ pub async fn upload_members(State(state): State<Shared>, posted: PostedFile) -> 
 }
 
 #[derive(Default, Deserialize)]
-struct DownloadQuery {
+pub(super) struct DownloadQuery {
     #[serde(default)]
-    encoding: String,
+    pub encoding: String,
 }
 
-fn csv_response(bytes: Vec<u8>, encoding: OutEncoding, name: &str) -> Response {
+pub(super) fn csv_response(bytes: Vec<u8>, encoding: OutEncoding, name: &str) -> Response {
     let content_type = match encoding {
         OutEncoding::Cp932 => "text/csv; charset=Shift_JIS",
         OutEncoding::Utf8Bom => "text/csv; charset=UTF-8",

@@ -1,8 +1,8 @@
 //! 安否確認 (roll-call) administration in the console (K-01..K-04, K-06; source
 //! document `000_fc4f8c7d0442128d.txt` pages 02–05, 10, 12, 13): the roll-calls and the
 //! send form (`calls`), one roll-call's dashboard, its actions and a member's answer
-//! history (`dashboard`), the organisations and members with their CSV files
-//! (`directory`), the mail server settings and the administrators (`settings`), and the
+//! history (`dashboard`), the Form 1 drafts of the answers (`drafts`, K-08), the
+//! organisations and members with their CSV files (`directory`), the mail server settings and the administrators (`settings`), and the
 //! four mails (`templates`). Every page calls the use cases of `app::rollcall`; the
 //! member's own answer page is `crate::rollcall_page` on the public listener.
 //!
@@ -10,8 +10,11 @@
 //! never a name or an address.
 
 pub mod calls;
+pub mod contacts;
 pub mod dashboard;
 pub mod directory;
+pub mod drafts;
+pub mod info;
 pub mod settings;
 pub mod templates;
 
@@ -58,12 +61,29 @@ pub fn routes() -> Router<Shared> {
             "/rollcall/templates",
             get(templates::page).post(templates::submit),
         )
+        // K-07: the disaster information pages.
+        .route("/rollcall/info", get(info::page).post(info::save_info))
+        .route("/rollcall/info/routes", post(info::add_route))
+        .route(
+            "/rollcall/info/routes/{id}/remove",
+            post(info::remove_route),
+        )
+        .route("/rollcall/info/notices", post(info::post_notice))
+        .route(
+            "/rollcall/info/notices/{id}/withdraw",
+            post(info::withdraw_notice),
+        )
         .route("/rollcall/{id}", get(dashboard::page))
         .route("/rollcall/{id}/resend", post(dashboard::resend))
         .route("/rollcall/{id}/clear", post(dashboard::clear))
         .route("/rollcall/{id}/close", post(dashboard::close))
         .route("/rollcall/{id}/proxy", post(dashboard::proxy))
         .route("/rollcall/{id}/members/{code}", get(dashboard::history))
+        .route("/rollcall/{id}/drafts", get(drafts::page))
+        .route(
+            "/rollcall/{id}/drafts/{code}",
+            get(crate::console::pages::entry::rollcall_draft_page),
+        )
 }
 
 /// The frame of a roll-call page (the menu entry 安否確認 is marked current).
