@@ -11,6 +11,7 @@ mod pipeline;
 mod reads;
 mod rebuild;
 mod rollcall;
+mod rollcall_contacts;
 mod rollcall_info;
 mod search;
 mod shared;

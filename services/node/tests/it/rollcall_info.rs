@@ -20,10 +20,10 @@ use anpi_node::store::accounts::{Accounts, Session};
 
 use crate::support::{config, start_writer};
 
-struct Node {
-    state: Arc<NodeState>,
+pub(crate) struct Node {
+    pub(crate) state: Arc<NodeState>,
     _db: TestDb,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    pub(crate) tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for Node {
@@ -34,7 +34,7 @@ impl Drop for Node {
     }
 }
 
-async fn node() -> Node {
+pub(crate) async fn node() -> Node {
     let db = TestDb::create().await;
     let (writer, _task) = start_writer(&db.url).await;
     let pool = anpi_node::store::pool(&db.url, 4).unwrap();
@@ -54,7 +54,7 @@ async fn node() -> Node {
     }
 }
 
-fn session(account: &str, role: Role) -> Session {
+pub(crate) fn session(account: &str, role: Role) -> Session {
     Session {
         account: AccountId::parse(account).unwrap(),
         role,
@@ -63,11 +63,11 @@ fn session(account: &str, role: Role) -> Session {
     }
 }
 
-fn admin() -> Session {
+pub(crate) fn admin() -> Session {
     session("admin", Role::Administrator)
 }
 
-async fn issue(node: &Node, account: &str) {
+pub(crate) async fn issue(node: &Node, account: &str) {
     node.state
         .create_account(
             &admin(),
@@ -139,7 +139,7 @@ fn notice(title: &str) -> NoticeDraft {
 }
 
 /// GET `path` from the member's router on `port`: (status line, headers and body).
-fn get(port: u16, path: &str) -> (String, String) {
+pub(crate) fn get(port: u16, path: &str) -> (String, String) {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))

@@ -2,7 +2,8 @@
 //! document `000_fc4f8c7d0442128d.txt` pages 02–05, 10, 12, 13): the roll-calls and the
 //! send form (`calls`), one roll-call's dashboard, its actions and a member's answer
 //! history (`dashboard`), the Form 1 drafts of the answers (`drafts`, K-08), the
-//! organisations and members with their CSV files (`directory`), the mail server settings and the administrators (`settings`), and the
+//! organisations and members with their CSV files (`directory`), the members' emergency
+//! contacts (`contacts`, K-05), the disaster information pages (`info`, K-07), the mail server settings and the administrators (`settings`), and the
 //! four mails (`templates`). Every page calls the use cases of `app::rollcall`; the
 //! member's own answer page is `crate::rollcall_page` on the public listener.
 //!
@@ -60,6 +61,27 @@ pub fn routes() -> Router<Shared> {
         .route(
             "/rollcall/templates",
             get(templates::page).post(templates::submit),
+        )
+        // K-05: the members' emergency contacts.
+        .route("/rollcall/contacts", get(contacts::page))
+        .route(
+            "/rollcall/contacts/import",
+            post(contacts::import).layer(upload_limit),
+        )
+        .route("/rollcall/contacts/request", post(contacts::request))
+        .route("/rollcall/contacts/check", post(contacts::check))
+        .route(
+            "/rollcall/contacts/missing.csv",
+            get(contacts::download_missing),
+        )
+        .route("/rollcall/contacts/all.csv", get(contacts::download_all))
+        .route(
+            "/rollcall/contacts/checks.csv",
+            get(contacts::download_checks),
+        )
+        .route(
+            "/rollcall/contacts/{code}",
+            get(contacts::edit).post(contacts::save),
         )
         // K-07: the disaster information pages.
         .route("/rollcall/info", get(info::page).post(info::save_info))
