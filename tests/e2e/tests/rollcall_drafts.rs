@@ -360,11 +360,11 @@ async fn answers_saying_injured_or_evacuated_become_form1_drafts_the_clerk_compl
         "recorded in the drill incident"
     );
 
-    // The evacuee's draft is pre-filled too (⑧ 非該当, the answer in ⑦).
+    // The evacuee's draft is pre-filled too (⑧ 非該当, the answer in 備考).
     site.goto(&format!("/rollcall/{id}/drafts/S0012045"));
     assert_eq!(site.field("injury.status"), "非該当");
     assert_eq!(
-        site.field("id.other"),
+        site.field("remarks"),
         "安否確認「総合防災訓練」への回答: 避難している（第一小学校の体育館）"
     );
     // 無事 makes no draft: the page says so and offers no form.

@@ -93,7 +93,9 @@ pub fn draft(answer: &Answer<'_>) -> Option<EntryDraft> {
         }
         Need::Evacuated => {
             draft.injury.status = "非該当".into();
-            draft.identifying_info = said;
+            // 備考, not ⑦: ⑦ holds the table 4-1 features that identify a person, and
+            // an answer identifies nobody.
+            draft.remarks = said;
         }
     }
     if !answer.mails.is_empty() {
@@ -190,10 +192,10 @@ mod tests {
         let evacuee = draft_of("避難", "");
         assert_eq!(evacuee.injury.status, "非該当");
         assert_eq!(
-            evacuee.identifying_info,
+            evacuee.remarks,
             "安否確認「震度6弱 安否確認」への回答: 避難"
         );
-        assert!(evacuee.contact.is_empty());
+        assert!(evacuee.contact.is_empty() && evacuee.identifying_info.is_empty());
         assert!(super::draft(&answer("無事", "", &[])).is_none());
     }
 

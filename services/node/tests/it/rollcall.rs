@@ -910,7 +910,7 @@ async fn injured_and_evacuated_answers_become_form1_drafts_for_the_clerk_only() 
     assert!(
         by["m05"]
             .draft
-            .identifying_info
+            .remarks
             .contains("避難中（第一小学校）")
     );
     // Drafts are not records: the clerk completes and enters them.

@@ -2158,7 +2158,7 @@ mod tests {
         let evacuee = anpi_core::rollcall::form1::draft(&answer("避難している")).unwrap();
         let form = EntryForm::from_draft(&evacuee, now());
         assert_eq!(form.v("injury.status"), "非該当");
-        assert_eq!(form.draft().identifying_info, evacuee.identifying_info);
+        assert_eq!(form.draft().remarks, evacuee.remarks);
 
         let mut form = EntryForm::from_draft(&draft, now());
         form.set("from_rollcall", "r1");
