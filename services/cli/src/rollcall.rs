@@ -1,5 +1,5 @@
 //! `anpi rollcall`: the organisation roll-call (安否確認) over the node's Rollcall
-//! service. R: K-01..K-04, K-06, K-09.
+//! service. R: K-01..K-06, K-08, K-09.
 //!
 //! - `org` / `member`: the directory as CSV files (`anpi_files::rollcall`): an import
 //!   checks the whole file first and sends nothing if any row is wrong; an export
@@ -10,6 +10,9 @@
 //!   roll-call, its dashboard and each member's answers (K-01..K-03, K-09);
 //! - `drafts`: the answers saying injured or evacuated as Form 1 drafts (JSON files)
 //!   for the clerk to complete and enter (K-08);
+//! - `contacts`: the members' emergency contacts (K-05; `contacts`, in
+//!   `rollcall/contacts.rs`): list, proxy setting, the contact file (checked here
+//!   first), the three CSV downloads and the request and check mails;
 //! - `jma evaluate`: what the meteorological agency's earthquake telegrams would
 //!   dispatch or cancel, and why (K-08; `crate::jma`, no node needed).
 //!
@@ -30,6 +33,8 @@ use crate::out_file::OutFile;
 use crate::output::{emit, jst_time, print_json};
 use crate::secret::read_secret;
 use crate::table::{render, truncate};
+
+mod contacts;
 
 /// The kinds of mail a template is for (K-06).
 const TEMPLATE_KINDS: [&str; 4] = ["safety", "safety_drill", "contact_check", "contact_request"];
@@ -116,6 +121,12 @@ pub enum RollcallCmd {
         out: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+    },
+    /// The members' emergency contacts (緊急連絡先, K-05): list, set on a member's
+    /// behalf, import and export CSV files, and the request and check mails.
+    Contacts {
+        #[command(subcommand)]
+        command: contacts::ContactsCmd,
     },
     /// Automatic roll-calls from the meteorological agency's earthquake telegrams
     /// (気象庁防災情報XML, K-08): what they would dispatch or cancel, and why. Sends
@@ -346,6 +357,16 @@ where
         let mut client = connect().await?;
         return import_directory(&mut client, request).await;
     }
+    if let RollcallCmd::Contacts {
+        command: contacts::ContactsCmd::Import { file },
+    } = &command
+    {
+        let Some(bytes) = contacts::read_contacts(file)? else {
+            return Ok(ExitCode::FAILURE);
+        };
+        let mut client = connect().await?;
+        return contacts::import(&mut client, file, bytes).await;
+    }
     let mut client = connect().await?;
     let client = &mut client;
     match command {
@@ -450,6 +471,7 @@ where
                 write_drafts(&dir, &reply)?;
             }
         }
+        RollcallCmd::Contacts { command } => contacts::run(client, command).await?,
         RollcallCmd::Jma { .. } => unreachable!("evaluated before connecting"),
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,8 @@
 //! Multi-node end-to-end support: a network of `anpi-node` processes, each with its
 //! own PostgreSQL database, reporting over one real nats-server. R: R-01..R-04, T-05.
 
+pub mod console_site;
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 

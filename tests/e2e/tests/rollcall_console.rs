@@ -10,16 +10,12 @@
 //! `docs/console/`. R: K-01..K-04, K-06, K-09, T-04.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::time::Duration;
 
-use anpi_e2e::network_with;
-use anpi_harness::browser::Browser;
+use anpi_e2e::console_site::{ConsoleNode, Site, example, link_in};
+use anpi_harness::NatsServer;
 use anpi_harness::smtp::{SinkMail, SmtpSink};
-use anpi_harness::{NatsServer, free_port, wait_for_port};
 use anpi_proto::v1;
-
-const MUNICIPALITY: &str = "131016";
 
 /// The organisation the drill is sent to, and the addresses of its subtree's members
 /// in `schemas/csv/examples/rollcall_members.csv` (S0013310 has two).
@@ -33,56 +29,6 @@ const SUBTREE_ADDRESSES: [&str; 5] = [
 ];
 const TEST_ADDRESS: &str = "kakunin@city.example.lg.jp";
 
-struct Site {
-    browser: Browser,
-    base: String,
-}
-
-impl Site {
-    fn goto(&mut self, path: &str) {
-        let url = format!("{}{path}", self.base);
-        self.browser.goto(&url);
-    }
-
-    fn body(&mut self) -> String {
-        self.browser.text("body")
-    }
-
-    /// axe-core (no serious or critical violation), then the page's picture.
-    fn check(&mut self, name: &str) {
-        let violations = self.browser.axe_violations();
-        assert!(
-            violations.is_empty(),
-            "{name}: accessibility violations:\n{}",
-            violations.join("\n")
-        );
-        self.browser.screenshot(&picture(name));
-    }
-
-    /// The notice the last POST left (the green box at the top of the page).
-    fn notice(&mut self) -> String {
-        if self.browser.exists("main > .notice") {
-            self.browser.text("main > .notice")
-        } else {
-            String::new()
-        }
-    }
-}
-
-fn picture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../docs/console")
-        .join(format!("{name}.png"))
-}
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../schemas/csv/examples")
-        .join(name)
-        .canonicalize()
-        .unwrap_or_else(|e| panic!("schemas/csv/examples/{name}: {e}"))
-}
-
 /// The roll-call mails (not the test mail), per recipient address.
 fn rollcall_mails(sink: &SmtpSink) -> Vec<(String, SinkMail)> {
     sink.messages()
@@ -90,20 +36,6 @@ fn rollcall_mails(sink: &SmtpSink) -> Vec<(String, SinkMail)> {
         .filter(|m| !m.to.iter().any(|to| to == TEST_ADDRESS))
         .flat_map(|m| m.to.clone().into_iter().map(move |to| (to, m.clone())))
         .collect()
-}
-
-/// The answer link in a mail's body: the external URL, `/r/`, 48 hex digits.
-fn link_in(mail: &SinkMail, prefix: &str) -> String {
-    let body = mail.body();
-    let at = body
-        .find(prefix)
-        .unwrap_or_else(|| panic!("no link {prefix} in:\n{body}"));
-    let token: String = body[at + prefix.len()..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .collect();
-    assert_eq!(token.len(), 48, "a whole token in:\n{body}");
-    format!("{prefix}{token}")
 }
 
 /// The text of the counts row whose heading is `label` (cells separated by `|`).
@@ -133,21 +65,9 @@ fn count_row(site: &mut Site, label: &str) -> Vec<String> {
 async fn an_administrator_runs_a_drill_roll_call_from_the_console() {
     let nats = NatsServer::start();
     let sink = SmtpSink::start();
-    let console_port = free_port();
-    let public_port = free_port();
-    let ([mut node], _incident) = network_with(&nats, [MUNICIPALITY], |_| {
-        format!("console_listen = \"127.0.0.1:{console_port}\"\npublic_listen = \"127.0.0.1:{public_port}\"\n")
-    })
-    .await;
-    for port in [console_port, public_port] {
-        assert!(
-            wait_for_port(port, Duration::from_secs(20)),
-            "nothing listens on {port}:\n{}",
-            node.node.log()
-        );
-    }
+    let mut node = ConsoleNode::start(&nats).await;
     // An account to make a disaster-prevention administrator of (K-04).
-    let request = node.client.req(v1::CreateAccountRequest {
+    let request = node.node.client.req(v1::CreateAccountRequest {
         account_id: "bousai1".into(),
         holder: "防災 花子".into(),
         affiliation: "防災危機管理課".into(),
@@ -155,31 +75,15 @@ async fn an_administrator_runs_a_drill_roll_call_from_the_console() {
         role: "input".into(),
         terminal: String::new(),
     });
-    node.client
+    node.node
+        .client
         .node
         .create_account(request)
         .await
         .expect("issuing bousai1");
 
-    let mut browser = Browser::start();
-    browser.resize(1366, 768);
-    let mut site = Site {
-        browser,
-        base: format!("http://127.0.0.1:{console_port}"),
-    };
-    site.goto("/login");
-    site.browser.fill("#account", "admin");
-    site.browser.fill("#password", &node.node.password);
-    site.browser.submit("button[type=submit]");
-    if site.browser.path() == "/password" {
-        let new = "Anpi-Admin-2026-safe!";
-        site.browser
-            .fill("#field-current_password", &node.node.password);
-        site.browser.fill("#field-new_password", new);
-        site.browser.fill("#field-confirm", new);
-        site.browser
-            .submit("form[action='/password'] button[type=submit]");
-    }
+    let mut site = Site::open(&node);
+    site.login_admin(&node);
     site.goto("/");
     assert!(
         site.browser.exists("nav a[href='/rollcall']"),
@@ -197,10 +101,7 @@ async fn an_administrator_runs_a_drill_roll_call_from_the_console() {
     site.browser
         .fill("#field-smtp_port", &sink.port.to_string());
     site.browser.click("#security-none");
-    site.browser.fill(
-        "#field-external_url",
-        &format!("http://127.0.0.1:{public_port}"),
-    );
+    site.browser.fill("#field-external_url", &node.public_url());
     site.browser.fill("#field-test_to", "kakunin＠city");
     site.browser.submit("#test-button");
     assert!(
@@ -214,7 +115,7 @@ async fn an_administrator_runs_a_drill_roll_call_from_the_console() {
     assert!(
         result.contains("送信しました") && result.contains("保存されていません"),
         "{result}\n{}",
-        node.node.log()
+        node.node.node.log()
     );
     assert!(
         sink.wait_for_count(1, Duration::from_secs(20)),
@@ -225,7 +126,9 @@ async fn an_administrator_runs_a_drill_roll_call_from_the_console() {
     assert_eq!(test_mail.to, [TEST_ADDRESS]);
     assert!(test_mail.subject().contains("送信メールサーバーの確認"));
     assert_eq!(
-        node.count("SELECT count(*) FROM rollcall_settings").await,
+        node.node
+            .count("SELECT count(*) FROM rollcall_settings")
+            .await,
         0,
         "the test mail saved nothing"
     );
@@ -239,7 +142,7 @@ async fn an_administrator_runs_a_drill_roll_call_from_the_console() {
         site.notice().contains("保存しました"),
         "{}\n{}",
         site.body(),
-        node.node.log()
+        node.node.node.log()
     );
     assert_eq!(site.browser.value("#field-smtp_host"), "127.0.0.1");
     assert_eq!(
@@ -257,7 +160,7 @@ async fn an_administrator_runs_a_drill_roll_call_from_the_console() {
         site.notice().contains("組織 11件"),
         "{}\n{}",
         site.body(),
-        node.node.log()
+        node.node.node.log()
     );
     site.browser
         .set_file("#field-members-file", &example("rollcall_members.csv"));
@@ -400,7 +303,7 @@ async fn an_administrator_runs_a_drill_roll_call_from_the_console() {
             && notice.contains("登録されていない職員はいません"),
         "{notice}\n{}\n{}",
         site.body(),
-        node.node.log()
+        node.node.node.log()
     );
     let dashboard = site.browser.path();
     assert!(dashboard.starts_with("/rollcall/0"), "{dashboard}");
@@ -410,7 +313,7 @@ async fn an_administrator_runs_a_drill_roll_call_from_the_console() {
         sink.wait_for_count(before + SUBTREE_ADDRESSES.len(), Duration::from_secs(30)),
         "{:?}\n{}",
         sink.per_recipient(),
-        node.node.log()
+        node.node.node.log()
     );
     std::thread::sleep(Duration::from_millis(500));
     let first: Vec<(String, SinkMail)> = rollcall_mails(&sink);
@@ -433,13 +336,13 @@ async fn an_administrator_runs_a_drill_roll_call_from_the_console() {
     }
 
     // K-02: a member answers from the link in their mail, on a phone.
-    let prefix = format!("http://127.0.0.1:{public_port}/r/");
+    let prefix = format!("{}/r/", node.public_url());
     let yamada = &first
         .iter()
         .find(|(to, _)| to == "yamada.taro@city.example.lg.jp")
         .unwrap()
         .1;
-    let link = link_in(yamada, &prefix);
+    let link = link_in(&yamada.body(), &prefix);
     site.browser.resize(390, 844);
     site.browser.goto(&link);
     assert!(site.body().contains("山田"), "{}", site.body());

@@ -9,87 +9,24 @@
 //! button, and the list shows 確認済み, 未確認 and 送信失敗 — as does the results file.
 //! Screens are checked with axe-core and photographed into `docs/console/`. R: K-05.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anpi_e2e::network_with;
-use anpi_harness::browser::Browser;
+use anpi_e2e::console_site::{ConsoleNode, Site, example, link_in};
+use anpi_harness::NatsServer;
 use anpi_harness::smtp::{SinkOptions, SmtpSink};
-use anpi_harness::{NatsServer, free_port, wait_for_port};
 
-const MUNICIPALITY: &str = "131016";
-
-struct Site {
-    browser: Browser,
-    base: String,
+/// A file of the console, decoded from UTF-8 (`?encoding=utf8`).
+fn download(site: &mut Site, path: &str) -> String {
+    String::from_utf8(site.download(path)).expect("UTF-8")
 }
 
-impl Site {
-    fn goto(&mut self, path: &str) {
-        let url = format!("{}{path}", self.base);
-        self.browser.goto(&url);
-    }
-
-    fn body(&mut self) -> String {
-        self.browser.text("body")
-    }
-
-    /// axe-core (no serious or critical violation), then the page's picture.
-    fn check(&mut self, name: &str) {
-        let violations = self.browser.axe_violations();
-        assert!(
-            violations.is_empty(),
-            "{name}: accessibility violations:\n{}",
-            violations.join("\n")
-        );
-        self.browser.screenshot(&picture(name));
-    }
-
-    fn notice(&mut self) -> String {
-        if self.browser.exists("main > .notice") {
-            self.browser.text("main > .notice")
-        } else {
-            String::new()
-        }
-    }
-
-    /// A file of the console, decoded from UTF-8 (`?encoding=utf8`).
-    fn download(&mut self, path: &str) -> String {
-        let bytes = self.browser.eval(&format!(
-            "return fetch('{path}').then(function (r) {{ return r.arrayBuffer(); }})
-               .then(function (b) {{ return Array.from(new Uint8Array(b)); }});"
-        ));
-        let bytes: Vec<u8> = bytes
-            .as_array()
-            .expect("the file's bytes")
-            .iter()
-            .map(|b| b.as_u64().unwrap_or_default() as u8)
-            .collect();
-        String::from_utf8(bytes).expect("UTF-8")
-    }
-
-    /// The text of one member's row of the list.
-    fn row(&mut self, code: &str) -> String {
-        self.browser
-            .text(&format!("#contact-table tr[data-code='{code}']"))
-    }
+/// The text of one member's row of the list.
+fn row(site: &mut Site, code: &str) -> String {
+    site.browser
+        .text(&format!("#contact-table tr[data-code='{code}']"))
 }
 
-fn picture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../docs/console")
-        .join(format!("{name}.png"))
-}
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../schemas/csv/examples")
-        .join(name)
-        .canonicalize()
-        .unwrap_or_else(|e| panic!("schemas/csv/examples/{name}: {e}"))
-}
-
-/// The link under `prefix` in the mail to `to`.
+/// The link under `prefix` in the latest mail to `to`.
 fn link_in_mail(sink: &SmtpSink, to: &str, prefix: &str) -> String {
     let mail = sink
         .messages()
@@ -97,16 +34,7 @@ fn link_in_mail(sink: &SmtpSink, to: &str, prefix: &str) -> String {
         .rev()
         .find(|m| m.to == [to])
         .unwrap_or_else(|| panic!("no mail to {to}: {:?}", sink.per_recipient()));
-    let body = mail.body();
-    let at = body
-        .find(prefix)
-        .unwrap_or_else(|| panic!("no link in:\n{body}"));
-    let token: String = body[at + prefix.len()..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .collect();
-    assert_eq!(token.len(), 48);
-    format!("{prefix}{token}")
+    link_in(&mail.body(), prefix)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -116,61 +44,10 @@ async fn administrators_collect_emergency_contacts_and_members_set_and_confirm_t
         reject: vec!["kato.ai.home".into()],
         ..SinkOptions::default()
     });
-    let console_port = free_port();
-    let public_port = free_port();
-    let ([node], _incident) = network_with(&nats, [MUNICIPALITY], |_| {
-        format!("console_listen = \"127.0.0.1:{console_port}\"\npublic_listen = \"127.0.0.1:{public_port}\"\n")
-    })
-    .await;
-    for port in [console_port, public_port] {
-        assert!(
-            wait_for_port(port, Duration::from_secs(20)),
-            "nothing listens on {port}:\n{}",
-            node.node.log()
-        );
-    }
-    let mut browser = Browser::start();
-    browser.resize(1366, 768);
-    let mut site = Site {
-        browser,
-        base: format!("http://127.0.0.1:{console_port}"),
-    };
-    site.goto("/login");
-    site.browser.fill("#account", "admin");
-    site.browser.fill("#password", &node.node.password);
-    site.browser.submit("button[type=submit]");
-    if site.browser.path() == "/password" {
-        let new = "Anpi-Admin-2026-safe!";
-        site.browser
-            .fill("#field-current_password", &node.node.password);
-        site.browser.fill("#field-new_password", new);
-        site.browser.fill("#field-confirm", new);
-        site.browser
-            .submit("form[action='/password'] button[type=submit]");
-    }
-
-    // The mail server and the directory, as in rollcall_console.rs.
-    site.goto("/rollcall/settings");
-    site.browser
-        .fill("#field-mail_sender", "anpi@city.example.lg.jp");
-    site.browser.fill("#field-smtp_host", "127.0.0.1");
-    site.browser
-        .fill("#field-smtp_port", &sink.port.to_string());
-    site.browser.click("#security-none");
-    site.browser.fill(
-        "#field-external_url",
-        &format!("http://127.0.0.1:{public_port}"),
-    );
-    site.browser.submit("#save-button");
-    assert!(site.notice().contains("保存しました"), "{}", site.body());
-    site.goto("/rollcall/directory");
-    site.browser
-        .set_file("#field-orgs-file", &example("rollcall_orgs.csv"));
-    site.browser.submit("#orgs-upload");
-    site.browser
-        .set_file("#field-members-file", &example("rollcall_members.csv"));
-    site.browser.submit("#members-upload");
-    assert!(site.notice().contains("職員 10件"), "{}", site.body());
+    let node = ConsoleNode::start(&nats).await;
+    let mut site = Site::open(&node);
+    site.login_admin(&node);
+    site.rollcall_setup(&node, sink.port);
 
     // The page is in the roll-call menu; nobody has contacts yet.
     site.goto("/rollcall");
@@ -218,7 +95,7 @@ async fn administrators_collect_emergency_contacts_and_members_set_and_confirm_t
     site.browser.submit("#contacts-upload");
     assert!(site.notice().contains("3人のうち 3人"), "{}", site.body());
     assert_eq!(site.browser.text("#count-missing"), "7");
-    let sato = site.row("S0013310");
+    let sato = row(&mut site, "S0013310");
     assert!(
         sato.contains("080-2345-6789") && sato.contains("03-3456-7890") && sato.contains("代理"),
         "{sato}"
@@ -247,7 +124,7 @@ async fn administrators_collect_emergency_contacts_and_members_set_and_confirm_t
     assert_eq!(site.browser.text("#count-missing"), "6");
 
     // Those still without contacts, to fill in: the import's own format.
-    let missing = site.download("/rollcall/contacts/missing.csv?encoding=utf8");
+    let missing = download(&mut site, "/rollcall/contacts/missing.csv?encoding=utf8");
     let missing = missing.trim_start_matches('\u{feff}');
     assert!(
         missing.starts_with("職員番号,氏名,電話番号,緊急連絡先メールアドレス"),
@@ -267,9 +144,9 @@ async fn administrators_collect_emergency_contacts_and_members_set_and_confirm_t
         sink.wait_for_count(6, Duration::from_secs(30)),
         "{:?}\n{}",
         sink.per_recipient(),
-        node.node.log()
+        node.node.node.log()
     );
-    let prefix = format!("http://127.0.0.1:{public_port}/c/");
+    let prefix = format!("{}/c/", node.public_url());
     let link = link_in_mail(&sink, "tanaka.kenji@city.example.lg.jp", &prefix);
 
     // The member, on a phone: their own page only; a mistake, then saved.
@@ -321,15 +198,15 @@ async fn administrators_collect_emergency_contacts_and_members_set_and_confirm_t
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         site.goto("/rollcall/contacts");
-        if site.row("S0021490").contains("送信失敗") {
+        if row(&mut site, "S0021490").contains("送信失敗") {
             break;
         }
-        assert!(Instant::now() < deadline, "{}", site.row("S0021490"));
+        assert!(Instant::now() < deadline, "{}", row(&mut site, "S0021490"));
         std::thread::sleep(Duration::from_millis(300));
     }
-    assert!(site.row("S0012045").contains("確認済み"));
-    assert!(site.row("S0013310").contains("未確認"));
-    let tanaka = site.row("S0016783");
+    assert!(row(&mut site, "S0012045").contains("確認済み"));
+    assert!(row(&mut site, "S0013310").contains("未確認"));
+    let tanaka = row(&mut site, "S0016783");
     assert!(
         tanaka.contains("本人") && tanaka.contains("090-5555-6666"),
         "{tanaka}"
@@ -337,7 +214,7 @@ async fn administrators_collect_emergency_contacts_and_members_set_and_confirm_t
     assert_eq!(site.browser.text("#count-confirmed"), "1");
     assert_eq!(site.browser.text("#count-failed"), "1");
     site.check("rollcall-contacts");
-    let results = site.download("/rollcall/contacts/checks.csv?encoding=utf8");
+    let results = download(&mut site, "/rollcall/contacts/checks.csv?encoding=utf8");
     let yamada = results
         .lines()
         .find(|l| l.starts_with("S0012045"))

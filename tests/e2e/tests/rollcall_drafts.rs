@@ -10,132 +10,36 @@
 //! screens are checked with axe-core and photographed into `docs/console/`.
 //! R: K-08, T-04, E-01.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use anpi_e2e::network_with;
-use anpi_harness::browser::Browser;
-use anpi_harness::smtp::{SinkMail, SmtpSink};
-use anpi_harness::{NatsServer, free_port, wait_for_port};
+use anpi_e2e::console_site::{ConsoleNode, Site, link_in};
+use anpi_harness::NatsServer;
+use anpi_harness::smtp::SmtpSink;
 
-const MUNICIPALITY: &str = "131016";
-
-struct Site {
-    browser: Browser,
-    base: String,
-}
-
-impl Site {
-    fn goto(&mut self, path: &str) {
-        let url = format!("{}{path}", self.base);
-        self.browser.goto(&url);
-    }
-
-    fn body(&mut self) -> String {
-        self.browser.text("body")
-    }
-
-    /// axe-core (no serious or critical violation), then the page's picture.
-    fn check(&mut self, name: &str) {
-        let violations = self.browser.axe_violations();
-        assert!(
-            violations.is_empty(),
-            "{name}: accessibility violations:\n{}",
-            violations.join("\n")
-        );
-        self.browser.screenshot(&picture(name));
-    }
-
-    fn notice(&mut self) -> String {
-        if self.browser.exists("main > .notice") {
-            self.browser.text("main > .notice")
-        } else {
-            String::new()
-        }
-    }
-
-    /// The value of the entry form's input `name`: the checked radio button, else the
-    /// input, select or text area of that name ("" when none).
-    fn field(&mut self, name: &str) -> String {
-        let script = format!(
-            "var checked = document.querySelector(\"form.entry-form [name='{name}']:checked\"); \
-             if (checked) {{ return checked.value; }} \
-             var el = document.querySelector(\"form.entry-form [name='{name}']:not([type=radio]):not([type=checkbox])\"); \
-             return el ? el.value : '';"
-        );
-        self.browser
-            .eval(&script)
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
-fn picture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../docs/console")
-        .join(format!("{name}.png"))
-}
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../schemas/csv/examples")
-        .join(name)
-        .canonicalize()
-        .unwrap_or_else(|e| panic!("schemas/csv/examples/{name}: {e}"))
-}
-
-/// The answer link in a mail's body: the external URL, `/r/`, 48 hex digits.
-fn link_in(mail: &SinkMail, prefix: &str) -> String {
-    let body = mail.body();
-    let at = body
-        .find(prefix)
-        .unwrap_or_else(|| panic!("no link {prefix} in:\n{body}"));
-    let token: String = body[at + prefix.len()..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .collect();
-    assert_eq!(token.len(), 48, "a whole token in:\n{body}");
-    format!("{prefix}{token}")
+/// The value of the entry form's input `name`: the checked radio button, else the
+/// input, select or text area of that name ("" when none).
+fn field(site: &mut Site, name: &str) -> String {
+    let script = format!(
+        "var checked = document.querySelector(\"form.entry-form [name='{name}']:checked\"); \
+         if (checked) {{ return checked.value; }} \
+         var el = document.querySelector(\"form.entry-form [name='{name}']:not([type=radio]):not([type=checkbox])\"); \
+         return el ? el.value : '';"
+    );
+    site.browser
+        .eval(&script)
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_saying_injured_or_evacuated_become_form1_drafts_the_clerk_completes() {
     let nats = NatsServer::start();
     let sink = SmtpSink::start();
-    let console_port = free_port();
-    let public_port = free_port();
-    let ([node], incident) = network_with(&nats, [MUNICIPALITY], |_| {
-        format!("console_listen = \"127.0.0.1:{console_port}\"\npublic_listen = \"127.0.0.1:{public_port}\"\n")
-    })
-    .await;
-    for port in [console_port, public_port] {
-        assert!(
-            wait_for_port(port, Duration::from_secs(20)),
-            "nothing listens on {port}:\n{}",
-            node.node.log()
-        );
-    }
-
-    let mut browser = Browser::start();
-    browser.resize(1366, 768);
-    let mut site = Site {
-        browser,
-        base: format!("http://127.0.0.1:{console_port}"),
-    };
-    site.goto("/login");
-    site.browser.fill("#account", "admin");
-    site.browser.fill("#password", &node.node.password);
-    site.browser.submit("button[type=submit]");
-    if site.browser.path() == "/password" {
-        let new = "Anpi-Admin-2026-safe!";
-        site.browser
-            .fill("#field-current_password", &node.node.password);
-        site.browser.fill("#field-new_password", new);
-        site.browser.fill("#field-confirm", new);
-        site.browser
-            .submit("form[action='/password'] button[type=submit]");
-    }
+    let node = ConsoleNode::start(&nats).await;
+    let incident = node.incident.clone();
+    let mut site = Site::open(&node);
+    site.login_admin(&node);
     // The drill incident the entries go into.
     site.goto("/");
     site.browser
@@ -144,35 +48,8 @@ async fn answers_saying_injured_or_evacuated_become_form1_drafts_the_clerk_compl
         .submit("form[action='/incident'] button[type=submit]");
 
     // The mail server, the directory and a drill to 防災危機管理課 with an answer
-    // choice saying evacuated (as in rollcall_console.rs, without the checks).
-    site.goto("/rollcall/settings");
-    site.browser
-        .fill("#field-mail_sender", "anpi@city.example.lg.jp");
-    site.browser
-        .fill("#field-mail_sender_name", "千代田区 安否確認");
-    site.browser.fill("#field-smtp_host", "127.0.0.1");
-    site.browser
-        .fill("#field-smtp_port", &sink.port.to_string());
-    site.browser.click("#security-none");
-    site.browser.fill(
-        "#field-external_url",
-        &format!("http://127.0.0.1:{public_port}"),
-    );
-    site.browser.submit("#save-button");
-    assert!(
-        site.notice().contains("保存しました"),
-        "{}\n{}",
-        site.body(),
-        node.node.log()
-    );
-    site.goto("/rollcall/directory");
-    site.browser
-        .set_file("#field-orgs-file", &example("rollcall_orgs.csv"));
-    site.browser.submit("#orgs-upload");
-    site.browser
-        .set_file("#field-members-file", &example("rollcall_members.csv"));
-    site.browser.submit("#members-upload");
-    assert!(site.notice().contains("職員 10件"), "{}", site.body());
+    // choice saying evacuated.
+    site.rollcall_setup(&node, sink.port);
     site.goto("/rollcall");
     site.browser.fill("#field-rollcall_title", "総合防災訓練");
     site.browser.click("#org-soumu_bousai");
@@ -191,18 +68,18 @@ async fn answers_saying_injured_or_evacuated_become_form1_drafts_the_clerk_compl
         sink.wait_for_count(5, Duration::from_secs(30)),
         "{:?}\n{}",
         sink.per_recipient(),
-        node.node.log()
+        node.node.node.log()
     );
 
     // K-02: three members answer from the links in their mails.
-    let prefix = format!("http://127.0.0.1:{public_port}/r/");
+    let prefix = format!("{}/r/", node.public_url());
     let mails = sink.messages();
     let link_of = |address: &str| {
         let mail = mails
             .iter()
             .find(|m| m.to.iter().any(|to| to == address))
             .unwrap_or_else(|| panic!("no mail to {address}"));
-        link_in(mail, &prefix)
+        link_in(&mail.body(), &prefix)
     };
     for (address, status, comment) in [
         (
@@ -265,7 +142,7 @@ async fn answers_saying_injured_or_evacuated_become_form1_drafts_the_clerk_compl
     // The pre-filled Form 1: the banner says where it came from and that nothing is
     // recorded yet; each field holds what the answer knows, the rest is empty.
     let records = "SELECT count(*) FROM records";
-    let before = node.count(records).await;
+    let before = node.node.count(records).await;
     site.browser.submit("#open-S0014127");
     let path = site.browser.path();
     assert_eq!(
@@ -287,30 +164,34 @@ async fn answers_saying_injured_or_evacuated_become_form1_drafts_the_clerk_compl
     );
     let answered_at = site.browser.text("#from-rollcall-at");
     assert!(answered_at.starts_with("20"), "{answered_at}");
-    assert_eq!(site.field("name"), "鈴木　一郎");
-    assert_eq!(site.field("injury.status"), "負傷");
-    assert_eq!(site.field("injury.severity"), "重症");
+    assert_eq!(field(&mut site, "name"), "鈴木　一郎");
+    assert_eq!(field(&mut site, "injury.status"), "負傷");
+    assert_eq!(field(&mut site, "injury.severity"), "重症");
     assert_eq!(
-        site.field("injury.description"),
+        field(&mut site, "injury.description"),
         "安否確認「総合防災訓練」への回答: 重傷（左足を骨折）"
     );
     assert_eq!(
-        site.field("contact"),
+        field(&mut site, "contact"),
         "メール suzuki.ichiro@city.example.lg.jp"
     );
-    assert_eq!(site.field("nationality.kind"), "日本");
+    assert_eq!(field(&mut site, "nationality.kind"), "日本");
     // 記入日時: when the member answered (Japan time, to the minute).
-    let written_at = site.field("written_at");
+    let written_at = field(&mut site, "written_at");
     assert_eq!(written_at.len(), 16, "{written_at}");
     assert!(
         answered_at.starts_with(&written_at[..10]),
         "{written_at} / {answered_at}"
     );
     for empty in ["furigana", "birth_date", "sex", "address.prefecture"] {
-        assert_eq!(site.field(empty), "", "{empty} is the clerk's to fill in");
+        assert_eq!(
+            field(&mut site, empty),
+            "",
+            "{empty} is the clerk's to fill in"
+        );
     }
-    assert_eq!(site.field("from_rollcall"), id);
-    assert_eq!(site.field("from_member"), "S0014127");
+    assert_eq!(field(&mut site, "from_rollcall"), id);
+    assert_eq!(field(&mut site, "from_member"), "S0014127");
     site.check("rollcall-form1-from-draft");
 
     // As it comes, the draft is refused by the usual checks: nothing recorded.
@@ -325,7 +206,7 @@ async fn answers_saying_injured_or_evacuated_become_form1_drafts_the_clerk_compl
         site.browser.exists("#from-rollcall"),
         "the banner stays on the refused form"
     );
-    assert_eq!(node.count(records).await, before, "nothing recorded");
+    assert_eq!(node.node.count(records).await, before, "nothing recorded");
 
     // The clerk completes the missing fields and saves.
     site.browser.fill("#field-furigana", "スズキ　イチロウ");
@@ -339,7 +220,7 @@ async fn answers_saying_injured_or_evacuated_become_form1_drafts_the_clerk_compl
         .path()
         .strip_prefix("/records/")
         .map(str::to_string)
-        .unwrap_or_else(|| panic!("saved: {}\n{}", site.body(), node.node.log()));
+        .unwrap_or_else(|| panic!("saved: {}\n{}", site.body(), node.node.node.log()));
     assert!(
         site.notice().contains("S0014127"),
         "the notice names the answer: {}",
@@ -350,9 +231,9 @@ async fn answers_saying_injured_or_evacuated_become_form1_drafts_the_clerk_compl
         page.contains("鈴木　一郎") && page.contains("スズキ　イチロウ"),
         "{page}"
     );
-    assert_eq!(node.count(records).await, before + 1);
+    assert_eq!(node.node.count(records).await, before + 1);
     assert_eq!(
-        node.count(&format!(
+        node.node.count(&format!(
             "SELECT count(*) FROM records WHERE record_id = '{record}' AND incident_id = '{incident}'"
         ))
         .await,
@@ -362,9 +243,9 @@ async fn answers_saying_injured_or_evacuated_become_form1_drafts_the_clerk_compl
 
     // The evacuee's draft is pre-filled too (⑧ 非該当, the answer in 備考).
     site.goto(&format!("/rollcall/{id}/drafts/S0012045"));
-    assert_eq!(site.field("injury.status"), "非該当");
+    assert_eq!(field(&mut site, "injury.status"), "非該当");
     assert_eq!(
-        site.field("remarks"),
+        field(&mut site, "remarks"),
         "安否確認「総合防災訓練」への回答: 避難している（第一小学校の体育館）"
     );
     // 無事 makes no draft: the page says so and offers no form.

@@ -8,68 +8,15 @@
 //! the contacts as phone links, the routes with their map links and the links. Both
 //! screens are checked with axe-core and photographed into `docs/console/`. R: K-07.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use anpi_e2e::network_with;
-use anpi_harness::browser::Browser;
+use anpi_e2e::console_site::{ConsoleNode, Site, link_in};
+use anpi_harness::NatsServer;
 use anpi_harness::smtp::SmtpSink;
-use anpi_harness::{NatsServer, free_port, wait_for_port};
 
-const MUNICIPALITY: &str = "131016";
-
-struct Site {
-    browser: Browser,
-    base: String,
-}
-
-impl Site {
-    fn goto(&mut self, path: &str) {
-        let url = format!("{}{path}", self.base);
-        self.browser.goto(&url);
-    }
-
-    fn body(&mut self) -> String {
-        self.browser.text("body")
-    }
-
-    /// axe-core (no serious or critical violation), then the page's picture.
-    fn check(&mut self, name: &str) {
-        let violations = self.browser.axe_violations();
-        assert!(
-            violations.is_empty(),
-            "{name}: accessibility violations:\n{}",
-            violations.join("\n")
-        );
-        self.browser.screenshot(&picture(name));
-    }
-
-    fn notice(&mut self) -> String {
-        if self.browser.exists("main > .notice") {
-            self.browser.text("main > .notice")
-        } else {
-            String::new()
-        }
-    }
-
-    /// A row field of the contacts and links form (`contact_phone`, 0).
-    fn row(name: &str, index: usize) -> String {
-        format!("[id='field-{name}.{index}']")
-    }
-}
-
-fn picture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../docs/console")
-        .join(format!("{name}.png"))
-}
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../schemas/csv/examples")
-        .join(name)
-        .canonicalize()
-        .unwrap_or_else(|e| panic!("schemas/csv/examples/{name}: {e}"))
+/// A row field of the contacts and links form (`contact_phone`, 0).
+fn row(name: &str, index: usize) -> String {
+    format!("[id='field-{name}.{index}']")
 }
 
 /// The ids (`data-id`) of the elements matching `css`, in page order.
@@ -89,61 +36,10 @@ fn ids(site: &mut Site, css: &str) -> Vec<String> {
 async fn administrators_fill_in_the_disaster_information_and_a_member_reads_it_on_a_phone() {
     let nats = NatsServer::start();
     let sink = SmtpSink::start();
-    let console_port = free_port();
-    let public_port = free_port();
-    let ([node], _incident) = network_with(&nats, [MUNICIPALITY], |_| {
-        format!("console_listen = \"127.0.0.1:{console_port}\"\npublic_listen = \"127.0.0.1:{public_port}\"\n")
-    })
-    .await;
-    for port in [console_port, public_port] {
-        assert!(
-            wait_for_port(port, Duration::from_secs(20)),
-            "nothing listens on {port}:\n{}",
-            node.node.log()
-        );
-    }
-    let mut browser = Browser::start();
-    browser.resize(1366, 768);
-    let mut site = Site {
-        browser,
-        base: format!("http://127.0.0.1:{console_port}"),
-    };
-    site.goto("/login");
-    site.browser.fill("#account", "admin");
-    site.browser.fill("#password", &node.node.password);
-    site.browser.submit("button[type=submit]");
-    if site.browser.path() == "/password" {
-        let new = "Anpi-Admin-2026-safe!";
-        site.browser
-            .fill("#field-current_password", &node.node.password);
-        site.browser.fill("#field-new_password", new);
-        site.browser.fill("#field-confirm", new);
-        site.browser
-            .submit("form[action='/password'] button[type=submit]");
-    }
-
-    // The mail server and the directory, as in rollcall_console.rs.
-    site.goto("/rollcall/settings");
-    site.browser
-        .fill("#field-mail_sender", "anpi@city.example.lg.jp");
-    site.browser.fill("#field-smtp_host", "127.0.0.1");
-    site.browser
-        .fill("#field-smtp_port", &sink.port.to_string());
-    site.browser.click("#security-none");
-    site.browser.fill(
-        "#field-external_url",
-        &format!("http://127.0.0.1:{public_port}"),
-    );
-    site.browser.submit("#save-button");
-    assert!(site.notice().contains("保存しました"), "{}", site.body());
-    site.goto("/rollcall/directory");
-    site.browser
-        .set_file("#field-orgs-file", &example("rollcall_orgs.csv"));
-    site.browser.submit("#orgs-upload");
-    site.browser
-        .set_file("#field-members-file", &example("rollcall_members.csv"));
-    site.browser.submit("#members-upload");
-    assert!(site.notice().contains("職員 10件"), "{}", site.body());
+    let node = ConsoleNode::start(&nats).await;
+    let mut site = Site::open(&node);
+    site.login_admin(&node);
+    site.rollcall_setup(&node, sink.port);
 
     // The page is in the roll-call menu.
     site.goto("/rollcall");
@@ -162,20 +58,19 @@ async fn administrators_fill_in_the_disaster_information_and_a_member_reads_it_o
         ),
     ];
     for (i, (name, phone, note)) in contacts.iter().enumerate() {
-        site.browser.fill(&Site::row("contact_name", i), name);
-        site.browser.fill(&Site::row("contact_phone", i), phone);
-        site.browser.fill(&Site::row("contact_note", i), note);
+        site.browser.fill(&row("contact_name", i), name);
+        site.browser.fill(&row("contact_phone", i), phone);
+        site.browser.fill(&row("contact_note", i), note);
     }
-    site.browser
-        .fill(&Site::row("contact_phone", 1), "防災課へ");
+    site.browser.fill(&row("contact_phone", 1), "防災課へ");
     let links = [
         ("気象庁 防災情報", "https://www.jma.go.jp/bosai/"),
         ("内閣府 防災情報のページ", "https://www.bousai.go.jp/"),
         ("千代田区 避難所一覧", "javascript:alert(1)"),
     ];
     for (i, (title, url)) in links.iter().enumerate() {
-        site.browser.fill(&Site::row("link_title", i), title);
-        site.browser.fill(&Site::row("link_url", i), url);
+        site.browser.fill(&row("link_title", i), title);
+        site.browser.fill(&row("link_url", i), url);
     }
     site.browser.submit("#save-info-button");
     assert!(
@@ -191,24 +86,20 @@ async fn administrators_fill_in_the_disaster_information_and_a_member_reads_it_o
         "the summary names the row and field"
     );
     assert_eq!(
-        site.browser.value(&Site::row("contact_name", 2)),
+        site.browser.value(&row("contact_name", 2)),
         contacts[2].0,
         "what was typed is kept"
     );
-    site.browser
-        .fill(&Site::row("contact_phone", 1), contacts[1].1);
+    site.browser.fill(&row("contact_phone", 1), contacts[1].1);
     site.browser.fill(
-        &Site::row("link_url", 2),
+        &row("link_url", 2),
         "https://www.city.chiyoda.lg.jp/koho/kurashi/bosai/",
     );
     site.browser.submit("#save-info-button");
     assert!(site.notice().contains("保存しました"), "{}", site.body());
+    assert_eq!(site.browser.value(&row("contact_phone", 0)), "03-3264-2111");
     assert_eq!(
-        site.browser.value(&Site::row("contact_phone", 0)),
-        "03-3264-2111"
-    );
-    assert_eq!(
-        site.browser.value(&Site::row("contact_name", 3)),
+        site.browser.value(&row("contact_name", 3)),
         "",
         "an empty row"
     );
@@ -312,33 +203,26 @@ async fn administrators_fill_in_the_disaster_information_and_a_member_reads_it_o
         site.browser.path().starts_with("/rollcall/0"),
         "{}\n{}",
         site.body(),
-        node.node.log()
+        node.node.node.log()
     );
     assert!(
         sink.wait_for_count(5, Duration::from_secs(30)),
         "{:?}\n{}",
         sink.per_recipient(),
-        node.node.log()
+        node.node.node.log()
     );
     let mail = sink
         .messages()
         .into_iter()
         .find(|m| m.to == ["yamada.taro@city.example.lg.jp"])
         .expect("山田's mail");
-    let prefix = format!("http://127.0.0.1:{public_port}/r/");
-    let body = mail.body();
-    let at = body
-        .find(&prefix)
-        .unwrap_or_else(|| panic!("no link in:\n{body}"));
-    let token: String = body[at + prefix.len()..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .collect();
-    assert_eq!(token.len(), 48);
+    let prefix = format!("{}/r/", node.public_url());
+    let link = link_in(&mail.body(), &prefix);
+    let token = &link[prefix.len()..];
 
     // The member, on a phone: the answer page, then 災害情報を見る.
     site.browser.resize(390, 844);
-    site.browser.goto(&format!("{prefix}{token}"));
+    site.browser.goto(&link);
     assert!(site.browser.exists("#info-link"), "{}", site.body());
     site.browser.submit("#info-link");
     assert_eq!(site.browser.path(), format!("/r/{token}/info"));

@@ -1,17 +1,20 @@
-//! Roll-call on the wire (K-01..K-04, K-06, K-09): the `Rollcall` service. Thin: the
-//! session, the codes and IDs parsed, one use case of `crate::app::rollcall` called,
-//! the reply converted. `anpi rollcall …` is its client.
+//! Roll-call on the wire (K-01..K-06, K-08, K-09): the `Rollcall` service. Thin: the
+//! session, the codes and IDs parsed, one use case of `crate::app::rollcall` (emergency
+//! contacts: `crate::app::rollcall_contacts`) called, the reply converted. `anpi
+//! rollcall …` is its client.
 
 use std::sync::Arc;
 
 use anpi_core::ids::{AccountId, RollcallId};
 use anpi_core::rollcall::call::{OrgCount, Progress, RollCall};
+use anpi_core::rollcall::contact::{CheckState, ContactPurpose, PhoneNumber};
 use anpi_core::rollcall::mail::SettingsInput;
 use anpi_core::rollcall::{
     MailAddress, Member, MemberCode, Mode, OrgCode, OrgTree, Organisation, RollcallRole, Template,
     TemplateKind,
 };
 use anpi_core::validation::FieldError;
+use anpi_files::rollcall::{CONTACT_COLUMNS, DirectoryFileError};
 use anpi_proto::v1;
 use chrono::{DateTime, SecondsFormat, Utc};
 use tonic::{Request, Response, Status};
@@ -19,6 +22,7 @@ use tonic::{Request, Response, Status};
 use super::{NodeState, parse_id, session};
 use crate::app::AppError;
 use crate::app::rollcall::Dashboard;
+use crate::app::rollcall_contacts::{ContactEntry, ContactImport, check_rows};
 use crate::store::rollcall::{AnswerRow, Listed, Recipient};
 use crate::store::writer::RollcallWritten;
 
@@ -380,6 +384,134 @@ fn answer(a: AnswerRow) -> v1::RollcallAnswer {
     }
 }
 
+/// A check's state as the wire names it (stable; the label is for people).
+fn check_state(state: CheckState) -> &'static str {
+    match state {
+        CheckState::NotChecked => "not_checked",
+        CheckState::Sending => "sending",
+        CheckState::NotOpened => "not_opened",
+        CheckState::Confirmed => "confirmed",
+        CheckState::Failed => "failed",
+    }
+}
+
+fn contact_entry(tree: &OrgTree, e: &ContactEntry) -> v1::ContactEntry {
+    v1::ContactEntry {
+        member_code: e.member.code.to_string(),
+        name: e.member.name.clone(),
+        orgs: e.member.orgs.iter().map(|o| o.to_string()).collect(),
+        org_paths: e.member.orgs.iter().map(|o| tree.path(o)).collect(),
+        phones: e
+            .stored
+            .iter()
+            .flat_map(|s| s.contacts.phones.iter())
+            .map(|p| p.to_string())
+            .collect(),
+        mails: e
+            .checks
+            .iter()
+            .map(|(address, check)| v1::ContactAddress {
+                address: address.clone(),
+                state: check_state(check.state).into(),
+                state_label: check.state.label().into(),
+                sent_at: optional_time(check.sent_at),
+                confirmed_at: optional_time(check.confirmed_at),
+                reply: if check.state == CheckState::Failed {
+                    check.reply.clone()
+                } else {
+                    String::new()
+                },
+            })
+            .collect(),
+        set_by: e
+            .stored
+            .as_ref()
+            .and_then(|s| s.set_by.clone())
+            .unwrap_or_default(),
+        set_at: optional_time(e.stored.as_ref().map(|s| s.set_at)),
+        missing: e.is_missing(),
+        state: check_state(e.state).into(),
+        state_label: e.state.label().into(),
+    }
+}
+
+/// The phones and addresses of `SetContacts`, each element one value (checked alone,
+/// so that nothing in one element is split into two), one per line for the use case.
+fn contact_fields(request: &v1::SetContactsRequest) -> Result<(String, String), AppError> {
+    let mut errors = Vec::new();
+    for (i, phone) in request.phones.iter().enumerate() {
+        if let Err(mut e) = PhoneNumber::parse(phone) {
+            e.field = format!("phones[{i}]");
+            errors.push(e);
+        }
+    }
+    for (i, mail) in request.mails.iter().enumerate() {
+        if let Err(mut e) = MailAddress::parse(mail) {
+            e.field = format!("mails[{i}]");
+            e.label = anpi_core::validation::label_of("contact_mail").into();
+            errors.push(e);
+        }
+    }
+    if errors.is_empty() {
+        Ok((request.phones.join("\n"), request.mails.join("\n")))
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// The field of a contact file's column (`file[3].contact_phone`).
+fn contact_column_field(column: &str) -> &'static str {
+    match CONTACT_COLUMNS.iter().position(|c| *c == column) {
+        Some(0) => ".member_code",
+        Some(1) => ".member_name",
+        Some(2) => ".contact_phone",
+        Some(3) => ".contact_mail",
+        _ => "",
+    }
+}
+
+/// A refused contact file as field problems: each named `N行目 列名: message`, the
+/// way the console lists them by line and column.
+fn refused_file(error: DirectoryFileError) -> AppError {
+    const LABEL: &str = "緊急連絡先ファイル";
+    let errors = match error {
+        DirectoryFileError::Lines(lines) => lines
+            .into_iter()
+            .map(|e| FieldError {
+                field: format!("file[{}]{}", e.line, contact_column_field(&e.column)),
+                label: LABEL.into(),
+                message: if e.column.is_empty() {
+                    format!("{}行目: {}", e.line, e.message)
+                } else {
+                    format!("{}行目 {}: {}", e.line, e.column, e.message)
+                },
+            })
+            .collect(),
+        other => vec![FieldError {
+            field: "file".into(),
+            label: LABEL.into(),
+            message: other.to_string(),
+        }],
+    };
+    AppError::Invalid(errors)
+}
+
+/// `request` (設定のお願い) | `check` (連絡先の確認).
+fn contact_purpose(text: &str) -> Result<ContactPurpose, AppError> {
+    match text.trim() {
+        "request" => Ok(ContactPurpose::Request),
+        "check" => Ok(ContactPurpose::Check),
+        other => Err(invalid(
+            "purpose",
+            "送信するメール",
+            format!(
+                "送信するメールは request（緊急連絡先の設定のお願い）または check（緊急連絡先の確認）です（入力: {}）",
+                anpi_core::text::printable(other)
+            ),
+        )),
+    }
+}
+
 #[tonic::async_trait]
 impl v1::rollcall_server::Rollcall for RollcallService {
     async fn import_directory(
@@ -690,6 +822,77 @@ impl v1::rollcall_server::Rollcall for RollcallService {
             drafts,
         }))
     }
+
+    async fn list_contacts(
+        &self,
+        request: Request<v1::ListContactsRequest>,
+    ) -> Result<Response<v1::ContactList>, Status> {
+        let session = session(&self.0, &request).await?;
+        let only_missing = request.get_ref().only_missing;
+        let (who, entries) = self.0.rollcall_contact_list(&session).await?;
+        let entries: Vec<ContactEntry> = entries
+            .into_iter()
+            .filter(|e| !only_missing || e.is_missing())
+            .collect();
+        Ok(Response::new(v1::ContactList {
+            checks: check_rows(&entries, &who.tree)
+                .into_iter()
+                .map(|cells| v1::ContactCheckRow {
+                    cells: cells.into(),
+                })
+                .collect(),
+            entries: entries
+                .iter()
+                .map(|e| contact_entry(&who.tree, e))
+                .collect(),
+        }))
+    }
+
+    async fn set_contacts(
+        &self,
+        request: Request<v1::SetContactsRequest>,
+    ) -> Result<Response<v1::RollcallWritten>, Status> {
+        let session = session(&self.0, &request).await?;
+        let request = request.into_inner();
+        let member = code("member_code", &request.member_code, MemberCode::parse)?;
+        let (phones, mails) = contact_fields(&request)?;
+        let reply = self
+            .0
+            .rollcall_set_contacts(&session, &member, &phones, &mails)
+            .await?;
+        Ok(Response::new(written(reply)))
+    }
+
+    async fn import_contacts(
+        &self,
+        request: Request<v1::ImportContactsRequest>,
+    ) -> Result<Response<v1::RollcallWritten>, Status> {
+        let session = session(&self.0, &request).await?;
+        let file = request.into_inner().file;
+        match self.0.rollcall_import_contacts(&session, &file).await? {
+            ContactImport::Saved { written: w, .. } => Ok(Response::new(written(w))),
+            ContactImport::Refused(error) => Err(refused_file(error).into()),
+        }
+    }
+
+    async fn send_contact_mails(
+        &self,
+        request: Request<v1::SendContactMailsRequest>,
+    ) -> Result<Response<v1::SendContactMailsResponse>, Status> {
+        let session = session(&self.0, &request).await?;
+        let request = request.into_inner();
+        let purpose = contact_purpose(&request.purpose)?;
+        let (reply, without) = self
+            .0
+            .rollcall_send_contact_mails(&session, purpose, request.everyone)
+            .await?;
+        Ok(Response::new(v1::SendContactMailsResponse {
+            mails: reply.mails as i64,
+            members: reply.recipients as i64,
+            without_mail: without as i64,
+            position: reply.position.unwrap_or(0),
+        }))
+    }
 }
 
 #[cfg(test)]
@@ -789,6 +992,70 @@ mod tests {
         let (orgs, members) = directory(good).unwrap();
         assert_eq!((orgs.len(), members.len()), (1, 1));
         assert_eq!(members[0].mails[0].as_str(), "taro@example.jp");
+    }
+
+    // R: K-05 — a refused contact file names each problem by line and column.
+    #[test]
+    fn a_refused_contact_file_names_line_and_column() {
+        use anpi_files::rollcall::LineError;
+        let error = refused_file(DirectoryFileError::Lines(vec![
+            LineError {
+                line: 3,
+                column: "職員番号".into(),
+                message: "職員番号「S9」の職員は登録されていないか、担当組織の職員ではありません"
+                    .into(),
+            },
+            LineError {
+                line: 4,
+                column: String::new(),
+                message: "列が足りません".into(),
+            },
+        ]));
+        let AppError::Invalid(errors) = &error else {
+            panic!("not a field error: {error:?}")
+        };
+        assert_eq!(errors[0].field, "file[3].member_code");
+        assert!(
+            errors[0]
+                .message
+                .starts_with("3行目 職員番号: 職員番号「S9」"),
+            "{}",
+            errors[0].message
+        );
+        assert_eq!(errors[1].message, "4行目: 列が足りません");
+        let status = Status::from(error);
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        assert!(status.message().contains("3行目 職員番号: "), "{status:?}");
+    }
+
+    #[test]
+    fn contact_fields_are_one_value_each() {
+        let request = v1::SetContactsRequest {
+            member_code: "S001".into(),
+            phones: vec!["(03) 1234 5678".into(), "090-1111-2222".into()],
+            mails: vec!["a@example.jp".into()],
+        };
+        let (phones, mails) = contact_fields(&request).unwrap();
+        assert_eq!(phones, "(03) 1234 5678\n090-1111-2222");
+        assert_eq!(mails, "a@example.jp");
+        let two_in_one = v1::SetContactsRequest {
+            phones: vec!["090-1111-2222, 03-1234-5678".into()],
+            mails: vec!["a@example.jp b@example.jp".into()],
+            ..request
+        };
+        assert_eq!(
+            fields(contact_fields(&two_in_one).unwrap_err()),
+            ["phones[0]", "mails[0]"]
+        );
+        assert_eq!(contact_purpose("check").unwrap(), ContactPurpose::Check);
+        assert_eq!(
+            contact_purpose(" request ").unwrap(),
+            ContactPurpose::Request
+        );
+        assert_eq!(
+            fields(contact_purpose("contact_check").unwrap_err()),
+            ["purpose"]
+        );
     }
 
     #[test]

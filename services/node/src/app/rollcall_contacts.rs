@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use anpi_core::rollcall::contact::{CheckState, ContactPurpose, Contacts};
 use anpi_core::rollcall::template::Fill;
-use anpi_core::rollcall::{Member, MemberCode, TemplateKind};
+use anpi_core::rollcall::{Member, MemberCode, OrgTree, TemplateKind};
 use anpi_files::rollcall::{ContactRow, DirectoryFileError, LineError, parse_contacts};
+use chrono::{DateTime, Utc};
 
 use super::rollcall::{RollcallCaller, new_token};
 use super::{AppError, NodeState};
@@ -56,6 +57,36 @@ pub enum ContactImport {
         written: RollcallWritten,
     },
     Refused(DirectoryFileError),
+}
+
+/// The check results as the file's rows (`anpi_files::rollcall::CHECK_COLUMNS`): one
+/// per contact address, in the entries' order (members without contact addresses are
+/// left out), times in Japan time to the minute. What the console's download
+/// (`checks.csv`) and the Rollcall service's `ListContacts` (`anpi rollcall contacts
+/// export --checks`) write.
+pub fn check_rows(entries: &[ContactEntry], tree: &OrgTree) -> Vec<[String; 7]> {
+    let jst = |time: DateTime<Utc>| {
+        time.with_timezone(&anpi_core::entry::jst_offset())
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let mut rows = Vec::new();
+    for entry in entries {
+        let member = &entry.member;
+        let orgs: Vec<String> = member.orgs.iter().map(|o| tree.path(o)).collect();
+        for (address, check) in &entry.checks {
+            rows.push([
+                member.code.to_string(),
+                member.name.clone(),
+                orgs.join("、"),
+                address.clone(),
+                check.state.label().to_string(),
+                check.sent_at.map(jst).unwrap_or_default(),
+                check.confirmed_at.map(jst).unwrap_or_default(),
+            ]);
+        }
+    }
+    rows
 }
 
 fn unknown_member(code: &MemberCode) -> String {

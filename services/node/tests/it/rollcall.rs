@@ -907,12 +907,7 @@ async fn injured_and_evacuated_answers_become_form1_drafts_for_the_clerk_only() 
     assert_eq!(m02.contact, "メール m02@example.jp m02@phone.example.jp");
     assert_eq!(by["m04"].draft.injury.severity, "軽症");
     assert_eq!(by["m05"].draft.injury.status, "非該当");
-    assert!(
-        by["m05"]
-            .draft
-            .remarks
-            .contains("避難中（第一小学校）")
-    );
+    assert!(by["m05"].draft.remarks.contains("避難中（第一小学校）"));
     // Drafts are not records: the clerk completes and enters them.
     assert_eq!(records().await, before);
 

@@ -29,7 +29,7 @@ use super::directory::{
 };
 use super::{caller, frame, problem, scope_note, shown, today_jst, value};
 use crate::app::AppError;
-use crate::app::rollcall_contacts::{ContactEntry, ContactImport};
+use crate::app::rollcall_contacts::{ContactEntry, ContactImport, check_rows};
 use crate::console::pages::download::encoding_of;
 use crate::console::{
     Clerk, FormErrors, Frame, Posted, PostedFile, Shared, Upload, fail, jst, message_page,
@@ -387,38 +387,6 @@ pub enum Download {
     All,
     /// The check of every contact address.
     Checks,
-}
-
-/// The check results as file rows (one per address; members without contact
-/// addresses are left out).
-pub fn check_rows(
-    entries: &[ContactEntry],
-    tree: &anpi_core::rollcall::OrgTree,
-) -> Vec<[String; 7]> {
-    let mut rows = Vec::new();
-    for entry in entries {
-        let view = row_of(entry, tree);
-        for address in view.addresses {
-            let check = entry
-                .checks
-                .iter()
-                .find(|(a, _)| a == &address.address)
-                .map(|(_, c)| c);
-            rows.push([
-                view.code.clone(),
-                view.name.clone(),
-                view.orgs.join("、"),
-                address.address.clone(),
-                address.state.label().to_string(),
-                check.and_then(|c| c.sent_at).map(jst).unwrap_or_default(),
-                check
-                    .and_then(|c| c.confirmed_at)
-                    .map(jst)
-                    .unwrap_or_default(),
-            ]);
-        }
-    }
-    rows
 }
 
 async fn download(state: Shared, clerk: Clerk, raw: Option<String>, which: Download) -> Response {

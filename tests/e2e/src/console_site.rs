@@ -1,0 +1,187 @@
+//! What the browser tests of the roll-call screens share: a municipality node with its
+//! console and public listener, the console in headless chromium (`Site`: open a path,
+//! the page's text, the notice a POST left, a download's bytes, the axe check and the
+//! screenshot into `docs/console/`), the administrator's login, and the roll-call set-up
+//! every such test starts from (the mail server pointed at the SMTP sink and the
+//! example organisation and member files loaded).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anpi_harness::browser::Browser;
+use anpi_harness::{NatsServer, free_port, wait_for_port};
+
+use crate::{Member, network_with};
+
+/// The municipality the roll-call tests run at.
+pub const MUNICIPALITY: &str = "131016";
+
+/// A municipality node with a console and a public listener.
+pub struct ConsoleNode {
+    pub node: Member,
+    /// The incident `network_with` filed.
+    pub incident: String,
+    pub console_port: u16,
+    pub public_port: u16,
+}
+
+impl ConsoleNode {
+    /// Starts the node on `nats` and waits for both listeners.
+    pub async fn start(nats: &NatsServer) -> ConsoleNode {
+        let console_port = free_port();
+        let public_port = free_port();
+        let ([node], incident) = network_with(nats, [MUNICIPALITY], |_| {
+            format!("console_listen = \"127.0.0.1:{console_port}\"\npublic_listen = \"127.0.0.1:{public_port}\"\n")
+        })
+        .await;
+        for port in [console_port, public_port] {
+            assert!(
+                wait_for_port(port, Duration::from_secs(20)),
+                "nothing listens on {port}:\n{}",
+                node.node.log()
+            );
+        }
+        ConsoleNode {
+            node,
+            incident,
+            console_port,
+            public_port,
+        }
+    }
+
+    /// The address members reach the public listener at (the mails' external URL).
+    pub fn public_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.public_port)
+    }
+}
+
+/// The console in a browser.
+pub struct Site {
+    pub browser: Browser,
+    pub base: String,
+}
+
+impl Site {
+    /// A browser at desktop size on the console of `node`.
+    pub fn open(node: &ConsoleNode) -> Site {
+        let mut browser = Browser::start();
+        browser.resize(1366, 768);
+        Site {
+            browser,
+            base: format!("http://127.0.0.1:{}", node.console_port),
+        }
+    }
+
+    pub fn goto(&mut self, path: &str) {
+        let url = format!("{}{path}", self.base);
+        self.browser.goto(&url);
+    }
+
+    pub fn body(&mut self) -> String {
+        self.browser.text("body")
+    }
+
+    /// axe-core (no serious or critical violation), then the page's picture.
+    pub fn check(&mut self, name: &str) {
+        let violations = self.browser.axe_violations();
+        assert!(
+            violations.is_empty(),
+            "{name}: accessibility violations:\n{}",
+            violations.join("\n")
+        );
+        self.browser.screenshot(&picture(name));
+    }
+
+    /// The notice the last POST left (the green box at the top of the page).
+    pub fn notice(&mut self) -> String {
+        if self.browser.exists("main > .notice") {
+            self.browser.text("main > .notice")
+        } else {
+            String::new()
+        }
+    }
+
+    /// The bytes of `path` fetched by the page (the session's cookie goes with it).
+    pub fn download(&mut self, path: &str) -> Vec<u8> {
+        let bytes = self.browser.eval(&format!(
+            "return fetch('{path}').then(function (r) {{ return r.arrayBuffer(); }})
+               .then(function (b) {{ return Array.from(new Uint8Array(b)); }});"
+        ));
+        bytes
+            .as_array()
+            .expect("the file's bytes")
+            .iter()
+            .map(|b| b.as_u64().unwrap_or_default() as u8)
+            .collect()
+    }
+
+    /// Logs in as the node's administrator (changing the first password if asked).
+    pub fn login_admin(&mut self, node: &ConsoleNode) {
+        self.goto("/login");
+        self.browser.fill("#account", "admin");
+        self.browser.fill("#password", &node.node.node.password);
+        self.browser.submit("button[type=submit]");
+        if self.browser.path() == "/password" {
+            let new = "Anpi-Admin-2026-safe!";
+            self.browser
+                .fill("#field-current_password", &node.node.node.password);
+            self.browser.fill("#field-new_password", new);
+            self.browser.fill("#field-confirm", new);
+            self.browser
+                .submit("form[action='/password'] button[type=submit]");
+        }
+    }
+
+    /// The mail server pointed at the sink on `smtp_port` (no TLS), the public listener
+    /// as the links' external URL, and the example organisation and member files.
+    pub fn rollcall_setup(&mut self, node: &ConsoleNode, smtp_port: u16) {
+        self.goto("/rollcall/settings");
+        self.browser
+            .fill("#field-mail_sender", "anpi@city.example.lg.jp");
+        self.browser.fill("#field-smtp_host", "127.0.0.1");
+        self.browser
+            .fill("#field-smtp_port", &smtp_port.to_string());
+        self.browser.click("#security-none");
+        self.browser.fill("#field-external_url", &node.public_url());
+        self.browser.submit("#save-button");
+        assert!(self.notice().contains("保存しました"), "{}", self.body());
+        self.goto("/rollcall/directory");
+        self.browser
+            .set_file("#field-orgs-file", &example("rollcall_orgs.csv"));
+        self.browser.submit("#orgs-upload");
+        self.browser
+            .set_file("#field-members-file", &example("rollcall_members.csv"));
+        self.browser.submit("#members-upload");
+        assert!(self.notice().contains("職員 10件"), "{}", self.body());
+    }
+}
+
+/// Where the screenshot `name` goes: `docs/console/<name>.png`.
+pub fn picture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/console")
+        .join(format!("{name}.png"))
+}
+
+/// An example file of `schemas/csv/examples/`.
+pub fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../schemas/csv/examples")
+        .join(name)
+        .canonicalize()
+        .unwrap_or_else(|e| panic!("schemas/csv/examples/{name}: {e}"))
+}
+
+/// The personal link in a mail's body: `prefix` (the external URL and `/r/` or `/c/`)
+/// and 48 hex digits.
+pub fn link_in(body: &str, prefix: &str) -> String {
+    let at = body
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no link {prefix} in:\n{body}"));
+    let token: String = body[at + prefix.len()..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(token.len(), 48, "a whole token in:\n{body}");
+    format!("{prefix}{token}")
+}
