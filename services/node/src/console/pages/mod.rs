@@ -1,5 +1,6 @@
 //! The console's pages, one module per screen (issue 15).
 
+pub mod accounts;
 pub mod auth;
 pub mod download;
 pub mod entry;
@@ -19,7 +20,7 @@ use axum::extract::DefaultBodyLimit;
 use super::Shared;
 
 /// The routes of the work screens (entry, records, organise, reports, intake, search,
-/// CSV import and download, roll-call). Only the CSV upload takes a body over axum's default
+/// CSV import and download, roll-call, the user IDs). Only the CSV upload takes a body over axum's default
 /// limit (2 MB): the file limit of `anpi-files` and room for the form's other fields.
 pub fn routes() -> Router<Shared> {
     use axum::routing::{get, post};
@@ -42,6 +43,10 @@ pub fn routes() -> Router<Shared> {
         .route("/organise/merge", post(organise::merge))
         .route("/organise/report", post(organise::report))
         .route("/reports", get(reports::page))
+        .route("/accounts", get(accounts::page).post(accounts::issue))
+        .route("/accounts/{id}/withdraw", post(accounts::withdraw))
+        .route("/accounts/{id}/unlock", post(accounts::unlock))
+        .route("/accounts/{id}/reset", post(accounts::reset))
         .route("/intake", get(intake::page).post(intake::set))
         .route("/search", get(search::page).post(search::search))
         .route("/download", get(download::download))
