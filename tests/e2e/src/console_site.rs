@@ -26,27 +26,52 @@ pub struct ConsoleNode {
 }
 
 impl ConsoleNode {
-    /// Starts the node on `nats` and waits for both listeners.
+    /// Starts the municipality's node on `nats` and waits for both listeners.
     pub async fn start(nats: &NatsServer) -> ConsoleNode {
-        let console_port = free_port();
-        let public_port = free_port();
-        let ([node], incident) = network_with(nats, [MUNICIPALITY], |_| {
-            format!("console_listen = \"127.0.0.1:{console_port}\"\npublic_listen = \"127.0.0.1:{public_port}\"\n")
+        let [node] = ConsoleNode::start_all(nats, [MUNICIPALITY]).await;
+        node
+    }
+
+    /// Starts a node for each of `codes` (as `network_with`: one incident, the keys
+    /// registered), each with a console and a public listener.
+    pub async fn start_all<const N: usize>(
+        nats: &NatsServer,
+        codes: [&str; N],
+    ) -> [ConsoleNode; N] {
+        let ports: Vec<(String, u16, u16)> = codes
+            .iter()
+            .map(|code| (code.to_string(), free_port(), free_port()))
+            .collect();
+        let ports_of = |code: &str| {
+            ports
+                .iter()
+                .find(|(c, _, _)| c == code)
+                .map(|(_, console, public)| (*console, *public))
+                .expect("a port pair per code")
+        };
+        let (members, incident) = network_with(nats, codes, |code| {
+            let (console, public) = ports_of(code);
+            format!(
+                "console_listen = \"127.0.0.1:{console}\"\npublic_listen = \"127.0.0.1:{public}\"\n"
+            )
         })
         .await;
-        for port in [console_port, public_port] {
-            assert!(
-                wait_for_port(port, Duration::from_secs(20)),
-                "nothing listens on {port}:\n{}",
-                node.node.log()
-            );
-        }
-        ConsoleNode {
-            node,
-            incident,
-            console_port,
-            public_port,
-        }
+        members.map(|node| {
+            let (console_port, public_port) = ports_of(&node.code);
+            for port in [console_port, public_port] {
+                assert!(
+                    wait_for_port(port, Duration::from_secs(20)),
+                    "nothing listens on {port}:\n{}",
+                    node.node.log()
+                );
+            }
+            ConsoleNode {
+                node,
+                incident: incident.clone(),
+                console_port,
+                public_port,
+            }
+        })
     }
 
     /// The address members reach the public listener at (the mails' external URL).

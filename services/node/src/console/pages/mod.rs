@@ -12,6 +12,7 @@ pub mod record;
 pub mod reports;
 pub mod rollcall;
 pub mod search;
+pub mod trust;
 
 use anpi_files::MAX_FILE_BYTES;
 use axum::Router;
@@ -47,6 +48,9 @@ pub fn routes() -> Router<Shared> {
         .route("/accounts/{id}/withdraw", post(accounts::withdraw))
         .route("/accounts/{id}/unlock", post(accounts::unlock))
         .route("/accounts/{id}/reset", post(accounts::reset))
+        .route("/trust", get(trust::page))
+        .route("/trust/keys", post(trust::register))
+        .route("/trust/revocations", post(trust::revoke))
         .route("/intake", get(intake::page).post(intake::set))
         .route("/search", get(search::page).post(search::search))
         .route("/download", get(download::download))
