@@ -1,110 +1,100 @@
-//! A child cannot rewrite history it has already reported without the parent noticing
-//! (L-05, issue 21): a municipality's superuser changes a reported entry and re-links
-//! the municipality's whole chain from there, so that its own `audit verify` passes;
-//! its next report gives another link for the head the prefecture recorded, and the
-//! prefecture's `audit verify` names the child, the report and the position.
+//! 監査 (U-01, A-06) in a real browser: the administrator of a municipality node reads
+//! the event log — filtered by kind and by actor, a malformed record ID and time
+//! refused beside their fields, a page at a time with the link to the next — and then
+//! the read log, which holds those reads of the log themselves. Checked with axe-core and
+//! photographed into `docs/console/audit.png` and `docs/console/audit-reads.png`.
+//! R: U-01, A-06, L-02.
 
-use std::time::Duration;
-
-use anpi_e2e::{Deadline, Member, evacuee, network};
+use anpi_e2e::console_site::{ConsoleNode, Site};
 use anpi_harness::NatsServer;
 
-const NATIONAL: &str = "000001";
-const TOKYO: &str = "130001";
-const CHIYODA: &str = "131016";
-
-async fn wait_received(member: &mut Member, n: usize) {
-    let deadline = Deadline::new(
-        format!("{} to apply {n} reports", member.code),
-        Duration::from_secs(60),
-    );
-    while member.client.history().await.received.len() < n {
-        if deadline.expired() {
-            panic!(
-                "{} did not apply {n} reports:\n{}",
-                member.code,
-                member.node.log()
-            );
-        }
-        deadline.tick().await;
-    }
+/// The positions and kinds of the listed events.
+fn listed(site: &mut Site) -> Vec<(i64, String)> {
+    site.browser
+        .eval(
+            "return Array.from(document.querySelectorAll('#event-table tbody tr')).map(function (tr) { \
+               return [Number(tr.dataset.position), tr.dataset.kind]; });",
+        )
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|pair| {
+            (
+                pair[0].as_i64().unwrap_or_default(),
+                pair[1].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_child_that_rewrites_reported_history_is_found_at_the_parent() {
+async fn an_administrator_reads_the_event_log_and_the_read_log() {
     let nats = NatsServer::start();
-    let ([_national, mut tokyo, mut chiyoda], incident) =
-        network(&nats, [NATIONAL, TOKYO, CHIYODA]).await;
-    for n in 0..3 {
-        chiyoda
-            .client
-            .record(&incident, &evacuee(n), None)
-            .await
-            .unwrap();
-    }
-    chiyoda.client.report().await;
-    wait_received(&mut tokyo, 1).await;
-    assert!(tokyo.client.verify_log().await.ok);
+    let node = ConsoleNode::start(&nats).await;
+    let mut site = Site::open(&node);
+    site.login_admin(&node);
 
-    // The municipality's superuser, with the node stopped: one reported entry changed,
-    // and every link from it on removed and recomputed by the node's own code.
-    chiyoda.node.process.kill9();
-    let (client, connection) = tokio_postgres::connect(&chiyoda.db.url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let at: i64 = client
-        .query_one(
-            "SELECT position FROM events WHERE kind = 'EntryRecorded' ORDER BY position OFFSET 1 LIMIT 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    client
-        .batch_execute(&format!(
-            "BEGIN; ALTER TABLE events DISABLE TRIGGER USER;
-             UPDATE events SET payload = jsonb_set(payload, '{{data,entry,draft,name}}', '\"書換　次郎\"')
-             WHERE position = {at};
-             UPDATE events SET link = NULL WHERE position >= {at};
-             ALTER TABLE events ENABLE TRIGGER USER; COMMIT;"
-        ))
-        .await
-        .unwrap();
-    // The node re-links what has no link when it starts (as after migration 0012).
-    chiyoda.node.process.restart();
-    chiyoda.reconnect().await;
-    let own = chiyoda.client.verify_log().await;
+    site.goto("/");
+    site.browser.submit("nav a[href='/audit']");
+    assert_eq!(site.browser.path(), "/audit");
+    let all = listed(&mut site);
+    assert!(all.len() >= 3, "{all:?}");
     assert!(
-        own.ok,
-        "re-linked from the change on, the municipality's log verifies by itself: {own:?}"
+        all.windows(2).all(|w| w[0].0 < w[1].0),
+        "oldest first: {all:?}"
     );
+    assert!(all.iter().any(|(_, k)| k == "IncidentCreated"), "{all:?}");
 
-    // The next report exposes it at the parent.
-    chiyoda
-        .client
-        .record(&incident, &evacuee(10), None)
-        .await
-        .unwrap();
-    chiyoda.client.report().await;
-    wait_received(&mut tokyo, 2).await;
-    let found = tokyo.client.verify_log().await;
-    assert!(!found.ok, "{found:?}");
-    assert!(found.r#break.is_none(), "the prefecture's own chain holds");
-    assert_eq!(found.rewritten.len(), 1, "{found:?}");
-    let rewritten = &found.rewritten[0];
-    assert_eq!(rewritten.from, CHIYODA);
-    assert_eq!(rewritten.seq, 2);
-    assert_ne!(rewritten.recorded, rewritten.claimed);
+    // By kind.
+    site.browser.fill("#field-kind", "IncidentCreated");
+    site.browser.submit("#filter-button");
+    let incidents = listed(&mut site);
+    assert!(!incidents.is_empty());
     assert!(
-        rewritten.at >= at,
-        "the head of report 1 follows the change"
+        incidents.iter().all(|(_, k)| k == "IncidentCreated"),
+        "{incidents:?}"
     );
+    assert_eq!(site.browser.value("#field-kind"), "IncidentCreated");
+
+    // Mistakes, each beside its field.
+    site.goto("/audit");
+    site.browser.fill("#field-record_id", "山田");
+    site.browser.fill("#field-from", "昨日");
+    site.browser.submit("#filter-button");
+    assert!(site.browser.exists("#err-record_id"), "{}", site.body());
+    assert!(site.browser.exists("#err-from"), "{}", site.body());
+    assert!(!site.browser.exists("#event-table"));
+
+    // A page at a time: the next page starts after the last one shown.
+    site.goto("/audit?limit=2");
+    let first = listed(&mut site);
+    assert_eq!(first.len(), 2);
+    site.browser.submit("#next-page");
+    let second = listed(&mut site);
+    assert!(!second.is_empty());
+    assert!(second[0].0 > first[1].0, "{first:?} then {second:?}");
+    assert_eq!(second[0].0, all[2].0);
+
+    // By actor: the node's administrator made the incident.
+    site.goto("/audit");
+    site.browser.fill("#field-actor", "admin");
+    site.browser.submit("#filter-button");
+    let by_admin = listed(&mut site);
+    assert!(!by_admin.is_empty(), "{}", site.body());
+    site.browser.fill("#field-actor", "nobody");
+    site.browser.submit("#filter-button");
+    assert!(site.browser.exists("#no-events"));
+    site.goto("/audit");
+    site.check("audit");
+
+    // The read log holds the reads of the log.
+    site.browser.submit("nav.subnav a[href='/audit/reads']");
+    assert_eq!(site.browser.path(), "/audit/reads");
     assert!(
-        tokyo
-            .node
-            .log()
-            .contains("rewrote history it had already reported"),
-        "noticed on intake too"
+        site.browser
+            .exists("#read-table tr[data-operation='read_events'][data-account='admin']"),
+        "{}",
+        site.body()
     );
+    site.check("audit-reads");
 }

@@ -1,6 +1,7 @@
 //! The console's pages, one module per screen (issue 15).
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod download;
 pub mod entry;
@@ -48,6 +49,8 @@ pub fn routes() -> Router<Shared> {
         .route("/accounts/{id}/withdraw", post(accounts::withdraw))
         .route("/accounts/{id}/unlock", post(accounts::unlock))
         .route("/accounts/{id}/reset", post(accounts::reset))
+        .route("/audit", get(audit::page))
+        .route("/audit/reads", get(audit::reads))
         .route("/trust", get(trust::page))
         .route("/trust/keys", post(trust::register))
         .route("/trust/revocations", post(trust::revoke))
