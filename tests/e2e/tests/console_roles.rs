@@ -18,7 +18,7 @@ use anpi_proto::v1;
 
 /// Every screen of the console's menu and the sub-pages with their own gate, with the
 /// operation that opens it.
-const SCREENS: [(&str, Operation); 13] = [
+const SCREENS: [(&str, Operation); 14] = [
     ("/", Operation::ListIncidents),
     ("/entry/form1", Operation::RecordEntry),
     ("/entry/form2", Operation::RecordEntry),
@@ -28,6 +28,7 @@ const SCREENS: [(&str, Operation); 13] = [
     ("/intake", Operation::GetIntake),
     ("/search", Operation::Search),
     ("/rollcall", Operation::Rollcall),
+    ("/shared", Operation::SharedStatus),
     ("/audit", Operation::ReadEvents),
     ("/audit/reads", Operation::ReadAccessLog),
     ("/accounts", Operation::ManageAccounts),

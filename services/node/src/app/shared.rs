@@ -22,6 +22,9 @@ pub struct SharedStatus {
     pub replica_records: i64,
     pub staged_parts: i64,
     pub published: Vec<store::Published>,
+    /// (National tier) records with an event since the latest version (since the
+    /// start when none was published).
+    pub changed_since: Option<i64>,
 }
 
 impl NodeState {
@@ -45,12 +48,19 @@ impl NodeState {
         let replica = store::replica_version(&**client).await?;
         let (replica_records, staged_parts) = store::replica_counts(&**client).await?;
         let mut published = store::published(&**client, false).await?;
+        let changed_since = if self.config.tier == anpi_core::jurisdiction::Tier::National {
+            let through = published.last().map_or(0, |p| p.version.through_position);
+            Some(store::records_changed_since(&**client, through).await?)
+        } else {
+            None
+        };
         published.reverse();
         Ok(SharedStatus {
             replica,
             replica_records,
             staged_parts,
             published,
+            changed_since,
         })
     }
 }

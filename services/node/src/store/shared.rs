@@ -254,6 +254,19 @@ pub async fn replica_counts<C: GenericClient>(client: &C) -> Result<(i64, i64)> 
     Ok((row.get(0), row.get(1)))
 }
 
+/// Records with an event in the log after `through` (a version's `through_position`):
+/// what the next publication would look at.
+pub async fn records_changed_since<C: GenericClient>(client: &C, through: i64) -> Result<i64> {
+    let row = client
+        .query_one(
+            "SELECT count(DISTINCT record_id) FROM events
+             WHERE position > $1 AND record_id IS NOT NULL",
+            &[&through],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
 /// The header of a staged part (the body stays encoded until its version applies).
 #[derive(Debug, Clone)]
 pub struct PartHeader {

@@ -13,6 +13,7 @@ pub mod record;
 pub mod reports;
 pub mod rollcall;
 pub mod search;
+pub mod shared;
 pub mod trust;
 
 use anpi_files::MAX_FILE_BYTES;
@@ -49,6 +50,8 @@ pub fn routes() -> Router<Shared> {
         .route("/accounts/{id}/withdraw", post(accounts::withdraw))
         .route("/accounts/{id}/unlock", post(accounts::unlock))
         .route("/accounts/{id}/reset", post(accounts::reset))
+        .route("/shared", get(shared::page))
+        .route("/shared/publish", post(shared::publish))
         .route("/audit", get(audit::page))
         .route("/audit/reads", get(audit::reads))
         .route("/trust", get(trust::page))
