@@ -8,6 +8,15 @@ document.addEventListener("DOMContentLoaded", function () {
     summary.focus();
   }
 
+  // 印刷する (the Form 5 copy): shown and wired only with this file; without it the
+  // browser's own print uses the same print stylesheet.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
+
   // A form with `data-busy` (the CSV upload): a file over `data-max-bytes` is not
   // sent (the server would refuse it); otherwise, once sent, the submit buttons are
   // disabled and the form's `.busy` line says to wait (a long file takes a while).

@@ -267,6 +267,21 @@ impl Browser {
         std::fs::write(path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }
 
+    /// The current page printed to PDF on A4 (Chrome DevTools `Page.printToPDF`, with
+    /// the page's print stylesheet), as bytes.
+    pub fn print_pdf(&mut self) -> Vec<u8> {
+        let printed = self.session_call(
+            "POST",
+            "/goog/cdp/execute",
+            json!({"cmd": "Page.printToPDF", "params": {
+                "paperWidth": 8.27, "paperHeight": 11.69, "printBackground": false
+            }}),
+        );
+        let pdf = decode_base64(printed["data"].as_str().expect("a base64 PDF"));
+        assert!(pdf.starts_with(b"%PDF"), "the print is not a PDF");
+        pdf
+    }
+
     /// Runs axe-core on the current page; the serious and critical violations, each as
     /// "rule (impact): help — targets". axe-core comes from `AXE_CORE_JS` or the
     /// repository's `.cache/axe` (`deploy/ensure-services.sh --browser` installs it); the

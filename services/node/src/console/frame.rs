@@ -32,7 +32,7 @@ pub struct Frame {
 }
 
 /// The menu: (path, label, the operation it needs).
-const MENU: [(&str, &str, Operation); 13] = [
+const MENU: [(&str, &str, Operation); 14] = [
     ("/", "事案の選択", Operation::ListIncidents),
     ("/entry/form1", "様式第1号の入力", Operation::RecordEntry),
     ("/entry/form2", "様式第2号の入力", Operation::RecordEntry),
@@ -42,6 +42,7 @@ const MENU: [(&str, &str, Operation); 13] = [
     ("/intake", "受付停止・再開", Operation::GetIntake),
     ("/search", "検索", Operation::Search),
     ("/rollcall", "安否確認", Operation::Rollcall),
+    ("/inquiries", "照会・回答", Operation::Inquiry),
     ("/shared", "共用領域", Operation::SharedStatus),
     ("/audit", "監査", Operation::ReadEvents),
     ("/accounts", "ユーザーID管理", Operation::ManageAccounts),

@@ -7,6 +7,7 @@ pub mod download;
 pub mod entry;
 pub mod home;
 pub mod import;
+pub mod inquiry;
 pub mod intake;
 pub mod organise;
 pub mod record;
@@ -50,6 +51,12 @@ pub fn routes() -> Router<Shared> {
         .route("/accounts/{id}/withdraw", post(accounts::withdraw))
         .route("/accounts/{id}/unlock", post(accounts::unlock))
         .route("/accounts/{id}/reset", post(accounts::reset))
+        .route("/inquiries", get(inquiry::list).post(inquiry::register))
+        .route("/inquiries/new", get(inquiry::new_page))
+        .route("/inquiries/{id}", get(inquiry::page))
+        .route("/inquiries/{id}/identify", post(inquiry::identify))
+        .route("/inquiries/{id}/answer", post(inquiry::answer))
+        .route("/inquiries/{id}/refuse", post(inquiry::refuse))
         .route("/shared", get(shared::page))
         .route("/shared/publish", post(shared::publish))
         .route("/audit", get(audit::page))
