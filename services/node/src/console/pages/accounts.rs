@@ -212,12 +212,9 @@ pub async fn issue(State(state): State<Shared>, posted: Posted<AccountForm>) -> 
     }
 }
 
-fn account_of(id: &str) -> Result<AccountId, Response> {
-    AccountId::parse(id).map_err(|_| {
-        fail(AppError::NotFound(format!(
-            "ユーザーID「{id}」は登録されていません"
-        )))
-    })
+fn account_of(id: &str) -> Result<AccountId, AppError> {
+    AccountId::parse(id)
+        .map_err(|_| AppError::NotFound(format!("ユーザーID「{id}」は登録されていません")))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -231,7 +228,7 @@ pub async fn withdraw(
 ) -> Response {
     let account = match account_of(&id) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(error) => return fail(error),
     };
     match state
         .node
@@ -258,7 +255,7 @@ pub async fn unlock(
 ) -> Response {
     let account = match account_of(&id) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(error) => return fail(error),
     };
     match state
         .node
@@ -283,7 +280,7 @@ pub async fn reset(
 ) -> Response {
     let account = match account_of(&id) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(error) => return fail(error),
     };
     let Posted { clerk, .. } = posted;
     match state.node.reset_password(&clerk.session, account).await {

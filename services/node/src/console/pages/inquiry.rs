@@ -10,7 +10,7 @@
 
 use std::str::FromStr;
 
-use anpi_core::ids::{IncidentId, InquiryId};
+use anpi_core::ids::InquiryId;
 use anpi_core::inquiry::InquiryDraft;
 use anpi_core::inquiry::state::InquiryStatus;
 use anpi_core::inquiry_types::{Identification, Inquirer};
@@ -439,7 +439,7 @@ pub async fn register(
     };
     match state
         .node
-        .register_inquiry(&clerk.session, IncidentId::from(incident), draft.clone())
+        .register_inquiry(&clerk.session, incident, draft.clone())
         .await
     {
         Ok(view) => redirect_with(
@@ -607,11 +607,9 @@ pub fn show_page(
     }
 }
 
-fn inquiry_id(text: &str) -> Result<InquiryId, Response> {
+fn inquiry_id(text: &str) -> Result<InquiryId, AppError> {
     InquiryId::from_str(text).map_err(|_| {
-        fail(AppError::NotFound(
-            "指定された照会が見つかりません。照会の一覧から開いてください".into(),
-        ))
+        AppError::NotFound("指定された照会が見つかりません。照会の一覧から開いてください".into())
     })
 }
 
@@ -643,7 +641,7 @@ async fn show(
 pub async fn page(State(state): State<Shared>, Path(id): Path<String>, clerk: Clerk) -> Response {
     match inquiry_id(&id) {
         Ok(id) => show(&state, &clerk, id, String::new(), &[]).await,
-        Err(response) => response,
+        Err(error) => fail(error),
     }
 }
 
@@ -658,7 +656,7 @@ pub async fn identify(
 ) -> Response {
     let id = match inquiry_id(&id) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(error) => return fail(error),
     };
     match state.node.identify_inquiry(&posted.clerk.session, id).await {
         Ok(view) => redirect_with(
@@ -679,7 +677,7 @@ pub async fn answer(
 ) -> Response {
     let id = match inquiry_id(&id) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(error) => return fail(error),
     };
     match state.node.answer_inquiry(&posted.clerk.session, id).await {
         Ok(_) => redirect_with(
@@ -700,7 +698,7 @@ pub async fn refuse(
 ) -> Response {
     let id = match inquiry_id(&id) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(error) => return fail(error),
     };
     let Posted { clerk, form } = posted;
     let reason = value(&form, "reason").trim().to_string();
