@@ -18,7 +18,7 @@ use anpi_proto::v1;
 
 /// Every screen of the console's menu and the sub-pages with their own gate, with the
 /// operation that opens it.
-const SCREENS: [(&str, Operation); 16] = [
+const SCREENS: [(&str, Operation); 17] = [
     ("/", Operation::ListIncidents),
     ("/entry/form1", Operation::RecordEntry),
     ("/entry/form2", Operation::RecordEntry),
@@ -33,6 +33,7 @@ const SCREENS: [(&str, Operation); 16] = [
     ("/shared", Operation::SharedStatus),
     ("/audit", Operation::ReadEvents),
     ("/audit/reads", Operation::ReadAccessLog),
+    ("/audit/replay", Operation::Replay),
     ("/accounts", Operation::ManageAccounts),
     ("/trust", Operation::ManageTrust),
 ];
@@ -221,7 +222,7 @@ async fn every_role_opens_exactly_the_screens_it_may_and_is_told_who_may_the_oth
                 );
             }
             // Sub-pages are reached from their menu entry's page.
-            if !["/audit/reads", "/inquiries/new"].contains(&path) {
+            if !["/audit/reads", "/audit/replay", "/inquiries/new"].contains(&path) {
                 assert_eq!(
                     shown.iter().any(|h| h == path),
                     allowed,

@@ -107,6 +107,11 @@ pub struct RecordView {
 }
 
 impl RecordView {
+    /// A record with its incident found among `incidents`.
+    pub fn at(state: RecordState, incidents: &[Incident]) -> RecordView {
+        RecordView::of(state, incidents)
+    }
+
     fn of(state: RecordState, incidents: &[Incident]) -> RecordView {
         let incident = incidents.iter().find(|i| i.id == state.incident).cloned();
         RecordView { state, incident }

@@ -42,6 +42,47 @@ pub struct ReplayDone {
 }
 
 impl NodeState {
+    /// U-01: one record as it stands in the replay schema `schema` (what a replay as of
+    /// a time made), with its incident; in the read log.
+    pub async fn replayed_record(
+        &self,
+        session: &Session,
+        schema: &str,
+        record: anpi_core::ids::RecordId,
+    ) -> Result<super::entries::RecordView, AppError> {
+        let caller = self.authorize(session, Operation::Replay)?;
+        if !projection::valid_schema_name(schema) {
+            return Err(AppError::field("into", "スキーマ名が正しくありません"));
+        }
+        let client = self.pool.get().await?;
+        let found = store::reader::records_by_id_in(
+            &**client,
+            &format!("{schema}.records"),
+            &[record.as_uuid()],
+        )
+        .await
+        .map_err(|_| {
+            AppError::NotFound(format!(
+                "再生スキーマ「{schema}」がありません。先に再生してください"
+            ))
+        })?
+        .pop();
+        let incidents = store::reader::list_incidents(&**client).await?;
+        caller
+            .log_read(
+                "replayed_record",
+                serde_json::json!({ "schema": schema, "record_id": record.to_string() }),
+                usize::from(found.is_some()),
+            )
+            .await;
+        let state = found.ok_or_else(|| {
+            AppError::NotFound(String::from(
+                "その時点では、この安否情報はまだ記録されていません",
+            ))
+        })?;
+        Ok(super::entries::RecordView::at(state, &incidents))
+    }
+
     /// Starts a replay on its own connection; its progress arrives on the receiver,
     /// ending with the result (or the error that stopped it). Without `into` and
     /// `until`, the result is compared with the live read model.

@@ -46,6 +46,8 @@ pub use upload::{PostedFile, Upload};
 pub struct Console {
     pub node: Arc<NodeState>,
     pub sessions: Sessions,
+    /// Replays started from the console (監査), by schema: how far each has come.
+    pub replays: std::sync::Mutex<std::collections::BTreeMap<String, pages::audit::ReplayRun>>,
     /// Served over TLS: cookies get `Secure`.
     pub secure: bool,
 }
@@ -58,6 +60,7 @@ impl Console {
         Arc::new(Console {
             node,
             sessions: Sessions::new(idle),
+            replays: Default::default(),
             secure,
         })
     }

@@ -298,6 +298,260 @@ pub async fn reads(State(state): State<Shared>, RawQuery(raw): RawQuery, clerk: 
     })
 }
 
+/// A replay started from this console: what was asked, how far it has come, and how
+/// it ended.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayRun {
+    pub until: String,
+    pub started_by: String,
+    pub position: i64,
+    pub through: i64,
+    pub done: Option<crate::app::replay::ReplayDone>,
+    pub error: Option<String>,
+}
+
+impl ReplayRun {
+    pub fn running(&self) -> bool {
+        self.done.is_none() && self.error.is_none()
+    }
+
+    /// Percent of the events replayed.
+    pub fn percent(&self) -> i64 {
+        if self.through <= 0 {
+            return if self.done.is_some() { 100 } else { 0 };
+        }
+        (self.position * 100 / self.through).clamp(0, 100)
+    }
+}
+
+/// A replay as shown.
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub schema: String,
+    pub run: ReplayRun,
+}
+
+impl RunView {
+    pub fn summary(&self) -> String {
+        match (&self.run.done, &self.run.error) {
+            (_, Some(error)) => format!("失敗しました：{error}"),
+            (Some(done), _) => format!(
+                "完了：イベント {}件を再生し、安否情報 {}件（{:.1}秒）",
+                done.events, done.records, done.seconds
+            ),
+            _ => format!(
+                "再生中：{} / {}（{}%）",
+                self.run.position,
+                self.run.through,
+                self.run.percent()
+            ),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/audit_replay.html")]
+pub struct ReplayPage {
+    pub frame: Frame,
+    pub runs: Vec<RunView>,
+    pub running: bool,
+    pub may_read_reads: bool,
+    pub until: String,
+    pub into: String,
+    pub errors: FormErrors,
+}
+
+impl ReplayPage {
+    pub fn here(&self) -> &'static str {
+        "replay"
+    }
+}
+
+async fn show_replay(
+    state: &Shared,
+    clerk: &Clerk,
+    until: String,
+    into: String,
+    errors: &[FieldError],
+) -> Response {
+    if let Err(error) = state.node.may(&clerk.session, Operation::Replay) {
+        return fail(error);
+    }
+    let runs: Vec<RunView> = state
+        .replays
+        .lock()
+        .map(|runs| {
+            runs.iter()
+                .map(|(schema, run)| RunView {
+                    schema: schema.clone(),
+                    run: run.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let incidents = state
+        .node
+        .list_incidents(&clerk.session)
+        .await
+        .unwrap_or_default();
+    let tier = state.node.config.tier;
+    let page = ReplayPage {
+        frame: Frame::new(state, clerk, "/audit", &incidents),
+        running: runs.iter().any(|r| r.run.running()),
+        runs,
+        may_read_reads: account::permits(clerk.session.role, Operation::ReadAccessLog, tier),
+        until,
+        into,
+        errors: super::rollcall::shown(errors, ""),
+    };
+    let mut response = render(&page);
+    if !errors.is_empty() && response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+/// GET /audit/replay: the replays and the form (the page reloads while one runs).
+pub async fn replay_page(State(state): State<Shared>, clerk: Clerk) -> Response {
+    show_replay(&state, &clerk, String::new(), String::new(), &[]).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReplayForm {
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    into: String,
+}
+
+/// POST /audit/replay: starts a replay (as of `until`, into `into`); its progress is
+/// kept for the page.
+pub async fn start_replay(
+    State(state): State<Shared>,
+    posted: crate::console::Posted<ReplayForm>,
+) -> Response {
+    let crate::console::Posted { clerk, form } = posted;
+    let input = crate::app::replay::ReplayInput {
+        into: form.into.clone(),
+        until: form.until.clone(),
+    };
+    let mut receiver = match state.node.replay(&clerk.session, input).await {
+        Ok(receiver) => receiver,
+        Err(AppError::Invalid(errors)) => {
+            return show_replay(&state, &clerk, form.until, form.into, &errors).await;
+        }
+        Err(error) => return fail(error),
+    };
+    let schema = match form.into.trim() {
+        "" => "replay".to_string(),
+        name => name.to_string(),
+    };
+    if let Ok(mut runs) = state.replays.lock() {
+        runs.insert(
+            schema.clone(),
+            ReplayRun {
+                until: form.until.trim().to_string(),
+                started_by: clerk.session.account.to_string(),
+                ..ReplayRun::default()
+            },
+        );
+    }
+    let shared = state.clone();
+    let key = schema.clone();
+    tokio::spawn(async move {
+        while let Some(progress) = receiver.recv().await {
+            let Ok(mut runs) = shared.replays.lock() else {
+                return;
+            };
+            let Some(run) = runs.get_mut(&key) else {
+                return;
+            };
+            match progress {
+                Ok(progress) => {
+                    run.position = progress.position;
+                    run.through = progress.through;
+                    if progress.done.is_some() {
+                        run.done = progress.done;
+                    }
+                }
+                Err(error) => run.error = Some(error.to_string()),
+            }
+        }
+    });
+    crate::console::redirect_with(
+        &state,
+        &clerk,
+        "/audit/replay",
+        format!("スキーマ「{schema}」への再生を始めました。"),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ReplayedQuery {
+    #[serde(default)]
+    schema: String,
+    #[serde(default)]
+    record_id: String,
+}
+
+/// GET /audit/replay/record?schema=&record_id=: a record as it stood in a replay.
+pub async fn replayed_record(
+    State(state): State<Shared>,
+    RawQuery(raw): RawQuery,
+    clerk: Clerk,
+) -> Response {
+    let query: ReplayedQuery = parse_query(raw.as_deref());
+    let Ok(id) = query.record_id.trim().parse::<anpi_core::ids::RecordId>() else {
+        return fail(AppError::NotFound(format!(
+            "安否情報のIDの形式が正しくありません（入力: {}）",
+            query.record_id
+        )));
+    };
+    let view = match state
+        .node
+        .replayed_record(&clerk.session, query.schema.trim(), id)
+        .await
+    {
+        Ok(view) => view,
+        Err(error) => return fail(error),
+    };
+    let incidents = state
+        .node
+        .list_incidents(&clerk.session)
+        .await
+        .unwrap_or_default();
+    let until = state
+        .replays
+        .lock()
+        .ok()
+        .and_then(|runs| runs.get(query.schema.trim()).map(|r| r.until.clone()))
+        .unwrap_or_default();
+    let mut page = super::record::record_page(
+        Frame::new(&state, &clerk, "/audit", &incidents),
+        &view,
+        clerk.session.role,
+        state.node.config.tier,
+        String::new(),
+        String::new(),
+        FormErrors::default(),
+    );
+    // A past state: nothing can be done to it.
+    page.can_depart = false;
+    page.can_delete = false;
+    page.can_update = false;
+    page.can_convert = false;
+    page.as_of = format!(
+        "再生スキーマ「{}」の内容です（{}時点の状態）。現在の状態ではありません。",
+        query.schema.trim(),
+        if until.is_empty() {
+            "ログの末尾の".to_string()
+        } else {
+            format!("{until} の")
+        }
+    );
+    render(&page)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

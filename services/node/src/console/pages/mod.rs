@@ -61,6 +61,11 @@ pub fn routes() -> Router<Shared> {
         .route("/shared/publish", post(shared::publish))
         .route("/audit", get(audit::page))
         .route("/audit/reads", get(audit::reads))
+        .route(
+            "/audit/replay",
+            get(audit::replay_page).post(audit::start_replay),
+        )
+        .route("/audit/replay/record", get(audit::replayed_record))
         .route("/trust", get(trust::page))
         .route("/trust/keys", post(trust::register))
         .route("/trust/revocations", post(trust::revoke))

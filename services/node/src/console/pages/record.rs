@@ -98,6 +98,8 @@ pub struct RecordPage {
     pub date: String,
     pub reason: String,
     pub errors: FormErrors,
+    /// A past state (a replay as of a time, 監査): said above everything, no actions.
+    pub as_of: String,
 }
 
 impl RecordPage {
@@ -481,6 +483,7 @@ pub fn record_page(
         date,
         reason,
         errors,
+        as_of: String::new(),
     }
 }
 
