@@ -350,6 +350,17 @@ impl<T: DeserializeOwned + Send> FromRequest<Shared> for Posted<T> {
     }
 }
 
+/// The frame of a page at `path` (the menu entry marked current), naming the chosen
+/// incident from the node's list (without the list it says none is chosen).
+pub async fn frame_for(state: &Shared, clerk: &Clerk, path: &str) -> Frame {
+    let incidents = state
+        .node
+        .list_incidents(&clerk.session)
+        .await
+        .unwrap_or_default();
+    Frame::new(state, clerk, path, &incidents)
+}
+
 /// POST → redirect → GET, with a message for the next page.
 pub fn redirect_with(
     state: &Console,

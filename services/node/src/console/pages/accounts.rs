@@ -16,7 +16,9 @@ use serde::Deserialize;
 
 use crate::app::AppError;
 use crate::app::accounts::IssuedPassword;
-use crate::console::{Clerk, FormErrors, Frame, Posted, Shared, fail, jst, redirect_with, render};
+use crate::console::{
+    Clerk, FormErrors, Frame, Posted, Shared, fail, frame_for, jst, redirect_with, render,
+};
 use crate::store::accounts::Registered;
 
 /// One ID of the register.
@@ -159,14 +161,9 @@ async fn show(
         Ok(register) => register,
         Err(error) => return fail(error),
     };
-    let incidents = state
-        .node
-        .list_incidents(&clerk.session)
-        .await
-        .unwrap_or_default();
     let caller = clerk.session.account.to_string();
     let page = AccountsPage {
-        frame: Frame::new(state, clerk, "/accounts", &incidents),
+        frame: frame_for(state, clerk, "/accounts").await,
         rows: register
             .iter()
             .map(|a| AccountRow::of(a, &caller))
@@ -220,31 +217,43 @@ fn account_of(id: &str) -> Result<AccountId, AppError> {
 #[derive(Debug, Default, Deserialize)]
 pub struct Empty {}
 
+/// What a button of the register does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Withdraw,
+    Unlock,
+}
+
+async fn act(state: Shared, id: String, clerk: Clerk, action: Action) -> Response {
+    let account = match account_of(&id) {
+        Ok(account) => account,
+        Err(error) => return fail(error),
+    };
+    let done = match action {
+        Action::Withdraw => state.node.withdraw_account(&clerk.session, account).await,
+        Action::Unlock => state.node.unlock_account(&clerk.session, account).await,
+    };
+    let notice = match action {
+        Action::Withdraw => format!(
+            "ユーザーID「{id}」を返却済みにしました。このIDではログインできず、使用中の画面も次の操作でログイン画面に戻ります。"
+        ),
+        Action::Unlock => {
+            format!("ユーザーID「{id}」のロックを解除しました。すぐにログインできます。")
+        }
+    };
+    match done {
+        Ok(_) => redirect_with(&state, &clerk, "/accounts", notice),
+        Err(error) => fail(error),
+    }
+}
+
 /// POST /accounts/{id}/withdraw (返却).
 pub async fn withdraw(
     State(state): State<Shared>,
     Path(id): Path<String>,
     posted: Posted<Empty>,
 ) -> Response {
-    let account = match account_of(&id) {
-        Ok(account) => account,
-        Err(error) => return fail(error),
-    };
-    match state
-        .node
-        .withdraw_account(&posted.clerk.session, account)
-        .await
-    {
-        Ok(_) => redirect_with(
-            &state,
-            &posted.clerk,
-            "/accounts",
-            format!(
-                "ユーザーID「{id}」を返却済みにしました。このIDではログインできず、使用中の画面も次の操作でログイン画面に戻ります。"
-            ),
-        ),
-        Err(error) => fail(error),
-    }
+    act(state, id, posted.clerk, Action::Withdraw).await
 }
 
 /// POST /accounts/{id}/unlock.
@@ -253,23 +262,7 @@ pub async fn unlock(
     Path(id): Path<String>,
     posted: Posted<Empty>,
 ) -> Response {
-    let account = match account_of(&id) {
-        Ok(account) => account,
-        Err(error) => return fail(error),
-    };
-    match state
-        .node
-        .unlock_account(&posted.clerk.session, account)
-        .await
-    {
-        Ok(_) => redirect_with(
-            &state,
-            &posted.clerk,
-            "/accounts",
-            format!("ユーザーID「{id}」のロックを解除しました。すぐにログインできます。"),
-        ),
-        Err(error) => fail(error),
-    }
+    act(state, id, posted.clerk, Action::Unlock).await
 }
 
 /// POST /accounts/{id}/reset: a new one-time password, shown on the answer.

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::AppError;
 use crate::app::entries::EventQuery;
-use crate::console::{Clerk, FormErrors, Frame, Shared, fail, jst, render};
+use crate::console::{Clerk, FormErrors, Frame, Shared, fail, frame_for, jst, render};
 use crate::store::accounts::ReadEntry;
 
 /// Events on a page unless `limit` says otherwise.
@@ -204,8 +204,8 @@ pub async fn page(State(state): State<Shared>, RawQuery(raw): RawQuery, clerk: C
         Err(AppError::Invalid(errors)) => (Vec::new(), 0, errors),
         Err(error) => return fail(error),
     };
-    let incidents = state.node.list_incidents(session).await.unwrap_or_default();
     let tier = state.node.config.tier;
+    let incidents = state.node.list_incidents(session).await.unwrap_or_default();
     let rows: Vec<EventRow> = events.iter().map(|e| EventRow::of(e, &incidents)).collect();
     let next = (rows.len() == size as usize)
         .then(|| rows.last().map(|r| query.next_url(r.position)))
@@ -285,13 +285,8 @@ pub async fn reads(State(state): State<Shared>, RawQuery(raw): RawQuery, clerk: 
         Ok(entries) => entries,
         Err(error) => return fail(error),
     };
-    let incidents = state
-        .node
-        .list_incidents(&clerk.session)
-        .await
-        .unwrap_or_default();
     render(&ReadsPage {
-        frame: Frame::new(&state, &clerk, "/audit", &incidents),
+        frame: frame_for(&state, &clerk, "/audit").await,
         account: query.account,
         rows: entries.iter().map(ReadRow::of).collect(),
         may_read_reads: true,
@@ -389,14 +384,9 @@ async fn show_replay(
                 .collect()
         })
         .unwrap_or_default();
-    let incidents = state
-        .node
-        .list_incidents(&clerk.session)
-        .await
-        .unwrap_or_default();
     let tier = state.node.config.tier;
     let page = ReplayPage {
-        frame: Frame::new(state, clerk, "/audit", &incidents),
+        frame: frame_for(state, clerk, "/audit").await,
         running: runs.iter().any(|r| r.run.running()),
         runs,
         may_read_reads: account::permits(clerk.session.role, Operation::ReadAccessLog, tier),
@@ -515,11 +505,6 @@ pub async fn replayed_record(
         Ok(view) => view,
         Err(error) => return fail(error),
     };
-    let incidents = state
-        .node
-        .list_incidents(&clerk.session)
-        .await
-        .unwrap_or_default();
     let until = state
         .replays
         .lock()
@@ -527,7 +512,7 @@ pub async fn replayed_record(
         .and_then(|runs| runs.get(query.schema.trim()).map(|r| r.until.clone()))
         .unwrap_or_default();
     let mut page = super::record::record_page(
-        Frame::new(&state, &clerk, "/audit", &incidents),
+        frame_for(&state, &clerk, "/audit").await,
         &view,
         clerk.session.role,
         state.node.config.tier,

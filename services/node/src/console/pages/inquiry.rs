@@ -24,7 +24,9 @@ use serde::Deserialize;
 use super::rollcall::{shown, value};
 use crate::app::AppError;
 use crate::app::inquiry::InquiryView;
-use crate::console::{Clerk, FormErrors, Frame, Posted, Shared, fail, jst, redirect_with, render};
+use crate::console::{
+    Clerk, FormErrors, Frame, Posted, Shared, fail, frame_for, jst, redirect_with, render,
+};
 
 /// One inquiry of the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,13 +78,8 @@ pub async fn list(State(state): State<Shared>, clerk: Clerk) -> Response {
         Ok(views) => views,
         Err(error) => return fail(error),
     };
-    let incidents = state
-        .node
-        .list_incidents(&clerk.session)
-        .await
-        .unwrap_or_default();
     render(&ListPage {
-        frame: Frame::new(&state, &clerk, "/inquiries", &incidents),
+        frame: frame_for(&state, &clerk, "/inquiries").await,
         rows: views.iter().map(InquiryRow::of).collect(),
     })
 }
@@ -390,12 +387,7 @@ async fn show_new(
     {
         return fail(error);
     }
-    let incidents = state
-        .node
-        .list_incidents(&clerk.session)
-        .await
-        .unwrap_or_default();
-    let frame = Frame::new(state, clerk, "/inquiries", &incidents);
+    let frame = frame_for(state, clerk, "/inquiries").await;
     let incident = frame
         .incident
         .as_ref()
@@ -624,12 +616,7 @@ async fn show(
         Ok(view) => view,
         Err(error) => return fail(error),
     };
-    let incidents = state
-        .node
-        .list_incidents(&clerk.session)
-        .await
-        .unwrap_or_default();
-    let frame = Frame::new(state, clerk, "/inquiries", &incidents);
+    let frame = frame_for(state, clerk, "/inquiries").await;
     let mut response = render(&show_page(frame, &view, refuse_reason, errors));
     if !errors.is_empty() && response.status() == StatusCode::OK {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -648,25 +635,48 @@ pub async fn page(State(state): State<Shared>, Path(id): Path<String>, clerk: Cl
 #[derive(Debug, Default, Deserialize)]
 pub struct Empty {}
 
+/// A step button of an inquiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Identify,
+    Answer,
+}
+
+async fn step(state: Shared, id: String, clerk: Clerk, step: Step) -> Response {
+    let id = match inquiry_id(&id) {
+        Ok(id) => id,
+        Err(error) => return fail(error),
+    };
+    let done = match step {
+        Step::Identify => state.node.identify_inquiry(&clerk.session, id).await,
+        Step::Answer => state.node.answer_inquiry(&clerk.session, id).await,
+    };
+    match done {
+        Ok(view) => {
+            let (to, notice) = match step {
+                Step::Identify => (
+                    format!("/inquiries/{id}"),
+                    format!("特定の結果：{}", view.state.status().label_ja()),
+                ),
+                Step::Answer => (
+                    format!("/inquiries/{id}#form5"),
+                    "回答しました。回答書（様式第5号）の写しを保存しました。印刷して交付できます。"
+                        .to_string(),
+                ),
+            };
+            redirect_with(&state, &clerk, &to, notice)
+        }
+        Err(error) => fail(error),
+    }
+}
+
 /// POST /inquiries/{id}/identify.
 pub async fn identify(
     State(state): State<Shared>,
     Path(id): Path<String>,
     posted: Posted<Empty>,
 ) -> Response {
-    let id = match inquiry_id(&id) {
-        Ok(id) => id,
-        Err(error) => return fail(error),
-    };
-    match state.node.identify_inquiry(&posted.clerk.session, id).await {
-        Ok(view) => redirect_with(
-            &state,
-            &posted.clerk,
-            &format!("/inquiries/{id}"),
-            format!("特定の結果：{}", view.state.status().label_ja()),
-        ),
-        Err(error) => fail(error),
-    }
+    step(state, id, posted.clerk, Step::Identify).await
 }
 
 /// POST /inquiries/{id}/answer.
@@ -675,19 +685,7 @@ pub async fn answer(
     Path(id): Path<String>,
     posted: Posted<Empty>,
 ) -> Response {
-    let id = match inquiry_id(&id) {
-        Ok(id) => id,
-        Err(error) => return fail(error),
-    };
-    match state.node.answer_inquiry(&posted.clerk.session, id).await {
-        Ok(_) => redirect_with(
-            &state,
-            &posted.clerk,
-            &format!("/inquiries/{id}#form5"),
-            "回答しました。回答書（様式第5号）の写しを保存しました。印刷して交付できます。",
-        ),
-        Err(error) => fail(error),
-    }
+    step(state, id, posted.clerk, Step::Answer).await
 }
 
 /// POST /inquiries/{id}/refuse (`reason`).

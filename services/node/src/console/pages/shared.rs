@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::app::shared::SharedStatus;
-use crate::console::{Clerk, Frame, Posted, Shared, fail, jst, redirect_with, render};
+use crate::console::{Clerk, Frame, Posted, Shared, fail, frame_for, jst, redirect_with, render};
 use crate::store::shared::Published;
 
 /// The replica's version as shown.
@@ -92,16 +92,11 @@ pub async fn page(State(state): State<Shared>, clerk: Clerk) -> Response {
         Ok(status) => status,
         Err(error) => return fail(error),
     };
-    let incidents = state
-        .node
-        .list_incidents(&clerk.session)
-        .await
-        .unwrap_or_default();
     let tier = state.node.config.tier;
     let national = tier == anpi_core::jurisdiction::Tier::National;
     let may_publish = account::permits(clerk.session.role, Operation::Publish, tier);
     render(&build(
-        Frame::new(&state, &clerk, "/shared", &incidents),
+        frame_for(&state, &clerk, "/shared").await,
         &status,
         national,
         may_publish,

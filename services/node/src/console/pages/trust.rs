@@ -16,7 +16,9 @@ use serde::Deserialize;
 
 use crate::app::AppError;
 use crate::app::trust::{ChildKey, RevocationInput};
-use crate::console::{Clerk, FormErrors, Frame, Posted, Shared, fail, jst, redirect_with, render};
+use crate::console::{
+    Clerk, FormErrors, Frame, Posted, Shared, fail, frame_for, jst, redirect_with, render,
+};
 use crate::store::trust::RecordedOrder;
 
 /// A registered key as listed.
@@ -118,9 +120,8 @@ async fn show(state: &Shared, clerk: &Clerk, typed: Typed, errors: &[FieldError]
     } else {
         Vec::new()
     };
-    let incidents = state.node.list_incidents(session).await.unwrap_or_default();
     let page = TrustPage {
-        frame: Frame::new(state, clerk, "/trust", &incidents),
+        frame: frame_for(state, clerk, "/trust").await,
         jurisdiction: own.jurisdiction.to_string(),
         public_key: own.public_key.to_string(),
         fingerprint: own.public_key.fingerprint(),
