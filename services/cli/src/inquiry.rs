@@ -68,9 +68,14 @@ fn summary(v: &v1::InquiryView) -> String {
         "refused" => text += &format!("回答を拒否しました。理由: {}\n", v.refusal_reason),
         "answered" => {
             text += &format!(
-                "回答済み: {} {}\n\n{}",
+                "回答済み: {} {}{}\n\n{}",
                 jst_time(&v.answered_at),
                 v.answered_by,
+                if v.answer_channel_label.is_empty() {
+                    String::new()
+                } else {
+                    format!("（{}で回答）", v.answer_channel_label)
+                },
                 v.form5
             );
             if !v.form5.ends_with('\n') {
@@ -119,11 +124,17 @@ pub async fn run(client: &mut client::NodeClient, command: InquiryCmd) -> anyhow
                 .into_inner();
             emit(json, &view, summary)
         }
-        InquiryCmd::Answer { id, refuse, json } => {
+        InquiryCmd::Answer {
+            id,
+            refuse,
+            channel,
+            json,
+        } => {
             let view = client
                 .answer_inquiry(v1::AnswerInquiryRequest {
                     inquiry_id: id,
                     refuse_reason: refuse.unwrap_or_default(),
+                    answer_channel: channel.unwrap_or_default(),
                 })
                 .await
                 .map_err(explain)?

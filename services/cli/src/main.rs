@@ -468,6 +468,9 @@ pub enum InquiryCmd {
         /// Refuse to answer (improper purpose) for this reason.
         #[arg(long)]
         refuse: Option<String>,
+        /// How the answer is given: written (書面), oral (口頭) or phone (電話).
+        #[arg(long)]
+        channel: Option<String>,
         #[arg(long)]
         json: bool,
     },

@@ -189,7 +189,15 @@ fn forms_3_and_5_of_a_drill_and_forms_1_2_4() {
     );
     assert!(!work.join("early.pdf").exists());
     cli.ok(&["inquiry", "identify", &inquiry_id]);
-    cli.ok(&["inquiry", "answer", &inquiry_id]);
+    let bad = cli.run(&["inquiry", "answer", &inquiry_id, "--channel", "fax"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("回答の方法"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let answered = cli.ok(&["inquiry", "answer", &inquiry_id, "--channel", "written"]);
+    assert!(answered.contains("書面で回答"), "{answered}");
     cli.ok(&["form5", &inquiry_id, "--out", "answer.pdf"]);
     let text = pdftotext(&work.join("answer.pdf"));
     for expected in [

@@ -75,6 +75,8 @@ pub enum Command {
         record: Option<RecordId>,
         answer: Box<Answer>,
         form5: String,
+        /// How the answer is given (書面・口頭・電話), when stated.
+        channel: Option<crate::inquiry_types::AnswerChannel>,
     },
 }
 
@@ -336,6 +338,7 @@ pub fn decide(
             record,
             answer,
             form5,
+            channel,
         } => {
             let current = state.inquiry(*inquiry);
             if decide_answer(current)? != *record {
@@ -350,6 +353,7 @@ pub fn decide(
                     record_id: *record,
                     answer: (**answer).clone(),
                     form5: form5.clone(),
+                    channel: *channel,
                 },
                 current.and_then(|s| s.incident),
             )])

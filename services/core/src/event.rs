@@ -266,6 +266,9 @@ pub enum Payload {
         record_id: Option<RecordId>,
         answer: Answer,
         form5: String,
+        /// How the answer was given (第5 4(5)); absent in answers from before it was asked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<crate::inquiry_types::AnswerChannel>,
     },
     /// Roll-call (K-01..K-09): organisations, members, settings, roll-calls, answers.
     Rollcall(crate::rollcall::RollcallEvent),

@@ -105,6 +105,50 @@ pub struct TargetDraft {
     pub identifying_info: String,
 }
 
+/// How the answer was given (第5 4(5): the answer's copy is kept with how it was given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerChannel {
+    /// 書面 (the Form 5 handed over or sent)
+    Written,
+    /// 口頭 (in person)
+    Oral,
+    /// 電話
+    Phone,
+}
+
+impl AnswerChannel {
+    pub const ALL: [AnswerChannel; 3] = [
+        AnswerChannel::Written,
+        AnswerChannel::Oral,
+        AnswerChannel::Phone,
+    ];
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            AnswerChannel::Written => "書面",
+            AnswerChannel::Oral => "口頭",
+            AnswerChannel::Phone => "電話",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnswerChannel::Written => "written",
+            AnswerChannel::Oral => "oral",
+            AnswerChannel::Phone => "phone",
+        }
+    }
+
+    /// `written` / `oral` / `phone` or the Japanese labels; `None` for anything else.
+    pub fn parse(text: &str) -> Option<AnswerChannel> {
+        let text = text.trim();
+        AnswerChannel::ALL
+            .into_iter()
+            .find(|c| text.eq_ignore_ascii_case(c.as_str()) || text == c.label_ja())
+    }
+}
+
 /// How the inquiry came in (安否情報省令 第3条第1項).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

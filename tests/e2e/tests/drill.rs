@@ -95,6 +95,7 @@ async fn inquire(member: &mut Member, incident: &str) -> v1::InquiryView {
     let request = member.client.req(v1::AnswerInquiryRequest {
         inquiry_id: registered.inquiry_id,
         refuse_reason: String::new(),
+        answer_channel: String::new(),
     });
     member
         .client

@@ -60,6 +60,7 @@ async fn answer(
     let request = member.client.req(v1::AnswerInquiryRequest {
         inquiry_id: id.into(),
         refuse_reason: refuse.into(),
+        answer_channel: "phone".into(),
     });
     Ok(member
         .client
@@ -126,6 +127,10 @@ async fn a_person_collected_elsewhere_is_found_through_the_shared_dataset_and_an
     assert_eq!(identified.status, "identified", "{identified:?}");
     assert_eq!(identified.record_id, taro.record_id);
     let answered = answer(&mut shinjuku, &family.inquiry_id, "").await.unwrap();
+    assert_eq!(
+        answered.answer_channel_label, "電話",
+        "how it was answered is kept"
+    );
     assert_eq!(answered.status, "answered");
     let form5 = &answered.form5;
     for expected in [

@@ -111,7 +111,22 @@ async fn an_officer_answers_a_family_inquiry_and_prints_form5() {
         "no candidate data shown"
     );
     site.browser.submit("#answer-button");
+    assert!(
+        site.browser.exists("#err-answer_channel"),
+        "{}",
+        site.body()
+    );
+    assert!(
+        site.browser.text("#inquiry-status").contains("特定済み"),
+        "not answered"
+    );
+    site.browser.click("#channel-written");
+    site.browser.submit("#answer-button");
     assert!(site.notice().contains("回答しました"), "{}", site.body());
+    assert!(
+        site.browser.text("#form5-heading").contains("書面で回答"),
+        "the channel is kept with the copy"
+    );
     let form5 = site.browser.text("#form5-text");
     assert!(form5.contains("消防") && form5.contains("太郎"), "{form5}");
     assert!(site.browser.exists("#print-button"));
@@ -133,6 +148,7 @@ async fn an_officer_answers_a_family_inquiry_and_prints_form5() {
     // A second answer is refused by the step check.
     let again = site.browser.eval(&format!(
         "var f = new FormData(); f.append('csrf', document.querySelector(\"input[name=csrf]\").value); \
+         f.append('channel', 'oral'); \
          return fetch('{inquiry}/answer', {{method: 'POST', body: new URLSearchParams(f)}}).then(function (r) {{ return r.status; }});"
     ));
     assert_eq!(again.as_i64(), Some(409), "{again}");

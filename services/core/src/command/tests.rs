@@ -369,6 +369,7 @@ fn an_inquiry_is_identified_then_answered_about_the_identified_record() {
             &crate::inquiry::AnswerContext::default(),
         )),
         form5: String::new(),
+        channel: None,
     };
     assert!(matches!(
         refused(when(&given, answer(None))),

@@ -81,6 +81,9 @@ pub struct Answered {
     pub record_id: Option<RecordId>,
     pub answer: Answer,
     pub form5: String,
+    /// How it was given (書面・口頭・電話), when stated.
+    #[serde(default)]
+    pub channel: Option<crate::inquiry_types::AnswerChannel>,
     pub step: Step,
 }
 
@@ -180,12 +183,14 @@ pub fn apply(state: Option<InquiryState>, event: &Event) -> Option<InquiryState>
             record_id,
             answer,
             form5,
+            channel,
             ..
         } => {
             state.answered = Some(Answered {
                 record_id: *record_id,
                 answer: answer.clone(),
                 form5: form5.clone(),
+                channel: *channel,
                 step: step(),
             });
         }
@@ -435,12 +440,17 @@ mod tests {
                     record_id: Some(record),
                     answer: given.clone(),
                     form5: "様式第5号".into(),
+                    channel: Some(crate::inquiry_types::AnswerChannel::Phone),
                 },
             ),
         )
         .unwrap();
         assert_eq!(state.status(), InquiryStatus::Answered);
         assert_eq!(state.answered.as_ref().unwrap().answer, given);
+        assert_eq!(
+            state.answered.as_ref().unwrap().channel,
+            Some(crate::inquiry_types::AnswerChannel::Phone)
+        );
         assert_eq!(state.answered.as_ref().unwrap().step.by, "131041/officer");
         assert_eq!(state.last_position, 7);
         // Closed: no second answer, no refusal, no new identification.

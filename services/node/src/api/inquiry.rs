@@ -58,6 +58,12 @@ pub fn view(view: &InquiryView) -> v1::InquiryView {
             .as_ref()
             .map(|a| a.form5.clone())
             .unwrap_or_default(),
+        answer_channel_label: state
+            .answered
+            .as_ref()
+            .and_then(|a| a.channel)
+            .map(|c| c.label_ja().to_string())
+            .unwrap_or_default(),
         refusal_reason: state
             .refused
             .as_ref()

@@ -483,7 +483,18 @@ impl v1::node_server::Node for NodeService {
         let id = parse_id::<InquiryId>("inquiry_id", &request.inquiry_id)?;
         // A reason refuses to answer; without one, the inquiry is answered.
         let view = if request.refuse_reason.trim().is_empty() {
-            self.0.answer_inquiry(&session, id).await?
+            let channel = match request.answer_channel.trim() {
+                "" => None,
+                text => Some(
+                    anpi_core::inquiry_types::AnswerChannel::parse(text).ok_or_else(|| {
+                        crate::app::AppError::field(
+                            "answer_channel",
+                            format!("回答の方法は written（書面）・oral（口頭）・phone（電話）のいずれかです（入力: {text}）"),
+                        )
+                    })?,
+                ),
+            };
+            self.0.answer_inquiry(&session, id, channel).await?
         } else {
             self.0
                 .refuse_inquiry(&session, id, request.refuse_reason)

@@ -142,10 +142,13 @@ impl NodeState {
     /// Q-03..Q-06: answers about the identified record (the private area's state when
     /// this node holds it, else the shared dataset's) and keeps the answer exactly as
     /// disclosed.
+    /// Q-04..Q-06: answers within the person's consent, keeping the Form 5 copy and how
+    /// it was given (`channel`, 第5 4(5)).
     pub async fn answer_inquiry(
         &self,
         session: &Session,
         id: InquiryId,
+        channel: Option<anpi_core::inquiry_types::AnswerChannel>,
     ) -> Result<InquiryView, AppError> {
         let caller = self.authorize(session, Operation::Inquiry)?;
         let current = self.load_inquiry(id).await?;
@@ -195,6 +198,7 @@ impl NodeState {
                     record: record_id,
                     answer: Box::new(answer),
                     form5,
+                    channel,
                 },
             )
             .await?;

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use anpi_core::ids::InquiryId;
 use anpi_core::inquiry::InquiryDraft;
 use anpi_core::inquiry::state::InquiryStatus;
-use anpi_core::inquiry_types::{Identification, Inquirer};
+use anpi_core::inquiry_types::{AnswerChannel, Identification, Inquirer};
 use anpi_core::validation::FieldError;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -581,7 +581,16 @@ pub fn show_page(
         answered: state
             .answered
             .as_ref()
-            .map(|a| format!("{}（{}）", jst(a.step.at), a.step.by))
+            .map(|a| {
+                format!(
+                    "{}（{}）{}",
+                    jst(a.step.at),
+                    a.step.by,
+                    a.channel
+                        .map(|c| format!("・{}で回答", c.label_ja()))
+                        .unwrap_or_default()
+                )
+            })
             .unwrap_or_default(),
         officer_notes: state
             .answered
@@ -639,7 +648,7 @@ pub struct Empty {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     Identify,
-    Answer,
+    Answer(AnswerChannel),
 }
 
 async fn step(state: Shared, id: String, clerk: Clerk, step: Step) -> Response {
@@ -649,7 +658,12 @@ async fn step(state: Shared, id: String, clerk: Clerk, step: Step) -> Response {
     };
     let done = match step {
         Step::Identify => state.node.identify_inquiry(&clerk.session, id).await,
-        Step::Answer => state.node.answer_inquiry(&clerk.session, id).await,
+        Step::Answer(channel) => {
+            state
+                .node
+                .answer_inquiry(&clerk.session, id, Some(channel))
+                .await
+        }
     };
     match done {
         Ok(view) => {
@@ -658,7 +672,7 @@ async fn step(state: Shared, id: String, clerk: Clerk, step: Step) -> Response {
                     format!("/inquiries/{id}"),
                     format!("特定の結果：{}", view.state.status().label_ja()),
                 ),
-                Step::Answer => (
+                Step::Answer(_) => (
                     format!("/inquiries/{id}#form5"),
                     "回答しました。回答書（様式第5号）の写しを保存しました。印刷して交付できます。"
                         .to_string(),
@@ -679,13 +693,28 @@ pub async fn identify(
     step(state, id, posted.clerk, Step::Identify).await
 }
 
-/// POST /inquiries/{id}/answer.
+/// POST /inquiries/{id}/answer (`channel`: written / oral / phone, required).
 pub async fn answer(
     State(state): State<Shared>,
     Path(id): Path<String>,
-    posted: Posted<Empty>,
+    posted: Posted<Vec<(String, String)>>,
 ) -> Response {
-    step(state, id, posted.clerk, Step::Answer).await
+    let Posted { clerk, form } = posted;
+    match AnswerChannel::parse(value(&form, "channel")) {
+        Some(channel) => step(state, id, clerk, Step::Answer(channel)).await,
+        None => {
+            let inquiry = match inquiry_id(&id) {
+                Ok(inquiry) => inquiry,
+                Err(error) => return fail(error),
+            };
+            let error = super::rollcall::problem(
+                "answer_channel",
+                "回答の方法",
+                "回答の方法（書面・口頭・電話）を選んでください",
+            );
+            show(&state, &clerk, inquiry, String::new(), &[error]).await
+        }
+    }
 }
 
 /// POST /inquiries/{id}/refuse (`reason`).
