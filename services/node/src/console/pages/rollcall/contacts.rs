@@ -17,23 +17,21 @@
 
 use anpi_core::rollcall::contact::{CheckState, ContactPurpose, MAX_MAILS, MAX_PHONES};
 use anpi_core::validation::FieldError;
+use anpi_files::MAX_FILE_BYTES;
 use anpi_files::rollcall::{CONTACT_COLUMNS, write_checks_csv, write_contacts_csv};
-use anpi_files::{MAX_FILE_BYTES, OutEncoding};
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::directory::{
-    DownloadQuery, LineProblem, PROBLEMS_SHOWN, UploadResult, csv_response, file_problems,
+    LineProblem, PROBLEMS_SHOWN, UploadResult, csv_file, file_problems, query_encoding,
 };
-use super::{caller, frame, problem, scope_note, shown, today_jst, value};
+use super::{caller, frame, problem, scope_note, shown, value};
 use crate::app::AppError;
 use crate::app::rollcall_contacts::{ContactEntry, ContactImport, check_rows};
-use crate::console::pages::download::encoding_of;
 use crate::console::{
-    Clerk, FormErrors, Frame, Posted, PostedFile, Shared, Upload, fail, jst, message_page,
-    redirect_with, render,
+    Clerk, FormErrors, Frame, Posted, PostedFile, Shared, Upload, fail, jst, redirect_with, render,
 };
 
 /// One contact address with where its check stands.
@@ -390,9 +388,7 @@ pub enum Download {
 }
 
 async fn download(state: Shared, clerk: Clerk, raw: Option<String>, which: Download) -> Response {
-    let query: DownloadQuery =
-        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
-    let encoding: OutEncoding = encoding_of(&query.encoding);
+    let encoding = query_encoding(raw.as_deref());
     let (who, entries) = match state.node.rollcall_contact_list(&clerk.session).await {
         Ok(found) => found,
         Err(error) => return fail(error),
@@ -416,18 +412,7 @@ async fn download(state: Shared, clerk: Clerk, raw: Option<String>, which: Downl
             "緊急連絡先確認結果",
         ),
     };
-    match written {
-        Ok(bytes) => csv_response(
-            bytes,
-            encoding,
-            &format!("安否確認_{what}_{}.csv", today_jst(chrono::Utc::now())),
-        ),
-        Err(message) => message_page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "ダウンロードできませんでした",
-            &format!("{message}（「UTF-8（BOM付き）」でダウンロードしてください）"),
-        ),
-    }
+    csv_file(written, encoding, what)
 }
 
 /// GET /rollcall/contacts/missing.csv?encoding=cp932|utf8.

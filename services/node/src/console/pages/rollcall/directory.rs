@@ -421,9 +421,9 @@ pub async fn upload_members(State(state): State<Shared>, posted: PostedFile) -> 
 }
 
 #[derive(Default, Deserialize)]
-pub(super) struct DownloadQuery {
+struct DownloadQuery {
     #[serde(default)]
-    pub encoding: String,
+    encoding: String,
 }
 
 pub(super) fn csv_response(bytes: Vec<u8>, encoding: OutEncoding, name: &str) -> Response {
@@ -444,18 +444,20 @@ pub(super) fn csv_response(bytes: Vec<u8>, encoding: OutEncoding, name: &str) ->
     response
 }
 
-async fn download(state: Shared, clerk: Clerk, raw: Option<String>, which: Which) -> Response {
+/// The encoding a download's query asks for (`?encoding=utf8`; CP932 otherwise).
+pub(super) fn query_encoding(raw: Option<&str>) -> OutEncoding {
     let query: DownloadQuery =
-        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
-    let encoding = encoding_of(&query.encoding);
-    let (tree, members) = match state.node.rollcall_directory(&clerk.session).await {
-        Ok(found) => found,
-        Err(error) => return fail(error),
-    };
-    let (written, what) = match which {
-        Which::Orgs => (write_orgs_csv(&tree, encoding), "組織"),
-        Which::Members => (write_members_csv(&members, encoding), "職員"),
-    };
+        serde_urlencoded::from_str(raw.unwrap_or_default()).unwrap_or_default();
+    encoding_of(&query.encoding)
+}
+
+/// A roll-call CSV file named `安否確認_<what>_<date>.csv`, or the page that says why
+/// it could not be written (a character CP932 cannot hold).
+pub(super) fn csv_file(
+    written: Result<Vec<u8>, String>,
+    encoding: OutEncoding,
+    what: &str,
+) -> Response {
     match written {
         Ok(bytes) => csv_response(
             bytes,
@@ -468,6 +470,19 @@ async fn download(state: Shared, clerk: Clerk, raw: Option<String>, which: Which
             &format!("{message}（「UTF-8（BOM付き）」でダウンロードしてください）"),
         ),
     }
+}
+
+async fn download(state: Shared, clerk: Clerk, raw: Option<String>, which: Which) -> Response {
+    let encoding = query_encoding(raw.as_deref());
+    let (tree, members) = match state.node.rollcall_directory(&clerk.session).await {
+        Ok(found) => found,
+        Err(error) => return fail(error),
+    };
+    let (written, what) = match which {
+        Which::Orgs => (write_orgs_csv(&tree, encoding), "組織"),
+        Which::Members => (write_members_csv(&members, encoding), "職員"),
+    };
+    csv_file(written, encoding, what)
 }
 
 /// GET /rollcall/directory/orgs.csv?encoding=cp932|utf8.
