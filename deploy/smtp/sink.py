@@ -10,7 +10,13 @@ line, to DIR/messages.jsonl:
 The line is written, flushed and fsynced before the message is answered 250,
 so a sink killed with SIGKILL has lost nothing it had already accepted. The
 message text is the DATA as received (dot-unstuffed, CRLF line ends), decoded
-as UTF-8 with invalid bytes replaced.
+as UTF-8 with invalid bytes replaced. Each line has an "id"; once the 250 has
+been handed to the kernel, the line {"answered": "<id>"} is appended to
+DIR/answered.jsonl. A message in messages.jsonl whose id is not there was
+stored but its sender may never have heard the 250 (the sink was killed in
+between): the sender rightly sends it again, and the recipient gets it twice
+(RFC 1047 describes these duplicates; by RFC 5321 section 6.1 the server takes
+responsibility for a message only by answering it).
 
 Usage (Debian's python3, where the package python3-aiosmtpd installs aiosmtpd;
 deploy/ensure-services.sh --browser installs it):
@@ -56,9 +62,15 @@ NO_SUCH_USER = "550 5.1.1 No such user"
 class Sink:
     """The aiosmtpd handler: rejects recipients, records messages."""
 
-    def __init__(self, out_path, reject, delay_ms):
+    def __init__(self, out_path, answered_path, reject, delay_ms):
         self.reject = list(reject)
         self.delay = delay_ms / 1000.0
+        # Unique across restarts of the sink on the same directory.
+        self.prefix = "%d-%d" % (os.getpid(), time.time_ns())
+        self.next = 0
+        self.answered_fd = os.open(
+            answered_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
+        )
         # O_APPEND: every os.write lands at the end, even after a restart.
         self.fd = os.open(out_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         # A sink killed in the middle of a line (it should not happen: one write a
@@ -89,7 +101,10 @@ class Sink:
         content = envelope.content
         if isinstance(content, bytes):
             content = content.decode("utf-8", errors="replace")
+        self.next += 1
+        record_id = "%s-%d" % (self.prefix, self.next)
         record = {
+            "id": record_id,
             # Whether the mail came over TLS (STARTTLS with --tls-cert).
             "tls": session.ssl is not None,
             "from": envelope.mail_from,
@@ -102,7 +117,25 @@ class Sink:
         # no other connection's line can interleave with it.
         self._write(line.encode("utf-8"))
         os.fsync(self.fd)
+        session.sink_unanswered = record_id
         return "250 2.0.0 OK: queued"
+
+    def answered(self, record_id):
+        """Notes that the 250 for `record_id` has been handed to the kernel."""
+        line = json.dumps({"answered": record_id}) + "\n"
+        os.write(self.answered_fd, line.encode("ascii"))
+
+
+class SinkSMTP(SMTP):
+    """aiosmtpd's server, noting when the answer to a stored message has gone out."""
+
+    async def push(self, status):
+        await super().push(status)
+        session = self.session
+        record_id = getattr(session, "sink_unanswered", None) if session else None
+        if record_id is not None:
+            session.sink_unanswered = None
+            self.event_handler.answered(record_id)
 
 
 def make_authenticator(user, password):
@@ -171,7 +204,12 @@ def watch_stdin():
 
 async def serve(args):
     os.makedirs(args.out, exist_ok=True)
-    handler = Sink(os.path.join(args.out, "messages.jsonl"), args.reject, args.delay_ms)
+    handler = Sink(
+        os.path.join(args.out, "messages.jsonl"),
+        os.path.join(args.out, "answered.jsonl"),
+        args.reject,
+        args.delay_ms,
+    )
     smtp_options = {
         "data_size_limit": DATA_SIZE_LIMIT,
         "enable_SMTPUTF8": True,
@@ -193,7 +231,7 @@ async def serve(args):
             smtp_options.update(auth_require_tls=True)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(handler, loop=loop, **smtp_options),
+        lambda: SinkSMTP(handler, loop=loop, **smtp_options),
         host="127.0.0.1",
         port=args.port,
         reuse_address=True,

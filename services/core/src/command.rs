@@ -78,6 +78,13 @@ pub enum Command {
         /// How the answer is given (書面・口頭・電話), when stated.
         channel: Option<crate::inquiry_types::AnswerChannel>,
     },
+    /// Records a publication decision that `publication::decide` accepted about
+    /// `record` of `incident` (a record of the private area or of the shared dataset).
+    DecidePublication {
+        record: RecordId,
+        incident: IncidentId,
+        decision: crate::publication_types::PublicationDecision,
+    },
 }
 
 impl Command {
@@ -333,6 +340,17 @@ pub fn decide(
                 current.and_then(|s| s.incident),
             )])
         }
+        Command::DecidePublication {
+            record,
+            incident,
+            decision,
+        } => events(vec![Decided::new(
+            Payload::PublicationDecided {
+                record_id: *record,
+                decision: decision.clone(),
+            },
+            Some(*incident),
+        )]),
         Command::AnswerInquiry {
             inquiry,
             record,

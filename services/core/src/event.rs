@@ -270,6 +270,14 @@ pub enum Payload {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         channel: Option<crate::inquiry_types::AnswerChannel>,
     },
+    /// A publication decision about one record (公表, X-02): this body's own about a
+    /// record it collected, or the collecting body's, confirmed with it
+    /// (`decision.confirmed_with`, 第5 4(3)イ(ウ)b). The latest decision about a record
+    /// stands. Local: never reported.
+    PublicationDecided {
+        record_id: RecordId,
+        decision: crate::publication_types::PublicationDecision,
+    },
     /// Roll-call (K-01..K-09): organisations, members, settings, roll-calls, answers.
     Rollcall(crate::rollcall::RollcallEvent),
 }
@@ -319,6 +327,7 @@ impl Payload {
             Payload::InquiryIdentified { .. } => "InquiryIdentified",
             Payload::InquiryRefused { .. } => "InquiryRefused",
             Payload::InquiryAnswered { .. } => "InquiryAnswered",
+            Payload::PublicationDecided { .. } => "PublicationDecided",
             Payload::Rollcall(event) => event.kind(),
         }
     }
@@ -334,7 +343,8 @@ impl Payload {
         match self {
             Payload::EntryRecorded { record_id, .. }
             | Payload::EntryDeleted { record_id, .. }
-            | Payload::DepartureRecorded { record_id, .. } => Some(*record_id),
+            | Payload::DepartureRecorded { record_id, .. }
+            | Payload::PublicationDecided { record_id, .. } => Some(*record_id),
             Payload::DuplicateRemoved { removed, .. } => Some(*removed),
             _ => None,
         }

@@ -21,6 +21,8 @@ pub mod kinds;
 pub mod prefecture;
 pub mod private_area;
 pub mod public;
+pub mod publication;
+pub mod publication_types;
 pub mod refusal;
 pub mod report;
 pub mod rollcall;

@@ -399,18 +399,23 @@ pub fn write_checks_csv(rows: &[[String; 7]], encoding: OutEncoding) -> Result<V
 }
 
 /// A file being written: its bytes so far.
-struct Writer {
+pub(crate) struct Writer {
     encoding: OutEncoding,
-    out: Vec<u8>,
+    pub(crate) out: Vec<u8>,
 }
 
 impl Writer {
-    fn new(encoding: OutEncoding, header: &[&str]) -> Writer {
+    /// An empty file (the BOM only, for UTF-8).
+    pub(crate) fn start(encoding: OutEncoding) -> Writer {
         let out = match encoding {
             OutEncoding::Utf8Bom => b"\xEF\xBB\xBF".to_vec(),
             OutEncoding::Cp932 => Vec::new(),
         };
-        let mut writer = Writer { encoding, out };
+        Writer { encoding, out }
+    }
+
+    pub(crate) fn new(encoding: OutEncoding, header: &[&str]) -> Writer {
+        let mut writer = Writer::start(encoding);
         let cells: Vec<String> = header.iter().map(|cell| cell.to_string()).collect();
         // The header is plain Japanese that CP932 holds.
         let _ = writer.line("見出し行", header, &cells);
@@ -419,7 +424,12 @@ impl Writer {
 
     /// Writes one line of `cells` (as typed) under `header`; `record` names the row in
     /// an error.
-    fn line(&mut self, record: &str, header: &[&str], cells: &[String]) -> Result<(), String> {
+    pub(crate) fn line(
+        &mut self,
+        record: &str,
+        header: &[&str],
+        cells: &[String],
+    ) -> Result<(), String> {
         let mut text = cells
             .iter()
             .map(|cell| quote(&neutralise(cell)))

@@ -188,3 +188,68 @@ pub fn write_entries_csv(
     }
     Ok(out)
 }
+
+/// The columns of the publication list.
+pub const PUBLICATION_COLUMNS: [&str; 3] = ["氏名", "年齢", "市区町村"];
+
+/// Writes the publication list (X-04, 第5 4(4)): the heading line (incident, mode,
+/// when), the header, then one line per person of `rows` (氏名, 年齢, 市区町村) — the
+/// minimal information and nothing more. A character CP932 cannot hold is refused,
+/// naming the line and column.
+pub fn write_publication_csv(
+    rows: &[[String; 3]],
+    encoding: OutEncoding,
+    heading: &str,
+) -> Result<Vec<u8>, String> {
+    let mut writer = crate::rollcall::Writer::start(encoding);
+    writer.line("見出し", &["見出し"], &[heading.to_string()])?;
+    let header: Vec<String> = PUBLICATION_COLUMNS.iter().map(|c| c.to_string()).collect();
+    writer.line("見出し行", &PUBLICATION_COLUMNS, &header)?;
+    for (index, row) in rows.iter().enumerate() {
+        writer.line(
+            &format!("{}人目（{}）", index + 1, row[0]),
+            &PUBLICATION_COLUMNS,
+            row,
+        )?;
+    }
+    Ok(writer.out)
+}
+
+#[cfg(test)]
+mod publication_tests {
+    use super::*;
+
+    // R: X-04, C-02 — the list's file: heading, header, the three columns only, CRLF,
+    // formula injection neutralised; CP932 refuses what it cannot hold by line.
+    #[test]
+    fn the_publication_list_file() {
+        let rows = [
+            [
+                "消防 太郎".to_string(),
+                "45".to_string(),
+                "東京都千代田区".to_string(),
+            ],
+            [
+                "=HYPERLINK(1)".to_string(),
+                String::new(),
+                "国外".to_string(),
+            ],
+        ];
+        let bytes =
+            write_publication_csv(&rows, OutEncoding::Utf8Bom, "公表一覧 【訓練】 事案").unwrap();
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        assert_eq!(
+            text,
+            "公表一覧 【訓練】 事案\r\n氏名,年齢,市区町村\r\n消防 太郎,45,東京都千代田区\r\n'=HYPERLINK(1),,国外\r\n"
+        );
+        let cp932 = write_publication_csv(&rows, OutEncoding::Cp932, "公表一覧").unwrap();
+        assert_eq!(SHIFT_JIS.decode(&cp932).0.lines().count(), 4);
+        let odd = [[
+            "𠮷野 花子".to_string(),
+            "3".to_string(),
+            "東京都".to_string(),
+        ]];
+        let error = write_publication_csv(&odd, OutEncoding::Cp932, "公表一覧").unwrap_err();
+        assert!(error.contains("1人目") && error.contains("氏名"), "{error}");
+    }
+}

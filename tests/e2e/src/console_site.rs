@@ -210,3 +210,53 @@ pub fn link_in(body: &str, prefix: &str) -> String {
     assert_eq!(token.len(), 48, "a whole token in:\n{body}");
     format!("{prefix}{token}")
 }
+
+/// The text of a PDF (a page printed by the browser), laid out as printed.
+pub fn pdftotext(pdf: &[u8]) -> String {
+    let dir = anpi_harness::TempDir::new("inquiry-print");
+    let path = dir.path().join("form5.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils; deploy/ensure-services.sh installs it)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+/// Fills the Form 4 page (`/inquiries/new`) for an inquiry about 消防 太郎 (the
+/// `evacuee` fixture) by `inquirer`, who asks as `reason`: `family`, `acquaintance` or
+/// `other` (with 報道のため as the reason's text).
+pub fn fill_form4(site: &mut Site, inquirer: &str, reason: &str) {
+    if reason == "other" {
+        site.browser.fill("[id='field-reason_text']", "報道のため");
+    }
+    for (name, value) in [
+        ("inquirer.name", inquirer),
+        ("inquirer.address", "東京都新宿区西新宿2-8-1"),
+        ("inquirer.phone", "03-5320-0000"),
+        ("identity.document", "運転免許証"),
+        ("target.name", "消防 太郎"),
+        ("target.furigana", "ショウボウ タロウ"),
+        ("target.birth_date", "昭和56年11月25日"),
+        ("target.address", "東京都千代田区霞が関2-1-2"),
+        ("target.nationality", "日本"),
+    ] {
+        site.browser.fill(&format!("[id='field-{name}']"), value);
+    }
+    for radio in [
+        "channel-form4",
+        "inquirer.kind-person",
+        &format!("reason-{reason}"),
+        "identity.method-document",
+        "target.sex-男",
+    ] {
+        site.browser.click(&format!("[id='{radio}']"));
+    }
+}

@@ -18,7 +18,7 @@ use anpi_proto::v1;
 
 /// Every screen of the console's menu and the sub-pages with their own gate, with the
 /// operation that opens it.
-const SCREENS: [(&str, Operation); 17] = [
+const SCREENS: [(&str, Operation); 18] = [
     ("/", Operation::ListIncidents),
     ("/entry/form1", Operation::RecordEntry),
     ("/entry/form2", Operation::RecordEntry),
@@ -30,6 +30,7 @@ const SCREENS: [(&str, Operation); 17] = [
     ("/rollcall", Operation::Rollcall),
     ("/inquiries", Operation::Inquiry),
     ("/inquiries/new", Operation::Inquiry),
+    ("/publication", Operation::Organise),
     ("/shared", Operation::SharedStatus),
     ("/audit", Operation::ReadEvents),
     ("/audit/reads", Operation::ReadAccessLog),

@@ -8,54 +8,14 @@
 //! and photographed into `docs/console/inquiry-new.png` and `docs/console/inquiry.png`.
 //! R.
 
-use std::process::Command;
-
-use anpi_e2e::console_site::{ConsoleNode, Site};
+use anpi_e2e::console_site::{ConsoleNode, Site, fill_form4, pdftotext};
 use anpi_harness::NatsServer;
 
 /// Fills the Form 4 fields of `inquiry-family.json` (target 消防 太郎).
 fn fill_family_inquiry(site: &mut Site) {
-    for (name, value) in [
-        ("inquirer.name", "消防 花子"),
-        ("inquirer.address", "東京都新宿区西新宿2-8-1"),
-        ("inquirer.phone", "03-5320-0000"),
-        ("identity.document", "運転免許証"),
-        ("target.name", "消防 太郎"),
-        ("target.furigana", "ショウボウ タロウ"),
-        ("target.birth_date", "昭和56年11月25日"),
-        ("target.address", "東京都千代田区霞が関2-1-2"),
-        ("target.nationality", "日本"),
-        ("remarks", "夫の安否を知りたい"),
-    ] {
-        site.browser.fill(&format!("[id='field-{name}']"), value);
-    }
-    for radio in [
-        "channel-form4",
-        "inquirer.kind-person",
-        "reason-family",
-        "identity.method-document",
-        "target.sex-男",
-    ] {
-        site.browser.click(&format!("[id='{radio}']"));
-    }
-}
-
-fn pdftotext(pdf: &[u8]) -> String {
-    let dir = anpi_harness::TempDir::new("inquiry-print");
-    let path = dir.path().join("form5.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let output = Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils; deploy/ensure-services.sh installs it)");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).to_string()
+    fill_form4(site, "消防 花子", "family");
+    site.browser
+        .fill("[id='field-remarks']", "夫の安否を知りたい");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,8 @@
 //! 共用領域 in the console (P-02, S-03; issue 19 item 3): a record entered at 千代田区 is
 //! reported through 東京都 to the national node, whose administrator sees how many
 //! records changed since the last version, publishes from the console and follows the
-//! version until it is sent; 千代田区's console then shows the version its replica
+//! version until it is sent and every node has received it (each node's JetStream
+//! consumer); 千代田区's console then shows the version its replica
 //! holds and since when. Checked with axe-core and photographed into
 //! `docs/console/shared.png`. R: P-02, S-03.
 
@@ -66,6 +67,25 @@ async fn the_national_administrator_publishes_from_the_console_and_a_municipalit
         std::thread::sleep(Duration::from_millis(300));
     }
     assert_eq!(site.browser.text("#changed-since"), "0", "nothing since");
+    // Each node's receiving, from its JetStream consumer: 千代田区 has staged the parts.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        site.goto("/shared");
+        let row = site.browser.text("#receiver-table tr[data-node='131016']");
+        if row.contains("受信済み") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", site.body());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    for node in ["000001", "130001"] {
+        assert!(
+            site.browser
+                .exists(&format!("#receiver-table tr[data-node='{node}']")),
+            "{node}: {}",
+            site.body()
+        );
+    }
     site.check("shared");
 
     // Publishing again with nothing changed says so.

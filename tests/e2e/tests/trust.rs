@@ -124,6 +124,49 @@ async fn each_node_speaks_only_as_itself_and_forged_parts_are_refused_and_logged
     for member in [&mut tokyo, &mut chiyoda, &mut shinjuku] {
         member.wait_shared_version(1).await;
     }
+    // The national user reads how far every node's replica has got (the publish
+    // screen's per-node progress); a municipality's user may not.
+    let (client, _) = nats_as(
+        &nats,
+        &ca,
+        seed(auth.path(), NATIONAL),
+        &format!("_INBOX_{NATIONAL}"),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let receivers =
+            anpi_node::bus::shared::receivers(&async_nats::jetstream::new(client.clone()))
+                .await
+                .expect("the national user may read the shared consumers");
+        let received: Vec<&str> = receivers
+            .iter()
+            .filter(|r| r.waiting == 0 && r.acknowledged_through == r.last_sequence)
+            .map(|r| r.code.as_str())
+            .collect();
+        if [TOKYO, CHIYODA, SHINJUKU]
+            .iter()
+            .all(|c| received.contains(c))
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{receivers:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let (client, _) = nats_as(
+        &nats,
+        &ca,
+        seed(auth.path(), CHIYODA),
+        &format!("_INBOX_{CHIYODA}"),
+    )
+    .await;
+    let mut js = async_nats::jetstream::new(client);
+    js.set_timeout(Duration::from_secs(2));
+    assert_eq!(
+        anpi_node::bus::shared::receivers(&js).await,
+        None,
+        "a municipality does not see the other nodes' consumers"
+    );
 
     // 新宿区's key is not registered at 東京都: its report waits in JetStream.
     shinjuku

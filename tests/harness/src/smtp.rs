@@ -14,7 +14,7 @@
 //! The sink needs the Debian package `python3-aiosmtpd`: `deploy/ensure-services.sh
 //! --browser` installs it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -99,9 +99,20 @@ impl SmtpSink {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
             Err(e) => panic!("reading the sink's messages.jsonl: {e}"),
         };
+        let answered = self.answered_ids();
         text.split('\n')
             .filter(|line| !line.trim().is_empty())
-            .filter_map(SinkMail::from_json_line)
+            .filter_map(|line| SinkMail::from_json_line(line, &answered))
+            .collect()
+    }
+
+    /// The ids of the messages whose 250 went out (`answered.jsonl`).
+    fn answered_ids(&self) -> BTreeSet<String> {
+        let text =
+            std::fs::read_to_string(self.out.path().join("answered.jsonl")).unwrap_or_default();
+        text.split('\n')
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter_map(|v| v.get("answered")?.as_str().map(str::to_string))
             .collect()
     }
 
@@ -239,12 +250,18 @@ pub struct SinkMail {
     pub received_at: f64,
     /// Whether it came over TLS (STARTTLS).
     pub tls: bool,
+    /// Whether the sink's 250 for it went out. False for a message stored just before
+    /// the sink was killed: its sender never heard the 250 and rightly sends it again,
+    /// so the recipient gets it twice (RFC 1047).
+    pub answered: bool,
 }
 
 impl SinkMail {
-    fn from_json_line(line: &str) -> Option<SinkMail> {
+    fn from_json_line(line: &str, answered: &BTreeSet<String>) -> Option<SinkMail> {
         let value: serde_json::Value = serde_json::from_str(line).ok()?;
+        let id = value.get("id").and_then(|id| id.as_str()).unwrap_or("");
         Some(SinkMail {
+            answered: answered.contains(id),
             from: value.get("from")?.as_str()?.to_string(),
             to: value
                 .get("to")?
@@ -677,6 +694,7 @@ mod tests {
             data: data.into(),
             received_at: 0.0,
             tls: false,
+            answered: true,
         }
     }
 

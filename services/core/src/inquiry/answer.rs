@@ -43,8 +43,10 @@ pub struct AnswerContext {
     /// The record was collected by the answering body itself (its own private area), not
     /// shared from another body (第5 4(3)イ(ウ) a/b).
     pub collected_here: bool,
-    /// The collecting body's decision to publish (公表, X-02) this person's minimal
-    /// information; `None` = no decision. Only used for "others" under PublicInterest.
+    /// The decision to publish (公表, X-02) this person's minimal information: this
+    /// body's own when `collected_here`, else the collecting body's as confirmed with it
+    /// (第5 4(3)イ(ウ)b); `None` = no decision. Only used for "others" under
+    /// PublicInterest.
     pub publication_decided: Option<bool>,
 }
 
@@ -130,13 +132,31 @@ fn public_interest(
                 false,
             )
         }
-        // (ウ) 「原則として回答を行わない」, unless the collecting body publishes.
-        Relationship::Other if !context.collected_here => {
-            notes.push(
-                "他団体が収集した安否情報です。収集団体に公表の可否を確認してください（第5 4(3)イ(ウ)b）。確認できるまでは該当・非該当のみ回答します".to_string(),
-            );
-            (FieldSet::none(), false)
-        }
+        // (ウ) 「原則として回答を行わない」, unless the collecting body publishes; for
+        // another body's record, as that body decided, once confirmed with it (b).
+        Relationship::Other if !context.collected_here => match context.publication_decided {
+            Some(true) => {
+                notes.push(
+                    "収集団体に確認した結果、公表すると判断されている者のため、必要最小限度の情報（氏名、住所の都道府県・市区町村）に限り回答します（第5 4(3)イ(ウ)b）".to_string(),
+                );
+                (
+                    FieldSet::of(&[ConsentField::Name, ConsentField::Address]),
+                    true,
+                )
+            }
+            Some(false) => {
+                notes.push(
+                    "収集団体に確認した結果、公表しないと判断されている者のため、該当・非該当のみ回答します（第5 4(3)イ(ウ)b）".to_string(),
+                );
+                (FieldSet::none(), false)
+            }
+            None => {
+                notes.push(
+                    "他団体が収集した安否情報です。収集団体に公表の可否を確認してください（第5 4(3)イ(ウ)b）。確認できるまでは該当・非該当のみ回答します".to_string(),
+                );
+                (FieldSet::none(), false)
+            }
+        },
         Relationship::Other => match context.publication_decided {
             Some(true) => {
                 notes.push(
@@ -942,8 +962,8 @@ mod tests {
                 assert_eq!(a.basis, Basis::StatusOnly);
                 assert!(a.officer_notes.iter().any(|n| n.contains("(ウ)a")));
             }
-            // Collected by another body (b): ask it first.
-            let a = answer(&inquiry, Some(state), &context(false, Some(true)));
+            // Collected by another body (b): ask it first; then as it decided.
+            let a = answer(&inquiry, Some(state), &context(false, None));
             assert!(a.fields.is_empty());
             assert!(
                 a.officer_notes
@@ -952,6 +972,13 @@ mod tests {
                 "{:?}",
                 a.officer_notes
             );
+            let a = answer(&inquiry, Some(state), &context(false, Some(true)));
+            assert_eq!(disclosed(&a), [Name, Address]);
+            assert_eq!(a.value(Address), Some("東京都千代田区"));
+            assert!(a.officer_notes.iter().any(|n| n.contains("(ウ)b")));
+            let a = answer(&inquiry, Some(state), &context(false, Some(false)));
+            assert!(a.fields.is_empty());
+            assert_eq!(a.basis, Basis::StatusOnly);
         }
         // Published, but the inquirer gave no address: the name only.
         let name_only_inquiry = crate::inquiry::testing::inquiry("other", name_only());

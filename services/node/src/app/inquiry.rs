@@ -176,9 +176,15 @@ impl NodeState {
                 (Some(record), here)
             }
         };
+        // the standing decision (this body's own, or the collecting body's as
+        // confirmed with it) decides what "others" get when consent cannot be asked.
+        let publication_decided = match record_id {
+            Some(id) => self.publication_decided(id).await?,
+            None => None,
+        };
         let context = AnswerContext {
             collected_here,
-            publication_decided: None,
+            publication_decided,
         };
         let answer = inquiry::answer(&current.inquiry, record.as_ref(), &context);
         let incident = self.inquiry_incident(&current).await?;

@@ -16,6 +16,7 @@ pub mod error;
 pub mod inquiry;
 pub mod jma;
 pub mod organise;
+pub mod publication;
 pub mod reads;
 pub mod replay;
 pub mod reports;

@@ -25,6 +25,9 @@ pub struct SharedStatus {
     /// (National tier) records with an event since the latest version (since the
     /// start when none was published).
     pub changed_since: Option<i64>,
+    /// (National tier) how far each node has received the published parts, from its
+    /// JetStream consumer; `None` when JetStream could not be asked.
+    pub receivers: Option<Vec<crate::bus::shared::Receiver>>,
 }
 
 impl NodeState {
@@ -55,12 +58,18 @@ impl NodeState {
             None
         };
         published.reverse();
+        drop(client);
+        let receivers = match &self.bus {
+            Some(bus) if changed_since.is_some() => crate::bus::shared::receivers(&bus.js).await,
+            _ => None,
+        };
         Ok(SharedStatus {
             replica,
             replica_records,
             staged_parts,
             published,
             changed_since,
+            receivers,
         })
     }
 }

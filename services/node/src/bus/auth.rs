@@ -81,6 +81,10 @@ pub fn permissions(code: &JurisdictionCode, codes: &[JurisdictionCode]) -> Permi
         publish.push("anpi.shared.>".to_string());
         publish.push("anpi.order.>".to_string());
         publish.push(incidents::SUBJECT.to_string());
+        // The publish screen's sending progress per node: read-only information
+        // about every node's shared-dataset consumer (`shared::receivers`).
+        publish.push(format!("$JS.API.CONSUMER.NAMES.{}", shared::STREAM));
+        publish.push(format!("$JS.API.CONSUMER.INFO.{}.*", shared::STREAM));
     }
     for (stream, name, filter) in consumers {
         publish.push(format!("$JS.API.CONSUMER.INFO.{stream}.{name}"));
@@ -200,6 +204,14 @@ mod tests {
             let consumer =
                 format!("$JS.API.CONSUMER.CREATE.ANPI_INCIDENTS.incidents-{code}.anpi.incident");
             assert_eq!(p.publish.contains(&consumer), !national);
+            // Only the national user reads how far every node's replica has got.
+            let others = "$JS.API.CONSUMER.INFO.ANPI_SHARED.*".to_string();
+            assert_eq!(p.publish.contains(&others), national);
+            assert!(
+                !p.publish
+                    .iter()
+                    .any(|s| s.contains("MSG.NEXT.ANPI_SHARED.*"))
+            );
         }
         let mut keys = BTreeMap::new();
         keys.insert("anpi-131016".to_string(), "UAKEY1".to_string());

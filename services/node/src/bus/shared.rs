@@ -49,6 +49,51 @@ pub fn stream_config() -> stream::Config {
     }
 }
 
+/// How far one node's replica has taken the stream, as JetStream knows it from that
+/// node's durable consumer `shared-<code>` (issue 19 item 3). A part is acknowledged
+/// once the node has staged it in its database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receiver {
+    pub code: String,
+    /// Parts not yet delivered to it, and delivered but not yet acknowledged.
+    pub waiting: u64,
+    /// The stream sequence it has acknowledged through, of `last_sequence`.
+    pub acknowledged_through: u64,
+    pub last_sequence: u64,
+    /// When it last acknowledged a part.
+    pub last_active: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Every node's receiver of the shared dataset, by code (the national node asks:
+/// `$JS.API.CONSUMER.NAMES` and `.INFO` of `ANPI_SHARED`, `bus::auth`). `None` when
+/// JetStream cannot be asked.
+pub async fn receivers(js: &async_nats::jetstream::Context) -> Option<Vec<Receiver>> {
+    use futures::TryStreamExt;
+    let mut stream = js.get_stream(STREAM).await.ok()?;
+    let last_sequence = stream.info().await.ok()?.state.last_sequence;
+    let names: Vec<String> = stream.consumer_names().try_collect().await.ok()?;
+    let mut out = Vec::new();
+    for name in names {
+        let Some(code) = name.strip_prefix("shared-") else {
+            continue;
+        };
+        let Ok(info) = stream.consumer_info(&name).await else {
+            continue;
+        };
+        out.push(Receiver {
+            code: code.to_string(),
+            waiting: info.num_pending + info.num_ack_pending as u64,
+            acknowledged_through: info.ack_floor.stream_sequence,
+            last_sequence,
+            last_active: info.ack_floor.last_active.and_then(|at| {
+                chrono::DateTime::from_timestamp(at.unix_timestamp(), at.nanosecond())
+            }),
+        });
+    }
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    Some(out)
+}
+
 /// The national node's publisher. Runs until the process ends.
 pub async fn run_publisher(bus: Arc<Bus>) {
     outbox_loop(

@@ -32,7 +32,7 @@ pub struct Frame {
 }
 
 /// The menu: (path, label, the operation it needs).
-const MENU: [(&str, &str, Operation); 14] = [
+const MENU: [(&str, &str, Operation); 15] = [
     ("/", "事案の選択", Operation::ListIncidents),
     ("/entry/form1", "様式第1号の入力", Operation::RecordEntry),
     ("/entry/form2", "様式第2号の入力", Operation::RecordEntry),
@@ -43,6 +43,7 @@ const MENU: [(&str, &str, Operation); 14] = [
     ("/search", "検索", Operation::Search),
     ("/rollcall", "安否確認", Operation::Rollcall),
     ("/inquiries", "照会・回答", Operation::Inquiry),
+    ("/publication", "公表一覧", Operation::Organise),
     ("/shared", "共用領域", Operation::SharedStatus),
     ("/audit", "監査", Operation::ReadEvents),
     ("/accounts", "ユーザーID管理", Operation::ManageAccounts),

@@ -64,6 +64,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0015_rollcall_info",
         include_str!("../../../../schemas/postgres/0015_rollcall_info.sql"),
     ),
+    (
+        "0016_publication",
+        include_str!("../../../../schemas/postgres/0016_publication.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

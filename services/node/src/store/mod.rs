@@ -11,6 +11,7 @@ pub mod jma;
 mod migrate;
 pub mod projection;
 pub mod public;
+pub mod publication;
 pub mod reader;
 pub mod replica;
 pub mod reports;

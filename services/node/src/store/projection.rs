@@ -131,7 +131,8 @@ impl Batch {
             | Payload::IntakePaused { .. }
             | Payload::IntakeResumed { .. }
             | Payload::DuplicateFlagged { .. }
-            | Payload::DatasetPublished { .. } => self.bookkeeping.push(event.clone()),
+            | Payload::DatasetPublished { .. }
+            | Payload::PublicationDecided { .. } => self.bookkeeping.push(event.clone()),
             payload => {
                 if let Some(id) = payload.record_id() {
                     let before = self.states.remove(&id);
@@ -304,6 +305,38 @@ async fn write_bookkeeping<C: GenericClient>(client: &C, event: &Event) -> Resul
                         &e.incident.map(|i| i.as_uuid()),
                         &mode.as_str(),
                         &e.received_at,
+                        &event.position,
+                    ],
+                )
+                .await?;
+        }
+        Payload::PublicationDecided {
+            record_id,
+            decision,
+        } => {
+            let confirmed = decision.confirmed_with.as_ref();
+            client
+                .execute(
+                    "INSERT INTO publication_decisions (record_id, incident_id, publish, basis, reason,
+                                                       confirmed_body, confirmed_contact, decided_at, actor, position)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                     ON CONFLICT (record_id) DO UPDATE SET incident_id = EXCLUDED.incident_id,
+                         publish = EXCLUDED.publish, basis = EXCLUDED.basis, reason = EXCLUDED.reason,
+                         confirmed_body = EXCLUDED.confirmed_body,
+                         confirmed_contact = EXCLUDED.confirmed_contact,
+                         decided_at = EXCLUDED.decided_at, actor = EXCLUDED.actor,
+                         position = EXCLUDED.position
+                     WHERE publication_decisions.position < EXCLUDED.position",
+                    &[
+                        &record_id.as_uuid(),
+                        &e.incident.map(|i| i.as_uuid()),
+                        &decision.publish,
+                        &decision.basis.map(|b| b.as_str()),
+                        &decision.reason,
+                        &confirmed.map(|c| c.body.as_str()),
+                        &confirmed.map(|c| c.contact.as_str()),
+                        &e.received_at,
+                        &actor,
                         &event.position,
                     ],
                 )
@@ -684,7 +717,7 @@ async fn fold_through(
 }
 
 /// The tables a projection writes (all rebuilt from the log).
-const PROJECTION_TABLES: [&str; 9] = [
+const PROJECTION_TABLES: [&str; 10] = [
     "records",
     "incidents",
     "reports_sent",
@@ -693,6 +726,7 @@ const PROJECTION_TABLES: [&str; 9] = [
     "duplicate_flags",
     "shared_versions",
     "inquiries",
+    "publication_decisions",
     "projection_checkpoints",
 ];
 
@@ -834,7 +868,7 @@ async fn reset(client: &mut tokio_postgres::Client) -> Result<()> {
     tx.batch_execute(
         "DELETE FROM records; DELETE FROM incidents; DELETE FROM reports_sent;
          DELETE FROM reports_received; DELETE FROM intake_state; DELETE FROM duplicate_flags;
-         DELETE FROM shared_versions; DELETE FROM inquiries;",
+         DELETE FROM shared_versions; DELETE FROM inquiries; DELETE FROM publication_decisions;",
     )
     .await?;
     set_checkpoint(&tx, PRIVATE_AREA, 0).await?;

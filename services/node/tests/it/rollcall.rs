@@ -604,7 +604,8 @@ async fn answers_by_link_and_proxy_reach_the_dashboard_and_resend_goes_to_the_un
 }
 
 // R: K-01, K-09 — the mail server stopped mid-broadcast: every member gets exactly one
-// mail once it is back (the mails it never answered are retried with back-off).
+// mail once it is back (the mails it never answered are retried with back-off), except
+// a member whose mail the server had stored but not yet answered when it died.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mail_server_stopped_mid_broadcast_delivers_every_mail_once_when_back() {
     let mut sink = SmtpSink::start_with(SinkOptions {
@@ -642,16 +643,40 @@ async fn a_mail_server_stopped_mid_broadcast_delivers_every_mail_once_when_back(
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
     sink.start_again();
-    assert!(
-        sink.wait_for_count(60, Duration::from_secs(120)),
-        "only {} of 60 after the server came back",
-        sink.count()
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while sink.per_recipient().len() < 60 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        sink.per_recipient().len(),
+        60,
+        "not every member had a mail 120 s after the server came back"
     );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let counts = sink.per_recipient();
     assert_eq!(counts.len(), 60);
-    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
-    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+    // A mail the sink stored just before it was killed, whose 250 never went out, is
+    // rightly sent again (RFC 1047; docs/adr/0017-rollcall.md): that recipient has two.
+    // Any other second copy is the node's fault.
+    let unanswered: Vec<String> = sink
+        .messages()
+        .into_iter()
+        .filter(|m| !m.answered)
+        .flat_map(|m| m.to)
+        .collect();
+    // At most one unanswered mail per SMTP connection (the mailer opens 4), and every
+    // mail after the restart answered: the marks are there.
+    assert!(unanswered.len() <= 4, "unanswered: {unanswered:?}");
+    let answered = sink.messages().iter().filter(|m| m.answered).count();
+    assert!(answered >= 60 - unanswered.len(), "answered: {answered}");
+    let twice: Vec<_> = counts
+        .iter()
+        .filter(|(to, n)| **n != 1 && !(**n == 2 && unanswered.contains(to)))
+        .collect();
+    assert!(
+        twice.is_empty(),
+        "delivered more than once: {twice:?} (stored but unanswered when killed: {unanswered:?})"
+    );
 }
 
 // R: K-06 — SMTP AUTH, the test send (nothing saved), and a refused mail kept with the

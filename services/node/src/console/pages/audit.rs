@@ -52,6 +52,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         "InquiryIdentified" => "照会の本人確認",
         "InquiryRefused" => "照会の拒否",
         "InquiryAnswered" => "照会への回答",
+        "PublicationDecided" => "公表の判断",
         "PrivateAreaPurged" => "個別領域の消去",
         kind if kind.starts_with("Rollcall") => "安否確認",
         _ => "",

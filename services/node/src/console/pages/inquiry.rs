@@ -21,6 +21,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::publication::Typed as PublicationTyped;
 use super::rollcall::{shown, value};
 use crate::app::AppError;
 use crate::app::inquiry::InquiryView;
@@ -474,6 +475,8 @@ pub struct ShowPage {
     pub refused: Option<(String, String)>,
     pub refuse_reason: String,
     pub errors: FormErrors,
+    /// 公表の判断 for an "others" inquiry about an identified record.
+    pub publication: Option<super::publication::PublicationPanel>,
 }
 
 fn lines_of(view: &InquiryView) -> Vec<Line> {
@@ -605,6 +608,20 @@ pub fn show_page(
         }),
         refuse_reason,
         errors: shown(errors, ""),
+        publication: None,
+    }
+}
+
+/// The identified record of an "others" inquiry (第5 4(3)イ(ウ)): the one whose
+/// publication decision the answer follows.
+fn others_record(view: &InquiryView) -> Option<anpi_core::ids::RecordId> {
+    let state = &view.state;
+    if state.inquiry.relationship != anpi_core::inquiry_types::Relationship::Other {
+        return None;
+    }
+    match state.identified.as_ref().map(|i| &i.identification) {
+        Some(Identification::Identified { record, .. }) => Some(*record),
+        _ => None,
     }
 }
 
@@ -621,12 +638,46 @@ async fn show(
     refuse_reason: String,
     errors: &[FieldError],
 ) -> Response {
+    show_typed(
+        state,
+        clerk,
+        id,
+        refuse_reason,
+        errors,
+        PublicationTyped::empty(),
+    )
+    .await
+}
+
+async fn show_typed(
+    state: &Shared,
+    clerk: &Clerk,
+    id: InquiryId,
+    refuse_reason: String,
+    errors: &[FieldError],
+    typed: PublicationTyped,
+) -> Response {
     let view = match state.node.get_inquiry(&clerk.session, id).await {
         Ok(view) => view,
         Err(error) => return fail(error),
     };
     let frame = frame_for(state, clerk, "/inquiries").await;
-    let mut response = render(&show_page(frame, &view, refuse_reason, errors));
+    let mut page = show_page(frame, &view, refuse_reason, errors);
+    if let Some(record) = others_record(&view)
+        && let Ok(status) = state.node.publication_status(&clerk.session, record).await
+    {
+        // The officer records another body's decision here; this body's own is made
+        // on the record's page by an organiser.
+        let can_decide = page.may_identify && !status.collected_here;
+        page.publication = Some(super::publication::panel(
+            &status,
+            format!("/inquiries/{id}/publication"),
+            can_decide,
+            typed,
+            errors,
+        ));
+    }
+    let mut response = render(&page);
     if !errors.is_empty() && response.status() == StatusCode::OK {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -749,6 +800,50 @@ pub async fn refuse(
             "回答を拒否しました。理由は記録に残ります。",
         ),
         Err(AppError::Invalid(errors)) => show(&state, &clerk, id, reason, &errors).await,
+        Err(error) => fail(error),
+    }
+}
+
+/// POST /inquiries/{id}/publication: the collecting body's decision about the
+/// identified record, confirmed with it (第5 4(3)イ(ウ)b), then back to the inquiry.
+pub async fn publication(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    posted: Posted<Vec<(String, String)>>,
+) -> Response {
+    let Posted { clerk, form } = posted;
+    let id = match inquiry_id(&id) {
+        Ok(id) => id,
+        Err(error) => return fail(error),
+    };
+    let view = match state.node.get_inquiry(&clerk.session, id).await {
+        Ok(view) => view,
+        Err(error) => return fail(error),
+    };
+    let Some(record) = others_record(&view) else {
+        return fail(AppError::Conflict(
+            "公表の判断を記録できるのは、親族・同居者・知人以外からの照会で被照会者を特定したときです"
+                .into(),
+        ));
+    };
+    let typed = PublicationTyped::of(&form);
+    match state
+        .node
+        .decide_publication(&clerk.session, record, typed.draft())
+        .await
+    {
+        Ok(decision) => redirect_with(
+            &state,
+            &clerk,
+            &format!("/inquiries/{id}#publication"),
+            format!(
+                "収集団体の公表の判断（{}）を記録しました。回答に反映されます",
+                decision.label_ja()
+            ),
+        ),
+        Err(AppError::Invalid(errors)) => {
+            show_typed(&state, &clerk, id, String::new(), &errors, typed).await
+        }
         Err(error) => fail(error),
     }
 }

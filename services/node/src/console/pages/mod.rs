@@ -10,6 +10,7 @@ pub mod import;
 pub mod inquiry;
 pub mod intake;
 pub mod organise;
+pub mod publication;
 pub mod record;
 pub mod reports;
 pub mod rollcall;
@@ -40,6 +41,12 @@ pub fn routes() -> Router<Shared> {
         .route("/records/{id}", get(record::page))
         .route("/records/{id}/depart", post(record::depart))
         .route("/records/{id}/delete", post(record::delete))
+        .route(
+            "/records/{id}/publication",
+            post(publication::decide_on_record),
+        )
+        .route("/publication", get(publication::list))
+        .route("/publication.csv", get(publication::download))
         .route("/records/{id}/update", get(entry::update_page))
         .route("/records/{id}/death", get(entry::death_page))
         .route("/organise", get(organise::page))
@@ -57,6 +64,7 @@ pub fn routes() -> Router<Shared> {
         .route("/inquiries/{id}/identify", post(inquiry::identify))
         .route("/inquiries/{id}/answer", post(inquiry::answer))
         .route("/inquiries/{id}/refuse", post(inquiry::refuse))
+        .route("/inquiries/{id}/publication", post(inquiry::publication))
         .route("/shared", get(shared::page))
         .route("/shared/publish", post(shared::publish))
         .route("/audit", get(audit::page))

@@ -19,6 +19,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::publication::Typed as PublicationTyped;
 use crate::app::AppError;
 use crate::app::entries::RecordView;
 use crate::console::forms::ShownError;
@@ -100,6 +101,8 @@ pub struct RecordPage {
     pub errors: FormErrors,
     /// A past state (a replay as of a time, 監査): said above everything, no actions.
     pub as_of: String,
+    /// 公表の判断: shown on the live record, not on a replayed one.
+    pub publication: Option<super::publication::PublicationPanel>,
 }
 
 impl RecordPage {
@@ -484,6 +487,7 @@ pub fn record_page(
         reason,
         errors,
         as_of: String::new(),
+        publication: None,
     }
 }
 
@@ -494,7 +498,11 @@ fn action_errors(errors: &[FieldError]) -> FormErrors {
             .iter()
             .map(|e| ShownError {
                 field: match e.field.as_str() {
-                    "date" | "reason" => e.field.clone(),
+                    "date"
+                    | "reason"
+                    | "publication"
+                    | "publication_reason"
+                    | "publication_contact" => e.field.clone(),
                     _ => "actions".to_string(),
                 },
                 label: e.label.clone(),
@@ -516,6 +524,45 @@ async fn show(
     reason: String,
     errors: FormErrors,
 ) -> Response {
+    show_page(
+        state,
+        clerk,
+        id,
+        (date, reason, errors),
+        (PublicationTyped::empty(), &[]),
+    )
+    .await
+}
+
+/// The record page again after the 公表 form was refused: its errors at its inputs.
+pub async fn show_with_publication(
+    state: &Console,
+    clerk: &Clerk,
+    id: RecordId,
+    typed: PublicationTyped,
+    errors: &[FieldError],
+) -> Response {
+    let mut response = show_page(
+        state,
+        clerk,
+        id,
+        (today(), String::new(), action_errors(errors)),
+        (typed, errors),
+    )
+    .await;
+    if response.status() == axum::http::StatusCode::OK {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+async fn show_page(
+    state: &Console,
+    clerk: &Clerk,
+    id: RecordId,
+    (date, reason, errors): (String, String, FormErrors),
+    (typed, publication_errors): (PublicationTyped, &[FieldError]),
+) -> Response {
     let view = match state.node.get_record(&clerk.session, id).await {
         Ok(view) => view,
         Err(error) => return fail(error),
@@ -526,7 +573,7 @@ async fn show(
         .await
         .unwrap_or_default();
     let frame = Frame::new(state, clerk, "/records", &incidents);
-    render(&record_page(
+    let mut page = record_page(
         frame,
         &view,
         clerk.session.role,
@@ -534,7 +581,25 @@ async fn show(
         date,
         reason,
         errors,
-    ))
+    );
+    // the decision panel, for those who may see decisions.
+    if let Ok(status) = state.node.publication_status(&clerk.session, id).await {
+        let needs = if status.collected_here {
+            Operation::Organise
+        } else {
+            Operation::Inquiry
+        };
+        let can_decide =
+            view.state.deletion.is_none() && state.node.may(&clerk.session, needs).is_ok();
+        page.publication = Some(super::publication::panel(
+            &status,
+            format!("/records/{id}/publication"),
+            can_decide,
+            typed,
+            publication_errors,
+        ));
+    }
+    render(&page)
 }
 
 /// Today in Japan time, the departure date the form starts with.

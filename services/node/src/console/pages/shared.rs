@@ -56,6 +56,31 @@ impl VersionRow {
     }
 }
 
+/// One node's receiving of the published parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiverRow {
+    pub code: String,
+    pub state: String,
+    pub done: bool,
+    pub last: String,
+}
+
+impl ReceiverRow {
+    pub fn of(r: &crate::bus::shared::Receiver) -> ReceiverRow {
+        let done = r.waiting == 0 && r.acknowledged_through >= r.last_sequence;
+        ReceiverRow {
+            code: r.code.clone(),
+            state: if done {
+                "受信済み".to_string()
+            } else {
+                format!("受信待ち（残り {}部）", r.waiting.max(1))
+            },
+            done,
+            last: r.last_active.map(jst).unwrap_or_else(|| "—".into()),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "console/shared.html")]
 pub struct SharedPage {
@@ -66,6 +91,8 @@ pub struct SharedPage {
     pub may_publish: bool,
     pub changed_since: i64,
     pub versions: Vec<VersionRow>,
+    /// Each node's receiving (national); `None`: JetStream could not be asked.
+    pub receivers: Option<Vec<ReceiverRow>>,
 }
 
 /// The page of a status.
@@ -83,6 +110,10 @@ pub fn build(frame: Frame, status: &SharedStatus, national: bool, may_publish: b
         may_publish,
         changed_since: status.changed_since.unwrap_or_default(),
         versions: status.published.iter().map(VersionRow::of).collect(),
+        receivers: status
+            .receivers
+            .as_ref()
+            .map(|all| all.iter().map(ReceiverRow::of).collect()),
     }
 }
 
@@ -145,8 +176,30 @@ mod tests {
             staged_parts: 0,
             published: vec![version(2, false), version(1, true)],
             changed_since: Some(3),
+            receivers: Some(vec![
+                crate::bus::shared::Receiver {
+                    code: "131016".into(),
+                    waiting: 0,
+                    acknowledged_through: 4,
+                    last_sequence: 4,
+                    last_active: Some(at),
+                },
+                crate::bus::shared::Receiver {
+                    code: "131041".into(),
+                    waiting: 2,
+                    acknowledged_through: 2,
+                    last_sequence: 4,
+                    last_active: None,
+                },
+            ]),
         };
         let page = build(frame(), &status, true, true);
+        let receivers = page.receivers.clone().unwrap();
+        assert_eq!(receivers[0].state, "受信済み");
+        assert_eq!(receivers[0].last, "2026-12-01 09:00");
+        assert_eq!(receivers[1].state, "受信待ち（残り 2部）");
+        assert!(!receivers[1].done);
+        assert!(page.render().unwrap().contains("data-node=\"131041\""));
         assert_eq!(page.versions[0].sending, "配信中（25 / 40件）");
         assert_eq!(page.versions[1].sending, "配信済み（2026-12-01 09:00）");
         let html = page.render().unwrap();

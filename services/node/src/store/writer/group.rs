@@ -71,6 +71,7 @@ enum AcceptedKind {
     Inquiry(InquiryId),
     Account,
     Intake,
+    Publication,
 }
 
 /// A group that could not be loaded: the error and its jobs, unanswered.
@@ -190,6 +191,7 @@ impl WriterTask {
                         };
                         AcceptedKind::Intake
                     }
+                    Payload::PublicationDecided { .. } => AcceptedKind::Publication,
                     other => match other.inquiry_id() {
                         Some(id) => AcceptedKind::Inquiry(id),
                         None => AcceptedKind::Record(other.record_id().expect("record event")),
@@ -311,6 +313,7 @@ impl WriterTask {
                     AcceptedKind::Incident(incident) => Outcome::Incident { incident, position },
                     AcceptedKind::Account => Outcome::Account { position },
                     AcceptedKind::Intake => Outcome::Intake(intake.clone()),
+                    AcceptedKind::Publication => Outcome::Publication { position },
                     AcceptedKind::Inquiry(id) => Outcome::Inquiry {
                         state: Box::new(decided.inquiries[&id].clone()),
                         position,

@@ -45,8 +45,8 @@ pub use self::accounts::AccountChange;
 use self::append::{Appended, insert_events, now_micros, position_and_fold};
 pub use self::jma::{CancelOrder, DispatchKey, Dispatching, JmaTelegram, NewDispatch};
 pub use self::outcome::{
-    AccountWritten, IncidentWritten, InquiryWritten, Outcome, Published, Queued, RecordWritten,
-    Rejection, Reply,
+    AccountWritten, IncidentWritten, InquiryWritten, Outcome, PublicationWritten, Published,
+    Queued, RecordWritten, Rejection, Reply,
 };
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
 pub use self::rollcall::{Answerer, Broadcast, RollcallChange, RollcallWritten};

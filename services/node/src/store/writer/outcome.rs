@@ -52,6 +52,10 @@ pub enum Outcome {
     },
     /// A roll-call command (K-01..K-09).
     Rollcall(Box<super::RollcallWritten>),
+    /// A publication decision recorded.
+    Publication {
+        position: i64,
+    },
 }
 
 /// Why a command produced no event.
@@ -224,6 +228,21 @@ impl Reply for AccountWritten {
     fn from_outcome(outcome: Outcome) -> Result<Self, Outcome> {
         match outcome {
             Outcome::Account { position } => Ok(AccountWritten { position }),
+            other => Err(other),
+        }
+    }
+}
+
+/// A publication decision recorded at `position`.
+#[derive(Debug, Clone)]
+pub struct PublicationWritten {
+    pub position: i64,
+}
+
+impl Reply for PublicationWritten {
+    fn from_outcome(outcome: Outcome) -> Result<Self, Outcome> {
+        match outcome {
+            Outcome::Publication { position } => Ok(PublicationWritten { position }),
             other => Err(other),
         }
     }

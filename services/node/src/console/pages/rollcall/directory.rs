@@ -426,7 +426,7 @@ struct DownloadQuery {
     encoding: String,
 }
 
-pub(super) fn csv_response(bytes: Vec<u8>, encoding: OutEncoding, name: &str) -> Response {
+pub(crate) fn csv_response(bytes: Vec<u8>, encoding: OutEncoding, name: &str) -> Response {
     let content_type = match encoding {
         OutEncoding::Cp932 => "text/csv; charset=Shift_JIS",
         OutEncoding::Utf8Bom => "text/csv; charset=UTF-8",
@@ -445,7 +445,7 @@ pub(super) fn csv_response(bytes: Vec<u8>, encoding: OutEncoding, name: &str) ->
 }
 
 /// The encoding a download's query asks for (`?encoding=utf8`; CP932 otherwise).
-pub(super) fn query_encoding(raw: Option<&str>) -> OutEncoding {
+pub(crate) fn query_encoding(raw: Option<&str>) -> OutEncoding {
     let query: DownloadQuery =
         serde_urlencoded::from_str(raw.unwrap_or_default()).unwrap_or_default();
     encoding_of(&query.encoding)
