@@ -432,6 +432,7 @@ async fn run_authenticated(
         Cmd::Publish { no_wait, json } => crate::shared::publish(client, !no_wait, json).await?,
         Cmd::Shared { json } => crate::shared::status(client, json).await?,
         Cmd::Inquiry { command } => crate::inquiry::run(client, command).await?,
+        Cmd::Publication { command } => crate::publication::run(client, command).await?,
         Cmd::Account { command } => crate::accounts::run(client, command).await?,
         Cmd::Password {
             current_file,

@@ -17,6 +17,7 @@ mod lookup;
 mod organise;
 mod out_file;
 mod output;
+mod publication;
 mod reports;
 mod rollcall;
 mod secret;
@@ -145,6 +146,11 @@ pub enum Cmd {
     Inquiry {
         #[command(subcommand)]
         command: InquiryCmd,
+    },
+    /// Publication (公表): decisions per record and the publication list.
+    Publication {
+        #[command(subcommand)]
+        command: PublicationCmd,
     },
     /// (National) publish the read model as the next version of the shared dataset
     /// (共用領域) and follow its sending to the nodes.
@@ -484,6 +490,49 @@ pub enum InquiryCmd {
     List {
         #[arg(long)]
         limit: Option<i32>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PublicationCmd {
+    /// Record a decision about RECORD: this body's own about a record it
+    /// collected, or the collecting body's, confirmed with it (then --contact).
+    Decide {
+        record: String,
+        /// 公表する
+        #[arg(long)]
+        publish: bool,
+        /// 公表しない
+        #[arg(long)]
+        withhold: bool,
+        /// Why (required): who decided, on what grounds.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Another body's record: whom there the decision was confirmed with.
+        #[arg(long)]
+        contact: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The decisions about RECORD, oldest first (the last one stands).
+    Show {
+        record: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The publication list of an incident: name, age, municipality.
+    List {
+        /// May be omitted when the node has exactly one incident.
+        #[arg(long)]
+        incident: Option<String>,
+        /// Write the list to this CSV file instead (a new file).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// The CSV's encoding: cp932 (Excel's default) or utf8 (with BOM).
+        #[arg(long, value_enum, default_value = "cp932")]
+        encoding: crate::export_csv::CsvEncoding,
         #[arg(long)]
         json: bool,
     },

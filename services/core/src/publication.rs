@@ -138,8 +138,15 @@ pub fn listed(record: &RecordState, on: NaiveDate) -> Listed {
             address.municipality.trim()
         )
     };
+    // The name only: for a person whose name is unknown, display_name would fall back
+    // on the identifying information, which is not minimal information.
+    let name = entry.draft.name.trim();
     Listed {
-        name: entry.display_name(),
+        name: if name.is_empty() {
+            "（氏名不明）".to_string()
+        } else {
+            name.to_string()
+        },
         age: entry.parsed.birth_date.and_then(|born| age_on(born, on)),
         municipality,
     }
@@ -283,7 +290,18 @@ mod tests {
         let state = record(1, &full_evacuee());
         let line = listed(&state, NaiveDate::from_ymd_opt(2026, 12, 6).unwrap());
         assert_eq!(line.municipality, "東京都千代田区");
-        assert_eq!(line.name, state.entry.display_name());
+        assert_eq!(line.name, "消防　太郎");
+        let mut unnamed = full_evacuee();
+        unnamed.name = String::new();
+        unnamed.identifying_info = "幼児、赤い帽子".into();
+        let line = listed(
+            &record(2, &unnamed),
+            NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(),
+        );
+        assert_eq!(
+            line.name, "（氏名不明）",
+            "never the identifying information"
+        );
         let born = state.entry.parsed.birth_date.unwrap();
         assert_eq!(
             line.age,

@@ -6,6 +6,7 @@ mod audit;
 pub mod error;
 mod inquiry;
 mod organise;
+mod publication;
 mod reports;
 mod rollcall;
 mod shared;
@@ -525,6 +526,39 @@ impl v1::node_server::Node for NodeService {
         Ok(Response::new(v1::ListInquiriesResponse {
             inquiries: views.iter().map(inquiry::view).collect(),
         }))
+    }
+
+    async fn decide_publication(
+        &self,
+        request: Request<v1::DecidePublicationRequest>,
+    ) -> Result<Response<v1::PublicationStatus>, Status> {
+        let session = session(&self.0, &request).await?;
+        let request = request.into_inner();
+        let record = parse_id::<RecordId>("record_id", &request.record_id)?;
+        let draft = publication::draft(&request)?;
+        self.0.decide_publication(&session, record, draft).await?;
+        let status = self.0.publication_status(&session, record).await?;
+        Ok(Response::new(publication::status(record, &status)))
+    }
+
+    async fn get_publication(
+        &self,
+        request: Request<v1::GetPublicationRequest>,
+    ) -> Result<Response<v1::PublicationStatus>, Status> {
+        let session = session(&self.0, &request).await?;
+        let record = parse_id::<RecordId>("record_id", &request.into_inner().record_id)?;
+        let status = self.0.publication_status(&session, record).await?;
+        Ok(Response::new(publication::status(record, &status)))
+    }
+
+    async fn list_publication(
+        &self,
+        request: Request<v1::ListPublicationRequest>,
+    ) -> Result<Response<v1::ListPublicationResponse>, Status> {
+        let session = session(&self.0, &request).await?;
+        let incident = parse_id::<IncidentId>("incident_id", &request.into_inner().incident_id)?;
+        let listed = self.0.publication_list(&session, incident).await?;
+        Ok(Response::new(publication::people(&listed)))
     }
 
     async fn create_account(

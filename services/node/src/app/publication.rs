@@ -72,6 +72,14 @@ impl NodeState {
     ) -> Result<PublicationStatus, AppError> {
         self.may_see_publication(session)?;
         let state = self.record_for_publication(record).await?;
+        // P-04: the Red Cross sees records of non-Japanese persons only, here too.
+        if anpi_core::account::red_cross_only(session.role)
+            && state.entry.parsed.nationality == anpi_core::entry::Nationality::Japan
+        {
+            return Err(AppError::NotFound(String::from(
+                "指定された安否情報が見つかりません。IDを確認してください",
+            )));
+        }
         let client = self.pool.get().await?;
         let history = stored::history(&**client, record).await?;
         Ok(PublicationStatus {
