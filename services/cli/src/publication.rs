@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anpi_files::{OutEncoding, write_publication_csv};
+use anpi_files::{OutEncoding, publication_heading, write_publication_csv};
 use anpi_proto::v1;
 
 use crate::PublicationCmd;
@@ -149,15 +149,10 @@ fn write_csv(
 ) -> anyhow::Result<()> {
     let now =
         chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).expect("offset"));
-    let heading = format!(
-        "公表一覧 【{}】 {} 作成日時 {}（日本時間）",
-        if incident.mode == "drill" {
-            "訓練"
-        } else {
-            "実事案"
-        },
-        incident.name,
-        now.format("%Y-%m-%d %H:%M")
+    let heading = publication_heading(
+        &incident.name,
+        incident.mode == "drill",
+        &now.format("%Y-%m-%d %H:%M").to_string(),
     );
     let rows: Vec<[String; 3]> = list
         .people

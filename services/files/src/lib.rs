@@ -34,8 +34,8 @@ pub use decode::{FileError, MAX_FILE_BYTES, TextEncoding, decode, decode_detecte
 use template::{COLUMNS, Column};
 pub use write::{
     DELETED_COLUMN, DEPARTED_COLUMN, DUPLICATE_COLUMN, ExportRow, HEADING_PREFIX, LEADING_COLUMNS,
-    OutEncoding, PUBLICATION_COLUMNS, export_header, export_heading, neutralise, unneutralise,
-    write_entries_csv, write_publication_csv,
+    OutEncoding, PUBLICATION_COLUMNS, export_header, export_heading, neutralise,
+    publication_heading, unneutralise, write_entries_csv, write_publication_csv,
 };
 
 /// One data row of the template and the physical line it starts on.

@@ -192,6 +192,12 @@ pub fn write_entries_csv(
 /// The columns of the publication list.
 pub const PUBLICATION_COLUMNS: [&str; 3] = ["氏名", "年齢", "市区町村"];
 
+/// The publication list's heading line: `公表一覧 【訓練】 <incident> 作成日時 <at>`.
+pub fn publication_heading(incident_name: &str, drill: bool, at: &str) -> String {
+    let mode = if drill { "訓練" } else { "実事案" };
+    format!("公表一覧 【{mode}】 {incident_name} 作成日時 {at}（日本時間）")
+}
+
 /// Writes the publication list (X-04, 第5 4(4)): the heading line (incident, mode,
 /// when), the header, then one line per person of `rows` (氏名, 年齢, 市区町村) — the
 /// minimal information and nothing more. A character CP932 cannot hold is refused,

@@ -9,7 +9,7 @@ use anpi_core::ids::RecordId;
 use anpi_core::incident::IncidentMode;
 use anpi_core::publication::{Listed, PublicationDraft};
 use anpi_core::validation::FieldError;
-use anpi_files::write_publication_csv;
+use anpi_files::{publication_heading, write_publication_csv};
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -271,15 +271,10 @@ pub async fn download(
         Err(error) => return fail(error),
     };
     let now = chrono::Utc::now();
-    let heading = format!(
-        "公表一覧 【{}】 {} 作成日時 {}（日本時間）",
-        if incident.mode == IncidentMode::Drill {
-            "訓練"
-        } else {
-            "実事案"
-        },
-        incident.name,
-        jst(now)
+    let heading = publication_heading(
+        &incident.name,
+        incident.mode == IncidentMode::Drill,
+        &jst(now),
     );
     let rows: Vec<[String; 3]> = listed
         .iter()

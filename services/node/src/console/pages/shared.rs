@@ -72,8 +72,10 @@ impl ReceiverRow {
             code: r.code.clone(),
             state: if done {
                 "受信済み".to_string()
+            } else if r.waiting > 0 {
+                format!("受信待ち（残り {}部）", r.waiting)
             } else {
-                format!("受信待ち（残り {}部）", r.waiting.max(1))
+                "受信待ち".to_string()
             },
             done,
             last: r.last_active.map(jst).unwrap_or_else(|| "—".into()),
