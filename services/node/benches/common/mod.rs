@@ -242,6 +242,7 @@ pub async fn copy_records_round(db: &tokio_postgres::Client, after: i64) -> Resu
         "COPY (SELECT * FROM records WHERE recorded_position > {after}) TO STDOUT (FORMAT binary)"
     );
     let chunks: Vec<bytes::Bytes> = db.copy_out(out.as_str()).await?.try_collect().await?;
+    db.batch_execute("CHECKPOINT").await?;
     let started = Instant::now();
     let sink = db
         .copy_in("COPY copy_records FROM STDIN (FORMAT binary)")

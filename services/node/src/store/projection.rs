@@ -151,28 +151,50 @@ impl Batch {
 
     /// Writes the folded changes and the checkpoint.
     pub async fn write<C: GenericClient>(self, client: &C) -> Result<()> {
-        let Some(position) = self.last_position else {
+        self.encode()?.write(client).await
+    }
+
+    /// Computes the record rows to write (canonical keys, search columns, JSON): CPU
+    /// work without I/O, which the writer does on a blocking thread while it decides
+    /// the next group (C-01, ADR 0016).
+    pub fn encode(self) -> Result<Encoded> {
+        let records = if self.last_position.is_some() && !self.touched.is_empty() {
+            Some(RecordRows::of(&self.states, &self.touched, &self.created)?)
+        } else {
+            None
+        };
+        Ok(Encoded {
+            batch: self,
+            records,
+        })
+    }
+}
+
+/// A batch with its record rows encoded, ready to be sent.
+pub struct Encoded {
+    batch: Batch,
+    records: Option<RecordRows>,
+}
+
+impl Encoded {
+    /// Writes the folded changes and the checkpoint.
+    pub async fn write<C: GenericClient>(self, client: &C) -> Result<()> {
+        let Encoded { batch, records } = self;
+        let Some(position) = batch.last_position else {
             return Ok(());
         };
-        if self.purged {
+        if batch.purged {
             client
                 .batch_execute("DELETE FROM duplicate_flags; DELETE FROM records;")
                 .await?;
         }
-        if !self.touched.is_empty() {
-            write_records(
-                client,
-                "records",
-                &self.states,
-                &self.touched,
-                &self.created,
-            )
-            .await?;
+        if let Some(rows) = records {
+            rows.write(client, "records").await?;
         }
-        if !self.touched_inquiries.is_empty() {
-            write_inquiries(client, &self.inquiries, &self.touched_inquiries).await?;
+        if !batch.touched_inquiries.is_empty() {
+            write_inquiries(client, &batch.inquiries, &batch.touched_inquiries).await?;
         }
-        for (incident, local, position) in &self.incidents {
+        for (incident, local, position) in &batch.incidents {
             client
                 .execute(
                     "INSERT INTO incidents (incident_id, name, mode, created_at, position, local)
@@ -188,7 +210,7 @@ impl Batch {
                 )
                 .await?;
         }
-        for event in &self.bookkeeping {
+        for event in &batch.bookkeeping {
             write_bookkeeping(client, event).await?;
         }
         set_checkpoint(client, PRIVATE_AREA, position).await
@@ -424,75 +446,97 @@ pub async fn upsert_records<C: GenericClient>(
 ) -> Result<()> {
     let all: BTreeMap<RecordId, ()> = states.keys().map(|id| (*id, ())).collect();
     let created: HashSet<RecordId> = states.keys().copied().collect();
-    write_records(client, table, states, &all, &created).await
+    RecordRows::of(states, &all, &created)?
+        .write(client, table)
+        .await
 }
 
-/// Upserts the touched records: every column for the ones created in this batch (the
-/// search and dedup columns derive from the entry, which never changes), state and
-/// data for the others.
-async fn write_records<C: GenericClient>(
-    client: &C,
-    table: &str,
-    states: &HashMap<RecordId, RecordState>,
-    touched: &BTreeMap<RecordId, ()>,
-    created: &HashSet<RecordId>,
-) -> Result<()> {
-    let (new, changed): (Vec<&RecordId>, Vec<&RecordId>) =
-        touched.keys().partition(|id| created.contains(id));
-    if !changed.is_empty() {
-        let mut ids = Vec::new();
-        let mut labels = Vec::new();
-        let mut last = Vec::new();
-        let mut data = Vec::new();
-        for id in changed {
+/// The rows of the touched records: every column for the ones created in this batch
+/// (the search and dedup columns derive from the entry, which never changes), state
+/// and data for the others.
+struct RecordRows {
+    changed: ChangedColumns,
+    new: NewColumns,
+}
+
+/// Column arrays of changed records for one `unnest` update.
+#[derive(Default)]
+struct ChangedColumns {
+    ids: Vec<Uuid>,
+    labels: Vec<String>,
+    last: Vec<i64>,
+    data: Vec<String>,
+}
+
+impl RecordRows {
+    fn of(
+        states: &HashMap<RecordId, RecordState>,
+        touched: &BTreeMap<RecordId, ()>,
+        created: &HashSet<RecordId>,
+    ) -> Result<Self> {
+        let mut rows = RecordRows {
+            changed: ChangedColumns::default(),
+            new: NewColumns::default(),
+        };
+        for id in touched.keys() {
             let state = &states[id];
-            ids.push(id.as_uuid());
-            labels.push(state.label().as_str().to_string());
-            last.push(state.last_position);
-            data.push(serde_json::to_string(state)?);
+            if created.contains(id) {
+                rows.new.push(state)?;
+            } else {
+                let c = &mut rows.changed;
+                c.ids.push(id.as_uuid());
+                c.labels.push(state.label().as_str().to_string());
+                c.last.push(state.last_position);
+                c.data.push(serde_json::to_string(state)?);
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Upserts the rows into `table`.
+    async fn write<C: GenericClient>(&self, client: &C, table: &str) -> Result<()> {
+        let c = &self.changed;
+        if !c.ids.is_empty() {
+            client
+                .execute(
+                    &format!(
+                        "UPDATE {table} r SET state = u.state, last_position = u.last_position, data = u.data::jsonb
+                         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[]) AS u(record_id, state, last_position, data)
+                         WHERE r.record_id = u.record_id"
+                    ),
+                    &[&c.ids, &c.labels, &c.last, &c.data],
+                )
+                .await?;
+        }
+        let c = &self.new;
+        if c.ids.is_empty() {
+            return Ok(());
         }
         client
             .execute(
-                &format!(
-                    "UPDATE {table} r SET state = u.state, last_position = u.last_position, data = u.data::jsonb
-                     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[]) AS u(record_id, state, last_position, data)
-                     WHERE r.record_id = u.record_id"
-                ),
-                &[&ids, &labels, &last, &data],
+                &format!("INSERT INTO {table} (record_id, incident_id, state, recorded_position, last_position, data,
+                                      origin, written_at, received_at, dedup_key, dedup_key_strict, suspect_key,
+                                      name_key, kana_key, birth_date, sex, address_key, nationality, nationality_key,
+                                      name_search, kana_search, address_search, text_search, grams)
+                 SELECT a, b, c, d, e, f::jsonb, h, i, j, k, l, m, n, o, p, q, r, s, t, v, w, x, y,
+                        string_to_array(g, chr(31)) FROM unnest(
+                     $1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
+                     $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[],
+                     $13::text[], $14::text[], $15::date[], $16::text[], $17::text[], $18::text[], $19::text[],
+                     $20::text[], $21::text[], $22::text[], $23::text[], $24::text[]) AS u(
+                     a, b, c, d, e, f, h, i, j, k, l, m, n, o, p, q, r, s, t, v, w, x, y, g)
+                 ON CONFLICT (record_id) DO UPDATE
+                   SET state = EXCLUDED.state, last_position = EXCLUDED.last_position, data = EXCLUDED.data"),
+                &[
+                    &c.ids, &c.incidents, &c.labels, &c.recorded, &c.last, &c.data, &c.origins, &c.written,
+                    &c.received, &c.dedup, &c.dedup_strict, &c.suspect, &c.name_key, &c.kana_key, &c.birth,
+                    &c.sex, &c.address_key, &c.nationality, &c.nationality_key, &c.name_search,
+                    &c.kana_search, &c.address_search, &c.text_search, &c.grams,
+                ],
             )
             .await?;
+        Ok(())
     }
-    if new.is_empty() {
-        return Ok(());
-    }
-    let mut c = NewColumns::default();
-    for id in new {
-        c.push(&states[id])?;
-    }
-    client
-        .execute(
-            &format!("INSERT INTO {table} (record_id, incident_id, state, recorded_position, last_position, data,
-                                  origin, written_at, received_at, dedup_key, dedup_key_strict, suspect_key,
-                                  name_key, kana_key, birth_date, sex, address_key, nationality, nationality_key,
-                                  name_search, kana_search, address_search, text_search, grams)
-             SELECT a, b, c, d, e, f::jsonb, h, i, j, k, l, m, n, o, p, q, r, s, t, v, w, x, y,
-                    string_to_array(g, chr(31)) FROM unnest(
-                 $1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
-                 $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[],
-                 $13::text[], $14::text[], $15::date[], $16::text[], $17::text[], $18::text[], $19::text[],
-                 $20::text[], $21::text[], $22::text[], $23::text[], $24::text[]) AS u(
-                 a, b, c, d, e, f, h, i, j, k, l, m, n, o, p, q, r, s, t, v, w, x, y, g)
-             ON CONFLICT (record_id) DO UPDATE
-               SET state = EXCLUDED.state, last_position = EXCLUDED.last_position, data = EXCLUDED.data"),
-            &[
-                &c.ids, &c.incidents, &c.labels, &c.recorded, &c.last, &c.data, &c.origins, &c.written,
-                &c.received, &c.dedup, &c.dedup_strict, &c.suspect, &c.name_key, &c.kana_key, &c.birth,
-                &c.sex, &c.address_key, &c.nationality, &c.nationality_key, &c.name_search,
-                &c.kana_search, &c.address_search, &c.text_search, &c.grams,
-            ],
-        )
-        .await?;
-    Ok(())
 }
 
 /// Column arrays of new records for one `unnest` insert.

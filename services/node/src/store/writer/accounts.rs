@@ -11,7 +11,7 @@ use anpi_core::ids::AccountId;
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::validation::FieldError;
 
-use super::{Outcome, Rejection, WriterTask, now_micros, position_and_fold};
+use super::{Outcome, Rejection, WriterTask, exclusive, now_micros, position_and_fold};
 use crate::store::Result;
 use crate::store::chain::Head;
 use crate::store::projection::Batch;
@@ -95,7 +95,7 @@ impl WriterTask {
         actor: Actor,
         change: AccountChange,
     ) -> Result<Answer> {
-        let tx = self.client.transaction().await?;
+        let tx = exclusive(&mut self.client).transaction().await?;
         let account = change.account().clone();
         if let AccountChange::RecoverAdmin {
             spec,

@@ -56,52 +56,91 @@ pub(super) fn now_micros() -> DateTime<Utc> {
 }
 
 pub(super) async fn insert_events<C: GenericClient>(tx: &C, events: &[Appended]) -> Result<()> {
-    let n = events.len();
-    let mut positions = Vec::with_capacity(n);
-    let mut ids = Vec::with_capacity(n);
-    let mut kinds = Vec::with_capacity(n);
-    let mut versions = Vec::with_capacity(n);
-    let mut incidents: Vec<Option<Uuid>> = Vec::with_capacity(n);
-    let mut records: Vec<Option<Uuid>> = Vec::with_capacity(n);
-    let mut origins = Vec::with_capacity(n);
-    let mut actors = Vec::with_capacity(n);
-    let mut written = Vec::with_capacity(n);
-    let mut received = Vec::with_capacity(n);
-    let mut payloads: Vec<&str> = Vec::with_capacity(n);
-    let mut links: Vec<&[u8]> = Vec::with_capacity(n);
-    let mut sender_positions: Vec<Option<i64>> = Vec::with_capacity(n);
-    let mut sender_links: Vec<Option<&[u8]>> = Vec::with_capacity(n);
-    for appended in events {
-        let e = &appended.event.event;
-        positions.push(appended.event.position);
-        ids.push(e.id.as_uuid());
-        kinds.push(e.payload.kind());
-        versions.push(anpi_core::event::SCHEMA_VERSION);
-        incidents.push(e.incident.map(|i| i.as_uuid()));
-        records.push(e.payload.record_id().map(|r| r.as_uuid()));
-        origins.push(e.origin.as_str());
-        actors.push(e.actor.to_string());
-        written.push(e.written_at);
-        received.push(e.received_at);
-        // The canonical text the link covers; PostgreSQL's jsonb prints it back as is.
-        payloads.push(&appended.payload);
-        links.push(&appended.link.0);
-        sender_positions.push(e.sender.map(|s| s.position));
-        sender_links.push(e.sender.as_ref().map(|s| &s.link.0[..]));
+    EventRows::of(events).insert(tx).await
+}
+
+/// The column arrays of a batch of events for the one `unnest` INSERT, built apart
+/// from the sending (the writer builds them on a blocking thread while it decides the
+/// next group: C-01, ADR 0016).
+pub(super) struct EventRows {
+    positions: Vec<i64>,
+    ids: Vec<Uuid>,
+    kinds: Vec<&'static str>,
+    versions: Vec<i32>,
+    incidents: Vec<Option<Uuid>>,
+    records: Vec<Option<Uuid>>,
+    origins: Vec<String>,
+    actors: Vec<String>,
+    written: Vec<Option<DateTime<Utc>>>,
+    received: Vec<DateTime<Utc>>,
+    payloads: Vec<String>,
+    links: Vec<Vec<u8>>,
+    sender_positions: Vec<Option<i64>>,
+    sender_links: Vec<Option<Vec<u8>>>,
+}
+
+impl EventRows {
+    pub(super) fn of(events: &[Appended]) -> Self {
+        let n = events.len();
+        let mut rows = EventRows {
+            positions: Vec::with_capacity(n),
+            ids: Vec::with_capacity(n),
+            kinds: Vec::with_capacity(n),
+            versions: Vec::with_capacity(n),
+            incidents: Vec::with_capacity(n),
+            records: Vec::with_capacity(n),
+            origins: Vec::with_capacity(n),
+            actors: Vec::with_capacity(n),
+            written: Vec::with_capacity(n),
+            received: Vec::with_capacity(n),
+            payloads: Vec::with_capacity(n),
+            links: Vec::with_capacity(n),
+            sender_positions: Vec::with_capacity(n),
+            sender_links: Vec::with_capacity(n),
+        };
+        for appended in events {
+            let e = &appended.event.event;
+            rows.positions.push(appended.event.position);
+            rows.ids.push(e.id.as_uuid());
+            rows.kinds.push(e.payload.kind());
+            rows.versions.push(anpi_core::event::SCHEMA_VERSION);
+            rows.incidents.push(e.incident.map(|i| i.as_uuid()));
+            rows.records
+                .push(e.payload.record_id().map(|r| r.as_uuid()));
+            rows.origins.push(e.origin.as_str().to_string());
+            rows.actors.push(e.actor.to_string());
+            rows.written.push(e.written_at);
+            rows.received.push(e.received_at);
+            // The canonical text the link covers; PostgreSQL's jsonb prints it back as is.
+            rows.payloads.push(appended.payload.clone());
+            rows.links.push(appended.link.0.to_vec());
+            rows.sender_positions.push(e.sender.map(|s| s.position));
+            rows.sender_links
+                .push(e.sender.as_ref().map(|s| s.link.0.to_vec()));
+        }
+        rows
     }
-    tx.execute(
-        "INSERT INTO events (position, event_id, kind, schema_version, incident_id, record_id, origin, actor,
-                             written_at, received_at, payload, link, sender_position, sender_link)
-         SELECT p, i, k, v, inc, rec, o, a, w, r, d::jsonb, l, sp, sl
-         FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::uuid[], $6::uuid[],
-                     $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[],
-                     $12::bytea[], $13::bigint[], $14::bytea[])
-              AS u(p, i, k, v, inc, rec, o, a, w, r, d, l, sp, sl)",
-        &[
-            &positions, &ids, &kinds, &versions, &incidents, &records, &origins, &actors, &written,
-            &received, &payloads, &links, &sender_positions, &sender_links,
-        ],
-    )
-    .await?;
-    Ok(())
+
+    pub(super) fn len(&self) -> usize {
+        self.positions.len()
+    }
+
+    pub(super) async fn insert<C: GenericClient>(&self, tx: &C) -> Result<()> {
+        tx.execute(
+            "INSERT INTO events (position, event_id, kind, schema_version, incident_id, record_id, origin, actor,
+                                 written_at, received_at, payload, link, sender_position, sender_link)
+             SELECT p, i, k, v, inc, rec, o, a, w, r, d::jsonb, l, sp, sl
+             FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::uuid[], $6::uuid[],
+                         $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[],
+                         $12::bytea[], $13::bigint[], $14::bytea[])
+                  AS u(p, i, k, v, inc, rec, o, a, w, r, d, l, sp, sl)",
+            &[
+                &self.positions, &self.ids, &self.kinds, &self.versions, &self.incidents,
+                &self.records, &self.origins, &self.actors, &self.written, &self.received,
+                &self.payloads, &self.links, &self.sender_positions, &self.sender_links,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
 }

@@ -22,23 +22,43 @@ use anpi_core::report::IntakeScope;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
-use super::append::{Appended, insert_events, now_micros, position_and_fold};
+use super::append::{Appended, EventRows, now_micros, position_and_fold};
 use super::dedup::Deduper;
 use super::{
     Answer, Batch, Command, Error, IntakeState, Job, Outcome, Rejection, Result, ScopeState,
-    WriterTask, system_actor,
+    WriterTask, joined, system_actor,
 };
 use crate::store::chain::Head;
+use crate::store::projection::Encoded;
 
-/// How many commands are decided between two yields, so that the group being written
-/// alongside gets its next statement sent.
+/// How many commands are decided between two yields, so that the RPC handlers sharing
+/// this worker thread get their turn while a large group is decided.
 const DECIDE_SLICE: usize = 32;
 
 /// A group decided in memory, not yet written.
 pub(super) struct Prepared {
-    events: Vec<Appended>,
-    batch: Batch,
+    encoding: Encoding,
     decided: Decided,
+}
+
+/// A group's rows being encoded (canonical keys, search columns, JSON) on a blocking
+/// thread: started as soon as the group is decided, so that the encoding overlaps the
+/// writing of the group before (C-01, ADR 0016).
+pub(super) struct Encoding {
+    events: usize,
+    rows: tokio::task::JoinHandle<Result<(EventRows, Encoded)>>,
+}
+
+impl Encoding {
+    fn start(events: Vec<Appended>, batch: Batch) -> Self {
+        Encoding {
+            events: events.len(),
+            rows: tokio::task::spawn_blocking(move || {
+                let projection = batch.encode()?;
+                Ok((EventRows::of(&events), projection))
+            }),
+        }
+    }
 }
 
 /// What a decided group changes once committed, and what its callers are answered.
@@ -230,8 +250,7 @@ impl WriterTask {
             purged: batch.purged(),
         };
         Ok(Prepared {
-            events,
-            batch,
+            encoding: Encoding::start(events, batch),
             decided,
         })
     }
@@ -274,25 +293,25 @@ impl WriterTask {
     /// connection (BEGIN … COMMIT without a guard: `recover` rolls back a failure).
     pub(super) async fn write_group<C: GenericClient>(
         client: &C,
-        events: &[Appended],
-        batch: Batch,
+        encoding: Encoding,
     ) -> Result<()> {
-        if events.is_empty() {
+        if encoding.events == 0 {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        client.batch_execute("BEGIN").await?;
-        // Both statements are sent at once (the connection pipelines them): the
-        // projection's rows are encoded while PostgreSQL inserts the events.
-        tokio::try_join!(insert_events(client, events), batch.write(client))?;
+        let (began, encoded) = tokio::join!(client.batch_execute("BEGIN"), encoding.rows);
+        began?;
+        let (rows, projection) = joined(encoded)?;
+        // Both statements are sent at once (the connection pipelines them).
+        tokio::try_join!(rows.insert(client), projection.write(client))?;
         client.batch_execute("COMMIT").await?;
-        crate::metrics::METRICS.committed(events.len(), started.elapsed());
+        crate::metrics::METRICS.committed(rows.len(), started.elapsed());
         Ok(())
     }
 
     /// Splits a prepared group into what is written and what follows the commit.
-    pub(super) fn split(prepared: Prepared) -> (Vec<Appended>, Batch, Decided) {
-        (prepared.events, prepared.batch, prepared.decided)
+    pub(super) fn split(prepared: Prepared) -> (Encoding, Decided) {
+        (prepared.encoding, prepared.decided)
     }
 
     /// After the commit: the head, incidents and intake move on, and every caller is

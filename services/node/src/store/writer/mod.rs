@@ -186,7 +186,7 @@ impl Writer {
         let mail_ready = Arc::new(Notify::new());
         let (sender, receiver) = mpsc::channel(4096);
         let task = WriterTask {
-            client,
+            client: Arc::new(client),
             reader,
             database_url: database_url.to_string(),
             parent: origin.natural_parent(),
@@ -263,7 +263,7 @@ impl Writer {
 }
 
 struct WriterTask {
-    client: tokio_postgres::Client,
+    client: Arc<tokio_postgres::Client>,
     /// Reads the committed state for the group being prepared while the one before is
     /// written on `client` (group.rs).
     reader: tokio_postgres::Client,
@@ -327,11 +327,19 @@ impl WriterTask {
             let next = match pending.take() {
                 None => self.prepare(group, None).await,
                 Some(prepared) => {
-                    let (events, batch, decided) = Self::split(prepared);
-                    let (written, next) = tokio::join!(
-                        Self::write_group(&self.client, &events, batch),
-                        self.prepare(group, Some(&decided)),
-                    );
+                    let (encoding, decided) = Self::split(prepared);
+                    // The group is written on a task of its own, so that its
+                    // statements go out while this task decides the next group.
+                    let client = self.client.clone();
+                    let writing = tokio::spawn(async move {
+                        let client = client;
+                        let written = Self::write_group(&*client, encoding).await;
+                        drop(client);
+                        written
+                    });
+                    let (written, next) =
+                        tokio::join!(writing, self.prepare(group, Some(&decided)));
+                    let written = joined(written);
                     if let Err(error) = written {
                         Self::fail(decided, &error);
                         let jobs = match next {
@@ -368,8 +376,8 @@ impl WriterTask {
 
     /// Writes a prepared group with nothing alongside, and answers its callers.
     async fn write_alone(&mut self, prepared: group::Prepared) {
-        let (events, batch, decided) = Self::split(prepared);
-        match Self::write_group(&self.client, &events, batch).await {
+        let (encoding, decided) = Self::split(prepared);
+        match Self::write_group(&*self.client, encoding).await {
             Ok(()) => self.finish(decided),
             Err(error) => {
                 Self::fail(decided, &error);
@@ -392,7 +400,13 @@ impl WriterTask {
                 continue;
             }
             if self.client.is_closed() {
-                if !reopen(&self.database_url, &mut self.client, "the event writer").await {
+                if !reopen(
+                    &self.database_url,
+                    exclusive(&mut self.client),
+                    "the event writer",
+                )
+                .await
+                {
                     backoff(&mut delay).await;
                     continue;
                 }
@@ -408,8 +422,8 @@ impl WriterTask {
                 }
             }
             let reloaded = async {
-                let head = super::chain::head(&self.client).await?;
-                let incidents = reader::list_incidents(&self.client).await?;
+                let head = super::chain::head(&*self.client).await?;
+                let incidents = reader::list_incidents(&*self.client).await?;
                 Ok::<_, Error>((head, incidents))
             }
             .await;
@@ -507,6 +521,22 @@ impl WriterTask {
             }
         }
     }
+}
+
+/// What a task of the writer's returned: its panic goes on in the writer; a task
+/// cancelled (the runtime is shutting down) means the writer is gone.
+fn joined<T>(task: std::result::Result<Result<T>, tokio::task::JoinError>) -> Result<T> {
+    match task {
+        Ok(result) => result,
+        Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+        Err(_) => Err(Error::WriterGone),
+    }
+}
+
+/// The writer's connection for a transaction of its own: no group is being written on
+/// it then (a group's write task ends before anything else runs).
+fn exclusive(client: &mut Arc<tokio_postgres::Client>) -> &mut tokio_postgres::Client {
+    Arc::get_mut(client).expect("no group is being written")
 }
 
 /// Reconnects `client` if its connection has closed; false if that failed (logged).

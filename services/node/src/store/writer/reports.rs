@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::dedup::Deduper;
 use super::{
-    Batch, Outcome, Rejection, WriterTask, insert_events, new_report_id, now_micros,
+    Batch, Outcome, Rejection, WriterTask, exclusive, insert_events, new_report_id, now_micros,
     position_and_fold,
 };
 use crate::store::reports as staging;
@@ -81,7 +81,7 @@ impl WriterTask {
                     .into(),
             )));
         };
-        let tx = self.client.transaction().await?;
+        let tx = exclusive(&mut self.client).transaction().await?;
         let row = tx
             .query_one(
                 "SELECT COALESCE(max(through_position), 0), COALESCE(max(seq), 0) FROM reports_sent",
@@ -135,7 +135,7 @@ impl WriterTask {
         from: JurisdictionCode,
         log_id: LogId,
     ) -> Result<Answer> {
-        let tx = self.client.transaction().await?;
+        let tx = exclusive(&mut self.client).transaction().await?;
         let last = staging::last_applied_seq(&tx, &from, log_id).await?;
         let seq = report::next_seq(last);
         let rows = tx
@@ -326,7 +326,7 @@ impl WriterTask {
     }
 
     pub(super) async fn acknowledge(&mut self, actor: Actor, receipt: Receipt) -> Result<Answer> {
-        let tx = self.client.transaction().await?;
+        let tx = exclusive(&mut self.client).transaction().await?;
         let row = tx
             .query_opt(
                 "SELECT acknowledged_at FROM reports_sent WHERE report_id = $1",

@@ -21,7 +21,7 @@ use tokio_postgres::Transaction;
 
 use super::jma::{Dispatching, JmaTelegram};
 use super::rollcall_contacts::ContactMails;
-use super::{Outcome, Rejection, WriterTask, now_micros, position_and_fold};
+use super::{Outcome, Rejection, WriterTask, exclusive, now_micros, position_and_fold};
 use crate::store::Result;
 use crate::store::projection::Batch;
 use crate::store::rollcall::{self as tables, OutMail};
@@ -213,7 +213,7 @@ impl WriterTask {
         actor: Actor,
         change: RollcallChange,
     ) -> Result<Answer> {
-        let tx = self.client.transaction().await?;
+        let tx = exclusive(&mut self.client).transaction().await?;
         let now = now_micros();
         let mut out = Vec::new();
         let mut reply = written(0, None);

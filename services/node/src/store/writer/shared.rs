@@ -7,14 +7,14 @@
 use anpi_core::event::{Actor, Payload};
 use anpi_core::shared::{self, PublishError, Version};
 
-use super::{Outcome, Rejection, WriterTask, now_micros};
+use super::{Outcome, Rejection, WriterTask, exclusive, now_micros};
 use crate::store::Result;
 
 type Answer = std::result::Result<Outcome, Rejection>;
 
 impl WriterTask {
     pub(super) async fn publish(&mut self, actor: Actor) -> Result<Answer> {
-        let tx = self.client.transaction().await?;
+        let tx = exclusive(&mut self.client).transaction().await?;
         let last = crate::store::shared::latest_published(&tx).await?;
         let after = last.map_or(0, |v| v.through_position);
         let counts = tx

@@ -8,7 +8,7 @@ use anpi_core::ids::AccountId;
 use anpi_core::jurisdiction::JurisdictionCode;
 use uuid::Uuid;
 
-use super::{Outcome, Rejection, WriterTask, now_micros};
+use super::{Outcome, Rejection, WriterTask, exclusive, now_micros};
 use crate::store::Result;
 
 type Answer = std::result::Result<Outcome, Rejection>;
@@ -55,7 +55,7 @@ impl WriterTask {
         actor: Actor,
         change: TrustChange,
     ) -> Result<Answer> {
-        let tx = self.client.transaction().await?;
+        let tx = exclusive(&mut self.client).transaction().await?;
         let now = now_micros();
         let payload = match change {
             TrustChange::CreateNodeKey { pkcs8, public_key } => {
