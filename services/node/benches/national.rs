@@ -310,6 +310,7 @@ async fn scan(db: &tokio_postgres::Client) -> Result<(f64, i64, i64)> {
 
 async fn replay(url: &str, head: i64, every: i64) -> Result<ReplayStats> {
     let mut client = store::connect(url).await?;
+    let reader = store::connect(url).await?;
     let (scan_first_seconds, _, _) = scan(&client).await?;
     let (scan_seconds, scanned, payload_bytes) = scan(&client).await?;
     ensure!(
@@ -322,18 +323,24 @@ async fn replay(url: &str, head: i64, every: i64) -> Result<ReplayStats> {
 
     let started = Instant::now();
     let mut next_report = every;
-    let events = projection::replay_into(&mut client, REPLAY_SCHEMA, head, |reached, through| {
-        if reached >= next_report || reached == through {
-            let elapsed = started.elapsed().as_secs_f64();
-            eprintln!(
-                "national: replay {reached}/{through} events, {:.0} events/s, {elapsed:.1} s",
-                rate(reached as f64, elapsed)
-            );
-            while next_report <= reached {
-                next_report += every;
+    let events = projection::replay_into(
+        &mut client,
+        &reader,
+        REPLAY_SCHEMA,
+        head,
+        |reached, through| {
+            if reached >= next_report || reached == through {
+                let elapsed = started.elapsed().as_secs_f64();
+                eprintln!(
+                    "national: replay {reached}/{through} events, {:.0} events/s, {elapsed:.1} s",
+                    rate(reached as f64, elapsed)
+                );
+                while next_report <= reached {
+                    next_report += every;
+                }
             }
-        }
-    })
+        },
+    )
     .await?;
     let replay_seconds = started.elapsed().as_secs_f64();
     ensure!(

@@ -112,6 +112,8 @@ impl NodeState {
         };
         let url = self.config.database_url.expose().to_string();
         let mut client = store::connect(&url).await?;
+        // The next page is read on a second connection while one is written.
+        let reader = store::connect(&url).await?;
         let through = match until {
             Some(until) => projection::position_at(&client, until).await,
             None => store::reader::head_position(&client).await,
@@ -132,7 +134,8 @@ impl NodeState {
             };
             let result = async {
                 let events =
-                    projection::replay_into(&mut client, &schema, through, progress).await?;
+                    projection::replay_into(&mut client, &reader, &schema, through, progress)
+                        .await?;
                 let records = projection::record_count(&client, Some(&schema)).await?;
                 let (differences, differing_records) = if compare {
                     projection::compare_with_live(&client, &schema, through).await?

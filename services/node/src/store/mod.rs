@@ -49,6 +49,24 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// What a task returned: its panic goes on in the caller; a task cancelled (the
+/// runtime is shutting down) means the writer is gone.
+pub(crate) fn joined<T>(task: std::result::Result<Result<T>, tokio::task::JoinError>) -> Result<T> {
+    match task {
+        Ok(result) => result,
+        Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+        Err(_) => Err(Error::WriterGone),
+    }
+}
+
+/// Runs CPU work (decoding, folding, encoding) on a blocking thread, so that the
+/// caller's task goes on with its I/O.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    joined(tokio::task::spawn_blocking(work).await)
+}
+
 /// Parses a database URL into a tokio-postgres configuration.
 pub fn pg_config(url: &str) -> Result<tokio_postgres::Config> {
     Ok(url.parse::<tokio_postgres::Config>()?)

@@ -178,7 +178,7 @@ pub struct Encoded {
 
 impl Encoded {
     /// Writes the folded changes and the checkpoint.
-    pub async fn write<C: GenericClient>(self, client: &C) -> Result<()> {
+    pub async fn write<C: GenericClient>(&self, client: &C) -> Result<()> {
         let Encoded { batch, records } = self;
         let Some(position) = batch.last_position else {
             return Ok(());
@@ -760,6 +760,117 @@ async fn fold_through(
     }
 }
 
+/// A page of the log folded and encoded, waiting to be written.
+struct Page {
+    encoded: Encoded,
+    events: u64,
+    reached: i64,
+}
+
+/// Folds the events after the checkpoint up to `through` into the projection tables of
+/// `schema`, a page per transaction, pipelined (P-03, issue 18): while page k is
+/// written and committed on `client`, page k+1 is read on `reader`, decoded, folded and
+/// encoded on a blocking thread. Page k+1 takes the records and inquiries page k
+/// touched from page k in memory (not committed yet, so not readable), the others from
+/// `reader`, which sees every page before k committed. A page that purges the private
+/// area is committed before the next is read. Same fold, same rows as `fold_through`.
+async fn fold_pipelined(
+    client: &mut tokio_postgres::Client,
+    reader: &tokio_postgres::Client,
+    schema: &str,
+    through: i64,
+    mut progress: impl FnMut(i64, i64),
+) -> Result<u64> {
+    reader
+        .batch_execute(&format!("SET search_path TO {schema}, public"))
+        .await?;
+    let from = checkpoint(reader, PRIVATE_AREA).await?;
+    let mut folded = 0u64;
+    let mut current = next_page(reader, from, through, None).await?;
+    while let Some(page) = current {
+        let written = async {
+            let tx = client.transaction().await?;
+            tx.batch_execute(&format!("SET LOCAL search_path TO {schema}, public"))
+                .await?;
+            page.encoded.write(&tx).await?;
+            tx.commit().await?;
+            Ok::<_, super::Error>(())
+        };
+        current = if page.encoded.batch.purged {
+            written.await?;
+            next_page(reader, page.reached, through, None).await?
+        } else {
+            let overlay = Some(&page.encoded.batch);
+            let (written, next) =
+                tokio::join!(written, next_page(reader, page.reached, through, overlay));
+            written?;
+            next?
+        };
+        folded += page.events;
+        progress(page.reached, through);
+    }
+    reader.batch_execute("RESET search_path").await?;
+    Ok(folded)
+}
+
+/// Reads, decodes, folds and encodes the page after `from` (see `fold_pipelined`);
+/// `None` when nothing is left through `through`.
+async fn next_page(
+    reader: &tokio_postgres::Client,
+    from: i64,
+    through: i64,
+    previous: Option<&Batch>,
+) -> Result<Option<Page>> {
+    const PAGE: i64 = 5000;
+    let rows = reader::read_event_rows(reader, from, PAGE.min(through - from).max(0)).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let events = super::blocking(move || {
+        rows.iter()
+            .map(reader::event_from_row)
+            .collect::<Result<Vec<Event>>>()
+    })
+    .await?;
+    let ids: Vec<RecordId> = events
+        .iter()
+        .filter_map(|e| e.event.payload.record_id())
+        .collect();
+    let inquiries: Vec<InquiryId> = events
+        .iter()
+        .filter_map(|e| e.event.payload.inquiry_id())
+        .collect();
+    let mut batch = Batch::default();
+    if let Some(previous) = previous {
+        for id in &ids {
+            if let Some(state) = previous.states.get(id) {
+                batch.states.insert(*id, state.clone());
+            }
+        }
+        for id in &inquiries {
+            if let Some(state) = previous.inquiries.get(id) {
+                batch.inquiries.insert(*id, state.clone());
+            }
+        }
+    }
+    batch.load(reader, &ids).await?;
+    batch.load_inquiries(reader, &inquiries).await?;
+    let count = events.len() as u64;
+    let reached = events.last().map_or(from, |e| e.position);
+    let encoded = super::blocking(move || {
+        for event in &events {
+            batch.fold(event);
+        }
+        batch.encode()
+    })
+    .await?;
+    Ok(Some(Page {
+        encoded,
+        events: count,
+        reached,
+    }))
+}
+
 /// The tables a projection writes (all rebuilt from the log).
 const PROJECTION_TABLES: [&str; 10] = [
     "records",
@@ -818,10 +929,12 @@ pub async fn record_count<C: GenericClient>(client: &C, schema: Option<&str>) ->
 }
 
 /// Rebuilds the read model from position 0 through `through` into a fresh schema
-/// `schema` (replacing it), for auditors and for checking the live model. R: P-03,
-/// U-01, L-04.
+/// `schema` (replacing it), for auditors and for checking the live model; `reader`, a
+/// second connection, reads the next page while one is written (`fold_pipelined`).
+/// R: P-03, U-01, L-04.
 pub async fn replay_into(
     client: &mut tokio_postgres::Client,
+    reader: &tokio_postgres::Client,
     schema: &str,
     through: i64,
     progress: impl FnMut(i64, i64),
@@ -858,7 +971,7 @@ pub async fn replay_into(
             .batch_execute(&format!("DROP INDEX {schema}.{name}"))
             .await?;
     }
-    let folded = fold_through(client, Some(schema), through, progress).await?;
+    let folded = fold_pipelined(client, reader, schema, through, progress).await?;
     client
         .batch_execute("SET maintenance_work_mem = '256MB'")
         .await?;

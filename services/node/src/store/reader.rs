@@ -92,14 +92,26 @@ pub async fn read_events<C: GenericClient>(
     after: i64,
     limit: i64,
 ) -> Result<Vec<Event>> {
-    let rows = client
+    read_event_rows(client, after, limit)
+        .await?
+        .iter()
+        .map(event_from_row)
+        .collect()
+}
+
+/// The rows of `read_events`, not yet decoded (`event_from_row`).
+pub async fn read_event_rows<C: GenericClient>(
+    client: &C,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Row>> {
+    Ok(client
         .query(
             "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload
              FROM events WHERE position > $1 ORDER BY position LIMIT $2",
             &[&after, &limit],
         )
-        .await?;
-    rows.iter().map(event_from_row).collect()
+        .await?)
 }
 
 /// Which events `read_events_filtered` returns (U-01); `None`: any.

@@ -10,6 +10,7 @@ mod organise;
 mod pipeline;
 mod reads;
 mod rebuild;
+mod replay;
 mod rollcall;
 mod rollcall_contacts;
 mod rollcall_info;

@@ -169,7 +169,8 @@ async fn automatic_removal_follows_the_guideline_on_every_entry() {
     // L-04: replaying the log into another schema gives the same rows, column by column.
     let mut replay_client = store::connect(&db.url).await.unwrap();
     let head = reader::head_position(&replay_client).await.unwrap();
-    projection::replay_into(&mut replay_client, "replay", head, |_, _| {})
+    let reader = store::connect(&db.url).await.unwrap();
+    projection::replay_into(&mut replay_client, &reader, "replay", head, |_, _| {})
         .await
         .unwrap();
     let (differences, ids) = projection::compare_with_live(&replay_client, "replay", head)

@@ -108,7 +108,8 @@ async fn read_delta(url: &str, previous_through: i64, through: i64) -> BTreeMap<
 /// The read model as of `through`, by replaying the log into a schema of its own.
 async fn replayed(url: &str, schema: &str, through: i64) -> BTreeMap<Uuid, RecordState> {
     let mut client = store::connect(url).await.unwrap();
-    projection::replay_into(&mut client, schema, through, |_, _| {})
+    let reader = store::connect(url).await.unwrap();
+    projection::replay_into(&mut client, &reader, schema, through, |_, _| {})
         .await
         .unwrap();
     client

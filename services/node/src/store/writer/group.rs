@@ -26,9 +26,10 @@ use super::append::{Appended, EventRows, now_micros, position_and_fold};
 use super::dedup::Deduper;
 use super::{
     Answer, Batch, Command, Error, IntakeState, Job, Outcome, Rejection, Result, ScopeState,
-    WriterTask, joined, system_actor,
+    WriterTask, system_actor,
 };
 use crate::store::chain::Head;
+use crate::store::joined;
 use crate::store::projection::Encoded;
 
 /// How many commands are decided between two yields, so that the RPC handlers sharing

@@ -55,7 +55,7 @@ pub use self::trust::TrustChange;
 use super::chain::Head;
 pub use super::intake::{IntakeState, ScopeState};
 use super::projection::Batch;
-use super::{Error, Result, reader};
+use super::{Error, Result, joined, reader};
 
 const MAX_BATCH: usize = 512;
 const LOCK_KEY: i64 = 7_263_002;
@@ -520,16 +520,6 @@ impl WriterTask {
                 Err(error)
             }
         }
-    }
-}
-
-/// What a task of the writer's returned: its panic goes on in the writer; a task
-/// cancelled (the runtime is shutting down) means the writer is gone.
-fn joined<T>(task: std::result::Result<Result<T>, tokio::task::JoinError>) -> Result<T> {
-    match task {
-        Ok(result) => result,
-        Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
-        Err(_) => Err(Error::WriterGone),
     }
 }
 
