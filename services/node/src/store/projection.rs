@@ -63,6 +63,27 @@ impl Batch {
         self.purged
     }
 
+    /// Takes the states of `ids` and `inquiry_ids` that `states` and `inquiries` hold:
+    /// what a batch not yet committed left, which the database does not show yet.
+    pub fn take_over(
+        &mut self,
+        states: &HashMap<RecordId, RecordState>,
+        inquiries: &HashMap<InquiryId, InquiryState>,
+        ids: &[RecordId],
+        inquiry_ids: &[InquiryId],
+    ) {
+        for id in ids {
+            if let Some(state) = states.get(id) {
+                self.states.insert(*id, state.clone());
+            }
+        }
+        for id in inquiry_ids {
+            if let Some(state) = inquiries.get(id) {
+                self.inquiries.insert(*id, state.clone());
+            }
+        }
+    }
+
     /// Loads the current states of `ids` that this batch does not hold yet.
     pub async fn load<C: GenericClient>(&mut self, client: &C, ids: &[RecordId]) -> Result<()> {
         let missing: Vec<Uuid> = ids
@@ -842,16 +863,7 @@ async fn next_page(
         .collect();
     let mut batch = Batch::default();
     if let Some(previous) = previous {
-        for id in &ids {
-            if let Some(state) = previous.states.get(id) {
-                batch.states.insert(*id, state.clone());
-            }
-        }
-        for id in &inquiries {
-            if let Some(state) = previous.inquiries.get(id) {
-                batch.inquiries.insert(*id, state.clone());
-            }
-        }
+        batch.take_over(&previous.states, &previous.inquiries, &ids, &inquiries);
     }
     batch.load(reader, &ids).await?;
     batch.load_inquiries(reader, &inquiries).await?;

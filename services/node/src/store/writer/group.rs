@@ -275,16 +275,7 @@ impl WriterTask {
             .filter_map(DomainCommand::inquiry)
             .collect();
         if let Some(previous) = previous {
-            for id in &wanted {
-                if let Some(state) = previous.states.get(id) {
-                    batch.states.insert(*id, state.clone());
-                }
-            }
-            for id in &inquiries {
-                if let Some(state) = previous.inquiries.get(id) {
-                    batch.inquiries.insert(*id, state.clone());
-                }
-            }
+            batch.take_over(&previous.states, &previous.inquiries, &wanted, &inquiries);
         }
         batch.load(&self.reader, &wanted).await?;
         batch.load_inquiries(&self.reader, &inquiries).await
