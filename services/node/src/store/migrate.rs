@@ -68,6 +68,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0016_publication",
         include_str!("../../../../schemas/postgres/0016_publication.sql"),
     ),
+    (
+        "0017_staged_events_json",
+        include_str!("../../../../schemas/postgres/0017_staged_events_json.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

@@ -24,6 +24,7 @@ use anpi_core::private_area::{self, RecordState};
 use anpi_core::search::Indexed;
 use chrono::{DateTime, Utc};
 use tokio_postgres::GenericClient;
+use tokio_postgres::types::Type;
 use uuid::Uuid;
 
 use super::Result;
@@ -514,18 +515,24 @@ impl RecordRows {
         Ok(rows)
     }
 
-    /// Upserts the rows into `table`.
+    /// Upserts the rows into `table`, each statement sent typed (parsed, bound and run
+    /// in one round trip).
     async fn write<C: GenericClient>(&self, client: &C, table: &str) -> Result<()> {
         let c = &self.changed;
         if !c.ids.is_empty() {
             client
-                .execute(
+                .execute_typed(
                     &format!(
                         "UPDATE {table} r SET state = u.state, last_position = u.last_position, data = u.data::jsonb
                          FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[]) AS u(record_id, state, last_position, data)
                          WHERE r.record_id = u.record_id"
                     ),
-                    &[&c.ids, &c.labels, &c.last, &c.data],
+                    &[
+                        (&c.ids, Type::UUID_ARRAY),
+                        (&c.labels, Type::TEXT_ARRAY),
+                        (&c.last, Type::INT8_ARRAY),
+                        (&c.data, Type::TEXT_ARRAY),
+                    ],
                 )
                 .await?;
         }
@@ -534,7 +541,7 @@ impl RecordRows {
             return Ok(());
         }
         client
-            .execute(
+            .execute_typed(
                 &format!("INSERT INTO {table} (record_id, incident_id, state, recorded_position, last_position, data,
                                       origin, written_at, received_at, dedup_key, dedup_key_strict, suspect_key,
                                       name_key, kana_key, birth_date, sex, address_key, nationality, nationality_key,
@@ -549,10 +556,30 @@ impl RecordRows {
                  ON CONFLICT (record_id) DO UPDATE
                    SET state = EXCLUDED.state, last_position = EXCLUDED.last_position, data = EXCLUDED.data"),
                 &[
-                    &c.ids, &c.incidents, &c.labels, &c.recorded, &c.last, &c.data, &c.origins, &c.written,
-                    &c.received, &c.dedup, &c.dedup_strict, &c.suspect, &c.name_key, &c.kana_key, &c.birth,
-                    &c.sex, &c.address_key, &c.nationality, &c.nationality_key, &c.name_search,
-                    &c.kana_search, &c.address_search, &c.text_search, &c.grams,
+                    (&c.ids, Type::UUID_ARRAY),
+                    (&c.incidents, Type::UUID_ARRAY),
+                    (&c.labels, Type::TEXT_ARRAY),
+                    (&c.recorded, Type::INT8_ARRAY),
+                    (&c.last, Type::INT8_ARRAY),
+                    (&c.data, Type::TEXT_ARRAY),
+                    (&c.origins, Type::TEXT_ARRAY),
+                    (&c.written, Type::TIMESTAMPTZ_ARRAY),
+                    (&c.received, Type::TIMESTAMPTZ_ARRAY),
+                    (&c.dedup, Type::TEXT_ARRAY),
+                    (&c.dedup_strict, Type::TEXT_ARRAY),
+                    (&c.suspect, Type::TEXT_ARRAY),
+                    (&c.name_key, Type::TEXT_ARRAY),
+                    (&c.kana_key, Type::TEXT_ARRAY),
+                    (&c.birth, Type::DATE_ARRAY),
+                    (&c.sex, Type::TEXT_ARRAY),
+                    (&c.address_key, Type::TEXT_ARRAY),
+                    (&c.nationality, Type::TEXT_ARRAY),
+                    (&c.nationality_key, Type::TEXT_ARRAY),
+                    (&c.name_search, Type::TEXT_ARRAY),
+                    (&c.kana_search, Type::TEXT_ARRAY),
+                    (&c.address_search, Type::TEXT_ARRAY),
+                    (&c.text_search, Type::TEXT_ARRAY),
+                    (&c.grams, Type::TEXT_ARRAY),
                 ],
             )
             .await?;
@@ -638,10 +665,10 @@ async fn checkpoint_opt<C: GenericClient>(client: &C, name: &str) -> Result<Opti
 
 async fn set_checkpoint<C: GenericClient>(client: &C, name: &str, position: i64) -> Result<()> {
     client
-        .execute(
+        .execute_typed(
             "INSERT INTO projection_checkpoints (name, position) VALUES ($1, $2)
              ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position",
-            &[&name, &position],
+            &[(&name, Type::TEXT), (&position, Type::INT8)],
         )
         .await?;
     Ok(())

@@ -208,20 +208,21 @@ pub async fn stage_part<C: GenericClient>(client: &C, part: &CheckedPart) -> Res
     Ok(())
 }
 
-/// Reads one staged part's events from `report_parts` (R-02; the writer applies them).
+/// Reads one staged part's events from `report_parts` (R-02; the writer applies them),
+/// decoded on a blocking thread (a part holds thousands of events).
 pub async fn staged_events<C: GenericClient>(
     client: &C,
     report_id: Uuid,
     part: i32,
 ) -> Result<Vec<NewEvent>> {
-    let Json(events) = client
+    let text: String = client
         .query_one(
-            "SELECT events FROM report_parts WHERE report_id = $1 AND part = $2",
+            "SELECT events::text FROM report_parts WHERE report_id = $1 AND part = $2",
             &[&report_id, &part],
         )
         .await?
-        .try_get::<_, Json<Vec<NewEvent>>>(0)?;
-    Ok(events)
+        .try_get(0)?;
+    super::blocking(move || Ok(serde_json::from_str(&text)?)).await
 }
 
 /// Reads the parts staged before their events were kept (only the wire body), to be

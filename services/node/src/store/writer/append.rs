@@ -5,6 +5,7 @@ use anpi_core::chain::{self, Link};
 use anpi_core::event::{Event, NewEvent};
 use chrono::{DateTime, SubsecRound, Utc};
 use tokio_postgres::GenericClient;
+use tokio_postgres::types::Type;
 use uuid::Uuid;
 
 use super::{Batch, Result};
@@ -125,8 +126,10 @@ impl EventRows {
         self.positions.len()
     }
 
+    /// One round trip: the statement is sent with its parameter types, unnamed, and
+    /// parsed, bound and run at once (issue 18: no separate prepare per group).
     pub(super) async fn insert<C: GenericClient>(&self, tx: &C) -> Result<()> {
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO events (position, event_id, kind, schema_version, incident_id, record_id, origin, actor,
                                  written_at, received_at, payload, link, sender_position, sender_link)
              SELECT p, i, k, v, inc, rec, o, a, w, r, d::jsonb, l, sp, sl
@@ -135,9 +138,20 @@ impl EventRows {
                          $12::bytea[], $13::bigint[], $14::bytea[])
                   AS u(p, i, k, v, inc, rec, o, a, w, r, d, l, sp, sl)",
             &[
-                &self.positions, &self.ids, &self.kinds, &self.versions, &self.incidents,
-                &self.records, &self.origins, &self.actors, &self.written, &self.received,
-                &self.payloads, &self.links, &self.sender_positions, &self.sender_links,
+                (&self.positions, Type::INT8_ARRAY),
+                (&self.ids, Type::UUID_ARRAY),
+                (&self.kinds, Type::TEXT_ARRAY),
+                (&self.versions, Type::INT4_ARRAY),
+                (&self.incidents, Type::UUID_ARRAY),
+                (&self.records, Type::UUID_ARRAY),
+                (&self.origins, Type::TEXT_ARRAY),
+                (&self.actors, Type::TEXT_ARRAY),
+                (&self.written, Type::TIMESTAMPTZ_ARRAY),
+                (&self.received, Type::TIMESTAMPTZ_ARRAY),
+                (&self.payloads, Type::TEXT_ARRAY),
+                (&self.links, Type::BYTEA_ARRAY),
+                (&self.sender_positions, Type::INT8_ARRAY),
+                (&self.sender_links, Type::BYTEA_ARRAY),
             ],
         )
         .await?;

@@ -15,6 +15,7 @@ use anpi_core::event::Payload;
 use anpi_core::ids::{IncidentId, RecordId};
 use anpi_core::private_area::RecordState;
 use tokio_postgres::GenericClient;
+use tokio_postgres::types::Type;
 use uuid::Uuid;
 
 use super::super::Result;
@@ -73,14 +74,14 @@ impl Deduper {
             DedupMode::Strict => "dedup_key_strict",
         };
         let rows = client
-            .query(
+            .query_typed(
                 &format!(
                     "SELECT r.data FROM records r
                      JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::text[])) AS k(incident_id, key)
                        ON r.incident_id = k.incident_id AND r.{column} = k.key
                      WHERE r.state <> 'deleted'"
                 ),
-                &[&incidents, &keys],
+                &[(&incidents, Type::UUID_ARRAY), (&keys, Type::TEXT_ARRAY)],
             )
             .await?;
         for row in rows {

@@ -7,7 +7,9 @@
 //!   (decoded and checked once, by `bus::inbound`) are read, events this log already
 //!   holds are skipped (so a report applied twice changes nothing), the rest get local
 //!   positions with their original identity, and the `ReportReceived` event and the
-//!   removal of the staged parts commit with them.
+//!   removal of the staged parts commit with them. Parts are applied one after another
+//!   in that one transaction; each part's rows are encoded on a blocking thread, and
+//!   the next part is read and decoded while one is written (issue 18).
 //! - `acknowledge` records the parent's receipt.
 
 use std::collections::HashSet;
@@ -26,7 +28,7 @@ use super::{
     position_and_fold,
 };
 use crate::store::reports as staging;
-use crate::store::{Result, chain, reader};
+use crate::store::{self, Result, chain, reader};
 
 /// A report recorded by "report".
 #[derive(Debug, Clone)]
@@ -198,8 +200,9 @@ impl WriterTask {
         let mut seen: HashSet<Uuid> = HashSet::new();
         let mut notices = Vec::new();
         let mut incidents = Vec::new();
+        let mut next = Some(staging::staged_events(&tx, report_uuid, 0).await?);
         for part in 0..part_count {
-            let incoming = staging::staged_events(&tx, report_uuid, part).await?;
+            let incoming = next.take().expect("each part is read before its turn");
             held += incoming.len() as i64;
             let ids: Vec<Uuid> = incoming.iter().map(|e| e.id.as_uuid()).collect();
             let existing: HashSet<Uuid> = tx
@@ -269,8 +272,25 @@ impl WriterTask {
                     local_events += 1;
                 }
             }
-            insert_events(&tx, &events).await?;
-            batch.write(&tx).await?;
+            // The rows are encoded on a blocking thread; while this part is written,
+            // the next is read and decoded (a read of `report_parts` only, so its
+            // place among this part's statements on the connection does not matter).
+            let encoded = store::blocking(move || batch.encode()).await?;
+            let write = async {
+                insert_events(&tx, &events).await?;
+                encoded.write(&tx).await
+            };
+            let read_next = async {
+                if part + 1 < part_count {
+                    let events = staging::staged_events(&tx, report_uuid, part + 1).await?;
+                    Ok::<_, store::Error>(Some(events))
+                } else {
+                    Ok(None)
+                }
+            };
+            let (written, read) = tokio::join!(write, read_next);
+            written?;
+            next = read?;
         }
         if held != announced {
             // Rolled back: nothing of the report is applied.
