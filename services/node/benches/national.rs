@@ -36,6 +36,15 @@
 //!    same records (checked). The median number of hits per kind shows how large the
 //!    result sets of one-character queries are (only the first 100 are fetched).
 //!
+//! 4. **Issue 18's goals.** A last table puts each of this run's figures beside its
+//!    goal: replay/scan ≥ 0.5; per kind of search, the p99 at least 10× faster than
+//!    the sequential `LIKE` and the p95 of selective queries (those with at most
+//!    `LIMIT` hits) ≤ 50 ms; storage per record (`records` with its indexes and TOAST,
+//!    plus `events`, over N) ≤ 2 KiB; and the peak RSS of this process (the writer, the
+//!    generator and the searches in process; `VmHWM`) ≤ 256 MiB. The intake, ingest
+//!    and report goals have their own benchmarks (`intake`, `ingest`, anpi-e2e
+//!    `report`).
+//!
 //! Before measuring reads, `VACUUM (ANALYZE)` runs on `events` and `records`, as
 //! autovacuum would have done on a serving node after a bulk load.
 //!
@@ -52,21 +61,21 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::Instant;
 
+mod common;
+
 use anpi_core::command::Command as DomainCommand;
 use anpi_core::entry::synthetic::{Generator, reference_now};
 use anpi_core::entry::{Entry, validate};
 use anpi_core::event::Actor;
 use anpi_core::ids::{AccountId, IncidentId};
-use anpi_core::incident::IncidentMode;
 use anpi_core::jurisdiction::JurisdictionCode;
 use anpi_core::private_area::RecordState;
 use anpi_core::search::{Query, QueryDraft};
-use anpi_harness::TestDb;
-use anpi_node::config::{self, NodeArgs};
 use anpi_node::store::search::{self as queries, Table};
-use anpi_node::store::writer::{Outcome, Writer, WriterOptions};
+use anpi_node::store::writer::{Outcome, Writer};
 use anpi_node::store::{self, projection, reader};
 use anyhow::{Context, Result, anyhow, bail, ensure};
+use common::National;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -678,6 +687,7 @@ fn median(values: &[f64]) -> f64 {
 
 struct Latency {
     p50: f64,
+    p95: f64,
     p99: f64,
     max: f64,
     n: usize,
@@ -689,6 +699,7 @@ impl Latency {
         sorted.sort_by(f64::total_cmp);
         Latency {
             p50: percentile(&sorted, 0.50),
+            p95: percentile(&sorted, 0.95),
             p99: percentile(&sorted, 0.99),
             max: sorted.last().copied().unwrap_or(f64::NAN),
             n: sorted.len(),
@@ -699,6 +710,9 @@ impl Latency {
 struct KindResult {
     kind: Kind,
     index: Latency,
+    /// The searches with at most `LIMIT` hits (selective queries: the whole answer fits
+    /// one page).
+    selective: Latency,
     baseline: Latency,
     hits_median: f64,
     hits_max: i64,
@@ -800,6 +814,13 @@ async fn measure_kind(
     Ok(KindResult {
         kind,
         index: Latency::of(&index_ms),
+        selective: Latency::of(
+            &index_runs
+                .iter()
+                .filter(|t| !t.truncated)
+                .map(|t| t.ms)
+                .collect::<Vec<_>>(),
+        ),
         baseline: Latency::of(&baseline_ms),
         hits_median: median(&hits_f),
         hits_max: hits.iter().copied().max().unwrap_or(0),
@@ -834,6 +855,16 @@ async fn sizes(db: &tokio_postgres::Client) -> Result<Sizes> {
         grams_index: row.get(1),
         events: row.get(2),
     })
+}
+
+/// The peak resident memory of this process (`VmHWM`), in KiB.
+fn peak_rss_kib() -> Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| anyhow!("no VmHWM in /proc/self/status"))
 }
 
 fn mib(bytes: i64) -> f64 {
@@ -875,42 +906,23 @@ async fn main() -> Result<()> {
     );
 
     // A national node's database and its writer, in process.
-    let test_db = TestDb::create().await;
-    eprintln!("national: database {}", test_db.name);
-    let config = config::load(&NodeArgs {
-        jurisdiction: Some(NATIONAL.into()),
-        database_url: Some(test_db.url.clone()),
-        listen: Some("127.0.0.1:1".into()),
-        ..NodeArgs::default()
-    })?;
-    anpi_node::server::prepare_database(&config).await?;
     let national = JurisdictionCode::parse(NATIONAL).map_err(|e| anyhow!("{e}"))?;
-    let (writer, writer_task) =
-        Writer::start_with(&test_db.url, national.clone(), WriterOptions::default()).await?;
     let actor = Actor {
         jurisdiction: national,
         account: AccountId::parse("bench").map_err(anyhow::Error::msg)?,
     };
-    let created = writer
-        .submit(
-            actor.clone(),
-            DomainCommand::CreateIncident {
-                name: "訓練：全国読み取りモデル".into(),
-                mode: IncidentMode::Drill,
-                id: None,
-                local: false,
-            },
-        )
-        .await
-        .map_err(|r| anyhow!("creating the incident: {r}"))?;
-    let Outcome::Incident { incident, .. } = created else {
-        bail!("unexpected outcome {created:?}");
-    };
+    let node = National::start(&actor, "訓練：全国読み取りモデル").await?;
+    let National {
+        test_db,
+        writer,
+        task: writer_task,
+        incident,
+    } = node;
     let db = store::connect(&test_db.url).await?;
 
     // 1. Load.
     let every = if settings.full { 50_000 } else { 1_000 };
-    let load_seconds = load(&writer, &actor, incident.id, &generator, n, every).await?;
+    let load_seconds = load(&writer, &actor, incident, &generator, n, every).await?;
     let head = reader::head_position(&db).await?;
     let kinds = events_by_kind(&db).await?;
     let kind_count = |k: &str| kinds.get(k).copied().unwrap_or(0);
@@ -965,6 +977,7 @@ async fn main() -> Result<()> {
         results.push(result);
     }
     let sizes = sizes(&db).await?;
+    let peak_rss_mib = peak_rss_kib()? as f64 / 1024.0;
 
     // Stop the writer.
     drop(writer);
@@ -1076,6 +1089,63 @@ async fn main() -> Result<()> {
             execution,
         ));
     }
+    line(String::new());
+    line(format!(
+        "Issue 18's goals in this run ({n} records; the search goals are set at 10,000,000):\n"
+    ));
+    line("| path | measured | goal | met |".into());
+    line("|---|---|---|---|".into());
+    let mut goal = |path: String, measured: String, goal: &str, met: bool| {
+        let met = if met { "yes" } else { "no" };
+        line(format!("| {path} | {measured} | {goal} | {met} |"));
+    };
+    let replay_ratio = ratio(replay_rate, scan_rate);
+    goal(
+        "replay / ordered scan of the same events".into(),
+        format!("{replay_ratio:.3}×"),
+        "≥ 0.5×",
+        replay_ratio >= 0.5,
+    );
+    for r in &results {
+        let faster = ratio(r.baseline.p99, r.index.p99);
+        goal(
+            format!(
+                "{} p99: times faster than the sequential LIKE",
+                r.kind.name()
+            ),
+            format!("{faster:.1}×"),
+            "≥ 10×",
+            faster >= 10.0,
+        );
+        goal(
+            format!(
+                "{} p95 of selective queries (≤ {LIMIT} hits, {} of {})",
+                r.kind.name(),
+                r.selective.n,
+                r.index.n
+            ),
+            if r.selective.n == 0 {
+                "none selective".into()
+            } else {
+                format!("{:.2} ms", r.selective.p95)
+            },
+            "≤ 50 ms",
+            r.selective.n == 0 || r.selective.p95 <= 50.0,
+        );
+    }
+    let per_record = (sizes.records + sizes.events) as f64 / n as f64 / 1024.0;
+    goal(
+        "storage per record (records + indexes + log)".into(),
+        format!("{per_record:.2} KiB"),
+        "≤ 2 KiB",
+        per_record <= 2.0,
+    );
+    goal(
+        "peak RSS of this process (writer, generator and search in process)".into(),
+        format!("{:.0} MiB", peak_rss_mib),
+        "≤ 256 MiB under the national load",
+        peak_rss_mib <= 256.0,
+    );
     print!("{out}");
 
     let kinds_json: serde_json::Map<String, serde_json::Value> = results
@@ -1084,6 +1154,9 @@ async fn main() -> Result<()> {
             let value = json!({
                 "queries": r.index.n,
                 "p50_ms": r.index.p50,
+                "p95_ms": r.index.p95,
+                "selective_queries": r.selective.n,
+                "selective_p95_ms": r.selective.p95,
                 "p99_ms": r.index.p99,
                 "max_ms": r.index.max,
                 "baseline_queries": r.baseline.n,
@@ -1142,6 +1215,8 @@ async fn main() -> Result<()> {
             "records_grams_idx": sizes.grams_index,
             "events_total": sizes.events,
         },
+        "storage_per_record_kib": (sizes.records + sizes.events) as f64 / n as f64 / 1024.0,
+        "peak_rss_mib": peak_rss_mib,
         "total_seconds": total_seconds,
     });
     let name = if settings.full {

@@ -451,6 +451,21 @@ impl NodeProcess {
         let _ = self.child.wait();
     }
 
+    /// The process's resident memory now and at its peak (`VmRSS`, `VmHWM` of
+    /// `/proc/PID/status`), in KiB.
+    pub fn memory_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("reading the node's /proc status");
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or_else(|| panic!("no {name} in /proc status"))
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
     /// Starts the same node again (after a kill).
     pub fn restart(&mut self) {
         self.child = spawn_node(&self.binary, &self.config, &self.log);

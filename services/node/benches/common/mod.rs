@@ -7,11 +7,15 @@
 use std::pin::pin;
 use std::time::Instant;
 
-use anpi_core::ids::AccountId;
+use anpi_core::command::Command as DomainCommand;
+use anpi_core::event::Actor;
+use anpi_core::ids::{AccountId, IncidentId};
+use anpi_core::incident::IncidentMode;
 use anpi_harness::TestDb;
 use anpi_node::config::{self, NodeArgs};
+use anpi_node::store::writer::{Outcome, Writer, WriterOptions};
 use anpi_proto::{draft_to_proto, v1};
-use anyhow::{Result, ensure};
+use anyhow::{Result, anyhow, bail, ensure};
 use chrono::{DateTime, Utc};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
@@ -42,6 +46,85 @@ pub struct Row {
     written: Option<DateTime<Utc>>,
     received: DateTime<Utc>,
     payload: serde_json::Value,
+}
+
+impl Row {
+    /// The row's values in the order `position, event_id, COLUMNS`.
+    fn values<'a>(&'a self, position: &'a i64, id: &'a Uuid) -> [&'a (dyn ToSql + Sync); 11] {
+        [
+            position,
+            id,
+            &self.kind,
+            &self.version,
+            &self.incident,
+            &self.record,
+            &self.origin,
+            &self.actor,
+            &self.written,
+            &self.received,
+            &self.payload,
+        ]
+    }
+}
+
+/// The benchmark's command line: `None` when a test runner lists tests (there are
+/// none here), else whether this is the full run (`--bench`) rather than a smoke run.
+pub fn full_run() -> Option<bool> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        return None;
+    }
+    Some(args.iter().any(|a| a == "--bench"))
+}
+
+/// A national node (`000001`) in process: a fresh database prepared for it, its
+/// single writer, and one drill incident named `name`, created by `actor`.
+pub struct National {
+    pub test_db: TestDb,
+    pub writer: Writer,
+    pub task: tokio::task::JoinHandle<()>,
+    pub incident: IncidentId,
+}
+
+impl National {
+    pub async fn start(actor: &Actor, name: &str) -> Result<National> {
+        let test_db = TestDb::create().await;
+        eprintln!("national: database {}", test_db.name);
+        let config = config::load(&NodeArgs {
+            jurisdiction: Some("000001".into()),
+            database_url: Some(test_db.url.clone()),
+            listen: Some("127.0.0.1:1".into()),
+            ..NodeArgs::default()
+        })?;
+        anpi_node::server::prepare_database(&config).await?;
+        let (writer, task) = Writer::start_with(
+            &test_db.url,
+            actor.jurisdiction.clone(),
+            WriterOptions::default(),
+        )
+        .await?;
+        let created = writer
+            .submit(
+                actor.clone(),
+                DomainCommand::CreateIncident {
+                    name: name.into(),
+                    mode: IncidentMode::Drill,
+                    id: None,
+                    local: false,
+                },
+            )
+            .await
+            .map_err(|r| anyhow!("creating the incident: {r}"))?;
+        let Outcome::Incident { incident, .. } = created else {
+            bail!("unexpected outcome {created:?}");
+        };
+        Ok(National {
+            test_db,
+            writer,
+            task,
+            incident: incident.id,
+        })
+    }
 }
 
 pub fn env_or(name: &str, default: usize) -> usize {
@@ -98,9 +181,22 @@ pub async fn read_back(
     Ok((rows.collect(), commits))
 }
 
-/// Loads `rows` into an emptied `copy_bench` in one binary COPY; rows/s.
-pub async fn copy_round(db: &tokio_postgres::Client, rows: &[Row]) -> Result<f64> {
-    db.batch_execute("TRUNCATE copy_bench").await?;
+/// What the COPY baseline loads into: emptied tables, or the tables as earlier rounds
+/// left them (as the path measured writes into tables that hold the earlier rounds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tables {
+    Empty,
+    Kept,
+}
+
+/// Loads `rows` into `copy_bench` (emptied first, or after what it holds) in one
+/// binary COPY; rows/s.
+pub async fn copy_round(db: &tokio_postgres::Client, rows: &[Row], tables: Tables) -> Result<f64> {
+    if tables == Tables::Empty {
+        db.batch_execute("TRUNCATE copy_bench").await?;
+    }
+    let sql = "SELECT coalesce(max(position), 0) FROM copy_bench";
+    let held: i64 = db.query_one(sql, &[]).await?.get(0);
     let columns = format!("position, event_id, {COLUMNS}");
     let shape = db
         .prepare(&format!("SELECT {columns} FROM copy_bench"))
@@ -112,26 +208,61 @@ pub async fn copy_round(db: &tokio_postgres::Client, rows: &[Row]) -> Result<f64
     let sink = db.copy_in(copy.as_str()).await?;
     let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
     for (i, (row, id)) in rows.iter().zip(&ids).enumerate() {
-        let position = i as i64 + 1;
-        let values: [&(dyn ToSql + Sync); 11] = [
-            &position,
-            id,
-            &row.kind,
-            &row.version,
-            &row.incident,
-            &row.record,
-            &row.origin,
-            &row.actor,
-            &row.written,
-            &row.received,
-            &row.payload,
-        ];
+        let position = held + i as i64 + 1;
+        let values = row.values(&position, id);
         writer.as_mut().write(&values).await?;
     }
     let written = writer.finish().await?;
     let seconds = started.elapsed().as_secs_f64();
     ensure!(written == rows.len() as u64, "COPY wrote {written} rows");
     Ok(rows.len() as f64 / seconds)
+}
+
+/// Inserts `rows` into an emptied `copy_bench` one by one, each an autocommit INSERT
+/// (one statement, its own transaction and commit), prepared once; the latency of each
+/// in milliseconds.
+pub async fn insert_latencies(db: &tokio_postgres::Client, rows: &[Row]) -> Result<Vec<f64>> {
+    db.batch_execute("TRUNCATE copy_bench").await?;
+    let sql = format!(
+        "INSERT INTO copy_bench (position, event_id, {COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    );
+    let insert = db.prepare(&sql).await?;
+    let mut latencies = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let (position, id) = (i as i64 + 1, Uuid::now_v7());
+        let values = row.values(&position, &id);
+        let started = Instant::now();
+        db.execute(&insert, &values).await?;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(latencies)
+}
+
+/// The `p` quantile (0..=1) of sorted values, nearest rank.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// The COPY baseline of one round, each COPY from a fresh checkpoint: the events
+/// `rows` the round wrote (read back after position `after`) and the `entries` records
+/// rows it wrote. Returns the events rows/s and the round's entries/s with both tables.
+pub async fn copy_baseline(
+    db: &tokio_postgres::Client,
+    rows: &[Row],
+    after: i64,
+    entries: usize,
+    tables: Tables,
+) -> Result<(f64, f64)> {
+    db.batch_execute("CHECKPOINT").await?;
+    let events_rate = copy_round(db, rows, tables).await?;
+    let (records_seconds, copied) = copy_records_round(db, after, tables).await?;
+    ensure!(
+        copied == entries as u64,
+        "copied {copied} records, not {entries}"
+    );
+    let seconds = rows.len() as f64 / events_rate + records_seconds;
+    Ok((events_rate, entries as f64 / seconds))
 }
 
 pub fn median(values: &[f64]) -> f64 {
@@ -229,15 +360,22 @@ impl Bench {
 }
 
 /// Loads the `records` rows (the private-area projection, every column and index,
-/// the partial-search GIN index included) that the round after `after` wrote into an
-/// emptied `copy_records` in one binary COPY, piped as PostgreSQL gave them out (read
-/// before the clock starts); the seconds it took and the rows.
-pub async fn copy_records_round(db: &tokio_postgres::Client, after: i64) -> Result<(f64, u64)> {
+/// the partial-search GIN index included) that the round after `after` wrote into
+/// `copy_records` (new, or as earlier rounds left it) in one binary COPY, piped as
+/// PostgreSQL gave them out (read before the clock starts); the seconds it took and the
+/// rows.
+pub async fn copy_records_round(
+    db: &tokio_postgres::Client,
+    after: i64,
+    tables: Tables,
+) -> Result<(f64, u64)> {
     use futures::{SinkExt, TryStreamExt};
-    db.batch_execute(
-        "DROP TABLE IF EXISTS copy_records; CREATE TABLE copy_records (LIKE records INCLUDING ALL)",
-    )
-    .await?;
+    if tables == Tables::Empty {
+        db.batch_execute("DROP TABLE IF EXISTS copy_records")
+            .await?;
+    }
+    db.batch_execute("CREATE TABLE IF NOT EXISTS copy_records (LIKE records INCLUDING ALL)")
+        .await?;
     let out = format!(
         "COPY (SELECT * FROM records WHERE recorded_position > {after}) TO STDOUT (FORMAT binary)"
     );
