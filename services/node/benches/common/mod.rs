@@ -1,7 +1,8 @@
-//! What the ingest and import benchmarks share: the node in process on a fresh
-//! database with logged-in clients, valid Form 1 drafts, and the COPY baseline — the
-//! same `events` rows, read back after the API wrote them, loaded in one binary COPY
-//! into `copy_bench` (a copy of `events` with its indexes).
+//! What the node's benchmarks share: the node in process on a fresh database with
+//! logged-in clients (ingest, import), a national node's writer in process (intake,
+//! national), valid Form 1 drafts, and the COPY baseline — the same `events` rows, read
+//! back after the node wrote them, loaded in one binary COPY into `copy_bench` (a copy
+//! of `events` with its indexes), and the `records` rows into `copy_records`.
 #![allow(dead_code)] // each benchmark uses its own part
 
 use std::pin::pin;
@@ -88,6 +89,11 @@ pub struct National {
 
 impl National {
     pub async fn start(actor: &Actor, name: &str) -> Result<National> {
+        ensure!(
+            actor.jurisdiction.as_str() == "000001",
+            "the incident's creator must be of the national node, not {}",
+            actor.jurisdiction
+        );
         let test_db = TestDb::create().await;
         eprintln!("national: database {}", test_db.name);
         let config = config::load(&NodeArgs {
