@@ -239,6 +239,32 @@ async fn run_authenticated(
             })?;
         }
         Cmd::Incident {
+            command: IncidentCmd::Retention { id, until },
+        } => {
+            let reply = client
+                .set_retention(v1::SetRetentionRequest {
+                    incident_id: id,
+                    until,
+                })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            println!("{}", reply.message);
+        }
+        Cmd::Incident {
+            command: IncidentCmd::Purge { id, confirm },
+        } => {
+            let reply = client
+                .purge_incident(v1::PurgeIncidentRequest {
+                    incident_id: id,
+                    confirm,
+                })
+                .await
+                .map_err(explain)?
+                .into_inner();
+            println!("{}", reply.message);
+        }
+        Cmd::Incident {
             command: IncidentCmd::List { json },
         } => {
             let incidents = client

@@ -230,6 +230,24 @@ pub enum IncidentCmd {
         #[arg(long)]
         json: bool,
     },
+    /// (Administrator) set the last day of the incident's retention period (保存期間,
+    /// issue 21); reported upward so that every tier holds the same day.
+    Retention {
+        /// Incident ID.
+        id: String,
+        /// The last day: 2031-03-31 or 令和13年3月31日.
+        #[arg(long)]
+        until: String,
+    },
+    /// (Administrator) from the end of its retention period, make every personal field
+    /// of the incident unreadable in this node (its log still verifies).
+    Purge {
+        /// Incident ID.
+        id: String,
+        /// The incident ID, typed again to confirm.
+        #[arg(long)]
+        confirm: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -81,7 +81,7 @@ fn verify_reports_the_head_then_the_altered_position() {
         client
             .batch_execute(&format!(
                 "BEGIN; ALTER TABLE events DISABLE TRIGGER USER;
-                 UPDATE events SET payload = jsonb_set(payload, '{{data,entry,draft,name}}', '\"別人　花子\"')
+                 UPDATE events SET payload = jsonb_set(payload, '{{data,sealed}}', '\"5Yil5Lq6\"')
                  WHERE position = {at};
                  ALTER TABLE events ENABLE TRIGGER USER; COMMIT;"
             ))

@@ -168,10 +168,12 @@ pub enum Operation {
     /// Roll-call (K-01..K-09): every role but the Red Cross's may open it; what each
     /// account may do there is its roll-call authority (`rollcall::Authority`, K-04).
     Rollcall,
+    /// Administrator: set an incident's retention end and purge it after (issue 21).
+    Retention,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 27] = [
+    pub const ALL: [Operation; 28] = [
         Operation::NodeInfo,
         Operation::ListIncidents,
         Operation::CreateIncident,
@@ -199,6 +201,7 @@ impl Operation {
         Operation::RevokeAnywhere,
         Operation::PurgePrivateArea,
         Operation::Rollcall,
+        Operation::Retention,
     ];
 
     /// Whether the operation shows personal data of the persons recorded (names,
@@ -246,6 +249,7 @@ impl Operation {
             Operation::RevokeAnywhere => "revoke_anywhere",
             Operation::PurgePrivateArea => "purge_private_area",
             Operation::Rollcall => "rollcall",
+            Operation::Retention => "retention",
         }
     }
 
@@ -280,6 +284,7 @@ impl Operation {
             Operation::RevokeAnywhere => "全国のアカウントを無効化",
             Operation::PurgePrivateArea => "個別領域を消去",
             Operation::Rollcall => "安否確認（職員の安否確認）を操作",
+            Operation::Retention => "保存期間の設定・個人情報の消去",
         }
     }
 }
@@ -317,9 +322,10 @@ pub fn permits(role: Role, operation: Operation, tier: Tier) -> bool {
         Operation::Publish => {
             tier == Tier::National && matches!(role, Role::Publisher | Role::Administrator)
         }
-        Operation::ManageAccounts | Operation::ManageTrust | Operation::PurgePrivateArea => {
-            role == Role::Administrator
-        }
+        Operation::ManageAccounts
+        | Operation::ManageTrust
+        | Operation::PurgePrivateArea
+        | Operation::Retention => role == Role::Administrator,
         Operation::RevokeAnywhere => tier == Tier::National && role == Role::Administrator,
         Operation::Rollcall => role != Role::RedCross,
         Operation::ReadAccessLog | Operation::VerifyLog => {
@@ -913,7 +919,7 @@ mod tests {
     /// O(rganise), A(dministrator), R(ed cross), U (aUditor), B (puBlisher) — holding the
     /// role's letter when permitted and `.` when refused. The first string is for
     /// municipalities and prefectures, the second for the national tier.
-    const TABLE: [(Operation, &str, &str); 27] = [
+    const TABLE: [(Operation, &str, &str); 28] = [
         (Operation::NodeInfo, "IPOARUB", "IPOARUB"),
         (Operation::ListIncidents, "IPOARUB", "IPOARUB"),
         (Operation::CreateIncident, "..OA...", "..OA..."),
@@ -941,6 +947,7 @@ mod tests {
         (Operation::RevokeAnywhere, ".......", "...A..."),
         (Operation::PurgePrivateArea, "...A...", "...A..."),
         (Operation::Rollcall, "IPOA.UB", "IPOA.UB"),
+        (Operation::Retention, "...A...", "...A..."),
     ];
 
     #[test]

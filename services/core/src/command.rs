@@ -150,6 +150,11 @@ pub trait State {
     fn inquiry(&self, id: InquiryId) -> Option<&InquiryState>;
     fn incident(&self, id: IncidentId) -> Option<&Incident>;
     fn paused(&self, scope: IntakeScope) -> bool;
+    /// Whether the incident's personal data was purged at the end of its retention
+    /// (issue 21): nothing new about it may be recorded.
+    fn purged(&self, _id: IncidentId) -> bool {
+        false
+    }
 }
 
 fn incident_not_found() -> Refusal {
@@ -179,6 +184,16 @@ pub fn decide(
             Err(Refusal::Paused(FieldError::new(
                 "intake",
                 OWN_INTAKE_PAUSED,
+            )))
+        }
+        Command::RecordEntry { incident, .. }
+        | Command::RegisterInquiry { incident, .. }
+        | Command::DecidePublication { incident, .. }
+            if state.purged(*incident) =>
+        {
+            Err(Refusal::Conflict(FieldError::new(
+                "incident_id",
+                "この事案の個人情報は保存期間の終了により消去されました。この事案には登録・照会・公表の判断ができません",
             )))
         }
         Command::CreateIncident {

@@ -22,11 +22,13 @@ use uuid::Uuid;
 pub const SCHEMA_VERSION: i32 = 1;
 
 /// The `kind`s of the events that reports carry upward.
-pub const REPORTABLE_KINDS: [&str; 4] = [
+/// `RetentionSet` travels too, so that every tier holds the same retention end (issue 21).
+pub const REPORTABLE_KINDS: [&str; 5] = [
     "IncidentCreated",
     "EntryRecorded",
     "EntryDeleted",
     "DepartureRecorded",
+    "RetentionSet",
 ];
 
 /// Who did it: an account of a jurisdiction (`131016/admin`), or the node itself.
@@ -280,6 +282,28 @@ pub enum Payload {
     },
     /// Roll-call (K-01..K-09): organisations, members, settings, roll-calls, answers.
     Rollcall(crate::rollcall::RollcallEvent),
+    /// The end of the incident's retention period (保存期間, guideline 第4 3(2)※ and
+    /// 第5 2(1)※; issue 21, ADR 0019), set by an administrator. The latest one folded
+    /// at a node stands; reported upward so that every tier holds the same date.
+    RetentionSet {
+        until: NaiveDate,
+    },
+    /// The incident's personal data was made unreadable in this node (issue 21,
+    /// ADR 0019): the data keys of its sealed events were destroyed and its records,
+    /// inquiries and the rows derived from them deleted. Local: each tier purges itself.
+    IncidentPurged {
+        records: i64,
+        inquiries: i64,
+    },
+    /// Never written: what a reader returns for a sealed event whose data key was
+    /// destroyed by a purge (`crate::seal`). `of` is the stored kind.
+    Purged {
+        of: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        record_id: Option<RecordId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inquiry_id: Option<InquiryId>,
+    },
 }
 
 /// Where an identification looked, for the log of reads of personal data.
@@ -329,6 +353,9 @@ impl Payload {
             Payload::InquiryAnswered { .. } => "InquiryAnswered",
             Payload::PublicationDecided { .. } => "PublicationDecided",
             Payload::Rollcall(event) => event.kind(),
+            Payload::RetentionSet { .. } => "RetentionSet",
+            Payload::IncidentPurged { .. } => "IncidentPurged",
+            Payload::Purged { .. } => "Purged",
         }
     }
 
@@ -346,6 +373,7 @@ impl Payload {
             | Payload::DepartureRecorded { record_id, .. }
             | Payload::PublicationDecided { record_id, .. } => Some(*record_id),
             Payload::DuplicateRemoved { removed, .. } => Some(*removed),
+            Payload::Purged { record_id, .. } => *record_id,
             _ => None,
         }
     }
@@ -357,6 +385,7 @@ impl Payload {
             | Payload::InquiryIdentified { inquiry_id, .. }
             | Payload::InquiryRefused { inquiry_id, .. }
             | Payload::InquiryAnswered { inquiry_id, .. } => Some(*inquiry_id),
+            Payload::Purged { inquiry_id, .. } => *inquiry_id,
             _ => None,
         }
     }

@@ -285,7 +285,7 @@ async fn main() -> Result<()> {
     client
         .batch_execute(&format!(
             "BEGIN; ALTER TABLE events DISABLE TRIGGER USER;
-             UPDATE events SET payload = jsonb_set(payload, '{{data,entry,draft,name}}', '\"改ざん\"') WHERE position = {at};
+             UPDATE events SET payload = jsonb_set(payload, '{{data,sealed}}', '\"5pS544GW44KT\"') WHERE position = {at};
              ALTER TABLE events ENABLE TRIGGER USER; COMMIT;"
         ))
         .await?;

@@ -12,7 +12,7 @@ use anpi_proto::{draft_to_proto, v1};
 use tonic::transport::Channel;
 
 /// The reportable kinds (what travels upward).
-pub const REPORTABLE: [&str; 4] = anpi_core::event::REPORTABLE_KINDS;
+pub const REPORTABLE: [&str; 5] = anpi_core::event::REPORTABLE_KINDS;
 
 /// The names of the jurisdictions the tests use (their nodes sign answers with them).
 pub const NAMES: [(&str, &str); 6] = [

@@ -18,6 +18,7 @@ struct Given {
     inquiries: HashMap<InquiryId, InquiryState>,
     incidents: HashMap<IncidentId, Incident>,
     paused: HashSet<IntakeScope>,
+    purged: HashSet<IncidentId>,
 }
 
 impl State for Given {
@@ -32,6 +33,9 @@ impl State for Given {
     }
     fn paused(&self, scope: IntakeScope) -> bool {
         self.paused.contains(&scope)
+    }
+    fn purged(&self, id: IncidentId) -> bool {
+        self.purged.contains(&id)
     }
 }
 
@@ -424,4 +428,27 @@ fn entries_keep_their_written_time() {
         )
     );
     assert_eq!(decided[0].incident, Some(the_incident()));
+}
+
+#[test]
+fn nothing_new_is_recorded_about_a_purged_incident() {
+    // Issue 21: after the purge the incident takes no entry, inquiry or publication
+    // decision; other incidents are not affected.
+    let mut given = given();
+    assert!(matches!(
+        when(&given, record_entry(None, &evacuee())),
+        Ok(Decision::Events(_))
+    ));
+    given.purged.insert(the_incident());
+    for command in [
+        record_entry(None, &evacuee()),
+        Command::RegisterInquiry {
+            incident: the_incident(),
+            inquiry: Box::new(crate::inquiry::validate(&form4_family(), now()).unwrap()),
+        },
+    ] {
+        let refusal = refused(when(&given, command));
+        assert!(matches!(refusal, Refusal::Conflict(_)), "{refusal:?}");
+        assert!(refusal.error().message.contains("消去されました"));
+    }
 }

@@ -699,6 +699,40 @@ impl v1::node_server::Node for NodeService {
         Ok(Response::new(trust::purged(purged)))
     }
 
+    async fn set_retention(
+        &self,
+        request: Request<v1::SetRetentionRequest>,
+    ) -> Result<Response<v1::RetentionResponse>, Status> {
+        let session = session(&self.0, &request).await?;
+        let request = request.into_inner();
+        let incident = parse_id::<IncidentId>("incident_id", &request.incident_id)?;
+        let done = self
+            .0
+            .set_retention(&session, incident, &request.until)
+            .await?;
+        Ok(Response::new(v1::RetentionResponse {
+            position: done.position,
+            message: done.message,
+        }))
+    }
+
+    async fn purge_incident(
+        &self,
+        request: Request<v1::PurgeIncidentRequest>,
+    ) -> Result<Response<v1::RetentionResponse>, Status> {
+        let session = session(&self.0, &request).await?;
+        let request = request.into_inner();
+        let incident = parse_id::<IncidentId>("incident_id", &request.incident_id)?;
+        let done = self
+            .0
+            .purge_incident(&session, incident, &request.confirm)
+            .await?;
+        Ok(Response::new(v1::RetentionResponse {
+            position: done.position,
+            message: done.message,
+        }))
+    }
+
     async fn list_revocations(
         &self,
         request: Request<v1::ListRevocationsRequest>,

@@ -20,6 +20,7 @@ pub mod publication;
 pub mod reads;
 pub mod replay;
 pub mod reports;
+pub mod retention;
 pub mod rollcall;
 pub mod rollcall_contacts;
 pub mod rollcall_info;

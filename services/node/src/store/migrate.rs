@@ -72,6 +72,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0017_staged_events_json",
         include_str!("../../../../schemas/postgres/0017_staged_events_json.sql"),
     ),
+    (
+        "0018_retention",
+        include_str!("../../../../schemas/postgres/0018_retention.sql"),
+    ),
 ];
 
 /// Applies every pending migration in one transaction, serialised across processes

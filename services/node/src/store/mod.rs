@@ -18,6 +18,7 @@ pub mod reports;
 pub mod rollcall;
 pub mod rollcall_contacts;
 pub mod rollcall_info;
+pub mod seal;
 pub mod search;
 pub mod shared;
 pub mod standby;

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anpi_core::canon::CANON_VERSION;
 use anpi_core::event::{Event, Payload};
-use anpi_core::ids::{InquiryId, RecordId};
+use anpi_core::ids::{IncidentId, InquiryId, RecordId};
 use anpi_core::incident::Incident;
 use anpi_core::inquiry::{self, InquiryState};
 use anpi_core::private_area::{self, RecordState};
@@ -124,6 +124,11 @@ impl Batch {
     /// Folds one event (its record or inquiry state must have been loaded).
     pub fn fold(&mut self, event: &Event) {
         self.last_position = Some(event.position);
+        if let Payload::Purged { .. } = event.event.payload {
+            // Issue 21: a sealed event whose key a purge destroyed folds to nothing (its
+            // incident's rows were deleted by the `IncidentPurged` after it).
+            return;
+        }
         if let Some(id) = event.event.payload.inquiry_id() {
             let before = self.inquiries.remove(&id);
             if let Some(after) = inquiry::state::apply(before, event) {
@@ -147,7 +152,16 @@ impl Batch {
                 self.touched.clear();
                 self.created.clear();
             }
+            Payload::IncidentPurged { .. } => {
+                // Issue 21: the incident's records and inquiries leave the read model
+                // (the rows already stored go in `write_bookkeeping`).
+                if let Some(incident) = event.event.incident {
+                    self.forget_incident(incident);
+                }
+                self.bookkeeping.push(event.clone());
+            }
             Payload::ReportSent { .. }
+            | Payload::RetentionSet { .. }
             | Payload::ReportReceived { .. }
             | Payload::ReportAcknowledged { .. }
             | Payload::IntakePaused { .. }
@@ -168,6 +182,31 @@ impl Batch {
                     }
                 }
             }
+        }
+    }
+
+    /// Drops what this batch holds of `incident`'s records and inquiries.
+    fn forget_incident(&mut self, incident: IncidentId) {
+        let records: HashSet<RecordId> = self
+            .states
+            .iter()
+            .filter(|(_, state)| state.incident == incident)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &records {
+            self.states.remove(id);
+            self.touched.remove(id);
+            self.created.remove(id);
+        }
+        let inquiries: Vec<InquiryId> = self
+            .inquiries
+            .iter()
+            .filter(|(_, state)| state.incident == Some(incident))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &inquiries {
+            self.inquiries.remove(id);
+            self.touched_inquiries.remove(id);
         }
     }
 
@@ -406,6 +445,31 @@ async fn write_bookkeeping<C: GenericClient>(client: &C, event: &Event) -> Resul
                         &actor,
                         &event.position,
                     ],
+                )
+                .await?;
+        }
+        Payload::RetentionSet { until } => {
+            client
+                .execute(
+                    "UPDATE incidents SET retention_until = $2 WHERE incident_id = $1",
+                    &[&e.incident.map(|i| i.as_uuid()), until],
+                )
+                .await?;
+        }
+        Payload::IncidentPurged { .. } => {
+            // Issue 21, ADR 0019: every row derived from the incident's personal data.
+            client
+                .execute(
+                    "WITH gone AS (SELECT record_id FROM records WHERE incident_id = $1),
+                          flags AS (DELETE FROM duplicate_flags WHERE incident_id = $1
+                                       OR older IN (SELECT record_id FROM gone)
+                                       OR newer IN (SELECT record_id FROM gone)),
+                          decisions AS (DELETE FROM publication_decisions WHERE incident_id = $1),
+                          asked AS (DELETE FROM inquiries WHERE incident_id = $1
+                                       OR record_id IN (SELECT record_id FROM gone)),
+                          marked AS (UPDATE incidents SET purged_at = $2 WHERE incident_id = $1)
+                     DELETE FROM records WHERE incident_id = $1",
+                    &[&e.incident.map(|i| i.as_uuid()), &e.received_at],
                 )
                 .await?;
         }

@@ -24,8 +24,11 @@ pub struct Decided {
 pub async fn history<C: GenericClient>(client: &C, record: RecordId) -> Result<Vec<Decided>> {
     let rows = client
         .query(
-            "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload
-             FROM events WHERE record_id = $1 AND kind = 'PublicationDecided' ORDER BY position",
+            &format!(
+                "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload, {}
+                 FROM events WHERE record_id = $1 AND kind = 'PublicationDecided' ORDER BY position",
+                super::seal::KEY_COLUMN
+            ),
             &[&record.as_uuid()],
         )
         .await?;

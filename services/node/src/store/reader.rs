@@ -1,6 +1,6 @@
 //! Reading the log and the projections. R: L-02, L-04, S-04.
 
-use anpi_core::event::{Actor, Event, NewEvent, Payload};
+use anpi_core::event::{Actor, Event, NewEvent};
 use anpi_core::ids::{AccountId, EventId, IncidentId, LogId};
 use anpi_core::incident::{Incident, IncidentMode};
 use anpi_core::jurisdiction::JurisdictionCode;
@@ -67,7 +67,6 @@ fn parse_actor(text: &str) -> Result<Actor> {
 }
 
 pub(crate) fn event_from_row(row: &Row) -> Result<Event> {
-    let payload: serde_json::Value = row.get("payload");
     let incident: Option<Uuid> = row.get("incident_id");
     let origin: String = row.get("origin");
     let actor: String = row.get("actor");
@@ -81,7 +80,7 @@ pub(crate) fn event_from_row(row: &Row) -> Result<Event> {
             written_at: row.get("written_at"),
             received_at: row.get("received_at"),
             sender: None,
-            payload: serde_json::from_value::<Payload>(payload)?,
+            payload: super::seal::open_row(row)?,
         },
     })
 }
@@ -107,8 +106,12 @@ pub async fn read_event_rows<C: GenericClient>(
 ) -> Result<Vec<Row>> {
     Ok(client
         .query(
-            "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload
-             FROM events WHERE position > $1 ORDER BY position LIMIT $2",
+            &format!(
+                "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload,
+                        {}
+                 FROM events WHERE position > $1 ORDER BY position LIMIT $2",
+                super::seal::KEY_COLUMN
+            ),
             &[&after, &limit],
         )
         .await?)
@@ -134,7 +137,9 @@ pub async fn read_events_filtered<C: GenericClient>(
 ) -> Result<Vec<Event>> {
     let rows = client
         .query(
-            "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload
+            &format!(
+                "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload,
+                        {}
              FROM events
              WHERE position > $1
                AND ($3::text[] IS NULL OR kind = ANY ($3))
@@ -143,6 +148,8 @@ pub async fn read_events_filtered<C: GenericClient>(
                AND ($6::timestamptz IS NULL OR received_at >= $6)
                AND ($7::timestamptz IS NULL OR received_at < $7)
              ORDER BY position LIMIT $2",
+                super::seal::KEY_COLUMN
+            ),
             &[
                 &after,
                 &limit,

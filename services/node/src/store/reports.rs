@@ -7,7 +7,7 @@
 //! the wire body again.
 
 use anpi_core::chain::ChainPoint;
-use anpi_core::event::{NewEvent, REPORTABLE_KINDS};
+use anpi_core::event::{NewEvent, Payload, REPORTABLE_KINDS};
 use anpi_core::ids::LogId;
 use anpi_core::jurisdiction::JurisdictionCode;
 use chrono::{DateTime, Utc};
@@ -15,7 +15,7 @@ use tokio_postgres::GenericClient;
 use tokio_postgres::types::Json;
 use uuid::Uuid;
 
-use super::Result;
+use super::{Error, Result};
 
 /// A report recorded by "report" that JetStream does not have whole yet (R-02).
 #[derive(Debug, Clone)]
@@ -95,33 +95,45 @@ pub async fn reportable_events<C: GenericClient>(
     through: i64,
 ) -> Result<Vec<StoredEvent>> {
     let kinds: &[&str] = &REPORTABLE_KINDS;
-    Ok(client
+    client
         .query(
             &format!(
                 "SELECT position, event_id, kind, schema_version, incident_id, origin, actor,
-                        written_at, received_at, payload::text, link
+                        written_at, received_at, payload, link, {}
                  FROM events WHERE position > $1 AND position <= $2 AND kind = ANY($3) AND {}
                  ORDER BY position",
+                super::seal::KEY_COLUMN,
                 super::reader::NOT_LOCAL
             ),
             &[&after, &through, &kinds],
         )
         .await?
         .iter()
-        .map(|row| StoredEvent {
-            position: row.get(0),
-            event_id: row.get(1),
-            kind: row.get(2),
-            schema_version: row.get(3),
-            incident_id: row.get(4),
-            origin: row.get(5),
-            actor: row.get(6),
-            written_at: row.get(7),
-            received_at: row.get(8),
-            payload_json: row.get(9),
-            link: row.get(10),
+        .map(|row| {
+            // The parent receives the fields in the clear (over the signed, encrypted
+            // transport) and seals them under keys of its own (ADR 0019).
+            let payload = super::seal::open_row(row)?;
+            if let Payload::Purged { of, .. } = &payload {
+                return Err(Error::Identity(format!(
+                    "event at {} ({of}) was purged before it was reported",
+                    row.get::<_, i64>(0)
+                )));
+            }
+            Ok(StoredEvent {
+                position: row.get(0),
+                event_id: row.get(1),
+                kind: row.get(2),
+                schema_version: row.get(3),
+                incident_id: row.get(4),
+                origin: row.get(5),
+                actor: row.get(6),
+                written_at: row.get(7),
+                received_at: row.get(8),
+                payload_json: super::chain::payload_text(&payload),
+                link: row.get(10),
+            })
         })
-        .collect())
+        .collect::<Result<Vec<_>>>()
 }
 
 /// Deletes from `report_parts` the staged parts of reports already applied (R-02).

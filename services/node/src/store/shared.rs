@@ -191,8 +191,11 @@ impl Delta {
             after = *last;
             let rows = client
                 .query(
-                    "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload
-                     FROM events WHERE record_id = ANY($1) AND position <= $2 ORDER BY position",
+                    &format!(
+                        "SELECT position, event_id, incident_id, origin, actor, written_at, received_at, payload, {}
+                         FROM events WHERE record_id = ANY($1) AND position <= $2 ORDER BY position",
+                        super::seal::KEY_COLUMN
+                    ),
                     &[&ids, &self.through],
                 )
                 .await?;

@@ -232,6 +232,16 @@ pub(crate) async fn call(api: &mut Api, token: &str, operation: Operation, incid
             ))
             .await
             .map(drop),
+        Operation::Retention => node
+            .purge_incident(as_token(
+                token,
+                v1::PurgeIncidentRequest {
+                    incident_id: uuid::Uuid::now_v7().to_string(),
+                    confirm: "wrong".into(),
+                },
+            ))
+            .await
+            .map(drop),
         Operation::RevokeAnywhere => node
             .list_revocations(as_token(token, v1::ListRevocationsRequest {}))
             .await

@@ -54,6 +54,9 @@ pub fn kind_label(kind: &str) -> &'static str {
         "InquiryAnswered" => "照会への回答",
         "PublicationDecided" => "公表の判断",
         "PrivateAreaPurged" => "個別領域の消去",
+        "RetentionSet" => "保存期間の設定",
+        "IncidentPurged" => "保存期間終了による消去",
+        "Purged" => "消去済み（保存期間終了）",
         kind if kind.starts_with("Rollcall") => "安否確認",
         _ => "",
     }

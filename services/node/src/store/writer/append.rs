@@ -10,12 +10,15 @@ use uuid::Uuid;
 
 use super::{Batch, Result};
 use crate::store::chain::{Head, row_of};
+use crate::store::seal::{self, DataKey};
 
 /// An event given its position and link, with the payload text the link covers.
 pub(super) struct Appended {
     pub event: Event,
     payload: String,
     link: Link,
+    /// The key its personal fields were sealed under (ADR 0019).
+    key: Option<DataKey>,
 }
 
 impl Appended {
@@ -35,7 +38,7 @@ pub(super) fn position_and_fold(head: &mut Head, new: NewEvent, batch: &mut Batc
         position: head.position + 1,
         event: new,
     };
-    let payload = crate::store::chain::payload_text(&event.event.payload);
+    let (payload, key) = seal::stored_text(event.event.id.as_uuid(), &event.event.payload);
     let actor = event.event.actor.to_string();
     let link = chain::link(&head.link, &row_of(&event, &actor, &payload));
     *head = Head {
@@ -47,6 +50,7 @@ pub(super) fn position_and_fold(head: &mut Head, new: NewEvent, batch: &mut Batc
         event,
         payload,
         link,
+        key,
     }
 }
 
@@ -78,6 +82,11 @@ pub(super) struct EventRows {
     links: Vec<Vec<u8>>,
     sender_positions: Vec<Option<i64>>,
     sender_links: Vec<Option<Vec<u8>>>,
+    /// `data_keys` rows of the sealed events: event, subject, incident, key.
+    key_events: Vec<Uuid>,
+    key_subjects: Vec<Option<Uuid>>,
+    key_incidents: Vec<Option<Uuid>>,
+    keys: Vec<Vec<u8>>,
 }
 
 impl EventRows {
@@ -98,6 +107,10 @@ impl EventRows {
             links: Vec::with_capacity(n),
             sender_positions: Vec::with_capacity(n),
             sender_links: Vec::with_capacity(n),
+            key_events: Vec::new(),
+            key_subjects: Vec::new(),
+            key_incidents: Vec::new(),
+            keys: Vec::new(),
         };
         for appended in events {
             let e = &appended.event.event;
@@ -118,6 +131,17 @@ impl EventRows {
             rows.sender_positions.push(e.sender.map(|s| s.position));
             rows.sender_links
                 .push(e.sender.as_ref().map(|s| s.link.0.to_vec()));
+            if let Some(key) = appended.key {
+                rows.key_events.push(e.id.as_uuid());
+                rows.key_subjects.push(
+                    e.payload
+                        .record_id()
+                        .map(|r| r.as_uuid())
+                        .or_else(|| e.payload.inquiry_id().map(|i| i.as_uuid())),
+                );
+                rows.key_incidents.push(e.incident.map(|i| i.as_uuid()));
+                rows.keys.push(key.to_vec());
+            }
         }
         rows
     }
@@ -127,10 +151,15 @@ impl EventRows {
     }
 
     /// One round trip: the statement is sent with its parameter types, unnamed, and
-    /// parsed, bound and run at once (issue 18: no separate prepare per group).
+    /// parsed, bound and run at once (issue 18: no separate prepare per group). The
+    /// data keys of sealed events go in with them, in the same statement (ADR 0019).
     pub(super) async fn insert<C: GenericClient>(&self, tx: &C) -> Result<()> {
         tx.execute_typed(
-            "INSERT INTO events (position, event_id, kind, schema_version, incident_id, record_id, origin, actor,
+            "WITH keys AS (
+                 INSERT INTO data_keys (event_id, subject, incident_id, key)
+                 SELECT * FROM unnest($15::uuid[], $16::uuid[], $17::uuid[], $18::bytea[])
+             )
+             INSERT INTO events (position, event_id, kind, schema_version, incident_id, record_id, origin, actor,
                                  written_at, received_at, payload, link, sender_position, sender_link)
              SELECT p, i, k, v, inc, rec, o, a, w, r, d::jsonb, l, sp, sl
              FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::uuid[], $6::uuid[],
@@ -152,6 +181,10 @@ impl EventRows {
                 (&self.links, Type::BYTEA_ARRAY),
                 (&self.sender_positions, Type::INT8_ARRAY),
                 (&self.sender_links, Type::BYTEA_ARRAY),
+                (&self.key_events, Type::UUID_ARRAY),
+                (&self.key_subjects, Type::UUID_ARRAY),
+                (&self.key_incidents, Type::UUID_ARRAY),
+                (&self.keys, Type::BYTEA_ARRAY),
             ],
         )
         .await?;

@@ -164,6 +164,7 @@ impl WriterTask {
             let state = GroupState {
                 batch: &batch,
                 incidents: &self.incidents,
+                purged: &self.purged,
                 new_incidents: &new_incidents,
                 intake: &intake,
             };
@@ -361,6 +362,7 @@ impl WriterTask {
 struct GroupState<'a> {
     batch: &'a Batch,
     incidents: &'a HashMap<IncidentId, Incident>,
+    purged: &'a std::collections::HashSet<IncidentId>,
     new_incidents: &'a HashMap<IncidentId, Incident>,
     intake: &'a IntakeState,
 }
@@ -382,5 +384,9 @@ impl State for GroupState<'_> {
 
     fn paused(&self, scope: IntakeScope) -> bool {
         self.intake.get(scope).paused
+    }
+
+    fn purged(&self, id: IncidentId) -> bool {
+        self.purged.contains(&id)
     }
 }

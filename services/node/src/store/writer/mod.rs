@@ -21,13 +21,14 @@ mod group;
 mod jma;
 mod outcome;
 mod reports;
+mod retention;
 mod rollcall;
 mod rollcall_contacts;
 mod rollcall_info;
 mod shared;
 mod trust;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,6 +50,7 @@ pub use self::outcome::{
     Queued, RecordWritten, Rejection, Reply,
 };
 pub use self::reports::{AppliedReport, Receipt, SentSummary, system_actor};
+pub use self::retention::RetentionChange;
 pub use self::rollcall::{Answerer, Broadcast, RollcallChange, RollcallWritten};
 pub use self::rollcall_contacts::{ContactLink, ContactMails};
 pub use self::trust::TrustChange;
@@ -75,6 +77,8 @@ pub enum Command {
     Trust(TrustChange),
     /// K-01..K-09: roll-call directory, settings, broadcasts, answers.
     Rollcall(RollcallChange),
+    /// Issue 21: an incident's retention end, and its purge.
+    Retention(RetentionChange),
     /// record a report of every not-yet-reported event (the outbox entry).
     SendReport,
     /// Apply the next staged report of a subordinate's log, if it is complete.
@@ -174,6 +178,9 @@ impl Writer {
                 "events written before the hash chain were linked (L-05)"
             );
         }
+        // A purge whose rewrite a crash interrupted is finished first (ADR 0019).
+        retention::rewrite_purged(&client).await?;
+        let purged = retention::purged_incidents(&client).await?;
         let head = super::chain::head(&client).await?;
         let incidents = reader::list_incidents(&client)
             .await?
@@ -193,6 +200,7 @@ impl Writer {
             origin,
             head,
             incidents,
+            purged,
             receiver,
             intake: intake_sender,
             reports_ready: reports_ready.clone(),
@@ -272,6 +280,8 @@ struct WriterTask {
     parent: Option<JurisdictionCode>,
     head: Head,
     incidents: HashMap<IncidentId, Incident>,
+    /// Incidents whose personal data was purged (issue 21): nothing new about them.
+    purged: HashSet<IncidentId>,
     receiver: mpsc::Receiver<Job>,
     intake: watch::Sender<IntakeState>,
     reports_ready: Arc<Notify>,
@@ -424,12 +434,14 @@ impl WriterTask {
             let reloaded = async {
                 let head = super::chain::head(&*self.client).await?;
                 let incidents = reader::list_incidents(&*self.client).await?;
-                Ok::<_, Error>((head, incidents))
+                let purged = retention::purged_incidents(&*self.client).await?;
+                Ok::<_, Error>((head, incidents, purged))
             }
             .await;
             match reloaded {
-                Ok((head, incidents)) => {
+                Ok((head, incidents, purged)) => {
                     self.head = head;
+                    self.purged = purged;
                     self.incidents = incidents.into_iter().map(|i| (i.id, i)).collect();
                     return;
                 }
@@ -506,6 +518,7 @@ impl WriterTask {
             Command::Account(change) => self.change_account(job.actor, change).await,
             Command::Trust(change) => self.change_trust(job.actor, change).await,
             Command::Rollcall(change) => self.change_rollcall(job.actor, change).await,
+            Command::Retention(change) => self.change_retention(job.actor, change).await,
             _ => unreachable!("only solo commands"),
         };
         match result {
