@@ -111,3 +111,56 @@ fn verify_reports_the_head_then_the_altered_position() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("末尾"));
 }
+
+/// Issue 21 item 4 through the real binaries: `anpi incident retention` sets the end of
+/// the period, `anpi incident purge` refuses a wrong confirmation and then purges (a
+/// national node: nothing to report upward first); the incident's records are gone and
+/// the log still verifies.
+#[test]
+fn an_administrator_sets_the_retention_end_and_purges_the_incident() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(TestDb::create());
+    let node = TestNode::start(&workspace_bin("anpi-node"), "000001", &db.url);
+    let cli = Cli::logged_in(&node);
+    let incident = cli.incident("訓練：保存期間");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/csv/examples");
+    cli.ok(&[
+        "entry",
+        "import",
+        examples.join("form1.csv").to_str().unwrap(),
+        "--incident",
+        &incident,
+    ]);
+    let listed = |cli: &Cli| {
+        cli.json(&["entry", "list", "--incident", &incident, "--json"])
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert!(listed(&cli) > 0);
+
+    let output = cli.run(&["incident", "purge", &incident, "--confirm", &incident]);
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("終了日が設定されていません"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = cli.run(&["incident", "retention", &incident, "--until", "いつか"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("保存期間の終了日"));
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap())
+        .date_naive()
+        .to_string();
+    let out = cli.ok(&["incident", "retention", &incident, "--until", &today]);
+    assert!(out.contains("設定しました"), "{out}");
+    let output = cli.run(&["incident", "purge", &incident, "--confirm", "yes"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("事案ID"));
+    assert!(listed(&cli) > 0, "a refused purge changes nothing");
+
+    let out = cli.ok(&["incident", "purge", &incident, "--confirm", &incident]);
+    assert!(out.contains("消去しました"), "{out}");
+    assert_eq!(listed(&cli), 0);
+    assert_eq!(cli.json(&["audit", "verify", "--json"])["ok"], true);
+}

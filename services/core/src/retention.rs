@@ -55,7 +55,7 @@ pub fn decide_set(
     }
     if until < facts.created {
         return Err(FieldError::new(
-            "until",
+            "retention_until",
             format!(
                 "保存期間の終了日（{until}）が事案の作成日（{}）より前です",
                 facts.created
@@ -83,13 +83,13 @@ pub fn decide_purge(
     }
     let Some(until) = facts.until else {
         return Err(FieldError::new(
-            "until",
+            "retention_until",
             "この事案には保存期間の終了日が設定されていません。先に終了日を設定してください",
         ));
     };
     if today < until {
         return Err(FieldError::new(
-            "until",
+            "retention_until",
             format!("保存期間は {until} まで続きます。消去できるのはその日からです"),
         ));
     }
@@ -136,7 +136,7 @@ mod tests {
     #[test]
     fn retention_cannot_end_before_the_incident_began() {
         let error = decide_set(Some(&facts()), day("2026-01-09")).unwrap_err();
-        assert_eq!(error.field, "until");
+        assert_eq!(error.field, "retention_until");
         assert_eq!(
             decide_set(Some(&facts()), day("2026-01-10")).unwrap(),
             Payload::RetentionSet {
@@ -164,7 +164,7 @@ mod tests {
     fn purge_waits_for_the_end_of_the_period() {
         let f = facts();
         let error = decide_purge(Some(&f), &f.id, day("2031-03-30")).unwrap_err();
-        assert_eq!(error.field, "until");
+        assert_eq!(error.field, "retention_until");
         assert!(decide_purge(Some(&f), &f.id, day("2031-03-31")).is_ok());
         let unset = IncidentFacts {
             until: None,
@@ -174,7 +174,7 @@ mod tests {
             decide_purge(Some(&unset), &f.id, day("2040-01-01"))
                 .unwrap_err()
                 .field,
-            "until"
+            "retention_until"
         );
     }
 

@@ -18,7 +18,7 @@ use anpi_proto::v1;
 
 /// Every screen of the console's menu and the sub-pages with their own gate, with the
 /// operation that opens it.
-const SCREENS: [(&str, Operation); 18] = [
+const SCREENS: [(&str, Operation); 19] = [
     ("/", Operation::ListIncidents),
     ("/entry/form1", Operation::RecordEntry),
     ("/entry/form2", Operation::RecordEntry),
@@ -37,6 +37,7 @@ const SCREENS: [(&str, Operation); 18] = [
     ("/audit/replay", Operation::Replay),
     ("/accounts", Operation::ManageAccounts),
     ("/trust", Operation::ManageTrust),
+    ("/retention", Operation::Retention),
 ];
 
 /// A response: status, the `Location` header, the body.

@@ -8,9 +8,16 @@
 //! incident's are; the hash chain still verifies, a replay of the log equals the live
 //! read model, and nothing new can be recorded about the purged incident. R: L-05,
 //! U-01, A-06.
+//!
+//! The same in the console (保存期間・消去, administrator): mistakes named beside their
+//! fields, the end set, the purge form only for an incident whose end has come, a purge
+//! refused until reported and without the ID typed again, then done. Checked with
+//! axe-core and photographed into `docs/console/retention.png` and
+//! `docs/console/retention-purged.png`.
 
 use std::path::PathBuf;
 
+use anpi_e2e::console_site::{ConsoleNode, Site};
 use anpi_e2e::{Deadline, Member, network};
 use anpi_harness::NatsServer;
 use anpi_proto::v1;
@@ -433,4 +440,114 @@ async fn after_its_retention_an_incident_is_purged_and_nothing_personal_of_it_re
         .record(&other, &anpi_e2e::evacuee(2), None)
         .await
         .unwrap();
+}
+
+/// The state the retention table shows for `incident`.
+fn row_state(site: &mut Site, incident: &str) -> String {
+    site.browser
+        .eval(&format!(
+            "var tr = document.querySelector('#retention-table tr[data-incident=\"{incident}\"]'); \
+             return tr ? tr.dataset.state : '';"
+        ))
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_sets_the_end_and_purges_in_the_console() {
+    let nats = NatsServer::start();
+    let [_tokyo, mut chiyoda] = ConsoleNode::start_all(&nats, [TOKYO, CHIYODA]).await;
+    let incident = chiyoda.incident.clone();
+    chiyoda
+        .node
+        .client
+        .record(&incident, &anpi_core::entry::fixtures::evacuee(), None)
+        .await
+        .unwrap();
+    chiyoda.node.client.report().await;
+    wait_acknowledged(&chiyoda.node).await;
+
+    let mut site = Site::open(&chiyoda);
+    site.login_admin(&chiyoda);
+    site.goto("/");
+    site.browser.submit("nav a[href='/retention']");
+    assert_eq!(site.browser.path(), "/retention");
+    assert_eq!(row_state(&mut site, &incident), "unset");
+    assert!(site.browser.exists("#no-due"), "no purge form yet");
+
+    // Mistakes, each beside its field, nothing saved.
+    site.browser.submit("#retention-button");
+    assert!(site.browser.exists("#err-incident_id"), "{}", site.body());
+    site.browser
+        .click(&format!("#field-incident_id option[value='{incident}']"));
+    site.browser.fill("#field-retention_until", "いつか");
+    site.browser.submit("#retention-button");
+    assert!(
+        site.browser.exists("#err-retention_until"),
+        "{}",
+        site.body()
+    );
+    assert_eq!(site.browser.value("#field-retention_until"), "いつか");
+    assert_eq!(row_state(&mut site, &incident), "unset");
+
+    // An end still to come: kept, nothing to purge.
+    let japan = Utc::now()
+        .with_timezone(&anpi_core::entry::jst_offset())
+        .date_naive();
+    site.browser
+        .click(&format!("#field-incident_id option[value='{incident}']"));
+    site.browser.fill(
+        "#field-retention_until",
+        &(japan + Duration::days(30)).to_string(),
+    );
+    site.browser.submit("#retention-button");
+    assert!(site.notice().contains("設定しました"), "{}", site.body());
+    assert_eq!(row_state(&mut site, &incident), "kept");
+    assert!(site.browser.exists("#no-due"));
+
+    // The end today: the purge form, refused until the end is reported and the ID typed.
+    site.browser
+        .click(&format!("#field-incident_id option[value='{incident}']"));
+    site.browser
+        .fill("#field-retention_until", &japan.to_string());
+    site.browser.submit("#retention-button");
+    assert_eq!(row_state(&mut site, &incident), "due");
+    site.check("retention");
+    site.browser
+        .click(&format!("#field-purge_incident option[value='{incident}']"));
+    site.browser.fill("#field-confirm", "はい");
+    site.browser.submit("#purge-button");
+    assert!(site.browser.exists("#err-confirm"), "{}", site.body());
+    site.browser
+        .click(&format!("#field-purge_incident option[value='{incident}']"));
+    site.browser.fill("#field-confirm", &incident);
+    site.browser.submit("#purge-button");
+    assert!(
+        site.browser
+            .text("#err-purge_incident")
+            .contains("報告していない"),
+        "{}",
+        site.body()
+    );
+    chiyoda.node.client.report().await;
+    wait_acknowledged(&chiyoda.node).await;
+    site.goto("/retention");
+    site.browser
+        .click(&format!("#field-purge_incident option[value='{incident}']"));
+    site.browser.fill("#field-confirm", &incident);
+    site.browser.submit("#purge-button");
+    assert!(site.notice().contains("消去しました"), "{}", site.body());
+    assert_eq!(row_state(&mut site, &incident), "purged");
+    assert!(site.body().contains("消去済み"));
+    site.check("retention-purged");
+    assert_eq!(
+        chiyoda
+            .node
+            .count(&format!(
+                "SELECT count(*) FROM records WHERE incident_id = '{incident}'"
+            ))
+            .await,
+        0
+    );
 }

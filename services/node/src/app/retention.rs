@@ -21,7 +21,17 @@ pub struct RetentionDone {
     pub message: String,
 }
 
+/// An incident as the retention screen lists it.
+pub use crate::store::retention::RetentionRow;
+
 impl NodeState {
+    /// Every incident with its retention end, whether it was purged and its records.
+    pub async fn retention_list(&self, session: &Session) -> Result<Vec<RetentionRow>, AppError> {
+        self.authorize(session, Operation::Retention)?;
+        let client = self.pool.get().await?;
+        Ok(crate::store::retention::rows(&**client).await?)
+    }
+
     /// Sets (or moves) the end of `incident`'s retention period to `until` (a date in
     /// Gregorian or era form).
     pub async fn set_retention(
@@ -33,7 +43,7 @@ impl NodeState {
         let caller = self.authorize(session, Operation::Retention)?;
         let until = era::parse_date(until.trim()).map_err(|error| {
             AppError::Invalid(vec![FieldError::new(
-                "until",
+                "retention_until",
                 format!("保存期間の終了日を年月日で入力してください（例: 2031-03-31、令和13年3月31日）: {error}"),
             )])
         })?;
@@ -61,6 +71,12 @@ impl NodeState {
         confirm: &str,
     ) -> Result<RetentionDone, AppError> {
         let caller = self.authorize(session, Operation::Retention)?;
+        if confirm.trim() != incident.to_string() {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "confirm",
+                "確認のため、消去する事案の事案IDをそのまま入力してください",
+            )]));
+        }
         let today = Utc::now().with_timezone(&entry::jst_offset()).date_naive();
         let written: AccountWritten = self
             .writer

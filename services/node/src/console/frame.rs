@@ -32,7 +32,7 @@ pub struct Frame {
 }
 
 /// The menu: (path, label, the operation it needs).
-const MENU: [(&str, &str, Operation); 15] = [
+const MENU: [(&str, &str, Operation); 16] = [
     ("/", "事案の選択", Operation::ListIncidents),
     ("/entry/form1", "様式第1号の入力", Operation::RecordEntry),
     ("/entry/form2", "様式第2号の入力", Operation::RecordEntry),
@@ -48,6 +48,7 @@ const MENU: [(&str, &str, Operation); 15] = [
     ("/audit", "監査", Operation::ReadEvents),
     ("/accounts", "ユーザーID管理", Operation::ManageAccounts),
     ("/trust", "鍵・無効化", Operation::ManageTrust),
+    ("/retention", "保存期間・消去", Operation::Retention),
 ];
 
 impl Frame {

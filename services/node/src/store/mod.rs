@@ -15,6 +15,7 @@ pub mod publication;
 pub mod reader;
 pub mod replica;
 pub mod reports;
+pub mod retention;
 pub mod rollcall;
 pub mod rollcall_contacts;
 pub mod rollcall_info;

@@ -13,6 +13,7 @@ pub mod organise;
 pub mod publication;
 pub mod record;
 pub mod reports;
+pub mod retention;
 pub mod rollcall;
 pub mod search;
 pub mod shared;
@@ -74,6 +75,9 @@ pub fn routes() -> Router<Shared> {
             get(audit::replay_page).post(audit::start_replay),
         )
         .route("/audit/replay/record", get(audit::replayed_record))
+        .route("/retention", get(retention::page))
+        .route("/retention/until", post(retention::set_until))
+        .route("/retention/purge", post(retention::purge))
         .route("/trust", get(trust::page))
         .route("/trust/keys", post(trust::register))
         .route("/trust/revocations", post(trust::revoke))

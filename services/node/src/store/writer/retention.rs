@@ -180,7 +180,9 @@ impl WriterTask {
                 let facts = facts(&tx, incident, has_parent).await?;
                 match retention::decide_set(facts.as_ref(), until) {
                     Ok(payload) => (incident, payload, false),
-                    Err(error) => return Ok(Err(refusal(facts.is_none(), error))),
+                    Err(error) => {
+                        return Ok(Err(refusal(facts.is_none(), error, "retention_until")));
+                    }
                 }
             }
             RetentionChange::Purge {
@@ -190,7 +192,7 @@ impl WriterTask {
             } => {
                 let facts = facts(&tx, incident, has_parent).await?;
                 if let Err(error) = retention::decide_purge(facts.as_ref(), &confirm, today) {
-                    return Ok(Err(refusal(facts.is_none(), error)));
+                    return Ok(Err(refusal(facts.is_none(), error, "confirm")));
                 }
                 let (records, inquiries) = destroy(&tx, incident).await?;
                 let now = now_micros();
@@ -227,9 +229,14 @@ impl WriterTask {
     }
 }
 
-fn refusal(unknown: bool, error: anpi_core::validation::FieldError) -> Rejection {
+/// Why a retention command was refused: an unknown incident is not found, a mistake in
+/// `input` (the field the caller typed) is invalid, anything else is the incident's
+/// state (no end yet, not yet reported, already purged).
+fn refusal(unknown: bool, error: anpi_core::validation::FieldError, input: &str) -> Rejection {
     if unknown {
         Rejection::NotFound(error)
+    } else if error.field == input {
+        Rejection::Invalid(error)
     } else {
         Rejection::Conflict(error)
     }
