@@ -2,8 +2,6 @@
 //! untouched log; after a payload is changed with superuser SQL, exit 1 naming the
 //! position, in Japanese and as JSON; an account without the auditor's role refused.
 
-use std::path::Path;
-
 use anpi_harness::{TestDb, TestNode, workspace_bin};
 
 mod support;
@@ -16,15 +14,7 @@ fn verify_reports_the_head_then_the_altered_position() {
     let db = runtime.block_on(TestDb::create());
     let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
     let cli = Cli::logged_in(&node);
-    let incident = cli.incident("訓練：監査");
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/csv/examples");
-    cli.ok(&[
-        "entry",
-        "import",
-        examples.join("form1.csv").to_str().unwrap(),
-        "--incident",
-        &incident,
-    ]);
+    cli.imported_incident("訓練：監査");
 
     let out = cli.ok(&["audit", "verify"]);
     assert!(out.contains("ハッシュの連鎖は保たれています"), "{out}");
@@ -122,15 +112,7 @@ fn an_administrator_sets_the_retention_end_and_purges_the_incident() {
     let db = runtime.block_on(TestDb::create());
     let node = TestNode::start(&workspace_bin("anpi-node"), "000001", &db.url);
     let cli = Cli::logged_in(&node);
-    let incident = cli.incident("訓練：保存期間");
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/csv/examples");
-    cli.ok(&[
-        "entry",
-        "import",
-        examples.join("form1.csv").to_str().unwrap(),
-        "--incident",
-        &incident,
-    ]);
+    let incident = cli.imported_incident("訓練：保存期間");
     let listed = |cli: &Cli| {
         cli.json(&["entry", "list", "--incident", &incident, "--json"])
             .as_array()

@@ -3,8 +3,6 @@
 //! refused publication cannot be published; the publication list as a table, JSON and
 //! a CSV file with the incident's mode in its first line; the minimal information only.
 
-use std::path::Path;
-
 use anpi_harness::{TempDir, TestDb, TestNode, workspace_bin};
 
 mod support;
@@ -17,15 +15,7 @@ fn decisions_are_recorded_with_their_reason_and_make_the_publication_list() {
     let db = runtime.block_on(TestDb::create());
     let node = TestNode::start(&workspace_bin("anpi-node"), "131016", &db.url);
     let cli = Cli::logged_in(&node);
-    let incident = cli.incident("訓練：公表");
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/csv/examples");
-    cli.ok(&[
-        "entry",
-        "import",
-        examples.join("form1.csv").to_str().unwrap(),
-        "--incident",
-        &incident,
-    ]);
+    cli.imported_incident("訓練：公表");
     let records = cli.json(&["entry", "list", "--json"]);
     let find = |name: &str| {
         records

@@ -470,6 +470,64 @@ impl Client {
         panic!("the verify stream ended without a result");
     }
 
+    /// Q-01..Q-04: registers an inquiry (`draft_json`, Form 4) about `incident`, looks
+    /// for the person and answers within their consent over `channel`; the answered view.
+    pub async fn inquire_and_answer(
+        &mut self,
+        incident: &str,
+        draft_json: String,
+        channel: &str,
+    ) -> v1::InquiryView {
+        let request = self.req(v1::RegisterInquiryRequest {
+            incident_id: incident.into(),
+            draft_json,
+        });
+        let registered = self
+            .node
+            .register_inquiry(request)
+            .await
+            .expect("registered")
+            .into_inner();
+        let request = self.req(v1::InquiryRequest {
+            inquiry_id: registered.inquiry_id.clone(),
+        });
+        self.node
+            .identify_inquiry(request)
+            .await
+            .expect("identified");
+        let request = self.req(v1::AnswerInquiryRequest {
+            inquiry_id: registered.inquiry_id,
+            refuse_reason: String::new(),
+            answer_channel: channel.into(),
+        });
+        self.node
+            .answer_inquiry(request)
+            .await
+            .expect("answered")
+            .into_inner()
+    }
+
+    /// P-03: replays the whole log and compares it with the live read model; the last
+    /// progress message (with the comparison).
+    pub async fn replay_compared(&mut self) -> v1::ReplayProgress {
+        let request = self.req(v1::ReplayRequest::default());
+        let mut stream = self
+            .node
+            .replay(request)
+            .await
+            .expect("replay")
+            .into_inner();
+        let mut done = None;
+        while let Some(progress) = stream.message().await.expect("progress") {
+            if progress.done {
+                done = Some(progress);
+            }
+        }
+        let done = done.expect("a final message");
+        assert!(done.compared, "{done:?}");
+        done
+    }
+
     /// The whole log, in order.
     pub async fn events(&mut self) -> Vec<v1::Event> {
         let mut all = Vec::new();

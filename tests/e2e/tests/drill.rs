@@ -72,38 +72,10 @@ async fn inquire(member: &mut Member, incident: &str) -> v1::InquiryView {
             "address": "東京都千代田区霞が関2丁目1番2号"
         }
     });
-    let request = member.client.req(v1::RegisterInquiryRequest {
-        incident_id: incident.into(),
-        draft_json: draft.to_string(),
-    });
-    let registered = member
-        .client
-        .node
-        .register_inquiry(request)
-        .await
-        .expect("registered")
-        .into_inner();
-    let request = member.client.req(v1::InquiryRequest {
-        inquiry_id: registered.inquiry_id.clone(),
-    });
     member
         .client
-        .node
-        .identify_inquiry(request)
+        .inquire_and_answer(incident, draft.to_string(), "")
         .await
-        .expect("identified");
-    let request = member.client.req(v1::AnswerInquiryRequest {
-        inquiry_id: registered.inquiry_id,
-        refuse_reason: String::new(),
-        answer_channel: String::new(),
-    });
-    member
-        .client
-        .node
-        .answer_inquiry(request)
-        .await
-        .expect("answered")
-        .into_inner()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

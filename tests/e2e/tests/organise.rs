@@ -171,22 +171,7 @@ async fn the_same_person_from_two_municipalities_is_merged_where_the_reports_mee
     assert!(bad.message().contains("検索条件"), "{}", bad.message());
 
     // P-03: the national read model replayed from its log equals the live one.
-    let request = national.client.req(v1::ReplayRequest::default());
-    let mut stream = national
-        .client
-        .node
-        .replay(request)
-        .await
-        .expect("replay")
-        .into_inner();
-    let mut done = None;
-    while let Some(progress) = stream.message().await.expect("progress") {
-        if progress.done {
-            done = Some(progress);
-        }
-    }
-    let done = done.expect("a final message");
-    assert!(done.compared);
+    let done = national.client.replay_compared().await;
     assert_eq!((done.differences, done.records), (0, 4), "{done:?}");
     let bad = national
         .client

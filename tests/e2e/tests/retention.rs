@@ -183,38 +183,10 @@ async fn after_its_retention_an_incident_is_purged_and_nothing_personal_of_it_re
     hanako.furigana = "ザンリュウ　ハナコ".into();
     let hanako = chiyoda.client.record(&other, &hanako, None).await.unwrap();
 
-    let request = chiyoda.client.req(v1::RegisterInquiryRequest {
-        incident_id: incident.clone(),
-        draft_json: example("inquiry-family.json"),
-    });
-    let inquiry = chiyoda
-        .client
-        .node
-        .register_inquiry(request)
-        .await
-        .expect("registered")
-        .into_inner();
-    let request = chiyoda.client.req(v1::InquiryRequest {
-        inquiry_id: inquiry.inquiry_id.clone(),
-    });
-    chiyoda
-        .client
-        .node
-        .identify_inquiry(request)
-        .await
-        .expect("identified");
-    let request = chiyoda.client.req(v1::AnswerInquiryRequest {
-        inquiry_id: inquiry.inquiry_id.clone(),
-        refuse_reason: String::new(),
-        answer_channel: "phone".into(),
-    });
     let answered = chiyoda
         .client
-        .node
-        .answer_inquiry(request)
-        .await
-        .expect("answered")
-        .into_inner();
+        .inquire_and_answer(&incident, example("inquiry-family.json"), "phone")
+        .await;
     assert!(answered.form5.contains("消防"), "{answered:?}");
     assert!(chiyoda.client.record_state(&taro.record_id).await.is_some());
     // A search by name within the incident: the read log keeps what was asked.
@@ -384,22 +356,7 @@ async fn after_its_retention_an_incident_is_purged_and_nothing_personal_of_it_re
     assert!(events.iter().any(|e| e.kind == "IncidentPurged"));
 
     // A replay of the log equals the live read model (records, inquiries, incidents).
-    let request = chiyoda.client.req(v1::ReplayRequest::default());
-    let mut stream = chiyoda
-        .client
-        .node
-        .replay(request)
-        .await
-        .expect("replay")
-        .into_inner();
-    let mut last = None;
-    while let Some(progress) = stream.message().await.expect("progress") {
-        if progress.done {
-            last = Some(progress);
-        }
-    }
-    let last = last.expect("a final message");
-    assert!(last.compared);
+    let last = chiyoda.client.replay_compared().await;
     assert_eq!((last.differences, last.records), (0, 1), "{last:?}");
     for table in [
         "inquiries",

@@ -70,4 +70,19 @@ impl Cli {
         ]);
         incident["id"].as_str().unwrap().to_string()
     }
+
+    /// A new drill incident filled with `schemas/csv/examples/form1.csv`; its ID.
+    pub fn imported_incident(&self, name: &str) -> String {
+        let incident = self.incident(name);
+        let examples =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/csv/examples");
+        self.ok(&[
+            "entry",
+            "import",
+            examples.join("form1.csv").to_str().unwrap(),
+            "--incident",
+            &incident,
+        ]);
+        incident
+    }
 }
