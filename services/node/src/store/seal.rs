@@ -2,8 +2,8 @@
 //! 0019; which fields are personal: `anpi_core::seal`).
 //!
 //! The writer seals an event that carries personal fields under a fresh random 256-bit
-//! key (AES-256-GCM, the event ID as associated data, so a sealed text cannot be moved
-//! to another event) and stores the key in `data_keys`, outside the log. Readers select
+//! key (AES-256-GCM over the fields' JSON compressed with LZ4, the event ID as associated
+//! data, so a sealed text cannot be moved to another event) and stores the key in `data_keys`, outside the log. Readers select
 //! the key beside the payload ([`KEY_COLUMN`]) and open it; a payload whose key was
 //! destroyed by a purge reads as `Payload::Purged`. The hash chain covers the stored,
 //! sealed text, so it verifies before and after a purge.
@@ -55,7 +55,11 @@ pub fn seal(event_id: Uuid, payload: &Payload) -> (Value, Option<DataKey>) {
     SystemRandom::new()
         .fill(&mut key)
         .expect("the operating system's random source works");
-    let mut text = serde_json::to_vec(&personal).expect("JSON values serialise");
+    // Compressed before sealing: a ciphertext does not compress, and the log would
+    // otherwise grow by the whole entry (issue 18's storage goal).
+    let mut text = lz4_flex::compress_prepend_size(
+        &serde_json::to_vec(&personal).expect("JSON values serialise"),
+    );
     cipher(&key)
         .expect("a fresh key has 32 bytes")
         .seal_in_place_append_tag(nonce(event_id), Aad::from(event_id.as_bytes()), &mut text)
@@ -91,7 +95,9 @@ pub fn open(event_id: Uuid, kind: &str, mut stored: Value, key: Option<&[u8]>) -
     let opened = cipher(key)?
         .open_in_place(nonce(event_id), Aad::from(event_id.as_bytes()), &mut bytes)
         .map_err(|_| broken("do not open with its key (altered, or the key of another event)"))?;
-    let personal: Value = serde_json::from_slice(opened)?;
+    let json = lz4_flex::decompress_size_prepended(opened)
+        .map_err(|_| broken("do not decompress after opening"))?;
+    let personal: Value = serde_json::from_slice(&json)?;
     seal::restore(&mut stored, personal).map_err(|e| broken(&e.to_string()))?;
     Ok(serde_json::from_value(stored)?)
 }

@@ -13,7 +13,7 @@
 //! Which version may be applied and when a version is complete are rules of
 //! `anpi_core::shared` and `anpi_core::report::parts_complete`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anpi_core::ids::{IncidentId, LogId, RecordId};
 use anpi_core::incident::{Incident, IncidentMode};
@@ -339,6 +339,17 @@ pub async fn apply_next(client: &mut tokio_postgres::Client) -> Result<Option<Ap
         tx.commit().await?;
         return Ok(None);
     };
+    // Issue 21: the records of an incident this node purged are not taken back from a
+    // version published before the national tier purged it too.
+    let purged: HashSet<IncidentId> = tx
+        .query(
+            "SELECT incident_id FROM incidents WHERE purged_at IS NOT NULL",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| IncidentId::from_uuid(r.get(0)))
+        .collect();
     let mut header: Option<v1::SharedPart> = None;
     for part in 0..part_count {
         let body: Vec<u8> = tx
@@ -352,7 +363,9 @@ pub async fn apply_next(client: &mut tokio_postgres::Client) -> Result<Option<Ap
         let mut states: HashMap<RecordId, RecordState> = HashMap::new();
         for json in &decoded.records_json {
             let state: RecordState = serde_json::from_str(json)?;
-            states.insert(state.record_id, state);
+            if !purged.contains(&state.incident) {
+                states.insert(state.record_id, state);
+            }
         }
         if !states.is_empty() {
             projection::upsert_records(&tx, REPLICA_RECORDS, &states).await?;

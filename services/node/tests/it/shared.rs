@@ -285,3 +285,122 @@ async fn a_versions_delta_is_the_read_model_as_it_stood_at_its_position() {
         after.iter().map(key).collect::<Vec<_>>()
     );
 }
+
+/// Issue 21: a node that purged an incident does not take its records back from a
+/// version the national tier published before purging it too; the other incident's
+/// records are applied as ever.
+#[tokio::test]
+async fn a_replica_does_not_take_back_the_records_of_an_incident_purged_here() {
+    let national_db = TestDb::create().await;
+    let (national, _task) = national_writer(&national_db.url).await;
+    let mut incidents = Vec::new();
+    for name in ["訓練：消去済み", "訓練：保存中"] {
+        match submit(
+            &national,
+            DomainCommand::CreateIncident {
+                name: name.into(),
+                mode: IncidentMode::Drill,
+                id: None,
+                local: false,
+            },
+        )
+        .await
+        {
+            Outcome::Incident { incident, .. } => incidents.push(incident),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let purged = record(&national, incidents[0].id, 1).await;
+    let kept = record(&national, incidents[1].id, 2).await;
+    let version = version_of(&publish(&national).await);
+    let client = store::connect(&national_db.url).await.unwrap();
+    let mut delta = Delta::new(0, version.through_position);
+    let mut records_json = Vec::new();
+    while let Some(page) = delta.next_page(&client).await.unwrap() {
+        records_json.extend(page);
+    }
+    assert_eq!(records_json.len(), 2);
+    let part = anpi_proto::v1::SharedPart {
+        log_id: reader::log_id(&client).await.unwrap().to_string(),
+        version: version.version,
+        through_position: version.through_position,
+        published_at: anpi_node::wire::rfc3339(chrono::Utc::now()),
+        record_count: version.record_count,
+        changed_count: version.changed_count,
+        incidents: incidents
+            .iter()
+            .map(|i| anpi_proto::v1::Incident {
+                id: i.id.to_string(),
+                name: i.name.clone(),
+                mode: i.mode.as_str().into(),
+                created_at: anpi_node::wire::rfc3339(i.created_at),
+                ..Default::default()
+            })
+            .collect(),
+        records_json,
+        attempt: Uuid::now_v7().to_string(),
+        last: true,
+        ..Default::default()
+    };
+
+    // The receiving node holds the first incident and has purged it.
+    let db = TestDb::create().await;
+    let (writer, _task) = national_writer(&db.url).await;
+    submit(
+        &writer,
+        DomainCommand::CreateIncident {
+            name: incidents[0].name.clone(),
+            mode: IncidentMode::Drill,
+            id: Some(incidents[0].id),
+            local: false,
+        },
+    )
+    .await;
+    let today = chrono::Utc::now()
+        .with_timezone(&anpi_core::entry::jst_offset())
+        .date_naive();
+    let retention = |change| Command::Retention(change);
+    submit(
+        &writer,
+        retention(anpi_node::store::writer::RetentionChange::SetUntil {
+            incident: incidents[0].id,
+            until: today,
+        }),
+    )
+    .await;
+    submit(
+        &writer,
+        retention(anpi_node::store::writer::RetentionChange::Purge {
+            incident: incidents[0].id,
+            confirm: incidents[0].id.to_string(),
+            today,
+        }),
+    )
+    .await;
+
+    let mut replica = store::connect(&db.url).await.unwrap();
+    let header = shared_store::PartHeader {
+        log_id: reader::log_id(&client).await.unwrap(),
+        version: version.version,
+        attempt: part.attempt.parse().unwrap(),
+        part: 0,
+        last: true,
+    };
+    shared_store::stage_part(&replica, &header, &anpi_node::wire::encode(&part))
+        .await
+        .unwrap();
+    let applied = shared_store::apply_next(&mut replica)
+        .await
+        .unwrap()
+        .expect("the version is whole");
+    assert_eq!(applied.records_held, 1);
+    let held: Vec<Uuid> = replica
+        .query("SELECT record_id FROM shared.records", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(held, [kept.as_uuid()]);
+    assert_ne!(held[0], purged.as_uuid());
+}
