@@ -134,8 +134,10 @@ async fn write_log(client: &tokio_postgres::Client, n: u64) -> Result<()> {
                 Some(record.as_uuid()),
             )
         };
-        let text = stored::payload_text(&payload);
         let event_id = Uuid::now_v7();
+        // As the writer stores it: the entry sealed (ADR 0019); its key is not kept, as
+        // verify never reads it.
+        let (text, _key) = anpi_node::store::seal::stored_text(event_id, &payload);
         let incident_id = Some(incident.id.as_uuid());
         let written = (position > 1).then_some(now);
         let row = Row {

@@ -31,14 +31,39 @@ impl Appended {
     }
 }
 
+/// An event's payload as the log will store it, sealed (ADR 0019): what
+/// [`position_and_fold_sealed`] takes when the sealing was done beforehand, off the
+/// writer's task (the intake seals each part on a blocking thread as it reads it).
+pub(super) struct Sealed {
+    text: String,
+    key: Option<DataKey>,
+}
+
+/// Seals `new`'s payload (pure CPU work: may run on any thread).
+pub(super) fn seal_new(new: &NewEvent) -> Sealed {
+    let (text, key) = seal::stored_text(new.id.as_uuid(), &new.payload);
+    Sealed { text, key }
+}
+
 /// Gives `new` the next position and its link, moves `head` on and folds the event
 /// into `batch`.
 pub(super) fn position_and_fold(head: &mut Head, new: NewEvent, batch: &mut Batch) -> Appended {
+    let sealed = seal_new(&new);
+    position_and_fold_sealed(head, new, sealed, batch)
+}
+
+/// [`position_and_fold`] with the payload sealed beforehand by [`seal_new`].
+pub(super) fn position_and_fold_sealed(
+    head: &mut Head,
+    new: NewEvent,
+    sealed: Sealed,
+    batch: &mut Batch,
+) -> Appended {
     let event = Event {
         position: head.position + 1,
         event: new,
     };
-    let (payload, key) = seal::stored_text(event.event.id.as_uuid(), &event.event.payload);
+    let Sealed { text: payload, key } = sealed;
     let actor = event.event.actor.to_string();
     let link = chain::link(&head.link, &row_of(&event, &actor, &payload));
     *head = Head {

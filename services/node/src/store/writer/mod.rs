@@ -43,7 +43,10 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use uuid::Uuid;
 
 pub use self::accounts::AccountChange;
-use self::append::{Appended, insert_events, now_micros, position_and_fold};
+use self::append::{
+    Appended, Sealed, insert_events, now_micros, position_and_fold, position_and_fold_sealed,
+    seal_new,
+};
 pub use self::jma::{CancelOrder, DispatchKey, Dispatching, JmaTelegram, NewDispatch};
 pub use self::outcome::{
     AccountWritten, IncidentWritten, InquiryWritten, Outcome, PublicationWritten, Published,

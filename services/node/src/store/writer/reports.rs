@@ -12,7 +12,7 @@
 //!   the next part is read and decoded while one is written (issue 18).
 //! - `acknowledge` records the parent's receipt.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anpi_core::chain::{ChainPoint, Link};
 use anpi_core::event::{Actor, NewEvent, Payload, REPORTABLE_KINDS};
@@ -24,8 +24,8 @@ use uuid::Uuid;
 
 use super::dedup::Deduper;
 use super::{
-    Batch, Outcome, Rejection, WriterTask, exclusive, insert_events, new_report_id, now_micros,
-    position_and_fold,
+    Batch, Outcome, Rejection, Sealed, WriterTask, exclusive, insert_events, new_report_id,
+    now_micros, position_and_fold, position_and_fold_sealed, seal_new,
 };
 use crate::store::reports as staging;
 use crate::store::{self, Result, chain, reader};
@@ -63,6 +63,24 @@ pub struct Receipt {
     pub applied_at: DateTime<Utc>,
     pub appended: i64,
     pub duplicates: i64,
+}
+
+/// A staged part's events, each sealed as it will be stored (ADR 0019), the sealing on
+/// a blocking thread while the writer goes on with the part before.
+async fn read_sealed<C: tokio_postgres::GenericClient>(
+    client: &C,
+    report: Uuid,
+    part: i32,
+) -> crate::store::Result<(Vec<NewEvent>, HashMap<Uuid, Sealed>)> {
+    let events = staging::staged_events(client, report, part).await?;
+    store::blocking(move || {
+        let sealed = events
+            .iter()
+            .map(|e| (e.id.as_uuid(), seal_new(e)))
+            .collect();
+        Ok((events, sealed))
+    })
+    .await
 }
 
 /// The node acting on its own (relay, consumer, automatic report).
@@ -200,9 +218,9 @@ impl WriterTask {
         let mut seen: HashSet<Uuid> = HashSet::new();
         let mut notices = Vec::new();
         let mut incidents = Vec::new();
-        let mut next = Some(staging::staged_events(&tx, report_uuid, 0).await?);
+        let mut next = Some(read_sealed(&tx, report_uuid, 0).await?);
         for part in 0..part_count {
-            let incoming = next.take().expect("each part is read before its turn");
+            let (incoming, mut sealed) = next.take().expect("each part is read before its turn");
             held += incoming.len() as i64;
             let ids: Vec<Uuid> = incoming.iter().map(|e| e.id.as_uuid()).collect();
             let existing: HashSet<Uuid> = tx
@@ -259,7 +277,10 @@ impl WriterTask {
                     Payload::IncidentCreated { incident, .. } => incidents.push(incident.clone()),
                     _ => {}
                 }
-                events.push(position_and_fold(&mut head, new, &mut batch));
+                let seal = sealed
+                    .remove(&new.id.as_uuid())
+                    .expect("every event read was sealed");
+                events.push(position_and_fold_sealed(&mut head, new, seal, &mut batch));
                 // D-07: automatic duplicate removal on intake of received entries too.
                 for payload in recorded
                     .map(|id| deduper.after_recorded(&batch, id))
@@ -282,7 +303,7 @@ impl WriterTask {
             };
             let read_next = async {
                 if part + 1 < part_count {
-                    let events = staging::staged_events(&tx, report_uuid, part + 1).await?;
+                    let events = read_sealed(&tx, report_uuid, part + 1).await?;
                     Ok::<_, store::Error>(Some(events))
                 } else {
                     Ok(None)
