@@ -155,6 +155,33 @@ mod tests {
         assert!(open(id, "EntryDeleted", stored, Some(&[7u8; 32])).is_err());
     }
 
+    proptest::proptest! {
+        /// Any reason (any Unicode) comes back exactly through seal and open.
+        #[test]
+        fn any_personal_text_comes_back(reason in "\\PC*") {
+            let id = Uuid::now_v7();
+            let payload = Payload::EntryDeleted {
+                record_id: RecordId::from_uuid(Uuid::now_v7()),
+                reason,
+            };
+            let (stored, key) = seal(id, &payload);
+            proptest::prop_assert_eq!(open(id, "EntryDeleted", stored, key.as_ref().map(|k| &k[..])).unwrap(), payload);
+        }
+
+        /// Whatever a superuser writes into `sealed`, opening it is an error, never a
+        /// panic nor a payload.
+        #[test]
+        fn a_forged_sealed_text_never_opens(text in "\\PC{0,200}", bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let id = Uuid::now_v7();
+            let (mut stored, key) = seal(id, &deleted());
+            let key = key.unwrap();
+            for forged in [text, STANDARD.encode(&bytes)] {
+                stored["data"][SEALED] = Value::String(forged);
+                proptest::prop_assert!(open(id, "EntryDeleted", stored.clone(), Some(&key)).is_err());
+            }
+        }
+    }
+
     #[test]
     fn payloads_without_personal_fields_are_stored_as_they_are() {
         let payload = Payload::RetentionSet {
