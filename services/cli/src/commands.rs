@@ -277,15 +277,23 @@ async fn run_authenticated(
                 let rows: Vec<Vec<String>> = incidents
                     .iter()
                     .map(|i| {
+                        let retention = if !i.purged_at.is_empty() {
+                            format!("消去済み（{}）", jst_time(&i.purged_at))
+                        } else if i.retention_until.is_empty() {
+                            "未設定".to_string()
+                        } else {
+                            format!("{} まで", i.retention_until)
+                        };
                         vec![
                             i.mode_label.clone(),
                             i.name.clone(),
                             jst_time(&i.created_at),
+                            retention,
                             i.id.clone(),
                         ]
                     })
                     .collect();
-                render(&["種別", "事案名", "作成日時", "ID"], &rows)
+                render(&["種別", "事案名", "作成日時", "保存期間", "ID"], &rows)
             })?;
         }
         Cmd::Entry {

@@ -136,6 +136,20 @@ fn an_administrator_sets_the_retention_end_and_purges_the_incident() {
         .to_string();
     let out = cli.ok(&["incident", "retention", &incident, "--until", &today]);
     assert!(out.contains("設定しました"), "{out}");
+    let listed_incident = |cli: &Cli| {
+        cli.json(&["incident", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == incident.as_str())
+            .cloned()
+            .expect("the incident is listed")
+    };
+    assert_eq!(listed_incident(&cli)["retention_until"], today.as_str());
+    assert!(
+        cli.ok(&["incident", "list"])
+            .contains(&format!("{today} まで"))
+    );
     let output = cli.run(&["incident", "purge", &incident, "--confirm", "yes"]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("事案ID"));
@@ -144,5 +158,12 @@ fn an_administrator_sets_the_retention_end_and_purges_the_incident() {
     let out = cli.ok(&["incident", "purge", &incident, "--confirm", &incident]);
     assert!(out.contains("消去しました"), "{out}");
     assert_eq!(listed(&cli), 0);
+    assert!(
+        !listed_incident(&cli)["purged_at"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert!(cli.ok(&["incident", "list"]).contains("消去済み"));
     assert_eq!(cli.json(&["audit", "verify", "--json"])["ok"], true);
 }

@@ -17,6 +17,7 @@ pub fn incident(incident: &Incident) -> v1::Incident {
         created_at: incident
             .created_at
             .to_rfc3339_opts(SecondsFormat::Secs, true),
+        ..Default::default()
     }
 }
 

@@ -150,8 +150,24 @@ impl v1::node_server::Node for NodeService {
     ) -> Result<Response<v1::ListIncidentsResponse>, Status> {
         let session = session(&self.0, &request).await?;
         let incidents = self.0.list_incidents(&session).await?;
+        let retention = self.0.incident_retention(&session).await?;
         Ok(Response::new(v1::ListIncidentsResponse {
-            incidents: incidents.iter().map(convert::incident).collect(),
+            incidents: incidents
+                .iter()
+                .map(|incident| {
+                    let mut shown = convert::incident(incident);
+                    if let Some(row) = retention
+                        .iter()
+                        .find(|r| r.incident == incident.id.as_uuid())
+                    {
+                        shown.retention_until =
+                            row.until.map(|d| d.to_string()).unwrap_or_default();
+                        shown.purged_at =
+                            row.purged_at.map(crate::wire::rfc3339).unwrap_or_default();
+                    }
+                    shown
+                })
+                .collect(),
         }))
     }
 

@@ -32,6 +32,16 @@ impl NodeState {
         Ok(crate::store::retention::rows(&**client).await?)
     }
 
+    /// The same for the incident list (no personal data: whoever may list incidents).
+    pub async fn incident_retention(
+        &self,
+        session: &Session,
+    ) -> Result<Vec<RetentionRow>, AppError> {
+        self.authorize(session, Operation::ListIncidents)?;
+        let client = self.pool.get().await?;
+        Ok(crate::store::retention::rows(&**client).await?)
+    }
+
     /// Sets (or moves) the end of `incident`'s retention period to `until` (a date in
     /// Gregorian or era form).
     pub async fn set_retention(
