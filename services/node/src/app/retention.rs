@@ -25,11 +25,10 @@ pub struct RetentionDone {
 pub use crate::store::retention::RetentionRow;
 
 impl NodeState {
-    /// Every incident with its retention end, whether it was purged and its records.
+    /// Every incident with its retention end, whether it was purged and its records,
+    /// for the retention screen.
     pub async fn retention_list(&self, session: &Session) -> Result<Vec<RetentionRow>, AppError> {
-        self.authorize(session, Operation::Retention)?;
-        let client = self.pool.get().await?;
-        Ok(crate::store::retention::rows(&**client).await?)
+        self.retention_rows(session, Operation::Retention).await
     }
 
     /// The same for the incident list (no personal data: whoever may list incidents).
@@ -37,7 +36,15 @@ impl NodeState {
         &self,
         session: &Session,
     ) -> Result<Vec<RetentionRow>, AppError> {
-        self.authorize(session, Operation::ListIncidents)?;
+        self.retention_rows(session, Operation::ListIncidents).await
+    }
+
+    async fn retention_rows(
+        &self,
+        session: &Session,
+        operation: Operation,
+    ) -> Result<Vec<RetentionRow>, AppError> {
+        self.authorize(session, operation)?;
         let client = self.pool.get().await?;
         Ok(crate::store::retention::rows(&**client).await?)
     }
@@ -81,12 +88,8 @@ impl NodeState {
         confirm: &str,
     ) -> Result<RetentionDone, AppError> {
         let caller = self.authorize(session, Operation::Retention)?;
-        if confirm.trim() != incident.to_string() {
-            return Err(AppError::Invalid(vec![FieldError::new(
-                "confirm",
-                "確認のため、消去する事案の事案IDをそのまま入力してください",
-            )]));
-        }
+        // The confirmation is checked with the incident's state by
+        // `anpi_core::retention::decide_purge` (a mistake there comes back as invalid).
         let today = Utc::now().with_timezone(&entry::jst_offset()).date_naive();
         let written: AccountWritten = self
             .writer
