@@ -167,6 +167,36 @@ pub(super) async fn rewrite_purged(client: &tokio_postgres::Client) -> Result<()
     Ok(())
 }
 
+/// Waits (up to a minute) until no transaction of this database, no WAL sender and no
+/// replication slot still sees data as it was before the purge `xid` committed:
+/// `VACUUM FULL` must keep rows such a snapshot can see, and would copy the purged
+/// names into the rewritten files. False if one is still there.
+async fn older_snapshots_gone(client: &tokio_postgres::Client, xid: &str) -> Result<bool> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let holding: i64 = client
+            .query_one(
+                "SELECT (SELECT count(*) FROM pg_stat_activity
+                         WHERE pid <> pg_backend_pid()
+                           AND (datname = current_database() OR datname IS NULL)
+                           AND backend_xmin IS NOT NULL
+                           AND age(backend_xmin) >= age($1::text::xid))
+                      + (SELECT count(*) FROM pg_replication_slots
+                         WHERE xmin IS NOT NULL AND age(xmin) >= age($1::text::xid))",
+                &[&xid],
+            )
+            .await?
+            .get(0);
+        if holding == 0 {
+            return Ok(true);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 impl WriterTask {
     pub(super) async fn change_retention(
         &mut self,
@@ -175,6 +205,8 @@ impl WriterTask {
     ) -> Result<Answer> {
         let has_parent = self.parent.is_some();
         let tx = exclusive(&mut self.client).transaction().await?;
+        // The purge's transaction ID (32 bits, as snapshots show it), for the rewrite.
+        let mut purge_xid: Option<String> = None;
         let (incident, payload, purge) = match change {
             RetentionChange::SetUntil { incident, until } => {
                 let facts = facts(&tx, incident, has_parent).await?;
@@ -201,6 +233,14 @@ impl WriterTask {
                     &[&incident.as_uuid(), &now],
                 )
                 .await?;
+                let full: String = tx
+                    .query_one("SELECT pg_current_xact_id()::text", &[])
+                    .await?
+                    .get(0);
+                purge_xid = full
+                    .parse::<u64>()
+                    .ok()
+                    .map(|x| (x % (1 << 32)).to_string());
                 (
                     incident,
                     Payload::IncidentPurged { records, inquiries },
@@ -221,7 +261,21 @@ impl WriterTask {
         if purge {
             self.purged.insert(incident);
             tracing::info!(%incident, "incident purged at the end of its retention");
-            rewrite_purged(exclusive(&mut self.client)).await?;
+            let client = exclusive(&mut self.client);
+            if let Some(xid) = &purge_xid
+                && !older_snapshots_gone(client, xid).await?
+            {
+                // Left for the next start (`purges.vacuumed_at` stays NULL).
+                tracing::warn!(
+                    %incident,
+                    "a transaction older than the purge is still open: the tables holding its \
+                     data are rewritten when the node next starts"
+                );
+                return Ok(Ok(Outcome::Account {
+                    position: next.position,
+                }));
+            }
+            rewrite_purged(client).await?;
         }
         Ok(Ok(Outcome::Account {
             position: next.position,
