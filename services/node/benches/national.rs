@@ -12,17 +12,7 @@
 //!    Entries are submitted in windows of 2,000 concurrent commands (two windows in
 //!    flight) so the writer group-commits; validation runs ahead on a blocking thread.
 //!    Reported: records/s, and the DuplicateRemoved / DuplicateFlagged events written.
-//! 2. **Replay (P-03).** `projection::replay_into` rebuilds the read model from
-//!    position 0 into the schema `bench_replay` (every column and index, the GIN gram
-//!    index included) → events/s. The limit beside it: one sequential scan of the same
-//!    log, `SELECT count(*), sum(octet_length(payload::text)) FROM events`, i.e. reading
-//!    every event and its payload once and doing nothing with it → events/s. Both read
-//!    a warm log: the scan runs twice and the second is timed; the replay runs after
-//!    both. replay/scan is the share of the bare read speed that folding and writing
-//!    the read model keeps. The replayed rows must equal the live ones
-//!    (`compare_with_live`, 0 differences) or the benchmark fails: it never reports the
-//!    speed of a wrong result.
-//! 3. **Search latency (S-01, S-02).** Queries drawn from the generated data
+//! 2. **Search latency (S-01, S-02).** Queries drawn from the generated data
 //!    (deterministic from the seed), per kind: `exact_name` (tolerant exact, the full
 //!    name without its space), `partial_1` (one character of a given name),
 //!    `partial_2` (a two-character given name, or two consecutive characters of the
@@ -35,12 +25,27 @@
 //!    smaller sample. index/seqscan below 1 means the indexes pay off. Both return the
 //!    same records (checked). The median number of hits per kind shows how large the
 //!    result sets of one-character queries are (only the first 100 are fetched).
+//! 3. **Replay (P-03).** `projection::replay_into` rebuilds the read model from
+//!    position 0 into the schema `bench_replay` (every column and index, the GIN gram
+//!    index included) → events/s. The limit beside it: one sequential scan of the same
+//!    log, `SELECT count(*), sum(octet_length(payload::text)) FROM events`, i.e. reading
+//!    every event and its payload once and doing nothing with it → events/s. Both read
+//!    a warm log: the scan runs twice and the second is timed; the replay runs after
+//!    both. replay/scan is the share of the bare read speed that folding and writing
+//!    the read model keeps. The replayed rows must equal the live ones or the
+//!    benchmark fails: it never reports the speed of a wrong result. Before the
+//!    replay, the live records are kept as digests (`projection::keep_live_digests`:
+//!    ID, last position, MD5 of the whole row) and their rows dropped, so that the
+//!    disk holds the log and one read model rather than two (10,000,000 records would
+//!    not fit twice beside the log on the bench machine); `compare_with_kept` then
+//!    compares every replayed row with its live digest (0 differences, and as many
+//!    records on each side).
 //!
 //! 4. **Issue 18's goals.** A last table puts each of this run's figures beside its
 //!    goal: replay/scan ≥ 0.5; per kind of search, the p99 at least 10× faster than
 //!    the sequential `LIKE` and the p95 of selective queries (those with at most
 //!    `LIMIT` hits) ≤ 50 ms; storage per record (`records` with its indexes and TOAST,
-//!    plus `events`, over N) ≤ 2 KiB; and the peak RSS of this process (the writer, the
+//!    plus `events` and `data_keys`, over N) ≤ 2 KiB; and the peak RSS of this process (the writer, the
 //!    generator and the searches in process; `VmHWM`) ≤ 256 MiB. The intake, ingest
 //!    and report goals have their own benchmarks (`intake`, `ingest`, anpi-e2e
 //!    `report`).
@@ -49,8 +54,9 @@
 //! autovacuum would have done on a serving node after a bulk load.
 //!
 //! Run: `cargo bench -p anpi-node --bench national -- --records 1000000` (the default;
-//! `--records 10000000` for 10M, `--seed S` (2026), `--queries Q` (200 per kind), or
-//! `ANPI_BENCH_RECORDS`), on the harness's server (`ANPI_TEST_DATABASE_URL`). Without
+//! `--records 10000000` for 10M, `--seed S` (2026), `--queries Q` (200 per kind),
+//! `--baseline-queries B` (20 per kind: each reads the whole records table, which at
+//! 10 M no longer fits in memory), or `ANPI_BENCH_RECORDS`), on the harness's server (`ANPI_TEST_DATABASE_URL`). Without
 //! `--bench` (`cargo test --benches`) it makes a small smoke run (2,000 records, 20
 //! queries per kind). The summary goes to stdout as a markdown table and to
 //! `<target dir>/bench-national.json` (`bench-national-smoke.json` for the smoke run).
@@ -87,6 +93,9 @@ const WINDOW: u64 = 2_000;
 const LIMIT: i64 = 100;
 /// The replay schema.
 const REPLAY_SCHEMA: &str = "bench_replay";
+/// The digests of the live records (`projection::keep_live_digests`), kept while the
+/// live rows are dropped to make room for the replay.
+const KEPT_DIGESTS: &str = "bench_live_digests";
 /// The bare read of the log: every event and its payload, once.
 /// (The sum is a `numeric`; the cast reads it back as a number.)
 const SCAN_SQL: &str = "SELECT count(*), sum(octet_length(payload::text))::bigint FROM events";
@@ -115,13 +124,17 @@ fn settings() -> Result<Settings> {
     let mut records = None;
     let mut seed = 2026;
     let mut queries = None;
+    let mut baseline = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) => (flag, Some(value.to_string())),
             None => (arg.as_str(), None),
         };
-        if !matches!(flag, "--records" | "--seed" | "--queries") {
+        if !matches!(
+            flag,
+            "--records" | "--seed" | "--queries" | "--baseline-queries"
+        ) {
             continue; // --bench, test-runner flags and filters
         }
         let value = match inline {
@@ -135,6 +148,7 @@ fn settings() -> Result<Settings> {
         match flag {
             "--records" => records = Some(value),
             "--seed" => seed = value,
+            "--baseline-queries" => baseline = Some(value as usize),
             _ => queries = Some(value as usize),
         }
     }
@@ -149,11 +163,13 @@ fn settings() -> Result<Settings> {
     let queries = queries.unwrap_or(if full { 200 } else { 20 });
     ensure!(records >= 100, "--records: at least 100");
     ensure!(queries >= 1, "--queries: at least 1");
+    let baseline_queries = baseline.unwrap_or(20).min(queries);
+    ensure!(baseline_queries >= 1, "--baseline-queries: at least 1");
     Ok(Settings {
         records,
         seed,
         queries,
-        baseline_queries: queries.min(20),
+        baseline_queries,
         counted_queries: queries.min(50),
         full,
     })
@@ -317,7 +333,9 @@ async fn scan(db: &tokio_postgres::Client) -> Result<(f64, i64, i64)> {
     Ok((seconds, row.get(0), bytes.unwrap_or(0)))
 }
 
-async fn replay(url: &str, head: i64, every: i64) -> Result<ReplayStats> {
+/// Replays the log into [`REPLAY_SCHEMA`] against the bare scan, then compares the
+/// replayed records with the `live` ones whose digests are kept in [`KEPT_DIGESTS`].
+async fn replay(url: &str, head: i64, every: i64, live: u64) -> Result<ReplayStats> {
     let mut client = store::connect(url).await?;
     let reader = store::connect(url).await?;
     let (scan_first_seconds, _, _) = scan(&client).await?;
@@ -358,7 +376,8 @@ async fn replay(url: &str, head: i64, every: i64) -> Result<ReplayStats> {
     );
 
     let started = Instant::now();
-    let (differences, ids) = projection::compare_with_live(&client, REPLAY_SCHEMA, head).await?;
+    let (differences, ids) =
+        projection::compare_with_kept(&client, KEPT_DIGESTS, REPLAY_SCHEMA, head).await?;
     let compare_seconds = started.elapsed().as_secs_f64();
     ensure!(
         differences == 0,
@@ -371,16 +390,17 @@ async fn replay(url: &str, head: i64, every: i64) -> Result<ReplayStats> {
         )
         .await?
         .get(0);
-    let live: i64 = client
-        .query_one("SELECT count(*) FROM records", &[])
-        .await?
-        .get(0);
-    ensure!(replayed == live, "replayed {replayed} records, live {live}");
+    ensure!(
+        replayed as u64 == live,
+        "replayed {replayed} records, live {live}"
+    );
     eprintln!(
         "national: replay = live ({live} records, compared in {compare_seconds:.1} s); dropping {REPLAY_SCHEMA}"
     );
     client
-        .batch_execute(&format!("DROP SCHEMA {REPLAY_SCHEMA} CASCADE"))
+        .batch_execute(&format!(
+            "DROP SCHEMA {REPLAY_SCHEMA} CASCADE; DROP TABLE {KEPT_DIGESTS}"
+        ))
         .await?;
     Ok(ReplayStats {
         events,
@@ -839,6 +859,7 @@ async fn measure_kind(
 struct Sizes {
     records: i64,
     grams_index: i64,
+    /// The log: `events` and the keys of its sealed fields (`data_keys`, ADR 0019).
     events: i64,
 }
 
@@ -846,7 +867,7 @@ async fn sizes(db: &tokio_postgres::Client) -> Result<Sizes> {
     let row = db
         .query_one(
             "SELECT pg_total_relation_size('records'), pg_total_relation_size('records_grams_idx'),
-                    pg_total_relation_size('events')",
+                    pg_total_relation_size('events') + pg_total_relation_size('data_keys')",
             &[],
         )
         .await?;
@@ -950,13 +971,7 @@ async fn main() -> Result<()> {
     let vacuum_seconds = started.elapsed().as_secs_f64();
     eprintln!("national: VACUUM (ANALYZE) events, records: {vacuum_seconds:.1} s");
 
-    // 2. Replay against the bare scan.
-    let replay_every = if settings.full { 100_000 } else { 1_000 };
-    let replay = replay(&test_db.url, head, replay_every).await?;
-    let replay_rate = rate(replay.events as f64, replay.replay_seconds);
-    let scan_rate = rate(head as f64, replay.scan_seconds);
-
-    // 3. Search latency against the sequential scan.
+    // 2. Search latency against the sequential scan.
     let seq = store::connect(&test_db.url).await?;
     seq.batch_execute(
         "SET enable_bitmapscan = off; SET enable_indexscan = off; SET enable_indexonlyscan = off;",
@@ -977,6 +992,21 @@ async fn main() -> Result<()> {
         results.push(result);
     }
     let sizes = sizes(&db).await?;
+
+    // 3. Replay against the bare scan. The live records are kept as digests and
+    // dropped first, so that the disk holds the log and one read model, not two: at
+    // 10,000,000 records the two would not fit beside the log on this machine.
+    let started = Instant::now();
+    let live = projection::keep_live_digests(&db, KEPT_DIGESTS).await?;
+    db.batch_execute("TRUNCATE records").await?;
+    eprintln!(
+        "national: kept the digests of {live} live records and dropped the rows in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let replay_every = if settings.full { 100_000 } else { 1_000 };
+    let replay = replay(&test_db.url, head, replay_every, live).await?;
+    let replay_rate = rate(replay.events as f64, replay.replay_seconds);
+    let scan_rate = rate(head as f64, replay.scan_seconds);
     let peak_rss_mib = peak_rss_kib()? as f64 / 1024.0;
 
     // Stop the writer.
@@ -1029,7 +1059,10 @@ async fn main() -> Result<()> {
         "| size: records_grams_idx (GIN) | {:.1} MiB |",
         mib(sizes.grams_index)
     ));
-    line(format!("| size: events | {:.1} MiB |", mib(sizes.events)));
+    line(format!(
+        "| size: events + data_keys (the log) | {:.1} MiB |",
+        mib(sizes.events)
+    ));
     line(format!(
         "| log payload (payload::text) | {:.1} MiB |",
         mib(replay.payload_bytes)
