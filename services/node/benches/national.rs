@@ -45,10 +45,10 @@
 //!    goal: replay/scan ≥ 0.5; per kind of search, the p99 at least 10× faster than
 //!    the sequential `LIKE` and the p95 of selective queries (those with at most
 //!    `LIMIT` hits) ≤ 50 ms; storage per record (`records` with its indexes and TOAST,
-//!    plus `events` and `data_keys`, over N) ≤ 2 KiB; and the peak RSS of this process (the writer, the
-//!    generator and the searches in process; `VmHWM`) ≤ 256 MiB. The intake, ingest
-//!    and report goals have their own benchmarks (`intake`, `ingest`, anpi-e2e
-//!    `report`).
+//!    plus `events` and `data_keys`, over N) ≤ 2 KiB; and the peak RSS of this process
+//!    (the writer, the generator, the searches and the replay in process; `VmHWM`)
+//!    ≤ 256 MiB. The intake, ingest and report goals have their own benchmarks
+//!    (`intake`, `ingest`, anpi-e2e `report`).
 //!
 //! Before measuring reads, `VACUUM (ANALYZE)` runs on `events` and `records`, as
 //! autovacuum would have done on a serving node after a bulk load.
@@ -56,8 +56,8 @@
 //! Run: `cargo bench -p anpi-node --bench national -- --records 1000000` (the default;
 //! `--records 10000000` for 10M, `--seed S` (2026), `--queries Q` (200 per kind),
 //! `--baseline-queries B` (20 per kind: each reads the whole records table, which at
-//! 10 M no longer fits in memory), or `ANPI_BENCH_RECORDS`), on the harness's server (`ANPI_TEST_DATABASE_URL`). Without
-//! `--bench` (`cargo test --benches`) it makes a small smoke run (2,000 records, 20
+//! 10 M no longer fits in memory), or `ANPI_BENCH_RECORDS`), on the harness's server
+//! (`ANPI_TEST_DATABASE_URL`). Without `--bench` (`cargo test --benches`) it makes a small smoke run (2,000 records, 20
 //! queries per kind). The summary goes to stdout as a markdown table and to
 //! `<target dir>/bench-national.json` (`bench-national-smoke.json` for the smoke run).
 //! `ANPI_BENCH_KEEP_DB=1` keeps the database afterwards (its name is printed) to look at

@@ -196,6 +196,34 @@ async fn automatic_removal_follows_the_guideline_on_every_entry() {
         .unwrap();
     assert_eq!(differences, 2, "the live row and the replayed row");
     assert_eq!(ids, vec![a.as_uuid(), a.as_uuid()]);
+    // The same against the live side kept as digests (the national benchmark's way,
+    // issue 18): the tampered row is found, and an untampered replay equals them.
+    let kept = projection::keep_live_digests(&replay_client, "kept_digests")
+        .await
+        .unwrap();
+    assert_eq!(kept, 7);
+    let (differences, ids) =
+        projection::compare_with_kept(&replay_client, "kept_digests", "replay", head)
+            .await
+            .unwrap();
+    assert_eq!(differences, 2, "the kept digest and the replayed row");
+    assert_eq!(ids, vec![a.as_uuid(), a.as_uuid()]);
+    replay_client
+        .execute(
+            "DELETE FROM replay.records WHERE record_id = $1",
+            &[&a.as_uuid()],
+        )
+        .await
+        .unwrap();
+    let (differences, ids) =
+        projection::compare_with_kept(&replay_client, "kept_digests", "replay", head)
+            .await
+            .unwrap();
+    assert_eq!(
+        (differences, ids),
+        (1, vec![a.as_uuid()]),
+        "a record missing from the replay is one differing row"
+    );
 }
 
 #[tokio::test]
