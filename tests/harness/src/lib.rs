@@ -3,14 +3,15 @@
 //! - [`TestDb`]: a new PostgreSQL database named by a UUID on the server at
 //!   `ANPI_TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`),
 //!   dropped (with FORCE) when the value is dropped.
-//! - [`NatsServer`]: a `nats-server` process with JetStream on an ephemeral port and a
-//!   temporary store directory, killed on drop — for tests that must stop or restart it.
+//! - [`NatsServer`]: a `nats-server` process with JetStream on a free test port
+//!   ([`free_port`]) and a temporary store directory, killed on drop — for tests that
+//!   must stop or restart it.
 //! - [`NodeProcess`]: an `anpi-node serve` process, stoppable with SIGTERM or SIGKILL.
 //! - [`TestCa`]: a throw-away certificate authority (made with the `openssl` command)
 //!   that issues server certificates for `localhost` / `127.0.0.1`, for nodes serving
 //!   gRPC over TLS ([`TestNode::start_tls`], A-05).
 //! - [`PgPrimary`]: a throw-away PostgreSQL cluster of its own (`initdb` into a temporary
-//!   directory, on an ephemeral port, replication allowed over loopback), stopped and
+//!   directory, on a free test port, replication allowed over loopback), stopped and
 //!   removed on drop; [`Standby`]: a Debian cluster made a streaming hot standby of it
 //!   by `deploy/pg-standby.sh` (issue 22 item 4), dropped by the same script on drop.
 //! - [`smtp::SmtpSink`]: an SMTP server (`deploy/smtp/sink.py`) recording what it
@@ -103,12 +104,49 @@ impl Drop for TestDb {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (bound, then released).
+/// The ports [`free_port`] hands out: below Linux's ephemeral range (32768–60999 by
+/// default), so an outgoing connection of another test cannot be given the same port
+/// between the moment a test picks it and the moment its server binds it.
+const TEST_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// The reservations this test process holds (see [`free_port`]); the locks are released
+/// when the process exits, however it exits.
+static PORT_LOCKS: std::sync::Mutex<Vec<std::fs::File>> = std::sync::Mutex::new(Vec::new());
+
+/// A free TCP port on 127.0.0.1 for a server a test is about to start.
+///
+/// Tests run in parallel processes, and a port found free and released can be taken by
+/// another one before the server binds it (a CI run failed on exactly that: a node's
+/// console port had become some other connection's local port). So a port is taken from
+/// [`TEST_PORTS`], outside the kernel's ephemeral range, and reserved across processes by
+/// an exclusive lock on `$TMPDIR/anpi-ports/PORT.lock`, held until this process exits;
+/// then it is checked to be bindable.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("finding a free port")
+    let dir = std::env::temp_dir().join("anpi-ports");
+    std::fs::create_dir_all(&dir).expect("creating the port reservation directory");
+    let span = u32::from(TEST_PORTS.end - TEST_PORTS.start);
+    // Start at a different place in each process, so parallel tests rarely contend.
+    let start = (std::process::id().wrapping_mul(7919) ^ uuid::Uuid::new_v4().as_fields().0) % span;
+    for step in 0..span {
+        let port = TEST_PORTS.start + ((start + step) % span) as u16;
+        let Ok(file) = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(format!("{port}.lock")))
+        else {
+            continue;
+        };
+        if file.try_lock().is_err() {
+            continue;
+        }
+        if TcpListener::bind(("127.0.0.1", port)).is_err() {
+            continue;
+        }
+        PORT_LOCKS.lock().expect("port reservations").push(file);
+        return port;
+    }
+    panic!("no free test port in {TEST_PORTS:?}");
 }
 
 /// Waits until something accepts TCP connections on `port`.
@@ -821,7 +859,7 @@ pub fn repo_root() -> PathBuf {
 /// A throw-away PostgreSQL cluster for the standby tests (issue 22 item 4): `initdb`
 /// (as the `postgres` OS user when the tests run as root) into a temporary directory,
 /// logins without password and replication connections from 127.0.0.1,
-/// `wal_level = replica`, `fsync = off`, on an ephemeral port, its socket in that
+/// `wal_level = replica`, `fsync = off`, on a free test port, its socket in that
 /// directory. Stopped (`pg_ctl stop -m immediate`) and removed on drop.
 pub struct PgPrimary {
     pub port: u16,
@@ -947,7 +985,7 @@ impl Drop for PgPrimary {
 }
 
 /// A streaming hot standby of a [`PgPrimary`]: a Debian cluster `anpi_t<random>` on an
-/// ephemeral port, made by `deploy/pg-standby.sh create` (with `--trust-loopback`:
+/// free test port, made by `deploy/pg-standby.sh create` (with `--trust-loopback`:
 /// passwordless loopback logins, as at the primary) and removed on drop by
 /// `deploy/pg-standby.sh drop`.
 pub struct Standby {
@@ -1062,6 +1100,28 @@ impl Drop for Standby {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_ports_are_outside_the_ephemeral_range_and_reserved_until_the_process_exits() {
+        let ports: Vec<u16> = (0..20).map(|_| free_port()).collect();
+        let mut distinct = ports.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            ports.len(),
+            "a port handed out twice: {ports:?}"
+        );
+        for port in &ports {
+            assert!(TEST_PORTS.contains(port), "{port} outside {TEST_PORTS:?}");
+            // Another process (here: another open file description) cannot reserve it.
+            let lock = std::env::temp_dir().join(format!("anpi-ports/{port}.lock"));
+            let other = std::fs::File::open(&lock).unwrap();
+            assert!(other.try_lock().is_err(), "{port} not reserved");
+            // And it is free to bind.
+            TcpListener::bind(("127.0.0.1", *port)).unwrap();
+        }
+    }
 
     #[test]
     fn a_test_ca_issues_verifiable_server_certificates() {

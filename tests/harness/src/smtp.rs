@@ -1,7 +1,7 @@
 //! A real SMTP server for tests, and a bare SMTP client as a benchmark baseline.
 //!
 //! - [`SmtpSink`]: `deploy/smtp/sink.py` (aiosmtpd, run by Debian's `/usr/bin/python3`
-//!   or `ANPI_SMTP_PYTHON`) on an ephemeral port of 127.0.0.1, recording every accepted
+//!   or `ANPI_SMTP_PYTHON`) on a free test port of 127.0.0.1, recording every accepted
 //!   message in `messages.jsonl` of a temporary directory. It can reject recipients
 //!   ([`SinkOptions::reject`]), require SMTP AUTH ([`SinkOptions::auth`]) and answer
 //!   slowly ([`SinkOptions::delay_ms`]); it can be SIGKILLed and started again on the
