@@ -992,6 +992,15 @@ async fn main() -> Result<()> {
         results.push(result);
     }
     let sizes = sizes(&db).await?;
+    // Printed now, not only in the summary: a run that fails later keeps these figures.
+    eprintln!(
+        "national: sizes: records {:.1} MiB (GIN {:.1} MiB), log {:.1} MiB, {:.2} KiB a record; peak RSS so far {:.0} MiB",
+        mib(sizes.records),
+        mib(sizes.grams_index),
+        mib(sizes.events),
+        (sizes.records + sizes.events) as f64 / 1024.0 / n.max(1) as f64,
+        peak_rss_kib()? as f64 / 1024.0
+    );
 
     // 3. Replay against the bare scan. The live records are kept as digests and
     // dropped first, so that the disk holds the log and one read model, not two: at
