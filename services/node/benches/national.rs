@@ -57,8 +57,8 @@
 //! `--records 10000000` for 10M, `--seed S` (2026), `--queries Q` (200 per kind),
 //! `--baseline-queries B` (20 per kind: each reads the whole records table, which at
 //! 10 M no longer fits in memory), or `ANPI_BENCH_RECORDS`), on the harness's server
-//! (`ANPI_TEST_DATABASE_URL`). Without `--bench` (`cargo test --benches`) it makes a small smoke run (2,000 records, 20
-//! queries per kind). The summary goes to stdout as a markdown table and to
+//! (`ANPI_TEST_DATABASE_URL`). Without `--bench` (`cargo test --benches`) it makes a
+//! small smoke run (2,000 records, 20 queries per kind). The summary goes to stdout as a markdown table and to
 //! `<target dir>/bench-national.json` (`bench-national-smoke.json` for the smoke run).
 //! `ANPI_BENCH_KEEP_DB=1` keeps the database afterwards (its name is printed) to look at
 //! query plans by hand.
@@ -863,6 +863,13 @@ struct Sizes {
     events: i64,
 }
 
+impl Sizes {
+    /// The records (with their indexes and TOAST) and the log, per record, in KiB.
+    fn per_record_kib(&self, records: u64) -> f64 {
+        (self.records + self.events) as f64 / records.max(1) as f64 / 1024.0
+    }
+}
+
 async fn sizes(db: &tokio_postgres::Client) -> Result<Sizes> {
     let row = db
         .query_one(
@@ -998,7 +1005,7 @@ async fn main() -> Result<()> {
         mib(sizes.records),
         mib(sizes.grams_index),
         mib(sizes.events),
-        (sizes.records + sizes.events) as f64 / 1024.0 / n.max(1) as f64,
+        sizes.per_record_kib(n),
         peak_rss_kib()? as f64 / 1024.0
     );
 
@@ -1175,7 +1182,7 @@ async fn main() -> Result<()> {
             r.selective.n == 0 || r.selective.p95 <= 50.0,
         );
     }
-    let per_record = (sizes.records + sizes.events) as f64 / n as f64 / 1024.0;
+    let per_record = sizes.per_record_kib(n);
     goal(
         "storage per record (records + indexes + log)".into(),
         format!("{per_record:.2} KiB"),
@@ -1257,7 +1264,7 @@ async fn main() -> Result<()> {
             "records_grams_idx": sizes.grams_index,
             "events_total": sizes.events,
         },
-        "storage_per_record_kib": (sizes.records + sizes.events) as f64 / n as f64 / 1024.0,
+        "storage_per_record_kib": sizes.per_record_kib(n),
         "peak_rss_mib": peak_rss_mib,
         "total_seconds": total_seconds,
     });
