@@ -623,8 +623,8 @@ async fn run_baseline(seq: &tokio_postgres::Client, sample: &Sample) -> Result<T
     })
 }
 
-/// The statement `search` runs for a sample (the same predicate, for EXPLAIN and for
-/// counting), and its parameters.
+/// The predicate of `search`'s statement over the whole table for a sample (for
+/// counting every hit), and its parameters.
 fn index_predicate(
     sample: &Sample,
 ) -> (
@@ -657,17 +657,34 @@ fn plan_lines(rows: Vec<tokio_postgres::Row>) -> Vec<String> {
     rows.iter().map(|r| r.get(0)).collect()
 }
 
-/// EXPLAIN (ANALYZE, BUFFERS) of the search's statement for a sample.
+/// EXPLAIN (ANALYZE, BUFFERS) of the statements the search runs for a sample
+/// (`queries::plan`): the newest window first when its grams are common, and the
+/// statement over the whole table (which the search skips when the window held more
+/// than `LIMIT` hits).
 async fn explain_index(db: &tokio_postgres::Client, sample: &Sample) -> Result<Vec<String>> {
-    let (predicate, params) = index_predicate(sample);
-    let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-        params.iter().map(|p| p.as_ref() as _).collect();
-    let sql = format!(
-        "EXPLAIN (ANALYZE, BUFFERS) SELECT data FROM records WHERE {predicate}
-         ORDER BY written_at DESC, record_id LIMIT {}",
-        LIMIT + 1
-    );
-    Ok(plan_lines(db.query(sql.as_str(), &params).await?))
+    let plan = queries::plan(
+        db,
+        Table::Records,
+        &sample.query,
+        None,
+        LIMIT,
+        queries::NEWEST_WINDOW,
+    )
+    .await?;
+    let mut lines = Vec::new();
+    if let Some(window) = &plan.window {
+        lines.push("newest window:".to_string());
+        let sql = format!("EXPLAIN (ANALYZE, BUFFERS) {}", window.sql);
+        lines.extend(plan_lines(db.query(sql.as_str(), &window.params()).await?));
+        lines.push(format!(
+            "whole table, unless the window held more than {LIMIT} hits:"
+        ));
+    }
+    let sql = format!("EXPLAIN (ANALYZE, BUFFERS) {}", plan.full.sql);
+    lines.extend(plan_lines(
+        db.query(sql.as_str(), &plan.full.params()).await?,
+    ));
+    Ok(lines)
 }
 
 /// EXPLAIN (ANALYZE, BUFFERS) of the baseline statement for a sample.

@@ -45,6 +45,42 @@ async fn all_records(client: &tokio_postgres::Client) -> Vec<RecordState> {
         .unwrap()
 }
 
+/// A node's database holding `n` synthetic records (seed 2026).
+struct Loaded {
+    _db: TestDb,
+    _writer: (Writer, tokio::task::JoinHandle<()>),
+    client: tokio_postgres::Client,
+    incident: IncidentId,
+    drafts: Vec<EntryDraft>,
+    /// Every record with its search columns (`Indexed::of`), in the reader's order.
+    records: Vec<(RecordState, Indexed)>,
+}
+
+async fn load_synthetic(n: u64) -> Loaded {
+    let db = TestDb::create().await;
+    let (writer, task) = start_writer(&db.url).await;
+    let client = store::connect(&db.url).await.unwrap();
+    let incident = create_incident(&writer).await;
+    let drafts: Vec<EntryDraft> = Generator::new(2026).drafts(0..n).collect();
+    enter_all(&writer, incident, &drafts).await;
+    let records = all_records(&client)
+        .await
+        .into_iter()
+        .map(|state| {
+            let indexed = Indexed::of(&state.entry);
+            (state, indexed)
+        })
+        .collect();
+    Loaded {
+        _db: db,
+        _writer: (writer, task),
+        client,
+        incident,
+        drafts,
+        records,
+    }
+}
+
 /// Runs `draft` through SQL and through `Query::matches`; both must give the same set.
 async fn check(
     client: &tokio_postgres::Client,
@@ -68,21 +104,15 @@ async fn check(
 
 #[tokio::test]
 async fn sql_search_matches_the_reference_predicate_on_synthetic_data() {
-    let db = TestDb::create().await;
-    let (writer, _task) = start_writer(&db.url).await;
-    let client = store::connect(&db.url).await.unwrap();
-    let incident = create_incident(&writer).await;
-    let generator = Generator::new(2026);
-    let drafts: Vec<EntryDraft> = generator.drafts(0..2_000).collect();
-    enter_all(&writer, incident, &drafts).await;
-    let records: Vec<(RecordState, Indexed)> = all_records(&client)
-        .await
-        .into_iter()
-        .map(|state| {
-            let indexed = Indexed::of(&state.entry);
-            (state, indexed)
-        })
-        .collect();
+    // `_db` and `_writer` are bound so that they live to the end of the test.
+    let Loaded {
+        _db,
+        _writer,
+        client,
+        drafts,
+        records,
+        ..
+    } = load_synthetic(2_000).await;
     assert_eq!(records.len(), 2_000);
 
     let mut hits = 0;
@@ -254,5 +284,112 @@ async fn the_guideline_search_examples_are_found() {
         })
         .await
         .is_empty()
+    );
+}
+
+/// A partial search whose grams are all common reads the newest records first
+/// (`window_rows`, at most `NEWEST_WINDOW`), and the gram index only when that window
+/// holds no more than `limit` hits. Whichever answers, the records returned are the first `limit` hits of
+/// the whole table, newest 記入日時 first, and `truncated` says whether more matched.
+/// R: S-02, P-04.
+#[tokio::test]
+async fn the_newest_window_returns_the_first_hits_of_the_whole_table() {
+    let Loaded {
+        _db,
+        _writer,
+        client,
+        incident,
+        records: mut ordered,
+        ..
+    } = load_synthetic(1_500).await;
+    client.batch_execute("ANALYZE records").await.unwrap();
+    // The order `search` returns: newest 記入日時 first, then record ID.
+    ordered.sort_by(|(a, _), (b, _)| {
+        (b.entry.parsed.written_at, a.record_id.as_uuid())
+            .cmp(&(a.entry.parsed.written_at, b.record_id.as_uuid()))
+    });
+    let text = |text: &str| {
+        Query::parse(&QueryDraft {
+            text: text.into(),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+
+    // Common grams (from the statistics ANALYZE gathered) take the window first;
+    // an unknown gram does not.
+    let common = text("身長");
+    let share = queries::rarest_gram_share(&client, Table::Records, &common.required_grams())
+        .await
+        .unwrap();
+    assert!(
+        share >= queries::COMMON_GRAM_SHARE,
+        "身長 is common: {share}"
+    );
+    let plan = |query: Query| {
+        let client = &client;
+        async move {
+            queries::plan(client, Table::Records, &query, None, 10, 200)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(plan(common.clone()).await.window.is_some());
+    assert!(plan(text("ゑゐ")).await.window.is_none());
+
+    // The window answers when it holds more than `limit` hits, and the gram index
+    // otherwise (`cm身長`: common grams that never occur together).
+    let (mut by_window, mut by_index) = (0, 0);
+    for query in [
+        common,
+        text("cm前後"),
+        text("メガネ"),
+        text("意思確認不可"),
+        text("cm身長"),
+    ] {
+        let hits: Vec<Uuid> = ordered
+            .iter()
+            .filter(|(_, indexed)| query.matches(indexed))
+            .map(|(state, _)| state.record_id.as_uuid())
+            .collect();
+        let share = queries::rarest_gram_share(&client, Table::Records, &query.required_grams())
+            .await
+            .unwrap();
+        for limit in [1, 10, 100] {
+            for window in [5, 200, 1_000, queries::NEWEST_WINDOW] {
+                let (found, truncated) = queries::search_with_window(
+                    &client,
+                    Table::Records,
+                    &query,
+                    Some(incident),
+                    limit,
+                    window,
+                )
+                .await
+                .unwrap();
+                let found: Vec<Uuid> = found.iter().map(|s| s.record_id.as_uuid()).collect();
+                let expected: Vec<Uuid> = hits.iter().take(limit as usize).copied().collect();
+                assert_eq!(found, expected, "{query:?}, limit {limit}, window {window}");
+                assert_eq!(truncated, hits.len() > limit as usize, "{query:?}");
+                let answered_by_window =
+                    queries::window_rows(share, limit, window).is_some_and(|rows| {
+                        let in_window = ordered
+                            .iter()
+                            .take(rows as usize)
+                            .filter(|(_, indexed)| query.matches(indexed))
+                            .count();
+                        in_window > limit as usize
+                    });
+                if answered_by_window {
+                    by_window += 1;
+                } else {
+                    by_index += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        by_window > 10 && by_index > 10,
+        "{by_window} by window, {by_index} by index"
     );
 }
