@@ -61,7 +61,8 @@
 //! small smoke run (2,000 records, 20 queries per kind). The summary goes to stdout as a markdown table and to
 //! `<target dir>/bench-national.json` (`bench-national-smoke.json` for the smoke run).
 //! `ANPI_BENCH_KEEP_DB=1` keeps the database afterwards (its name is printed) to look at
-//! query plans by hand.
+//! query plans by hand. `--no-replay` stops after the search and storage figures (at
+//! 10 M it saves the 45 minutes of step 3; the replay rows then read "not run").
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -110,6 +111,8 @@ struct Settings {
     /// At most this many queries per kind are counted (their full number of hits).
     counted_queries: usize,
     full: bool,
+    /// Skip step 3 (`--no-replay`).
+    no_replay: bool,
 }
 
 fn number(flag: &str, text: &str) -> Result<u64> {
@@ -121,6 +124,7 @@ fn number(flag: &str, text: &str) -> Result<u64> {
 fn settings() -> Result<Settings> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let full = args.iter().any(|a| a == "--bench");
+    let no_replay = args.iter().any(|a| a == "--no-replay");
     let mut records = None;
     let mut seed = 2026;
     let mut queries = None;
@@ -172,6 +176,7 @@ fn settings() -> Result<Settings> {
         baseline_queries,
         counted_queries: queries.min(50),
         full,
+        no_replay,
     })
 }
 
@@ -323,6 +328,16 @@ struct ReplayStats {
     scan_seconds: f64,
     payload_bytes: i64,
     compare_seconds: f64,
+}
+
+impl ReplayStats {
+    /// Events/s of the replay and of the bare scan of the `head` events in the log.
+    fn rates(&self, head: i64) -> (f64, f64) {
+        (
+            rate(self.events as f64, self.replay_seconds),
+            rate(head as f64, self.scan_seconds),
+        )
+    }
 }
 
 async fn scan(db: &tokio_postgres::Client) -> Result<(f64, i64, i64)> {
@@ -657,10 +672,10 @@ fn plan_lines(rows: Vec<tokio_postgres::Row>) -> Vec<String> {
     rows.iter().map(|r| r.get(0)).collect()
 }
 
-/// EXPLAIN (ANALYZE, BUFFERS) of the statements the search runs for a sample
-/// (`queries::plan`): the newest window first when its grams are common, and the
-/// statement over the whole table (which the search skips when the window held more
-/// than `LIMIT` hits).
+/// EXPLAIN (ANALYZE, BUFFERS) of the statements the search runs for a sample, in the
+/// order it runs them (`queries::plan`): newest windows while they are worth reading,
+/// each headed by its rows and the hits it held, until one holds more than `LIMIT`
+/// hits; else the statement over the whole table.
 async fn explain_index(db: &tokio_postgres::Client, sample: &Sample) -> Result<Vec<String>> {
     let plan = queries::plan(
         db,
@@ -671,19 +686,31 @@ async fn explain_index(db: &tokio_postgres::Client, sample: &Sample) -> Result<V
         queries::NEWEST_WINDOW,
     )
     .await?;
+    let explain = |statement: queries::Statement| async move {
+        let sql = format!("EXPLAIN (ANALYZE, BUFFERS) {}", statement.sql);
+        Ok::<_, anyhow::Error>(plan_lines(
+            db.query(sql.as_str(), &statement.params()).await?,
+        ))
+    };
     let mut lines = Vec::new();
-    if let Some(window) = &plan.window {
-        lines.push("newest window:".to_string());
-        let sql = format!("EXPLAIN (ANALYZE, BUFFERS) {}", window.sql);
-        lines.extend(plan_lines(db.query(sql.as_str(), &window.params()).await?));
-        lines.push(format!(
-            "whole table, unless the window held more than {LIMIT} hits:"
-        ));
+    let mut window = plan.window;
+    while let Some(rows) = window {
+        let statement = plan.window_statement(rows);
+        let hits = db
+            .query(statement.sql.as_str(), &statement.params())
+            .await?
+            .len() as i64;
+        lines.push(format!("newest {rows} records, {hits} hits:"));
+        lines.extend(explain(statement).await?);
+        if hits > LIMIT {
+            return Ok(lines);
+        }
+        window = plan.next_window(rows, hits);
     }
-    let sql = format!("EXPLAIN (ANALYZE, BUFFERS) {}", plan.full.sql);
-    lines.extend(plan_lines(
-        db.query(sql.as_str(), &plan.full.params()).await?,
-    ));
+    if !lines.is_empty() {
+        lines.push("whole table:".to_string());
+    }
+    lines.extend(explain(plan.full).await?);
     Ok(lines)
 }
 
@@ -1029,17 +1056,20 @@ async fn main() -> Result<()> {
     // 3. Replay against the bare scan. The live records are kept as digests and
     // dropped first, so that the disk holds the log and one read model, not two: at
     // 10,000,000 records the two would not fit beside the log on this machine.
-    let started = Instant::now();
-    let live = projection::keep_live_digests(&db, KEPT_DIGESTS).await?;
-    db.batch_execute("TRUNCATE records").await?;
-    eprintln!(
-        "national: kept the digests of {live} live records and dropped the rows in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    let replay_every = if settings.full { 100_000 } else { 1_000 };
-    let replay = replay(&test_db.url, head, replay_every, live).await?;
-    let replay_rate = rate(replay.events as f64, replay.replay_seconds);
-    let scan_rate = rate(head as f64, replay.scan_seconds);
+    let replay = if settings.no_replay {
+        eprintln!("national: --no-replay: the replay is not run");
+        None
+    } else {
+        let started = Instant::now();
+        let live = projection::keep_live_digests(&db, KEPT_DIGESTS).await?;
+        db.batch_execute("TRUNCATE records").await?;
+        eprintln!(
+            "national: kept the digests of {live} live records and dropped the rows in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        let replay_every = if settings.full { 100_000 } else { 1_000 };
+        Some(replay(&test_db.url, head, replay_every, live).await?)
+    };
     let peak_rss_mib = peak_rss_kib()? as f64 / 1024.0;
 
     // Stop the writer.
@@ -1068,22 +1098,32 @@ async fn main() -> Result<()> {
     ));
     line(format!("| DuplicateRemoved events | {removed} |"));
     line(format!("| DuplicateFlagged events | {flagged} |"));
-    line(format!(
-        "| replay into `{REPLAY_SCHEMA}` (warm log) | {:.2} s, {replay_rate:.0} events/s |",
-        replay.replay_seconds
-    ));
-    line(format!(
-        "| bare scan of the log (second of two) | {:.2} s, {scan_rate:.0} events/s (first run: {:.2} s) |",
-        replay.scan_seconds, replay.scan_first_seconds
-    ));
-    line(format!(
-        "| replay / scan | {:.4} |",
-        ratio(replay_rate, scan_rate)
-    ));
-    line(format!(
-        "| replay = live | 0 differing rows (compared in {:.1} s) |",
-        replay.compare_seconds
-    ));
+    match &replay {
+        Some(replay) => {
+            let (replay_rate, scan_rate) = replay.rates(head);
+            line(format!(
+                "| replay into `{REPLAY_SCHEMA}` (warm log) | {:.2} s, {replay_rate:.0} events/s |",
+                replay.replay_seconds
+            ));
+            line(format!(
+                "| bare scan of the log (second of two) | {:.2} s, {scan_rate:.0} events/s (first run: {:.2} s) |",
+                replay.scan_seconds, replay.scan_first_seconds
+            ));
+            line(format!(
+                "| replay / scan | {:.4} |",
+                ratio(replay_rate, scan_rate)
+            ));
+            line(format!(
+                "| replay = live | 0 differing rows (compared in {:.1} s) |",
+                replay.compare_seconds
+            ));
+            line(format!(
+                "| log payload (payload::text) | {:.1} MiB |",
+                mib(replay.payload_bytes)
+            ));
+        }
+        None => line("| replay, scan, replay = live | not run (`--no-replay`) |".into()),
+    }
     line(format!(
         "| size: records (table + indexes + TOAST) | {:.1} MiB |",
         mib(sizes.records)
@@ -1095,10 +1135,6 @@ async fn main() -> Result<()> {
     line(format!(
         "| size: events + data_keys (the log) | {:.1} MiB |",
         mib(sizes.events)
-    ));
-    line(format!(
-        "| log payload (payload::text) | {:.1} MiB |",
-        mib(replay.payload_bytes)
     ));
     line(format!("| total run | {total_seconds:.1} s |"));
     line(String::new());
@@ -1165,13 +1201,16 @@ async fn main() -> Result<()> {
         let met = if met { "yes" } else { "no" };
         line(format!("| {path} | {measured} | {goal} | {met} |"));
     };
-    let replay_ratio = ratio(replay_rate, scan_rate);
-    goal(
-        "replay / ordered scan of the same events".into(),
-        format!("{replay_ratio:.3}×"),
-        "≥ 0.5×",
-        replay_ratio >= 0.5,
-    );
+    if let Some(replay) = &replay {
+        let (replay_rate, scan_rate) = replay.rates(head);
+        let replay_ratio = ratio(replay_rate, scan_rate);
+        goal(
+            "replay / ordered scan of the same events".into(),
+            format!("{replay_ratio:.3}×"),
+            "≥ 0.5×",
+            replay_ratio >= 0.5,
+        );
+    }
     for r in &results {
         let faster = ratio(r.baseline.p99, r.index.p99);
         goal(
@@ -1262,19 +1301,22 @@ async fn main() -> Result<()> {
             "duplicate_flagged": flagged,
         },
         "vacuum_analyze_seconds": vacuum_seconds,
-        "replay": {
-            "events": replay.events,
-            "seconds": replay.replay_seconds,
-            "events_per_s": replay_rate,
-            "scan_seconds": replay.scan_seconds,
-            "scan_first_seconds": replay.scan_first_seconds,
-            "scan_events_per_s": scan_rate,
-            "ratio_replay_scan": ratio(replay_rate, scan_rate),
-            "payload_bytes": replay.payload_bytes,
-            "differences": 0,
-            "compare_seconds": replay.compare_seconds,
-            "note": "the scan runs twice and the second is timed; the replay runs after both, on the same warm log",
-        },
+        "replay": replay.as_ref().map(|replay| {
+            let (replay_rate, scan_rate) = replay.rates(head);
+            json!({
+                "events": replay.events,
+                "seconds": replay.replay_seconds,
+                "events_per_s": replay_rate,
+                "scan_seconds": replay.scan_seconds,
+                "scan_first_seconds": replay.scan_first_seconds,
+                "scan_events_per_s": scan_rate,
+                "ratio_replay_scan": ratio(replay_rate, scan_rate),
+                "payload_bytes": replay.payload_bytes,
+                "differences": 0,
+                "compare_seconds": replay.compare_seconds,
+                "note": "the scan runs twice and the second is timed; the replay runs after both, on the same warm log",
+            })
+        }),
         "search": kinds_json,
         "sizes_bytes": {
             "records_total": sizes.records,

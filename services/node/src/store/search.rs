@@ -117,50 +117,99 @@ fn conditions(query: &Query, incident: Option<IncidentId>, grams: bool) -> Condi
     c
 }
 
-/// At most this many of the newest records are read first (by the 記入日時 index) by a
-/// partial search whose grams are all common, before it asks the gram index. R: S-02,
-/// P-04.
+/// At most this many of the newest records are read (by the 記入日時 index) by a
+/// partial search before it asks the gram index (about half a second of walking at
+/// [`WALK_MICROS`]). R: S-02, P-04.
 ///
 /// Why: the planner estimates `grams @> '{a,b,c}'` as if the grams were independent,
 /// so a query made of common grams that occur together (`cm前後、` at 10 M records:
 /// 777,962 hits, estimated 4,678) is sent to a bitmap scan of the gram index that
 /// reads most of the table, where walking the newest records finds the first hundred
 /// hits at once. A window holding more than `limit` hits is exactly the answer (it is
-/// a prefix of the order the search returns); otherwise the gram index answers, and
-/// then there are few hits, which is what it is fast for.
-pub const NEWEST_WINDOW: i64 = 20_000;
+/// a prefix of the order the search returns); otherwise a larger window sized from
+/// the hits it held ([`next_window_rows`]), or the gram index.
+pub const NEWEST_WINDOW: i64 = 100_000;
 
 /// A gram held by at least this share of the rows is common: a query whose grams are
 /// all common is tried on the newest records first.
 pub const COMMON_GRAM_SHARE: f64 = 0.01;
 
+/// The cost of reading one row of the newest window, in µs (the 10 M run of
+/// 2026-12-07, EXPLAIN ANALYZE of the windows: about 5 µs a row walked by the 記入日時
+/// index).
+pub const WALK_MICROS: f64 = 5.0;
+
+/// The cost of one hit found through the gram index, in µs (the same run: `町2丁目1`,
+/// 191,132 hits in 2,655 ms by a bitmap scan, posting lists and lossy heap blocks
+/// included).
+pub const BITMAP_MICROS_PER_HIT: f64 = 14.0;
+
+/// Rows enough to hold twice `limit + 1` hits at `density`, if walking them is
+/// cheaper than finding the `density * table_rows` hits through the gram index and
+/// they are at most `max` and more than `limit`.
+fn rows_for(density: f64, limit: i64, table_rows: f64, max: i64) -> Option<i64> {
+    if density <= 0.0 {
+        return None;
+    }
+    let rows = ((2 * (limit + 1)) as f64 / density).ceil();
+    let walk = WALK_MICROS * rows;
+    let bitmap = BITMAP_MICROS_PER_HIT * density * table_rows;
+    (walk < bitmap && rows <= max as f64 && rows > limit as f64).then_some(rows as i64)
+}
+
 /// How many of the newest records a partial search reads first, if any: none unless
 /// every gram it needs is common (`rarest_share`: the smallest share of rows holding
 /// one of them, 0 when one is not among the table's most common grams); else enough to
 /// hold twice `limit + 1` hits if the grams' combination is as common as its rarest
-/// gram, at most `max` rows, and more than `limit`.
-pub fn window_rows(rarest_share: f64, limit: i64, max: i64) -> Option<i64> {
+/// gram, when walking them costs less than the gram index would for so many hits in
+/// `table_rows`, at most `max` rows, and more than `limit`.
+pub fn window_rows(rarest_share: f64, limit: i64, table_rows: f64, max: i64) -> Option<i64> {
     if rarest_share < COMMON_GRAM_SHARE {
         return None;
     }
-    let rows = ((2 * (limit + 1)) as f64 / rarest_share).ceil() as i64;
-    Some(rows.min(max)).filter(|rows| *rows > limit)
+    rows_for(rarest_share, limit, table_rows, max)
 }
 
-/// The smallest share of `table`'s rows holding one of `grams`, from the planner's
-/// statistics (`pg_stats.most_common_elems` of `grams`, gathered by ANALYZE); 0 when
-/// one of them is not among the most common elements (or the table has no statistics).
-pub async fn rarest_gram_share<C: GenericClient>(
+/// After a window of `read` rows held `hits` (no more than `limit`: not the answer),
+/// the next window, if any: sized as [`window_rows`] from the density the window
+/// showed, larger than `read`; none when it held no hit (the hits are rare: the gram
+/// index finds them cheaply) or the gram index is cheaper.
+pub fn next_window_rows(
+    read: i64,
+    hits: i64,
+    limit: i64,
+    table_rows: f64,
+    max: i64,
+) -> Option<i64> {
+    if hits > limit || read <= 0 {
+        return None;
+    }
+    rows_for(hits as f64 / read as f64, limit, table_rows, max).filter(|rows| *rows > read)
+}
+
+/// What the planner's statistics (gathered by ANALYZE) say about a table and a
+/// query's grams.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GramStatistics {
+    /// The smallest share of rows holding one of the grams (`pg_stats`'
+    /// `most_common_elems` of `grams`); 0 when one of them is not among the most
+    /// common elements, or the table has no statistics.
+    pub rarest_share: f64,
+    /// The table's estimated number of rows (`pg_class.reltuples`, 0 if unknown).
+    pub table_rows: f64,
+}
+
+/// [`GramStatistics`] of `grams` in `table`.
+pub async fn gram_statistics<C: GenericClient>(
     client: &C,
     table: Table<'_>,
     grams: &[String],
-) -> Result<f64> {
-    if grams.is_empty() {
-        return Ok(0.0);
-    }
+) -> Result<GramStatistics> {
     let row = client
         .query_one(
-            "SELECT count(DISTINCT e.elem), min(e.freq)::float8
+            "SELECT count(DISTINCT e.elem), min(e.freq)::float8,
+                    (SELECT greatest(reltuples, 0)::float8 FROM pg_class
+                     WHERE oid = to_regclass($1))
              FROM pg_class c
              JOIN pg_namespace n ON n.oid = c.relnamespace
              JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
@@ -173,10 +222,13 @@ pub async fn rarest_gram_share<C: GenericClient>(
         .await?;
     let found: i64 = row.get(0);
     let share: Option<f64> = row.get(1);
-    Ok(if found as usize == grams.len() {
-        share.unwrap_or(0.0)
-    } else {
-        0.0
+    let table_rows: Option<f64> = row.get(2);
+    Ok(GramStatistics {
+        rarest_share: match share {
+            Some(share) if !grams.is_empty() && found as usize == grams.len() => share,
+            _ => 0.0,
+        },
+        table_rows: table_rows.unwrap_or(0.0),
     })
 }
 
@@ -192,59 +244,99 @@ impl Statement {
     }
 }
 
-/// The statements a search runs: the newest window first when its grams are common
-/// ([`window_rows`]), then, unless the window held more than `limit` hits, the
-/// statement over the whole table.
-pub struct Plan {
-    pub window: Option<Statement>,
+/// The statements a search runs: newest windows first when its grams are common
+/// ([`window_rows`], then [`next_window_rows`]), then, unless a window held more than
+/// `limit` hits, the statement over the whole table.
+pub struct Plan<'a> {
+    table: Table<'a>,
+    query: &'a Query,
+    incident: Option<IncidentId>,
+    limit: i64,
+    /// The rows of the first window, if one is read.
+    pub window: Option<i64>,
+    /// At most this many rows in any window.
+    pub max_window: i64,
+    pub statistics: GramStatistics,
     pub full: Statement,
 }
 
-/// How `search` will read `query`'s rows from `table`, with a newest window of at most
-/// `window` rows.
-pub async fn plan<C: GenericClient>(
-    client: &C,
-    table: Table<'_>,
-    query: &Query,
-    incident: Option<IncidentId>,
-    limit: i64,
-    window: i64,
-) -> Result<Plan> {
-    let order = format!("ORDER BY written_at DESC, record_id LIMIT {}", limit + 1);
-    let full = conditions(query, incident, true);
-    let full = Statement {
-        sql: format!(
-            "SELECT data FROM {} {} {order}",
-            table.sql(),
-            full.where_clause()
-        ),
-        conditions: full,
-    };
-    let grams = query.required_grams();
-    let rows = if grams.is_empty() {
-        None
-    } else {
-        window_rows(
-            rarest_gram_share(client, table, &grams).await?,
-            limit,
-            window,
-        )
-    };
-    let window = if let Some(rows) = rows {
-        let c = conditions(query, incident, false);
-        Some(Statement {
+/// The order a search returns (a window's and the whole table's), one row past
+/// `limit` to tell whether more match.
+fn order(limit: i64) -> String {
+    format!("ORDER BY written_at DESC, record_id LIMIT {}", limit + 1)
+}
+
+impl Plan<'_> {
+    /// The statement reading the newest `rows` records.
+    pub fn window_statement(&self, rows: i64) -> Statement {
+        let c = conditions(self.query, self.incident, false);
+        Statement {
             sql: format!(
                 "SELECT data FROM (SELECT * FROM {} ORDER BY written_at DESC, record_id
-                 LIMIT {rows}) newest {} {order}",
-                table.sql(),
-                c.where_clause()
+                 LIMIT {rows}) newest {} {}",
+                self.table.sql(),
+                c.where_clause(),
+                order(self.limit)
             ),
             conditions: c,
-        })
+        }
+    }
+
+    /// The window after one of `read` rows held `hits`.
+    pub fn next_window(&self, read: i64, hits: i64) -> Option<i64> {
+        next_window_rows(
+            read,
+            hits,
+            self.limit,
+            self.statistics.table_rows,
+            self.max_window,
+        )
+    }
+}
+
+/// How `search` will read `query`'s rows from `table`, with newest windows of at most
+/// `max_window` rows.
+pub async fn plan<'a, C: GenericClient>(
+    client: &C,
+    table: Table<'a>,
+    query: &'a Query,
+    incident: Option<IncidentId>,
+    limit: i64,
+    max_window: i64,
+) -> Result<Plan<'a>> {
+    let grams = query.required_grams();
+    let statistics = if grams.is_empty() {
+        GramStatistics {
+            rarest_share: 0.0,
+            table_rows: 0.0,
+        }
     } else {
-        None
+        gram_statistics(client, table, &grams).await?
     };
-    Ok(Plan { window, full })
+    let full = conditions(query, incident, true);
+    Ok(Plan {
+        table,
+        query,
+        incident,
+        limit,
+        window: window_rows(
+            statistics.rarest_share,
+            limit,
+            statistics.table_rows,
+            max_window,
+        ),
+        max_window,
+        statistics,
+        full: Statement {
+            sql: format!(
+                "SELECT data FROM {} {} {}",
+                table.sql(),
+                full.where_clause(),
+                order(limit)
+            ),
+            conditions: full,
+        },
+    })
 }
 
 async fn fetch<C: GenericClient>(client: &C, statement: &Statement) -> Result<Vec<RecordState>> {
@@ -267,26 +359,28 @@ pub async fn search<C: GenericClient>(
     search_with_window(client, table, query, incident, limit, NEWEST_WINDOW).await
 }
 
-/// [`search`] with a newest window of at most `window` rows (tests use a small one).
+/// [`search`] with newest windows of at most `max_window` rows (tests use small ones).
 pub async fn search_with_window<C: GenericClient>(
     client: &C,
     table: Table<'_>,
     query: &Query,
     incident: Option<IncidentId>,
     limit: i64,
-    window: i64,
+    max_window: i64,
 ) -> Result<(Vec<RecordState>, bool)> {
-    let plan = plan(client, table, query, incident, limit, window).await?;
+    let plan = plan(client, table, query, incident, limit, max_window).await?;
     let cut = |mut states: Vec<RecordState>| {
         let truncated = states.len() as i64 > limit;
         states.truncate(limit as usize);
         (states, truncated)
     };
-    if let Some(first) = &plan.window {
-        let states = fetch(client, first).await?;
+    let mut window = plan.window;
+    while let Some(rows) = window {
+        let states = fetch(client, &plan.window_statement(rows)).await?;
         if states.len() as i64 > limit {
             return Ok(cut(states));
         }
+        window = plan.next_window(rows, states.len() as i64);
     }
     Ok(cut(fetch(client, &plan.full).await?))
 }
@@ -418,32 +512,82 @@ mod tests {
 
     #[test]
     fn only_common_grams_try_the_newest_window_first() {
-        let max = NEWEST_WINDOW;
+        let (max, national) = (NEWEST_WINDOW, 10_000_000.0);
         assert_eq!(
-            window_rows(0.078, 100, max),
+            window_rows(0.078, 100, national, max),
             Some(2_590),
             "202 hits at 7.8 %"
         );
         assert_eq!(
-            window_rows(COMMON_GRAM_SHARE, 100, max),
-            Some(max),
-            "at most max"
+            window_rows(COMMON_GRAM_SHARE, 100, national, max),
+            Some(20_200)
         );
-        assert_eq!(window_rows(0.5, 100, max), Some(404));
         assert_eq!(
-            window_rows(0.009, 100, max),
+            window_rows(COMMON_GRAM_SHARE, 100, national, 20_000),
+            None,
+            "more than max: even the rarest gram's share would not fill it"
+        );
+        assert_eq!(window_rows(0.5, 100, 1_500.0, max), Some(404));
+        assert_eq!(
+            window_rows(0.05, 100, 1_500.0, max),
+            None,
+            "4,040 rows to walk for 75 hits: the gram index is cheaper"
+        );
+        assert_eq!(
+            window_rows(0.009, 100, national, max),
             None,
             "a rare gram: the gram index"
         );
         assert_eq!(
-            window_rows(0.0, 100, max),
+            window_rows(0.0, 100, national, max),
             None,
             "no statistics: the gram index"
         );
         assert_eq!(
-            window_rows(0.5, 100, 100),
+            window_rows(0.5, 100, national, 100),
             None,
             "a window no larger than the limit"
+        );
+    }
+
+    /// The 10 M run's worst partial query, `町2丁目1`: 23 hits in a first window of
+    /// 1,457 rows, then the gram index for 2,655 ms; a second window of 12,797 rows
+    /// holds about 202 hits.
+    #[test]
+    fn a_short_window_sizes_the_next_from_the_hits_it_held() {
+        let (max, national) = (NEWEST_WINDOW, 10_000_000.0);
+        assert_eq!(
+            next_window_rows(1_457, 23, 100, national, max),
+            Some(12_797)
+        );
+        assert_eq!(
+            next_window_rows(1_000, 100, 100, national, max),
+            Some(2_020)
+        );
+        assert_eq!(
+            next_window_rows(1_457, 23, 100, 1_000_000.0, max),
+            Some(12_797),
+            "at 1 M the gram index would still take 15,800 hits"
+        );
+        assert_eq!(
+            next_window_rows(1_457, 23, 100, 100_000.0, max),
+            None,
+            "at 100,000 rows the gram index finds 1,580 hits sooner"
+        );
+        assert_eq!(
+            next_window_rows(1_457, 0, 100, national, max),
+            None,
+            "no hit: they are rare"
+        );
+        assert_eq!(
+            next_window_rows(20_000, 30, 100, national, max),
+            None,
+            "134,667 rows: more than max"
+        );
+        assert_eq!(
+            next_window_rows(1_457, 101, 100, national, max),
+            None,
+            "the window was the answer"
         );
     }
 }

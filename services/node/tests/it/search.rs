@@ -288,10 +288,11 @@ async fn the_guideline_search_examples_are_found() {
 }
 
 /// A partial search whose grams are all common reads the newest records first
-/// (`window_rows`, at most `NEWEST_WINDOW`), and the gram index only when that window
-/// holds no more than `limit` hits. Whichever answers, the records returned are the first `limit` hits of
-/// the whole table, newest 記入日時 first, and `truncated` says whether more matched.
-/// R: S-02, P-04.
+/// (`window_rows`), then, when that window holds no more than `limit` hits, a larger
+/// window sized from the hits it held (`next_window_rows`), and the gram index when
+/// windows are not worth it. Whichever answers, the records returned are the first
+/// `limit` hits of the whole table, newest 記入日時 first, and `truncated` says whether
+/// more matched. R: S-02, P-04.
 #[tokio::test]
 async fn the_newest_window_returns_the_first_hits_of_the_whole_table() {
     let Loaded {
@@ -319,42 +320,70 @@ async fn the_newest_window_returns_the_first_hits_of_the_whole_table() {
     // Common grams (from the statistics ANALYZE gathered) take the window first;
     // an unknown gram does not.
     let common = text("身長");
-    let share = queries::rarest_gram_share(&client, Table::Records, &common.required_grams())
-        .await
-        .unwrap();
+    let statistics = |query: Query| {
+        let client = &client;
+        async move {
+            queries::gram_statistics(client, Table::Records, &query.required_grams())
+                .await
+                .unwrap()
+        }
+    };
+    let share = statistics(common.clone()).await.rarest_share;
     assert!(
         share >= queries::COMMON_GRAM_SHARE,
         "身長 is common: {share}"
     );
-    let plan = |query: Query| {
+    assert_eq!(statistics(common.clone()).await.table_rows, 1_500.0);
+    let first_window = |query: Query| {
         let client = &client;
         async move {
             queries::plan(client, Table::Records, &query, None, 10, 200)
                 .await
                 .unwrap()
+                .window
         }
     };
-    assert!(plan(common.clone()).await.window.is_some());
-    assert!(plan(text("ゑゐ")).await.window.is_none());
+    assert!(first_window(common.clone()).await.is_some());
+    assert!(first_window(text("ゑゐ")).await.is_none());
 
-    // The window answers when it holds more than `limit` hits, and the gram index
-    // otherwise (`cm身長`: common grams that never occur together).
-    let (mut by_window, mut by_index) = (0, 0);
+    // A window answers when it holds more than `limit` hits, a later window when the
+    // first came short but the density it showed makes walking worth it, and the gram
+    // index otherwise (`cm身長`: common grams that never occur together).
+    let (mut by_window, mut by_next_window, mut by_index) = (0, 0, 0);
     for query in [
         common,
         text("cm前後"),
         text("メガネ"),
         text("意思確認不可"),
         text("cm身長"),
+        // Half the rows of its gram's share: a first window comes short more often,
+        // and the next is sized from the hits it held.
+        Query::parse(&QueryDraft {
+            text: "身長".into(),
+            sex: "女".into(),
+            ..Default::default()
+        })
+        .unwrap(),
+        Query::parse(&QueryDraft {
+            text: "メガネ".into(),
+            sex: "男".into(),
+            ..Default::default()
+        })
+        .unwrap(),
     ] {
         let hits: Vec<Uuid> = ordered
             .iter()
             .filter(|(_, indexed)| query.matches(indexed))
             .map(|(state, _)| state.record_id.as_uuid())
             .collect();
-        let share = queries::rarest_gram_share(&client, Table::Records, &query.required_grams())
-            .await
-            .unwrap();
+        let stats = statistics(query.clone()).await;
+        let in_window = |rows: i64| {
+            ordered
+                .iter()
+                .take(rows as usize)
+                .filter(|(_, indexed)| query.matches(indexed))
+                .count() as i64
+        };
         for limit in [1, 10, 100] {
             for window in [5, 200, 1_000, queries::NEWEST_WINDOW] {
                 let (found, truncated) = queries::search_with_window(
@@ -371,25 +400,29 @@ async fn the_newest_window_returns_the_first_hits_of_the_whole_table() {
                 let expected: Vec<Uuid> = hits.iter().take(limit as usize).copied().collect();
                 assert_eq!(found, expected, "{query:?}, limit {limit}, window {window}");
                 assert_eq!(truncated, hits.len() > limit as usize, "{query:?}");
-                let answered_by_window =
-                    queries::window_rows(share, limit, window).is_some_and(|rows| {
-                        let in_window = ordered
-                            .iter()
-                            .take(rows as usize)
-                            .filter(|(_, indexed)| query.matches(indexed))
-                            .count();
-                        in_window > limit as usize
-                    });
-                if answered_by_window {
-                    by_window += 1;
-                } else {
-                    by_index += 1;
+                // Which statement answered: the windows in turn, as the search reads them.
+                let mut rows =
+                    queries::window_rows(stats.rarest_share, limit, stats.table_rows, window);
+                let mut windows_read = 0;
+                let answered_by = loop {
+                    let Some(read) = rows else { break None };
+                    windows_read += 1;
+                    let hits = in_window(read);
+                    if hits > limit {
+                        break Some(windows_read);
+                    }
+                    rows = queries::next_window_rows(read, hits, limit, stats.table_rows, window);
+                };
+                match answered_by {
+                    Some(1) => by_window += 1,
+                    Some(_) => by_next_window += 1,
+                    None => by_index += 1,
                 }
             }
         }
     }
     assert!(
-        by_window > 10 && by_index > 10,
-        "{by_window} by window, {by_index} by index"
+        by_window > 10 && by_next_window >= 3 && by_index > 10,
+        "{by_window} by the first window, {by_next_window} by a later one, {by_index} by index"
     );
 }
