@@ -5,7 +5,8 @@
 //! columns of `records` (the private area, or a shared-dataset replica): exact keys
 //! for tolerant exact search; for partial search, `grams @> …` lets the GIN index
 //! narrow the rows and `strpos` on the search key decides (ADR 0006); a partial query
-//! whose grams are all common first reads the newest records ([`NEWEST_WINDOW`]).
+//! whose grams are all common first reads the newest records ([`window_rows`], then
+//! [`next_window_rows`]).
 
 use anpi_core::ids::{IncidentId, RecordId};
 use anpi_core::private_area::RecordState;
@@ -117,9 +118,9 @@ fn conditions(query: &Query, incident: Option<IncidentId>, grams: bool) -> Condi
     c
 }
 
-/// At most this many of the newest records are read (by the 記入日時 index) by a
-/// partial search before it asks the gram index (about half a second of walking at
-/// [`WALK_MICROS`]). R: S-02, P-04.
+/// At most this many of the newest records are read (by the 記入日時 index) in one
+/// window of a partial search (about half a second of walking at [`WALK_MICROS`]).
+/// R: S-02, P-04.
 ///
 /// Why: the planner estimates `grams @> '{a,b,c}'` as if the grams were independent,
 /// so a query made of common grams that occur together (`cm前後、` at 10 M records:
@@ -130,13 +131,20 @@ fn conditions(query: &Query, incident: Option<IncidentId>, grams: bool) -> Condi
 /// the hits it held ([`next_window_rows`]), or the gram index.
 pub const NEWEST_WINDOW: i64 = 100_000;
 
+/// At most this many rows in the first window, whose density is known only as an
+/// upper bound (the share of the query's rarest gram): a probe of about 100 ms at
+/// [`WALK_MICROS`]; the windows after it are sized from the hits it held.
+pub const FIRST_WINDOW: i64 = 20_000;
+
 /// A gram held by at least this share of the rows is common: a query whose grams are
-/// all common is tried on the newest records first.
-pub const COMMON_GRAM_SHARE: f64 = 0.01;
+/// all common is tried on the newest records first, if walking them pays. At 10 M
+/// records `番地の` (81,041 hits, its rarest gram held by under 1 %) took 907 ms in the
+/// gram index when the first 20,000 rows hold about 160 of its hits.
+pub const COMMON_GRAM_SHARE: f64 = 0.001;
 
 /// The cost of reading one row of the newest window, in µs (the 10 M run of
 /// 2026-12-07, EXPLAIN ANALYZE of the windows: about 5 µs a row walked by the 記入日時
-/// index).
+/// index when the rows are not cached; 1.2 µs when they are).
 pub const WALK_MICROS: f64 = 5.0;
 
 /// The cost of one hit found through the gram index, in µs (the same run: `町2丁目1`,
@@ -144,36 +152,36 @@ pub const WALK_MICROS: f64 = 5.0;
 /// included).
 pub const BITMAP_MICROS_PER_HIT: f64 = 14.0;
 
-/// Rows enough to hold twice `limit + 1` hits at `density`, if walking them is
-/// cheaper than finding the `density * table_rows` hits through the gram index and
-/// they are at most `max` and more than `limit`.
-fn rows_for(density: f64, limit: i64, table_rows: f64, max: i64) -> Option<i64> {
-    if density <= 0.0 {
-        return None;
-    }
-    let rows = ((2 * (limit + 1)) as f64 / density).ceil();
-    let walk = WALK_MICROS * rows;
-    let bitmap = BITMAP_MICROS_PER_HIT * density * table_rows;
-    (walk < bitmap && rows <= max as f64 && rows > limit as f64).then_some(rows as i64)
+/// Rows enough to hold twice `limit + 1` hits at `density`.
+fn rows_for(density: f64, limit: i64) -> f64 {
+    ((2 * (limit + 1)) as f64 / density).ceil()
+}
+
+/// Whether walking `rows` costs less than finding the `density * table_rows` hits
+/// through the gram index.
+fn walk_pays(rows: f64, density: f64, table_rows: f64) -> bool {
+    WALK_MICROS * rows < BITMAP_MICROS_PER_HIT * density * table_rows
 }
 
 /// How many of the newest records a partial search reads first, if any: none unless
 /// every gram it needs is common (`rarest_share`: the smallest share of rows holding
 /// one of them, 0 when one is not among the table's most common grams); else enough to
 /// hold twice `limit + 1` hits if the grams' combination is as common as its rarest
-/// gram, when walking them costs less than the gram index would for so many hits in
-/// `table_rows`, at most `max` rows, and more than `limit`.
+/// gram, at most [`FIRST_WINDOW`] and `max` rows, more than `limit`, and only when
+/// walking them costs less than the gram index would for so many hits in
+/// `table_rows`.
 pub fn window_rows(rarest_share: f64, limit: i64, table_rows: f64, max: i64) -> Option<i64> {
     if rarest_share < COMMON_GRAM_SHARE {
         return None;
     }
-    rows_for(rarest_share, limit, table_rows, max)
+    let rows = rows_for(rarest_share, limit).min(FIRST_WINDOW.min(max) as f64);
+    (rows > limit as f64 && walk_pays(rows, rarest_share, table_rows)).then_some(rows as i64)
 }
 
 /// After a window of `read` rows held `hits` (no more than `limit`: not the answer),
-/// the next window, if any: sized as [`window_rows`] from the density the window
-/// showed, larger than `read`; none when it held no hit (the hits are rare: the gram
-/// index finds them cheaply) or the gram index is cheaper.
+/// the next window, if any: enough rows for twice `limit + 1` hits at the density the
+/// window showed, larger than `read`, at most `max`; none when it held no hit (the
+/// hits are rare: the gram index finds them cheaply) or the gram index is cheaper.
 pub fn next_window_rows(
     read: i64,
     hits: i64,
@@ -181,10 +189,13 @@ pub fn next_window_rows(
     table_rows: f64,
     max: i64,
 ) -> Option<i64> {
-    if hits > limit || read <= 0 {
+    if hits <= 0 || hits > limit || read <= 0 {
         return None;
     }
-    rows_for(hits as f64 / read as f64, limit, table_rows, max).filter(|rows| *rows > read)
+    let density = hits as f64 / read as f64;
+    let rows = rows_for(density, limit);
+    (rows > read as f64 && rows <= max as f64 && walk_pays(rows, density, table_rows))
+        .then_some(rows as i64)
 }
 
 /// What the planner's statistics (gathered by ANALYZE) say about a table and a
@@ -519,13 +530,25 @@ mod tests {
             "202 hits at 7.8 %"
         );
         assert_eq!(
-            window_rows(COMMON_GRAM_SHARE, 100, national, max),
-            Some(20_200)
+            window_rows(0.01, 100, national, max),
+            Some(FIRST_WINDOW),
+            "20,200 rows for 202 hits: the first window is a probe of at most 20,000"
         );
         assert_eq!(
-            window_rows(COMMON_GRAM_SHARE, 100, national, 20_000),
+            window_rows(0.0081, 100, national, max),
+            Some(FIRST_WINDOW),
+            "番地の: 81,041 hits in 10 M, about 162 in the newest 20,000"
+        );
+        assert_eq!(window_rows(0.01, 100, national, 5_000), Some(5_000));
+        assert_eq!(
+            window_rows(COMMON_GRAM_SHARE, 100, national, max),
+            Some(FIRST_WINDOW),
+            "100 ms of walking against 140 ms in the gram index"
+        );
+        assert_eq!(
+            window_rows(COMMON_GRAM_SHARE, 100, 1_000_000.0, max),
             None,
-            "more than max: even the rarest gram's share would not fill it"
+            "1,000 hits in 1 M: the gram index"
         );
         assert_eq!(window_rows(0.5, 100, 1_500.0, max), Some(404));
         assert_eq!(
@@ -534,7 +557,7 @@ mod tests {
             "4,040 rows to walk for 75 hits: the gram index is cheaper"
         );
         assert_eq!(
-            window_rows(0.009, 100, national, max),
+            window_rows(0.0009, 100, national, max),
             None,
             "a rare gram: the gram index"
         );
