@@ -142,9 +142,9 @@ pub const FIRST_WINDOW: i64 = 20_000;
 /// gram index when the first 20,000 rows hold about 160 of its hits.
 pub const COMMON_GRAM_SHARE: f64 = 0.001;
 
-/// The cost of reading one row of the newest window, in µs (the 10 M run of
-/// 2026-12-07, EXPLAIN ANALYZE of the windows: about 5 µs a row walked by the 記入日時
-/// index when the rows are not cached; 1.2 µs when they are).
+/// The cost of reading one row of the newest window, in µs (EXPLAIN ANALYZE of the
+/// windows at 10 M records: about 5 µs a row walked by the 記入日時 index when the rows
+/// are not cached, in the run of 2026-12-07; 1.2 µs when they are, 2026-12-08).
 pub const WALK_MICROS: f64 = 5.0;
 
 /// The cost of one hit found through the gram index, in µs (the same run: `町2丁目1`,
