@@ -69,6 +69,16 @@ pub(crate) async fn blocking<T: Send + 'static>(
     joined(tokio::task::spawn_blocking(work).await)
 }
 
+/// Column `index` of `row`, a `json`/`jsonb` value, decoded straight from the bytes
+/// PostgreSQL sent (no `serde_json::Value` tree in between: a search decodes up to
+/// 101 records).
+pub(crate) fn decoded<T: serde::de::DeserializeOwned>(
+    row: &tokio_postgres::Row,
+    index: usize,
+) -> Result<T> {
+    Ok(row.try_get::<_, tokio_postgres::types::Json<T>>(index)?.0)
+}
+
 /// Parses a database URL into a tokio-postgres configuration.
 pub fn pg_config(url: &str) -> Result<tokio_postgres::Config> {
     Ok(url.parse::<tokio_postgres::Config>()?)

@@ -174,9 +174,7 @@ pub async fn inquiries_by_id<C: GenericClient>(
             &[&ids],
         )
         .await?;
-    rows.iter()
-        .map(|row| Ok(serde_json::from_value(row.get::<_, serde_json::Value>(0))?))
-        .collect()
+    rows.iter().map(|row| super::decoded(row, 0)).collect()
 }
 
 /// Inquiries newest first (at most `limit`).
@@ -190,9 +188,7 @@ pub async fn list_inquiries<C: GenericClient>(
             &[&limit],
         )
         .await?;
-    rows.iter()
-        .map(|row| Ok(serde_json::from_value(row.get::<_, serde_json::Value>(0))?))
-        .collect()
+    rows.iter().map(|row| super::decoded(row, 0)).collect()
 }
 
 pub async fn records_by_id<C: GenericClient>(client: &C, ids: &[Uuid]) -> Result<Vec<RecordState>> {
@@ -211,9 +207,7 @@ pub async fn records_by_id_in<C: GenericClient>(
             &[&ids],
         )
         .await?;
-    rows.iter()
-        .map(|row| Ok(serde_json::from_value(row.get::<_, serde_json::Value>(0))?))
-        .collect()
+    rows.iter().map(|row| super::decoded(row, 0)).collect()
 }
 
 /// Records of the private area in recording order, optionally of one incident.
@@ -235,9 +229,7 @@ pub async fn list_records<C: GenericClient>(
             &[&incident, &include_deleted, &after_position, &limit],
         )
         .await?;
-    rows.iter()
-        .map(|row| Ok(serde_json::from_value(row.get::<_, serde_json::Value>(0))?))
-        .collect()
+    rows.iter().map(|row| super::decoded(row, 0)).collect()
 }
 
 pub async fn list_incidents<C: GenericClient>(client: &C) -> Result<Vec<Incident>> {

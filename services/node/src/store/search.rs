@@ -355,7 +355,7 @@ async fn fetch<C: GenericClient>(client: &C, statement: &Statement) -> Result<Ve
         .query(&statement.sql, &statement.params())
         .await?
         .iter()
-        .map(|row| Ok(serde_json::from_value(row.get::<_, serde_json::Value>(0))?))
+        .map(|row| super::decoded(row, 0))
         .collect()
 }
 
