@@ -814,7 +814,7 @@ async fn reindex(client: &mut tokio_postgres::Client, table: &str) -> Result<u64
         let ids: Vec<Uuid> = rows.iter().map(|row| row.get(0)).collect();
         let mut states = HashMap::with_capacity(rows.len());
         for row in &rows {
-            let state: RecordState = serde_json::from_value(row.get(1))?;
+            let state: RecordState = crate::store::decoded(row, 1)?;
             states.insert(state.record_id, state);
         }
         tx.execute(

@@ -29,7 +29,7 @@ pub async fn held_candidates<C: GenericClient>(
         .await?;
     let mut found = Vec::with_capacity(rows.len());
     for row in &rows {
-        found.push((serde_json::from_value(row.get(0))?, row.get(1)));
+        found.push((crate::store::decoded(row, 0)?, row.get(1)));
     }
     Ok(found)
 }

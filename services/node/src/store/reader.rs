@@ -174,7 +174,9 @@ pub async fn inquiries_by_id<C: GenericClient>(
             &[&ids],
         )
         .await?;
-    rows.iter().map(|row| super::decoded(row, 0)).collect()
+    rows.iter()
+        .map(|row| crate::store::decoded(row, 0))
+        .collect()
 }
 
 /// Inquiries newest first (at most `limit`).
@@ -188,7 +190,9 @@ pub async fn list_inquiries<C: GenericClient>(
             &[&limit],
         )
         .await?;
-    rows.iter().map(|row| super::decoded(row, 0)).collect()
+    rows.iter()
+        .map(|row| crate::store::decoded(row, 0))
+        .collect()
 }
 
 pub async fn records_by_id<C: GenericClient>(client: &C, ids: &[Uuid]) -> Result<Vec<RecordState>> {
@@ -207,7 +211,9 @@ pub async fn records_by_id_in<C: GenericClient>(
             &[&ids],
         )
         .await?;
-    rows.iter().map(|row| super::decoded(row, 0)).collect()
+    rows.iter()
+        .map(|row| crate::store::decoded(row, 0))
+        .collect()
 }
 
 /// Records of the private area in recording order, optionally of one incident.
@@ -229,7 +235,9 @@ pub async fn list_records<C: GenericClient>(
             &[&incident, &include_deleted, &after_position, &limit],
         )
         .await?;
-    rows.iter().map(|row| super::decoded(row, 0)).collect()
+    rows.iter()
+        .map(|row| crate::store::decoded(row, 0))
+        .collect()
 }
 
 pub async fn list_incidents<C: GenericClient>(client: &C) -> Result<Vec<Incident>> {
@@ -406,7 +414,7 @@ pub async fn received_reports<C: GenericClient>(
                 parts: r.get(5),
                 applied_at: r.get(6),
                 last_position: r.get(7),
-                notices: serde_json::from_value(r.get(8))?,
+                notices: crate::store::decoded(r, 8)?,
                 modes: r.get(9),
             })
         })

@@ -87,7 +87,7 @@ pub async fn role_of<C: GenericClient>(
         )
         .await?;
     match row {
-        Some(row) => Ok(Some(serde_json::from_value(row.get(0))?)),
+        Some(row) => Ok(Some(crate::store::decoded(&row, 0)?)),
         None => Ok(None),
     }
 }
@@ -101,7 +101,7 @@ pub async fn roles<C: GenericClient>(client: &C) -> Result<Vec<(String, Rollcall
         )
         .await?;
     rows.into_iter()
-        .map(|row| Ok((row.get(0), serde_json::from_value(row.get(1))?)))
+        .map(|row| Ok((row.get(0), crate::store::decoded(&row, 1)?)))
         .collect()
 }
 
@@ -114,7 +114,7 @@ pub async fn settings<C: GenericClient>(client: &C) -> Result<Option<(MailSettin
         )
         .await?;
     match row {
-        Some(row) => Ok(Some((serde_json::from_value(row.get(0))?, row.get(1)))),
+        Some(row) => Ok(Some((crate::store::decoded(&row, 0)?, row.get(1)))),
         None => Ok(None),
     }
 }

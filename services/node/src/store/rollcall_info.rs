@@ -28,7 +28,7 @@ pub async fn info<C: GenericClient>(
         .await?;
     match row {
         Some(row) => Ok((
-            serde_json::from_value(row.get(0))?,
+            crate::store::decoded(&row, 0)?,
             Some((row.get(1), row.get(2))),
         )),
         None => Ok((InfoSettings::default(), None)),

@@ -355,7 +355,7 @@ async fn fetch<C: GenericClient>(client: &C, statement: &Statement) -> Result<Ve
         .query(&statement.sql, &statement.params())
         .await?
         .iter()
-        .map(|row| super::decoded(row, 0))
+        .map(|row| crate::store::decoded(row, 0))
         .collect()
 }
 
@@ -465,7 +465,7 @@ pub async fn organise<C: GenericClient>(
         .iter()
         .map(|row| {
             Ok(OrganiseRow {
-                state: serde_json::from_value(row.get(0))?,
+                state: crate::store::decoded(row, 0)?,
                 reported: !row.get::<_, bool>(1),
                 suspect_key: row.get(2),
             })

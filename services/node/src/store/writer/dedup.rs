@@ -85,7 +85,7 @@ impl Deduper {
             )
             .await?;
         for row in rows {
-            let state: RecordState = serde_json::from_value(row.get(0))?;
+            let state: RecordState = crate::store::decoded(&row, 0)?;
             let id = state.record_id;
             if overlay.is_some_and(|overlay| overlay.contains_key(&id)) {
                 // The group before changed it: its state (added above when it still
